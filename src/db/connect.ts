@@ -1,0 +1,144 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import knexFactory, { type Knex } from "knex";
+import pg from "pg";
+import { PGlite } from "@electric-sql/pglite";
+import { createPgConfig } from "@electric-sql/pglite/node-postgres";
+
+// One way in to the database for the server, the CLI and the tests: a real
+// PostgreSQL when a URL is given, otherwise PGlite (embedded PostgreSQL) in a
+// data folder, reached through knex's own pg client so both behave alike
+// (bigint and numeric come back as strings, streams stream).
+
+pg.types.setTypeParser(1082, (v: string) => v); // date stays YYYY-MM-DD, never a JS Date at midnight somewhere
+
+export const migrationsDir = fileURLToPath(new URL("../../migrations", import.meta.url));
+
+export interface Database {
+  knex: Knex;
+  kind: "postgres" | "pglite";
+  where: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
+  /** An existing PGlite (tests clone a migrated template). */
+  pglite?: PGlite;
+  /** Who holds the embedded data folder; the lock file names them. */
+  holder?: "server" | "cli";
+  poolMax?: number;
+}
+
+export class DatabaseBusy extends Error {
+  override name = "DatabaseBusy";
+}
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.databaseUrl) {
+    const knex = knexFactory({
+      client: "pg",
+      connection: opts.databaseUrl,
+      pool: { min: 0, max: opts.poolMax ?? 10 },
+      acquireConnectionTimeout: 60_000,
+    });
+    await knex.raw("select 1");
+    return { knex, kind: "postgres", where: redactUrl(opts.databaseUrl), close: () => knex.destroy() };
+  }
+  let pglite = opts.pglite;
+  let release = () => {};
+  let where = "memory";
+  if (!pglite) {
+    const dataDir = path.resolve(opts.dataDir ?? "data");
+    mkdirSync(dataDir, { recursive: true }); // PGlite does not create parent folders
+    release = takeLock(dataDir, opts.holder ?? "cli");
+    try {
+      pglite = new PGlite(path.join(dataDir, "pgdata"));
+      await pglite.waitReady;
+    } catch (error) {
+      release();
+      throw error;
+    }
+    where = dataDir;
+  }
+  const owned = pglite;
+  const knex = knexFactory({
+    client: "pg",
+    connection: createPgConfig(owned) as unknown as Knex.PgConnectionConfig,
+    pool: { min: 0, max: 1 }, // PGlite is one connection; transactions queue
+    acquireConnectionTimeout: 120_000,
+  });
+  return {
+    knex,
+    kind: "pglite",
+    where,
+    close: async () => {
+      await knex.destroy();
+      if (!opts.pglite) await owned.close(); // knex.destroy() does not close PGlite
+      release();
+    },
+  };
+}
+
+export async function migrate(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest({ directory: migrationsDir, loadExtensions: [".ts"] })) as [number, string[]];
+  return applied;
+}
+
+// PGlite does not lock its data folder and two processes would corrupt it.
+function takeLock(dataDir: string, holder: string): () => void {
+  const file = path.join(dataDir, "soquy.lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, "wx");
+      writeSync(fd, JSON.stringify({ pid: process.pid, holder, since: new Date().toISOString() }));
+      closeSync(fd);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        try {
+          unlinkSync(file);
+        } catch {
+          // already gone
+        }
+      };
+      process.once("exit", release);
+      return release;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const owner = readLock(file);
+      if (owner && owner.pid !== process.pid && isAlive(owner.pid)) {
+        throw new DatabaseBusy(
+          `the embedded database in ${dataDir} is in use by the ${owner.holder} (pid ${owner.pid}, since ${owner.since}). ` +
+            `Stop it first, or use the HTTP API while it runs, or set DATABASE_URL to a PostgreSQL server.`,
+        );
+      }
+      unlinkSync(file); // stale: its process is gone
+    }
+  }
+  throw new DatabaseBusy(`could not take the lock ${file}`);
+}
+
+function readLock(file: string): { pid: number; holder: string; since: string } | null {
+  try {
+    return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
+  } catch {
+    return null;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
+}

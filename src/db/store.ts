@@ -1,0 +1,431 @@
+import type { Knex } from "knex";
+import { assert } from "../ledger/assert.js";
+import { campaignAccounts, committeeAccounts } from "../ledger/chart.js";
+import { LedgerError, fail } from "../ledger/codes.js";
+import type {
+  AccountBalance, CampaignFigures, EntryFilter, EntryRow, IdempotentResponse, LedgerStore, LockedLedger, NewCampaign,
+  StoredResponse,
+} from "../ledger/store.js";
+import type { Account, Campaign, CommittedEntry, Committee, PartyIdentity, Principal, Role } from "../ledger/types.js";
+import { GENESIS_HASH } from "../ledger/types.js";
+
+// The knex implementation of the ledger's store. Writes happen only inside
+// withCommitteeLock, which takes the committee row FOR NO KEY UPDATE: one
+// writer per committee at a time, across every process on the database.
+
+const INSERT_CHUNK = 500;
+
+export class KnexLedgerStore implements LedgerStore {
+  constructor(readonly knex: Knex) {}
+
+  async createCommittee(code: string, name: string): Promise<Committee> {
+    return this.knex.transaction(async (trx) => {
+      const existing = await trx("committees").where({ code }).first();
+      if (existing) fail("committee_code_taken", `a committee with code ${code} exists`, "code");
+      const [row] = await trx("committees").insert({ code, name }).returning(["id", "code", "name"]);
+      const committeeId = Number(row.id);
+      await trx("accounts").insert(committeeAccounts.map((a) => ({ ...a, committee_id: committeeId })));
+      await trx("receipt_books").insert([
+        { committee_id: committeeId, series: "PT", code: "PT", name: "Sổ phiếu thu" },
+        { committee_id: committeeId, series: "PC", code: "PC", name: "Sổ phiếu chi" },
+      ]);
+      return { id: committeeId, code: row.code, name: row.name };
+    });
+  }
+
+  async findCommittee(code: string): Promise<Committee | null> {
+    const row = await this.knex("committees").where({ code }).first();
+    return row ? { id: Number(row.id), code: row.code, name: row.name } : null;
+  }
+
+  async listCommittees(): Promise<Committee[]> {
+    const rows = await this.knex("committees").orderBy("id");
+    return rows.map((r) => ({ id: Number(r.id), code: r.code, name: r.name }));
+  }
+
+  async createToken(committeeId: number, role: Role, name: string, tokenHash: string): Promise<number> {
+    const [row] = await this.knex("api_tokens").insert({ committee_id: committeeId, role, name, token_hash: tokenHash }).returning("id");
+    return Number(row.id);
+  }
+
+  async findPrincipal(tokenHash: string): Promise<Principal | null> {
+    const row = await this.knex("api_tokens as t")
+      .join("committees as c", "c.id", "t.committee_id")
+      .where("t.token_hash", tokenHash)
+      .whereNull("t.revoked_at")
+      .first("t.id", "t.committee_id", "t.role", "t.name", "c.code");
+    if (!row) return null;
+    return { tokenId: Number(row.id), committeeId: Number(row.committee_id), committeeCode: row.code, role: row.role, name: row.name };
+  }
+
+  async createCampaign(committeeId: number, input: NewCampaign, idem: IdempotentResponse | null, respond: (c: Campaign) => unknown) {
+    return this.withCommitteeLock(committeeId, async (tx) => {
+      const trx = (tx as KnexLocked).trx;
+      if (idem) {
+        const prior = (await tx.storedResponses([idem.key])).get(idem.key);
+        if (prior) {
+          if (prior.requestHash !== idem.requestHash) {
+            fail("idempotency_key_reused", "this Idempotency-Key was already used for a different request", "Idempotency-Key");
+          }
+          const campaign = await this.findCampaignIn(trx, committeeId, (prior.response as { code: string }).code);
+          assert(campaign, "a replayed campaign exists");
+          return { campaign, response: prior.response, replayed: true };
+        }
+      }
+      if (await trx("campaigns").where({ committee_id: committeeId, code: input.code }).first()) {
+        fail("campaign_code_taken", `a campaign with code ${input.code} exists`, "code");
+      }
+      let fundId: number | null = null;
+      if (input.fundCode) {
+        const fund = await trx("funds").where({ committee_id: committeeId, code: input.fundCode }).first();
+        fundId = fund ? Number(fund.id) : Number((await trx("funds").insert({
+          committee_id: committeeId, code: input.fundCode, name: input.fundCode,
+        }).returning("id"))[0].id);
+      }
+      const [row] = await trx("campaigns").insert({
+        committee_id: committeeId, code: input.code, name: input.name, kind: input.kind, fund_id: fundId,
+        target_dong: input.targetDong?.toString() ?? null, starts_on: input.startsOn, ends_on: input.endsOn,
+        launch_document: input.launchDocument,
+      }).returning("id");
+      const campaignId = Number(row.id);
+      await trx("accounts").insert(
+        campaignAccounts(input.code, input.name).map((a) => ({ ...a, committee_id: committeeId, campaign_id: campaignId })),
+      );
+      const campaign = await this.findCampaignIn(trx, committeeId, input.code);
+      assert(campaign, "the campaign just inserted is found");
+      const response = respond(campaign);
+      if (idem) {
+        await trx("idempotency_keys").insert({ committee_id: committeeId, key: idem.key, request_hash: idem.requestHash, response: JSON.stringify(response) });
+      }
+      return { campaign, response, replayed: false };
+    });
+  }
+
+  findCampaign(committeeId: number, code: string): Promise<Campaign | null> {
+    return this.findCampaignIn(this.knex, committeeId, code);
+  }
+
+  async findCampaignById(committeeId: number, id: number): Promise<Campaign | null> {
+    const row = await this.knex("campaigns").where({ committee_id: committeeId, id }).first("code");
+    return row ? this.findCampaign(committeeId, row.code) : null;
+  }
+
+  async listCampaigns(committeeId: number): Promise<Campaign[]> {
+    const rows = await this.knex("campaigns").where({ committee_id: committeeId }).orderBy("starts_on").orderBy("code").select("code");
+    const out: Campaign[] = [];
+    for (const r of rows) {
+      const c = await this.findCampaign(committeeId, r.code);
+      if (c) out.push(c);
+    }
+    return out;
+  }
+
+  private async findCampaignIn(db: Knex | Knex.Transaction, committeeId: number, code: string): Promise<Campaign | null> {
+    const row = await db("campaigns as c")
+      .leftJoin("funds as f", "f.id", "c.fund_id")
+      .where({ "c.committee_id": committeeId, "c.code": code })
+      .first("c.*", "f.code as fund_code");
+    if (!row) return null;
+    const accounts = (await db("accounts").where({ committee_id: committeeId, campaign_id: row.id })).map(toAccount);
+    const byRole = Object.fromEntries(accounts.map((a) => [a.role, a])) as Campaign["accounts"];
+    for (const role of ["cash", "bank", "goods", "fund", "income", "expense"] as const) {
+      assert(byRole[role], `campaign ${code} has its ${role} account`);
+    }
+    return {
+      id: Number(row.id), committeeId, code: row.code, name: row.name, kind: row.kind, fundCode: row.fund_code ?? null,
+      targetDong: row.target_dong === null ? null : BigInt(row.target_dong), startsOn: row.starts_on, endsOn: row.ends_on,
+      launchDocument: row.launch_document, accounts: byRole,
+    };
+  }
+
+  async campaignFigures(c: Campaign): Promise<CampaignFigures> {
+    const k = this.knex;
+    const balances = new Map<number, bigint>(
+      (await k("account_balances").whereIn("account_id", Object.values(c.accounts).map((a) => a.id)))
+        .map((r) => [Number(r.account_id), BigInt(r.balance_dong)]),
+    );
+    const bal = (a: Account) => balances.get(a.id) ?? 0n;
+    const notReversed = (alias: string) => function (this: Knex.QueryBuilder) {
+      this.select(k.raw("1")).from("journal_entries as r").whereRaw(`r.reversal_of = ${alias}.entry_id`);
+    };
+    const byMethod = await k("donations as d")
+      .join("postings as p", function () {
+        this.on("p.entry_id", "d.entry_id").andOnVal("p.account_id", c.accounts.income.id);
+      })
+      .where("d.campaign_id", c.id).whereNotExists(notReversed("d"))
+      .groupBy("d.method")
+      .select("d.method", k.raw("-sum(p.amount_dong) as total"), k.raw("count(*) as n"), k.raw("count(distinct d.donor_id) as donors"));
+    const receivedByMethod = { cash: 0n, bank: 0n, in_kind: 0n };
+    let donations = 0;
+    for (const r of byMethod) {
+      receivedByMethod[r.method as keyof typeof receivedByMethod] = BigInt(r.total);
+      donations += Number(r.n);
+    }
+    const [donorCount] = await k("donations as d").where("d.campaign_id", c.id).whereNotExists(notReversed("d")).countDistinct("d.donor_id as n");
+    const [paid] = await k("disbursements as d").where("d.campaign_id", c.id).whereNotExists(notReversed("d"))
+      .select(k.raw("count(*) as n"), k.raw("count(distinct d.beneficiary_id) as households"));
+    const received = await k("entry_items as i").join("donations as d", "d.entry_id", "i.entry_id")
+      .where("d.campaign_id", c.id).whereNotExists(notReversed("d"))
+      .groupBy("i.unit").orderBy("i.unit").select("i.unit", k.raw("sum(i.quantity) as quantity"), k.raw("sum(i.value_dong) as value"));
+    const disbursed = await k("disbursements as d")
+      .join("postings as p", function () {
+        this.on("p.entry_id", "d.entry_id").andOnVal("p.account_id", c.accounts.expense.id);
+      })
+      .where("d.campaign_id", c.id).whereNotNull("d.unit").whereNotExists(notReversed("d"))
+      .groupBy("d.unit").orderBy("d.unit").select("d.unit", k.raw("sum(d.quantity) as quantity"), k.raw("sum(p.amount_dong) as value"));
+    const head = await k("journal_entries").where("committee_id", c.committeeId).max("seq as seq").first();
+    const holdingsDong = { cash: bal(c.accounts.cash), bank: bal(c.accounts.bank), goods: bal(c.accounts.goods) };
+    return {
+      receivedDong: -bal(c.accounts.income),
+      receivedByMethod,
+      disbursedDong: bal(c.accounts.expense),
+      balanceDong: holdingsDong.cash + holdingsDong.bank + holdingsDong.goods,
+      holdingsDong,
+      donations,
+      donors: Number(donorCount?.n ?? 0),
+      disbursements: Number(paid?.n ?? 0),
+      households: Number(paid?.households ?? 0),
+      receivedQuantities: received.map((r) => ({ unit: r.unit, quantity: r.quantity, valueDong: BigInt(r.value) })),
+      disbursedQuantities: disbursed.map((r) => ({ unit: r.unit, quantity: r.quantity, valueDong: BigInt(r.value) })),
+      lastSeq: Number(head?.seq ?? 0),
+    };
+  }
+
+  async accountsByCode(committeeId: number, codes: string[]): Promise<Map<string, Account>> {
+    const rows = await this.knex("accounts").where({ committee_id: committeeId }).whereIn("code", codes);
+    return new Map(rows.map((r) => [r.code, toAccount(r)]));
+  }
+
+  listAccounts(committeeId: number): Promise<AccountBalance[]> {
+    return this.balancesAsOf(committeeId, null);
+  }
+
+  async balancesAsOf(committeeId: number, asOf: string | null, accountId?: number): Promise<AccountBalance[]> {
+    const k = this.knex;
+    const sums = asOf === null
+      ? k("account_balances").where({ committee_id: committeeId }).select("account_id", "balance_dong as total")
+      : k("postings as p").join("journal_entries as e", "e.id", "p.entry_id")
+        .where("p.committee_id", committeeId).where("e.entry_date", "<=", asOf)
+        .modify((q) => (accountId === undefined ? q : q.where("p.account_id", accountId)))
+        .groupBy("p.account_id").select("p.account_id", k.raw("sum(p.amount_dong) as total"));
+    const rows = await k("accounts as a").leftJoin(sums.as("s"), "s.account_id", "a.id")
+      .where("a.committee_id", committeeId)
+      .modify((q) => (accountId === undefined ? q : q.where("a.id", accountId)))
+      .orderBy("a.code").select("a.*", "s.total");
+    return rows.map((r: Record<string, unknown>) => ({ account: toAccount(r), balanceDong: BigInt((r.total as string | null) ?? 0) }));
+  }
+
+  async findEntry(committeeId: number, id: string): Promise<CommittedEntry | null> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+    const [entry] = await this.loadEntries(this.knex, (q) => q.where({ "e.committee_id": committeeId, "e.id": id }));
+    return entry ?? null;
+  }
+
+  listEntries(committeeId: number, f: EntryFilter): Promise<CommittedEntry[]> {
+    return this.loadEntries(this.knex, (q) => {
+      q.where("e.committee_id", committeeId);
+      if (f.campaignId !== undefined) q.where("e.campaign_id", f.campaignId);
+      if (f.from) q.where("e.entry_date", ">=", f.from);
+      if (f.to) q.where("e.entry_date", "<=", f.to);
+      if (f.afterSeq !== undefined) q.where("e.seq", ">", f.afterSeq);
+      q.orderBy("e.seq").limit(f.limit);
+    });
+  }
+
+  async reversalOf(committeeId: number, id: string): Promise<string | null> {
+    const row = await this.knex("journal_entries").where({ committee_id: committeeId, reversal_of: id }).first("id");
+    return row?.id ?? null;
+  }
+
+  async walkChain(committeeId: number, visit: (e: CommittedEntry) => void): Promise<void> {
+    let after = 0;
+    for (;;) {
+      const page = await this.listEntries(committeeId, { afterSeq: after, limit: 2000 });
+      page.forEach(visit);
+      if (page.length < 2000) return;
+      after = page[page.length - 1]!.seq;
+    }
+  }
+
+  private async loadEntries(db: Knex | Knex.Transaction, where: (q: Knex.QueryBuilder) => void): Promise<CommittedEntry[]> {
+    const q = db("journal_entries as e")
+      .join("committees as cm", "cm.id", "e.committee_id")
+      .leftJoin("campaigns as cp", "cp.id", "e.campaign_id")
+      .select("e.*", "cm.code as committee_code", "cp.code as campaign_code");
+    where(q);
+    const rows = await q;
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id as string);
+    const [postings, vouchers, donations, items, disbursements] = await Promise.all([
+      db("postings as p").join("accounts as a", "a.id", "p.account_id").whereIn("p.entry_id", ids).orderBy(["p.entry_id", "p.line"])
+        .select("p.entry_id", "p.amount_dong", "a.*"),
+      db("vouchers").whereIn("entry_id", ids).select("entry_id", "voucher_no"),
+      db("donations").whereIn("entry_id", ids),
+      db("entry_items").whereIn("entry_id", ids).orderBy(["entry_id", "line"]),
+      db("disbursements").whereIn("entry_id", ids),
+    ]);
+    const group = <T extends { entry_id: string }>(list: T[]) => {
+      const m = new Map<string, T[]>();
+      for (const x of list) m.set(x.entry_id, [...(m.get(x.entry_id) ?? []), x]);
+      return m;
+    };
+    const pBy = group(postings), vBy = group(vouchers), dBy = group(donations), iBy = group(items), bBy = group(disbursements);
+    return rows.map((r) => {
+      const d = dBy.get(r.id)?.[0];
+      const b = bBy.get(r.id)?.[0];
+      return {
+        id: r.id,
+        kind: r.kind,
+        entryDate: r.entry_date,
+        description: r.description,
+        campaign: r.campaign_id === null ? null : { id: Number(r.campaign_id), code: r.campaign_code },
+        reversalOf: r.reversal_of,
+        postings: (pBy.get(r.id) ?? []).map((p) => ({ account: toAccount(p), amountDong: BigInt(p.amount_dong) })),
+        voucherSeries: null,
+        donation: d ? {
+          method: d.method, donorName: d.donor_name, donorKind: d.donor_kind, publishName: d.publish_name,
+          bankAccount: d.bank_account, bankReference: d.bank_reference, note: d.note,
+        } : null,
+        items: (iBy.get(r.id) ?? []).map((it) => ({
+          description: it.description, quantity: it.quantity, unit: it.unit, unitValueDong: BigInt(it.unit_value_dong),
+          valueDong: BigInt(it.value_dong), valuationBasis: it.valuation_basis,
+        })),
+        disbursement: b ? {
+          method: b.method, beneficiaryName: b.beneficiary_name, category: b.category, area: b.area, purpose: b.purpose,
+          quantity: b.quantity, unit: b.unit, note: b.note,
+        } : null,
+        donorIdentity: null,
+        beneficiaryIdentity: null,
+        committeeId: Number(r.committee_id),
+        committeeCode: r.committee_code,
+        seq: Number(r.seq),
+        recordedAt: (r.recorded_at as Date).toISOString(),
+        recordedBy: Number(r.recorded_by),
+        idempotencyKey: r.idempotency_key,
+        voucherNo: vBy.get(r.id)?.[0]?.voucher_no ?? null,
+        prevHash: r.prev_hash,
+        hash: r.hash,
+      } satisfies CommittedEntry;
+    });
+  }
+
+  async withCommitteeLock<T>(committeeId: number, work: (tx: LockedLedger) => Promise<T>): Promise<T> {
+    return this.knex.transaction(async (trx) => {
+      const locked = await trx.raw("select id from committees where id = ? for no key update", [committeeId]);
+      if (locked.rows.length !== 1) fail("committee_not_found", `no committee ${committeeId}`);
+      return work(new KnexLocked(trx, committeeId));
+    });
+  }
+}
+
+class KnexLocked implements LockedLedger {
+  constructor(
+    readonly trx: Knex.Transaction,
+    private readonly committeeId: number,
+  ) {}
+
+  async head() {
+    const row = await this.trx("journal_entries").where({ committee_id: this.committeeId }).orderBy("seq", "desc").first("seq", "hash");
+    return row ? { seq: Number(row.seq), hash: row.hash as string } : { seq: 0, hash: GENESIS_HASH };
+  }
+
+  async storedResponses(keys: string[]): Promise<Map<string, StoredResponse>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.trx("idempotency_keys").where({ committee_id: this.committeeId }).whereIn("key", keys);
+    return new Map(rows.map((r) => [r.key, { requestHash: r.request_hash, response: r.response }]));
+  }
+
+  async balance(accountId: number): Promise<bigint> {
+    const row = await this.trx("account_balances").where({ account_id: accountId }).first("balance_dong");
+    return row ? BigInt(row.balance_dong) : 0n;
+  }
+
+  async lastVoucherNumber(series: "PT" | "PC", year: number) {
+    const book = await this.trx("receipt_books").where({ committee_id: this.committeeId, series, code: series }).first("id", "code");
+    assert(book, `committee ${this.committeeId} has its default ${series} book`);
+    const row = await this.trx("vouchers").where({ book_id: book.id, year }).max("number as n").first();
+    return { bookId: Number(book.id), bookCode: book.code as string, number: Number(row?.n ?? 0) };
+  }
+
+  async bankReferenceUsed(bankAccount: string | null, reference: string): Promise<boolean> {
+    const row = await this.trx("donations").where({ committee_id: this.committeeId, bank_reference: reference })
+      .whereRaw("coalesce(bank_account, '') = ?", [bankAccount ?? ""]).first("entry_id");
+    return row !== undefined;
+  }
+
+  async isReversed(entryId: string): Promise<boolean> {
+    return (await this.trx("journal_entries").where({ reversal_of: entryId }).first("id")) !== undefined;
+  }
+
+  async upsertParties(kind: "donor" | "beneficiary", parties: PartyIdentity[]): Promise<Map<string, number>> {
+    const table = kind === "donor" ? "donors" : "beneficiaries";
+    const unique = [...new Map(parties.map((p) => [p.key, p])).values()];
+    const rows = unique.map((p) => kind === "donor"
+      ? { committee_id: this.committeeId, identity_key: p.key, name: p.name, kind: p.kind, phone: p.phone ?? null }
+      : { committee_id: this.committeeId, identity_key: p.key, name: p.name, category: p.kind, area: p.area ?? "" });
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await this.trx(table).insert(rows.slice(i, i + INSERT_CHUNK)).onConflict(["committee_id", "identity_key"]).ignore();
+    }
+    const found = await this.trx(table).where({ committee_id: this.committeeId }).whereIn("identity_key", unique.map((p) => p.key))
+      .select("id", "identity_key");
+    return new Map(found.map((r) => [r.identity_key as string, Number(r.id)]));
+  }
+
+  async insertEntries(rows: EntryRow[], responses: IdempotentResponse[]): Promise<void> {
+    const c = this.committeeId;
+    const entries = rows.map(({ entry: e }) => ({
+      id: e.id, committee_id: c, seq: e.seq, entry_date: e.entryDate, recorded_at: e.recordedAt, kind: e.kind,
+      description: e.description, campaign_id: e.campaign?.id ?? null, recorded_by: e.recordedBy,
+      idempotency_key: e.idempotencyKey, reversal_of: e.reversalOf, prev_hash: e.prevHash, hash: e.hash,
+    }));
+    const postings = rows.flatMap(({ entry: e }) => e.postings.map((p, i) => ({
+      entry_id: e.id, committee_id: c, line: i + 1, account_id: p.account.id, amount_dong: p.amountDong.toString(),
+    })));
+    const vouchers = rows.flatMap(({ entry: e, voucher: v }) => v ? [{
+      committee_id: c, book_id: v.bookId, year: v.year, number: v.number, voucher_no: e.voucherNo, entry_id: e.id,
+    }] : []);
+    const donations = rows.flatMap(({ entry: e, donorId }) => e.donation ? [{
+      entry_id: e.id, committee_id: c, campaign_id: e.campaign?.id, method: e.donation.method, donor_id: donorId,
+      donor_name: e.donation.donorName, donor_kind: e.donation.donorKind, publish_name: e.donation.publishName,
+      bank_account: e.donation.bankAccount, bank_reference: e.donation.bankReference, note: e.donation.note,
+    }] : []);
+    const items = rows.flatMap(({ entry: e }) => e.items.map((it, i) => ({
+      entry_id: e.id, committee_id: c, line: i + 1, description: it.description, quantity: it.quantity, unit: it.unit,
+      unit_value_dong: it.unitValueDong.toString(), value_dong: it.valueDong.toString(), valuation_basis: it.valuationBasis,
+    })));
+    const disbursements = rows.flatMap(({ entry: e, beneficiaryId }) => e.disbursement ? [{
+      entry_id: e.id, committee_id: c, campaign_id: e.campaign?.id, method: e.disbursement.method, beneficiary_id: beneficiaryId,
+      beneficiary_name: e.disbursement.beneficiaryName, category: e.disbursement.category, area: e.disbursement.area,
+      purpose: e.disbursement.purpose, quantity: e.disbursement.quantity, unit: e.disbursement.unit, note: e.disbursement.note,
+    }] : []);
+    const idem = responses.map((r) => ({
+      committee_id: c, key: r.key, request_hash: r.requestHash, entry_id: r.entryId, response: JSON.stringify(r.response),
+    }));
+    for (const [table, list] of [
+      ["journal_entries", entries], ["postings", postings], ["vouchers", vouchers], ["donations", donations],
+      ["entry_items", items], ["disbursements", disbursements], ["idempotency_keys", idem],
+    ] as const) {
+      for (let i = 0; i < list.length; i += INSERT_CHUNK) await this.trx(table).insert(list.slice(i, i + INSERT_CHUNK));
+    }
+  }
+}
+
+function toAccount(r: Record<string, unknown>): Account {
+  return {
+    id: Number(r.id), code: r.code as string, name: r.name as string, type: r.type as Account["type"],
+    role: r.role as Account["role"], campaignId: r.campaign_id === null ? null : Number(r.campaign_id),
+  };
+}
+
+/** Names the rule PostgreSQL enforced, when the app's own check did not catch it first. */
+export function mapStoreError(error: unknown): LedgerError | null {
+  const e = error as { code?: string; constraint?: string; message?: string };
+  if (e?.code === "23505" && e.constraint === "donations_bank_reference") {
+    return new LedgerError("bank_reference_duplicate", "this bank reference is already recorded for this bank account", "bankReference");
+  }
+  if (e?.code === "SQ005") return new LedgerError("insufficient_balance", "an asset account would go below zero", "amountDong");
+  if (e?.code === "23505" && e.constraint === "idempotency_keys_pkey") {
+    return new LedgerError("idempotency_key_reused", "this Idempotency-Key was used by a concurrent request; retry to get its result", "Idempotency-Key");
+  }
+  return null;
+}

@@ -1,0 +1,52 @@
+// Named result codes for every expected failure. The HTTP layer maps each to
+// a status in one table (src/http/problems.ts); the CLI prints them as is.
+export const resultCodes = [
+  "validation_failed",
+  "amount_must_be_positive",
+  "amount_not_whole_dong",
+  "amount_too_large",
+  "amount_not_a_number",
+  "invalid_date",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "committee_not_found",
+  "committee_code_taken",
+  "campaign_not_found",
+  "campaign_code_taken",
+  "fund_not_found",
+  "account_not_found",
+  "entry_not_found",
+  "entry_already_reversed",
+  "cannot_reverse_a_reversal",
+  "unbalanced_entry",
+  "too_few_postings",
+  "too_many_postings",
+  "insufficient_campaign_balance",
+  "insufficient_balance",
+  "items_required",
+  "items_value_mismatch",
+  "items_not_allowed",
+  "bank_reference_duplicate",
+  "idempotency_key_required",
+  "idempotency_key_reused",
+  "payload_too_large",
+  "rate_limited",
+] as const;
+
+export type ResultCode = (typeof resultCodes)[number];
+
+export class LedgerError extends Error {
+  override name = "LedgerError";
+  constructor(
+    readonly code: ResultCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function fail(code: ResultCode, message: string, field?: string): never {
+  throw new LedgerError(code, message, field);
+}

@@ -1,0 +1,351 @@
+import { randomUUID } from "node:crypto";
+import { Decimal } from "decimal.js";
+import { assetRoleByMethod } from "./chart.js";
+import { LedgerError, fail } from "./codes.js";
+import { parseDocumentDate, parseIsoDate, todayInVietnam } from "./dates.js";
+import { multiplyDong, parseAmountDong, parseSignedDong } from "./money.js";
+import type { LedgerStore, NewCampaign } from "./store.js";
+import type {
+  Account, BeneficiaryCategory, Campaign, CampaignKind, DonorKind, EntryDraft, ItemDraft, Method, PartyIdentity,
+  Principal, Purpose,
+} from "./types.js";
+import { campaignView } from "./view.js";
+import { GroupCommitter, type PlanContext, type WriteResult } from "./writer.js";
+
+// The ledger's commands. Each turns a request (already shaped by zod) into a
+// planned entry, checks the rules that need the locked ledger inside plan(),
+// and hands it to the group committer.
+
+type Amount = string | number;
+
+export interface DonationInput {
+  receivedOn: string;
+  amountDong: Amount;
+  method: Method;
+  donor: { name?: string | undefined; kind: DonorKind; publishName: boolean; phone?: string | undefined };
+  bankAccount?: string | undefined;
+  bankReference?: string | undefined;
+  items?: { description: string; quantity: Amount; unit: string; unitValueDong: Amount; valuationBasis: string }[] | undefined;
+  description?: string | undefined;
+  note?: string | undefined;
+}
+
+export interface DisbursementInput {
+  paidOn: string;
+  amountDong: Amount;
+  method: Method;
+  beneficiary: { name: string; category: BeneficiaryCategory; area: string };
+  purpose: Purpose;
+  quantity?: Amount | undefined;
+  unit?: string | undefined;
+  description?: string | undefined;
+  note?: string | undefined;
+}
+
+export interface GeneralEntryInput {
+  entryDate: string;
+  description: string;
+  postings: { account: string; amountDong: Amount }[];
+}
+
+export interface CampaignInput {
+  code: string;
+  name: string;
+  kind: CampaignKind;
+  fund?: string | undefined;
+  targetDong?: Amount | undefined;
+  startsOn: string;
+  endsOn?: string | undefined;
+  launchDocument?: string | undefined;
+}
+
+export interface WriteMeta {
+  idempotencyKey: string;
+  requestHash: string;
+}
+
+const methodWords: Record<Method, string> = { cash: "tiền mặt", bank: "chuyển khoản", in_kind: "hiện vật" };
+const purposeWords: Record<Purpose, string> = {
+  gift_package: "quà", house_new: "xây nhà Đại đoàn kết", house_repair: "sửa nhà Đại đoàn kết",
+  livelihood: "hỗ trợ sinh kế", schooling: "hỗ trợ học tập", health: "hỗ trợ y tế", relief_cash: "cứu trợ",
+  infrastructure: "công trình", regular_support: "trợ cấp thường xuyên", other: "hỗ trợ",
+};
+
+export const ANONYMOUS_DONOR = "Nhà hảo tâm ẩn danh";
+
+export class Ledger {
+  private readonly campaigns = new Map<string, Campaign>();
+
+  constructor(
+    readonly store: LedgerStore,
+    private readonly committer: GroupCommitter,
+  ) {}
+
+  async createCampaign(p: Principal, input: CampaignInput, meta: WriteMeta) {
+    const campaign: NewCampaign = {
+      code: input.code,
+      name: input.name.trim(),
+      kind: input.kind,
+      fundCode: input.fund ?? null,
+      targetDong: input.targetDong === undefined ? null : parseAmountDong(input.targetDong, "targetDong"),
+      startsOn: parseIsoDate(input.startsOn, "startsOn"),
+      endsOn: input.endsOn === undefined ? null : parseIsoDate(input.endsOn, "endsOn"),
+      launchDocument: input.launchDocument ?? null,
+    };
+    if (campaign.endsOn !== null && campaign.endsOn < campaign.startsOn) {
+      fail("invalid_date", "endsOn must not be before startsOn", "endsOn");
+    }
+    return this.store.createCampaign(
+      p.committeeId, campaign,
+      { key: meta.idempotencyKey, requestHash: meta.requestHash, entryId: null, response: null },
+      (c) => campaignView(c),
+    );
+  }
+
+  async campaign(committeeId: number, code: string): Promise<Campaign> {
+    const cacheKey = `${committeeId}\u0000${code}`;
+    const cached = this.campaigns.get(cacheKey);
+    if (cached) return cached;
+    const found = await this.store.findCampaign(committeeId, code);
+    if (!found) fail("campaign_not_found", `no campaign with code ${code}`, "code");
+    // Campaign identity and accounts never change (accounts are append-only).
+    this.campaigns.set(cacheKey, found);
+    return found;
+  }
+
+  async recordDonation(p: Principal, campaignCode: string, input: DonationInput, meta: WriteMeta): Promise<WriteResult> {
+    const campaign = await this.campaign(p.committeeId, campaignCode);
+    const entryDate = parseDocumentDate(input.receivedOn, "receivedOn");
+    const amountDong = parseAmountDong(input.amountDong, "amountDong");
+    const items = donationItems(input, amountDong);
+    if (input.method !== "bank" && (input.bankReference || input.bankAccount)) {
+      fail("validation_failed", "bankAccount and bankReference belong to bank donations only", input.bankReference ? "bankReference" : "bankAccount");
+    }
+    const donorName = input.donor.kind === "anonymous" ? input.donor.name?.trim() || ANONYMOUS_DONOR : input.donor.name?.trim();
+    if (!donorName) fail("validation_failed", "donor.name is required unless the donor is anonymous", "donor.name");
+    const asset = campaign.accounts[assetRoleByMethod[input.method]];
+    const bankReference = input.bankReference?.trim() || null;
+    const bankAccount = input.bankAccount?.trim() || null;
+    const draft: EntryDraft = {
+      id: randomUUID(),
+      kind: "donation",
+      entryDate,
+      description: input.description?.trim() || `Nhận ủng hộ ${methodWords[input.method]} của ${donorName}`,
+      campaign: { id: campaign.id, code: campaign.code },
+      reversalOf: null,
+      postings: [
+        { account: asset, amountDong },
+        { account: campaign.accounts.income, amountDong: -amountDong },
+      ],
+      voucherSeries: input.method === "cash" ? "PT" : null,
+      donation: {
+        method: input.method,
+        donorName,
+        donorKind: input.donor.kind,
+        publishName: input.donor.publishName,
+        bankAccount,
+        bankReference,
+        note: input.note?.trim() || null,
+      },
+      items,
+      disbursement: null,
+      donorIdentity: donorIdentity(donorName, input.donor.kind, input.donor.phone),
+      beneficiaryIdentity: null,
+    };
+    return this.submit(p, meta, async (ctx) => {
+      if (bankReference && (await ctx.bankReferenceUsed(bankAccount, bankReference))) {
+        fail("bank_reference_duplicate", `bank reference ${bankReference} is already recorded for this bank account`, "bankReference");
+      }
+      return draft;
+    });
+  }
+
+  async recordDisbursement(p: Principal, campaignCode: string, input: DisbursementInput, meta: WriteMeta): Promise<WriteResult> {
+    const campaign = await this.campaign(p.committeeId, campaignCode);
+    const entryDate = parseDocumentDate(input.paidOn, "paidOn");
+    const amountDong = parseAmountDong(input.amountDong, "amountDong");
+    const quantity = input.quantity === undefined ? null : parseQuantity(input.quantity, "quantity");
+    if ((quantity === null) !== (input.unit === undefined)) {
+      fail("validation_failed", "quantity and unit go together", quantity === null ? "quantity" : "unit");
+    }
+    const b = input.beneficiary;
+    const asset = campaign.accounts[assetRoleByMethod[input.method]];
+    const draft: EntryDraft = {
+      id: randomUUID(),
+      kind: "disbursement",
+      entryDate,
+      description: input.description?.trim() || `Chi ${purposeWords[input.purpose]} cho ${b.name.trim()} (${b.area.trim()})`,
+      campaign: { id: campaign.id, code: campaign.code },
+      reversalOf: null,
+      postings: [
+        { account: campaign.accounts.expense, amountDong },
+        { account: asset, amountDong: -amountDong },
+      ],
+      voucherSeries: input.method === "cash" ? "PC" : null,
+      donation: null,
+      items: [],
+      disbursement: {
+        method: input.method,
+        beneficiaryName: b.name.trim(),
+        category: b.category,
+        area: b.area.trim(),
+        purpose: input.purpose,
+        quantity,
+        unit: input.unit?.trim() ?? null,
+        note: input.note?.trim() || null,
+      },
+      donorIdentity: null,
+      beneficiaryIdentity: {
+        key: [b.name, b.category, b.area].map(normaliseKey).join("|"),
+        name: b.name.trim(),
+        kind: b.category,
+        area: b.area.trim(),
+      },
+    };
+    return this.submit(p, meta, async (ctx) => {
+      const held = await ctx.balance(asset.id);
+      if (held < amountDong) {
+        fail("insufficient_campaign_balance",
+          `campaign ${campaign.code} holds ${held} đồng in ${methodWords[input.method]}; cannot pay ${amountDong}`, "amountDong");
+      }
+      return draft;
+    });
+  }
+
+  async recordGeneral(p: Principal, input: GeneralEntryInput, meta: WriteMeta): Promise<WriteResult> {
+    const entryDate = parseDocumentDate(input.entryDate, "entryDate");
+    const codes = input.postings.map((x) => x.account);
+    const accounts = await this.store.accountsByCode(p.committeeId, codes);
+    const postings = input.postings.map((x, i) => {
+      const account = accounts.get(x.account);
+      if (!account) fail("account_not_found", `no account with code ${x.account}`, `postings[${i}].account`);
+      return { account, amountDong: parseSignedDong(x.amountDong, `postings[${i}].amountDong`) };
+    });
+    const campaignIds = new Set(postings.map((x) => x.account.campaignId).filter((id) => id !== null));
+    const onlyCampaign = campaignIds.size === 1 ? await this.store.findCampaignById(p.committeeId, [...campaignIds][0]!) : null;
+    const draft: EntryDraft = {
+      id: randomUUID(),
+      kind: "general",
+      entryDate,
+      description: input.description.trim(),
+      campaign: onlyCampaign && { id: onlyCampaign.id, code: onlyCampaign.code },
+      reversalOf: null,
+      postings,
+      voucherSeries: null,
+      donation: null,
+      items: [],
+      disbursement: null,
+      donorIdentity: null,
+      beneficiaryIdentity: null,
+    };
+    return this.submit(p, meta, async (ctx) => {
+      await checkAssetsStayPositive(ctx, draft.postings);
+      return draft;
+    });
+  }
+
+  async reverse(p: Principal, entryId: string, input: { reason: string; entryDate?: string | undefined }, meta: WriteMeta): Promise<WriteResult> {
+    const original = await this.store.findEntry(p.committeeId, entryId);
+    if (!original) fail("entry_not_found", `no entry ${entryId} in this committee`, "id");
+    if (original.kind === "reversal") fail("cannot_reverse_a_reversal", "a reversal cannot itself be reversed; record a new entry instead", "id");
+    const entryDate = parseDocumentDate(input.entryDate ?? todayInVietnam(), "entryDate");
+    const draft: EntryDraft = {
+      id: randomUUID(),
+      kind: "reversal",
+      entryDate,
+      description: `Đảo bút toán số ${original.seq}: ${input.reason.trim()}`,
+      campaign: original.campaign,
+      reversalOf: original.id,
+      postings: original.postings.map((x) => ({ account: x.account, amountDong: -x.amountDong })),
+      voucherSeries: null,
+      donation: null,
+      items: [],
+      disbursement: null,
+      donorIdentity: null,
+      beneficiaryIdentity: null,
+    };
+    return this.submit(p, meta, async (ctx) => {
+      if (await ctx.isReversed(original.id)) fail("entry_already_reversed", `entry ${original.id} was already reversed`, "id");
+      await checkAssetsStayPositive(ctx, draft.postings);
+      return draft;
+    });
+  }
+
+  private submit(p: Principal, meta: WriteMeta, plan: (ctx: PlanContext) => Promise<EntryDraft>): Promise<WriteResult> {
+    return this.committer.submit({
+      committeeId: p.committeeId,
+      committeeCode: p.committeeCode,
+      recordedBy: p.tokenId,
+      idempotencyKey: meta.idempotencyKey,
+      requestHash: meta.requestHash,
+      plan,
+    });
+  }
+}
+
+async function checkAssetsStayPositive(ctx: PlanContext, postings: { account: Account; amountDong: bigint }[]): Promise<void> {
+  const net = new Map<number, { account: Account; delta: bigint }>();
+  for (const x of postings) {
+    const seen = net.get(x.account.id) ?? { account: x.account, delta: 0n };
+    seen.delta += x.amountDong;
+    net.set(x.account.id, seen);
+  }
+  for (const { account, delta } of net.values()) {
+    if (account.type !== "asset" || delta >= 0n) continue;
+    const held = await ctx.balance(account.id);
+    if (held + delta < 0n) {
+      fail(account.campaignId === null ? "insufficient_balance" : "insufficient_campaign_balance",
+        `account ${account.code} holds ${held} đồng; this entry would take it below zero`, "postings");
+    }
+  }
+}
+
+function donationItems(input: DonationInput, amountDong: bigint): ItemDraft[] {
+  const raw = input.items ?? [];
+  if (input.method !== "in_kind") {
+    if (raw.length > 0) fail("items_not_allowed", "items describe goods: use method in_kind", "items");
+    return [];
+  }
+  if (raw.length === 0) fail("items_required", "an in-kind donation lists its goods in items", "items");
+  const items = raw.map((it, i) => {
+    const quantity = parseQuantity(it.quantity, `items[${i}].quantity`);
+    const unitValueDong = parseAmountDong(it.unitValueDong, `items[${i}].unitValueDong`);
+    return {
+      description: it.description.trim(),
+      quantity,
+      unit: it.unit.trim(),
+      unitValueDong,
+      valueDong: multiplyDong(quantity, unitValueDong),
+      valuationBasis: it.valuationBasis.trim(),
+    };
+  });
+  const total = items.reduce((s, it) => s + it.valueDong, 0n);
+  if (total !== amountDong) {
+    fail("items_value_mismatch", `the items are worth ${total} đồng but amountDong is ${amountDong}`, "amountDong");
+  }
+  return items;
+}
+
+function parseQuantity(value: Amount, field: string): string {
+  let q: Decimal;
+  try {
+    q = new Decimal(value);
+  } catch {
+    return fail("validation_failed", `${field} must be a number`, field);
+  }
+  if (!q.isFinite() || q.lte(0)) fail("validation_failed", `${field} must be more than 0`, field);
+  if (q.decimalPlaces() > 3) fail("validation_failed", `${field} has at most 3 decimal places`, field);
+  if (q.gte("1e15")) fail("validation_failed", `${field} is too large`, field);
+  return q.toFixed(3);
+}
+
+function normaliseKey(s: string): string {
+  return s.normalize("NFC").trim().toLocaleLowerCase("vi").replace(/\s+/g, " ");
+}
+
+function donorIdentity(name: string, kind: DonorKind, phone: string | undefined): PartyIdentity {
+  const phoneDigits = phone?.replace(/\D/g, "") || null;
+  return { key: [kind, normaliseKey(name), phoneDigits ?? ""].join("|"), name, kind, phone: phoneDigits };
+}
+
+export { LedgerError };
