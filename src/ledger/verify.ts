@@ -1,0 +1,39 @@
+import { canonicalEntry, chainHash } from "./canonical.js";
+import type { LedgerStore } from "./store.js";
+import { GENESIS_HASH, type CommittedEntry } from "./types.js";
+
+// Walks a committee's chain in sequence order and recomputes every hash in
+// TypeScript. Any change to a stored row (entry, posting, voucher, donation,
+// item, disbursement) breaks the chain from that entry on.
+export interface ChainReport {
+  ok: boolean;
+  checked: number;
+  headSeq: number;
+  headHash: string;
+  firstBrokenSeq: number | null;
+  reason: string | null;
+}
+
+export async function verifyChain(store: LedgerStore, committeeId: number): Promise<ChainReport> {
+  let prev = { seq: 0, hash: GENESIS_HASH };
+  let checked = 0;
+  let broken: { seq: number; reason: string } | null = null;
+  await store.walkChain(committeeId, (e) => {
+    if (broken) return;
+    const reason = checkLink(e, prev);
+    checked++;
+    if (reason) broken = { seq: e.seq, reason };
+    prev = { seq: e.seq, hash: e.hash };
+  });
+  const b = broken as { seq: number; reason: string } | null;
+  return { ok: b === null, checked, headSeq: prev.seq, headHash: prev.hash, firstBrokenSeq: b?.seq ?? null, reason: b?.reason ?? null };
+}
+
+function checkLink(e: CommittedEntry, prev: { seq: number; hash: string }): string | null {
+  if (e.seq !== prev.seq + 1) return `sequence ${prev.seq + 1} is missing (next found: ${e.seq})`;
+  if (e.prevHash !== prev.hash) return "prev_hash is not the hash of the previous entry";
+  if (e.postings.length < 2) return "fewer than two postings";
+  if (e.postings.reduce((s, p) => s + p.amountDong, 0n) !== 0n) return "postings do not sum to zero";
+  if (chainHash(e.prevHash, canonicalEntry(e)) !== e.hash) return "hash does not match the entry's content";
+  return null;
+}

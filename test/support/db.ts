@@ -1,0 +1,57 @@
+import { randomBytes } from "node:crypto";
+import { PGlite } from "@electric-sql/pglite";
+import { openDatabase, migrate } from "../../src/db/connect.js";
+import { createToken, type Soquy, wire } from "../../src/context.js";
+import type { Committee, Principal, Role } from "../../src/ledger/types.js";
+
+// One real database per test process: PostgreSQL when TEST_DATABASE_URL is
+// set, otherwise an in-memory PGlite. Suites stay apart by each creating its
+// own committees (the ledger's unit of isolation), never by mocking.
+let shared: Promise<Soquy> | null = null;
+
+export function testSoquy(): Promise<Soquy> {
+  shared ??= (async () => {
+    const url = process.env.TEST_DATABASE_URL || undefined;
+    const db = await openDatabase(url ? { databaseUrl: url } : { pglite: new PGlite() });
+    await migrate(db.knex);
+    return wire(db);
+  })();
+  return shared;
+}
+
+export async function closeTestSoquy(): Promise<void> {
+  if (!shared) return;
+  const s = await shared;
+  shared = null;
+  await s.close();
+}
+
+export function uniqueCode(prefix = "t"): string {
+  return `${prefix}-${randomBytes(5).toString("hex")}`;
+}
+
+export interface TestCommittee {
+  committee: Committee;
+  tokens: Record<Role, string>;
+  principals: Record<Role, Principal>;
+}
+
+export async function makeCommittee(s: Soquy, name = "Ủy ban MTTQ phường thử"): Promise<TestCommittee> {
+  const committee = await s.store.createCommittee(uniqueCode("c"), name);
+  const tokens = {} as Record<Role, string>;
+  const principals = {} as Record<Role, Principal>;
+  for (const role of ["treasurer", "approver", "auditor", "admin"] as const) {
+    tokens[role] = await createToken(s, committee.id, role, `${role} test`);
+    const { hashToken } = await import("../../src/context.js");
+    const p = await s.store.findPrincipal(hashToken(tokens[role]));
+    if (!p) throw new Error("token just created is found");
+    principals[role] = p;
+  }
+  return { committee, tokens, principals };
+}
+
+let keyCounter = 0;
+export function meta(prefix = "k") {
+  keyCounter++;
+  return { idempotencyKey: `${prefix}-${keyCounter}-${randomBytes(4).toString("hex")}`, requestHash: randomBytes(32).toString("hex") };
+}
