@@ -258,7 +258,7 @@ export class KnexLedgerStore implements LedgerStore {
     const ids = rows.map((r) => r.id as string);
     const [postings, vouchers, donations, items, disbursements] = await Promise.all([
       db("postings as p").join("accounts as a", "a.id", "p.account_id").whereIn("p.entry_id", ids).orderBy(["p.entry_id", "p.line"])
-        .select("p.entry_id", "p.amount_dong", "a.*"),
+        .select("p.entry_id", "p.amount_dong", "p.line", "a.*"),
       db("vouchers").whereIn("entry_id", ids).select("entry_id", "voucher_no"),
       db("donations").whereIn("entry_id", ids),
       db("entry_items").whereIn("entry_id", ids).orderBy(["entry_id", "line"]),
@@ -280,14 +280,14 @@ export class KnexLedgerStore implements LedgerStore {
         description: r.description,
         campaign: r.campaign_id === null ? null : { id: Number(r.campaign_id), code: r.campaign_code },
         reversalOf: r.reversal_of,
-        postings: (pBy.get(r.id) ?? []).map((p) => ({ account: toAccount(p), amountDong: BigInt(p.amount_dong) })),
+        postings: (pBy.get(r.id) ?? []).map((p) => ({ account: toAccount(p), amountDong: BigInt(p.amount_dong), line: Number(p.line) })),
         voucherSeries: null,
         donation: d ? {
           method: d.method, donorName: d.donor_name, donorKind: d.donor_kind, publishName: d.publish_name,
           bankAccount: d.bank_account, bankReference: d.bank_reference, note: d.note,
         } : null,
         items: (iBy.get(r.id) ?? []).map((it) => ({
-          description: it.description, quantity: it.quantity, unit: it.unit, unitValueDong: BigInt(it.unit_value_dong),
+          line: Number(it.line), description: it.description, quantity: it.quantity, unit: it.unit, unitValueDong: BigInt(it.unit_value_dong),
           valueDong: BigInt(it.value_dong), valuationBasis: it.valuation_basis,
         })),
         disbursement: b ? {

@@ -16,14 +16,14 @@ export function canonicalEntry(e: Omit<CommittedEntry, "hash" | "prevHash">): st
     e.campaign?.code ?? null, e.description, String(e.recordedBy), e.idempotencyKey, e.reversalOf,
     "postings", String(e.postings.length),
   ];
-  e.postings.forEach((p, i) => parts.push(String(i + 1), p.account.code, p.amountDong.toString()));
+  e.postings.forEach((p, i) => parts.push(String(p.line ?? i + 1), p.account.code, p.amountDong.toString()));
   parts.push("voucher", e.voucherNo);
   const d = e.donation;
   if (d) {
     parts.push("donation", d.method, d.donorName, d.donorKind, String(d.publishName), d.bankAccount, d.bankReference, d.note);
   }
   e.items.forEach((it, i) =>
-    parts.push("item", String(i + 1), it.description, it.quantity, it.unit, it.unitValueDong.toString(), it.valueDong.toString(), it.valuationBasis),
+    parts.push("item", String(it.line ?? i + 1), it.description, it.quantity, it.unit, it.unitValueDong.toString(), it.valueDong.toString(), it.valuationBasis),
   );
   const b = e.disbursement;
   if (b) {

@@ -63,9 +63,12 @@ export interface Campaign {
 export interface PostingDraft {
   account: Account;
   amountDong: bigint;
+  /** As stored; a draft's postings are numbered 1..n in order. */
+  line?: number;
 }
 
 export interface ItemDraft {
+  line?: number;
   description: string;
   quantity: string; // decimal text with 3 places, as numeric(18,3) prints it
   unit: string;

@@ -17,7 +17,7 @@ export function entryView(e: CommittedEntry) {
     reversalOf: e.reversalOf,
     receiptNumber: e.voucherNo,
     postings: e.postings.map((p, i) => ({
-      line: i + 1,
+      line: p.line ?? i + 1,
       account: p.account.code,
       accountName: p.account.name,
       amountDong: p.amountDong.toString(),
