@@ -2,6 +2,8 @@
 // a status in one table (src/http/problems.ts); the CLI prints them as is.
 export const resultCodes = [
   "validation_failed",
+  "malformed_request",
+  "internal_error",
   "amount_must_be_positive",
   "amount_not_whole_dong",
   "amount_too_large",

@@ -1,0 +1,68 @@
+import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
+import path from "node:path";
+import express, { type Express } from "express";
+import helmet from "helmet";
+import type { Logger } from "pino";
+import type { Soquy } from "../context.js";
+import { bearerAuth } from "./auth.js";
+import { docsInit, docsPage, openApiDocument } from "./openapi.js";
+import { errorHandler, sendProblem } from "./problems.js";
+import { mount, type RouteSpec } from "./route.js";
+import { accountRoutes } from "./routes/accounts.js";
+import { campaignRoutes } from "./routes/campaigns.js";
+import { entryRoutes } from "./routes/entries.js";
+import { recordRoutes } from "./routes/records.js";
+import { tokenRoutes } from "./routes/tokens.js";
+
+export const VERSION = "0.1.0";
+const BODY_LIMIT = "64kb";
+
+export function apiRoutes(s: Soquy): RouteSpec<any, any, any>[] {
+  return [...campaignRoutes(s), ...recordRoutes(s), ...entryRoutes(s), ...accountRoutes(s), ...tokenRoutes(s)];
+}
+
+export function createApp(s: Soquy, log: Logger): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("query parser", "simple");
+  app.use(helmet());
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    const requestId = randomUUID();
+    res.locals.requestId = requestId;
+    res.locals.log = log.child({ requestId });
+    res.setHeader("X-Request-Id", requestId);
+    // Structured log without tokens, bodies or query strings (they can carry names and phones).
+    res.on("finish", () => {
+      log.info({
+        requestId, method: req.method, path: req.path, status: res.statusCode,
+        ms: Number(process.hrtime.bigint() - started) / 1e6, committee: res.locals.principal?.committeeCode,
+      }, "request");
+    });
+    next();
+  });
+
+  app.get("/health", async (_req, res) => {
+    await s.db.knex.raw("select 1");
+    res.json({ status: "ok", database: s.db.kind, version: VERSION });
+  });
+
+  const routes = apiRoutes(s);
+  const doc = openApiDocument(routes, VERSION);
+  app.get("/api/openapi.json", (_req, res) => void res.json(doc));
+  const swaggerDir = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
+  app.use("/api/docs/assets", express.static(swaggerDir, { index: false, maxAge: "1d" }));
+  app.get("/api/docs/init.js", (_req, res) => void res.type("application/javascript").send(docsInit));
+  app.get("/api/docs", (_req, res) => void res.type("html").send(docsPage()));
+
+  const api = express.Router();
+  api.use(express.json({ limit: BODY_LIMIT, strict: true, type: ["application/json", "application/*+json"] }));
+  api.use(bearerAuth(s.store));
+  for (const r of routes) mount(api, r);
+  app.use("/api/v1", api);
+
+  app.use((req, res) => sendProblem(res, "not_found", `no route ${req.method} ${req.path}`));
+  app.use(errorHandler);
+  return app;
+}

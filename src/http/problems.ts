@@ -1,0 +1,120 @@
+import type { ErrorRequestHandler, Response } from "express";
+import { z } from "zod";
+import { AssertionFailed } from "../ledger/assert.js";
+import { LedgerError, type ResultCode } from "../ledger/codes.js";
+
+// The one table from result codes to HTTP statuses, and RFC 9457
+// problem+json bodies carrying the stable code and the offending field.
+export const statusByCode: Record<ResultCode, number> = {
+  validation_failed: 422,
+  malformed_request: 400,
+  internal_error: 500,
+  amount_must_be_positive: 422,
+  amount_not_whole_dong: 422,
+  amount_too_large: 422,
+  amount_not_a_number: 422,
+  invalid_date: 422,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  committee_not_found: 404,
+  committee_code_taken: 409,
+  campaign_not_found: 404,
+  campaign_code_taken: 409,
+  fund_not_found: 422,
+  account_not_found: 422,
+  entry_not_found: 404,
+  entry_already_reversed: 409,
+  cannot_reverse_a_reversal: 409,
+  unbalanced_entry: 422,
+  too_few_postings: 422,
+  too_many_postings: 422,
+  insufficient_campaign_balance: 409,
+  insufficient_balance: 409,
+  items_required: 422,
+  items_value_mismatch: 422,
+  items_not_allowed: 422,
+  bank_reference_duplicate: 409,
+  idempotency_key_required: 400,
+  idempotency_key_reused: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+};
+
+const titles: Partial<Record<ResultCode, string>> = {
+  validation_failed: "The request is not valid",
+  unauthorized: "A valid bearer token is required",
+  forbidden: "This token's role may not do this",
+  insufficient_campaign_balance: "The campaign does not hold enough money",
+  idempotency_key_reused: "Idempotency-Key reused with a different request",
+};
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string(),
+  field: z.string().optional(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  instance: z.string().optional(),
+  requestId: z.string().optional(),
+});
+
+export function sendProblem(res: Response, code: ResultCode, detail: string, field?: string, errors?: FieldIssue[]): void {
+  const status = statusByCode[code];
+  res.status(status).type("application/problem+json").json({
+    type: `urn:soquy:problem:${code}`,
+    title: titles[code] ?? code.replaceAll("_", " "),
+    status,
+    detail,
+    code,
+    ...(field ? { field } : {}),
+    ...(errors ? { errors } : {}),
+    instance: res.req.originalUrl.split("?")[0],
+    requestId: res.locals.requestId as string | undefined,
+  });
+}
+
+export function zodIssues(error: z.ZodError, prefix = ""): FieldIssue[] {
+  return error.issues.map((i) => {
+    const path = i.path.reduce<string>((acc, k) => (typeof k === "number" ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), prefix);
+    const keys = (i as { keys?: string[] }).keys;
+    const field = i.code === "unrecognized_keys" && keys?.length ? (path ? `${path}.${keys[0]}` : keys[0]!) : path || "(body)";
+    return { field, message: i.message };
+  });
+}
+
+export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (error instanceof LedgerError) {
+    sendProblem(res, error.code, error.message, error.field);
+    return;
+  }
+  if (error instanceof z.ZodError) {
+    const errors = zodIssues(error);
+    sendProblem(res, "validation_failed", errors.map((e) => `${e.field}: ${e.message}`).join("; "), errors[0]?.field, errors);
+    return;
+  }
+  const e = error as { type?: string; status?: number };
+  if (e?.type === "entity.too.large") {
+    sendProblem(res, "payload_too_large", "the request body is larger than the limit");
+    return;
+  }
+  if (e?.type === "entity.parse.failed" || e?.type === "encoding.unsupported" || e?.type === "charset.unsupported") {
+    sendProblem(res, "malformed_request", "the request body is not valid JSON in UTF-8");
+    return;
+  }
+  // A bug or an outage: log it whole, tell the client only the request id.
+  const log = res.locals.log as { error(o: unknown, m: string): void } | undefined;
+  log?.error({ err: error, assertion: error instanceof AssertionFailed, path: req.path }, "request failed");
+  sendProblem(res, "internal_error", "the server failed to handle this request; it has been logged");
+};

@@ -1,0 +1,100 @@
+import { createHash } from "node:crypto";
+import type { Request, Response, Router } from "express";
+import { z } from "zod";
+import { fail } from "../ledger/codes.js";
+import type { Principal, Role } from "../ledger/types.js";
+import { sendProblem, zodIssues } from "./problems.js";
+
+// A route is declared once: its zod shapes, who may call it, and one domain
+// call. The same declaration mounts it on express and describes it in the
+// OpenAPI document, so the two cannot drift apart.
+
+export interface WriteMetaHttp {
+  idempotencyKey: string;
+  requestHash: string;
+}
+
+export interface Call<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  principal: Principal;
+  meta: WriteMetaHttp;
+  req: Request;
+  res: Response;
+}
+
+export interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string> | undefined;
+}
+
+export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
+  method: "get" | "post";
+  path: string; // express style, relative to /api/v1
+  summary: string;
+  tag: string;
+  roles: readonly Role[];
+  idempotent?: boolean;
+  body?: z.ZodType<B>;
+  query?: z.ZodType<Q>;
+  params?: z.ZodType<P>;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  handle(call: Call<B, Q, P>): Promise<Reply>;
+}
+
+export const allRoles = ["treasurer", "approver", "auditor", "admin"] as const;
+
+export function defineRoute<B, Q, P>(spec: RouteSpec<B, Q, P>): RouteSpec<B, Q, P> {
+  return spec;
+}
+
+const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/;
+
+export function mount(router: Router, spec: RouteSpec<any, any, any>): void {
+  router[spec.method](spec.path, async (req, res) => {
+    const principal = res.locals.principal as Principal | undefined;
+    if (!principal) return sendProblem(res, "unauthorized", "send Authorization: Bearer <token>");
+    if (!spec.roles.includes(principal.role)) {
+      return sendProblem(res, "forbidden", `the ${principal.role} role may not ${spec.summary.toLowerCase()}`);
+    }
+    if (spec.method === "post" && !req.is(["application/json", "application/*+json"])) {
+      fail("malformed_request", "send a JSON body with Content-Type: application/json");
+    }
+    const params = parsePart(spec.params, req.params, "params");
+    const query = parsePart(spec.query, req.query, "query");
+    const body = spec.method === "post" ? parsePart(spec.body ?? z.strictObject({}), req.body ?? {}, "body") : undefined;
+    let meta: WriteMetaHttp = { idempotencyKey: "", requestHash: "" };
+    if (spec.idempotent) {
+      const key = req.get("Idempotency-Key");
+      if (!key) fail("idempotency_key_required", "send an Idempotency-Key header so a retry can never post twice", "Idempotency-Key");
+      if (!idempotencyKeyPattern.test(key)) fail("validation_failed", "Idempotency-Key is 1 to 200 visible ASCII characters", "Idempotency-Key");
+      meta = { idempotencyKey: key, requestHash: requestHash(spec.method, req.originalUrl.split("?")[0]!, req.body) };
+    }
+    const reply = await spec.handle({ body, query, params, principal, meta, req, res });
+    for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+    res.status(reply.status).json(reply.body);
+  });
+}
+
+function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: string): T {
+  if (!schema) return value as T;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const errors = zodIssues(parsed.error, part === "body" ? "" : part);
+  fail("validation_failed", errors.map((e) => `${e.field}: ${e.message}`).join("; "), errors[0]?.field);
+}
+
+/** SHA-256 over method, path and the body with keys sorted: the same request hashes alike. */
+export function requestHash(method: string, path: string, body: unknown): string {
+  return createHash("sha256").update(`${method.toUpperCase()} ${path}\n${stableJson(body ?? null)}`).digest("hex");
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
+  if (v && typeof v === "object") {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
+}

@@ -1,0 +1,68 @@
+import type { Soquy } from "../../context.js";
+import { fail } from "../../ledger/codes.js";
+import type { CampaignFigures } from "../../ledger/store.js";
+import type { Campaign } from "../../ledger/types.js";
+import { campaignView } from "../../ledger/view.js";
+import { allRoles, defineRoute } from "../route.js";
+import { campaignCreate, campaignResponse, campaignWithTotals, codeParams } from "../schemas.js";
+import { z } from "zod";
+
+export function campaignRoutes(s: Soquy) {
+  return [
+    defineRoute({
+      method: "post", path: "/campaigns", tag: "Campaigns", summary: "Create a campaign", roles: ["treasurer", "admin"],
+      idempotent: true, body: campaignCreate,
+      responses: { 201: { description: "Created, with its six accounts", schema: campaignResponse } },
+      async handle({ principal, body, meta }) {
+        const r = await s.ledger.createCampaign(principal, body, meta);
+        return { status: 201, body: r.response, headers: r.replayed ? { "Idempotent-Replayed": "true" } : undefined };
+      },
+    }),
+    defineRoute({
+      method: "get", path: "/campaigns", tag: "Campaigns", summary: "List campaigns with their totals", roles: allRoles,
+      responses: { 200: { description: "Campaigns", schema: z.object({ items: z.array(campaignWithTotals) }) } },
+      async handle({ principal }) {
+        const campaigns = await s.store.listCampaigns(principal.committeeId);
+        const items = [];
+        for (const c of campaigns) items.push(withTotals(c, await s.store.campaignFigures(c)));
+        return { status: 200, body: { items } };
+      },
+    }),
+    defineRoute({
+      method: "get", path: "/campaigns/:code", tag: "Campaigns", summary: "Read a campaign with its totals", roles: allRoles,
+      params: codeParams,
+      responses: { 200: { description: "The campaign", schema: campaignWithTotals } },
+      async handle({ principal, params }) {
+        const c = await s.store.findCampaign(principal.committeeId, params.code);
+        if (!c) fail("campaign_not_found", `no campaign with code ${params.code}`, "code");
+        return { status: 200, body: withTotals(c, await s.store.campaignFigures(c)) };
+      },
+    }),
+  ];
+}
+
+export function withTotals(c: Campaign, f: CampaignFigures) {
+  const quantities = (list: CampaignFigures["receivedQuantities"]) =>
+    list.map((q) => ({ unit: q.unit, quantity: q.quantity, valueDong: q.valueDong.toString() }));
+  return {
+    ...campaignView(c),
+    totals: {
+      receivedDong: f.receivedDong.toString(),
+      receivedByMethod: {
+        cash: f.receivedByMethod.cash.toString(), bank: f.receivedByMethod.bank.toString(), inKind: f.receivedByMethod.in_kind.toString(),
+      },
+      disbursedDong: f.disbursedDong.toString(),
+      balanceDong: f.balanceDong.toString(),
+      holdingsDong: { cash: f.holdingsDong.cash.toString(), bank: f.holdingsDong.bank.toString(), goods: f.holdingsDong.goods.toString() },
+      targetDong: c.targetDong?.toString() ?? null,
+      // Floored, so a published percentage never overstates progress.
+      progressPercent: c.targetDong ? Number((f.receivedDong * 100n) / c.targetDong) : null,
+      donations: f.donations,
+      donors: f.donors,
+      disbursements: f.disbursements,
+      households: f.households,
+      inKind: { received: quantities(f.receivedQuantities), disbursed: quantities(f.disbursedQuantities) },
+    },
+    asOfSequence: f.lastSeq,
+  };
+}

@@ -1,0 +1,200 @@
+import { z } from "zod";
+import {
+  beneficiaryCategories, campaignKinds, donorKinds, methods, purposes, roles,
+} from "../ledger/types.js";
+
+// The one source of request and response shapes: routes parse with these and
+// the OpenAPI document is generated from them. Amounts are strings of digits
+// (integers are accepted on input); the ledger's value parsers then name the
+// exact rule an amount breaks.
+
+// Text a person typed: no control characters, no bidi overrides, bounded.
+const text = (max: number) =>
+  z.string().trim().min(1).max(max)
+    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(s), {
+      message: "must not contain control characters or bidirectional overrides",
+    });
+const optionalText = (max: number) => text(max).optional();
+
+export const amount = z.union([
+  z.string().max(32).describe("whole đồng as a string of digits"),
+  z.number().describe("whole đồng (prefer a string for large amounts)"),
+]).meta({ description: "Whole đồng, e.g. \"1250000\"", example: "1250000" });
+
+export const signedAmount = z.union([z.string().max(33), z.number()])
+  .meta({ description: "Whole đồng; debit positive, credit negative", example: "-11000" });
+
+export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date as YYYY-MM-DD").meta({ example: "2024-01-15" });
+const code = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "letters, digits, _ and -, at most 64");
+
+export const campaignCreate = z.strictObject({
+  code,
+  name: text(300),
+  kind: z.enum(campaignKinds),
+  fund: code.optional(),
+  targetDong: amount.optional(),
+  startsOn: isoDate,
+  endsOn: isoDate.optional(),
+  launchDocument: optionalText(500),
+});
+
+export const donationCreate = z.strictObject({
+  receivedOn: isoDate,
+  amountDong: amount,
+  method: z.enum(methods),
+  donor: z.strictObject({
+    name: optionalText(200),
+    kind: z.enum(donorKinds),
+    publishName: z.boolean(),
+    phone: z.string().regex(/^\+?[0-9 .-]{6,20}$/, "digits, spaces, dots or dashes, 6 to 20").optional(),
+  }),
+  bankAccount: z.string().regex(/^[0-9A-Za-z-]{4,34}$/, "4 to 34 letters or digits").optional(),
+  bankReference: optionalText(100),
+  items: z.array(z.strictObject({
+    description: text(200),
+    quantity: amount,
+    unit: text(20),
+    unitValueDong: amount,
+    valuationBasis: text(200),
+  })).max(100).optional(),
+  description: optionalText(500),
+  note: optionalText(1000),
+});
+
+export const disbursementCreate = z.strictObject({
+  paidOn: isoDate,
+  amountDong: amount,
+  method: z.enum(methods),
+  beneficiary: z.strictObject({
+    name: text(200),
+    category: z.enum(beneficiaryCategories),
+    area: text(100),
+  }),
+  purpose: z.enum(purposes),
+  quantity: amount.optional(),
+  unit: optionalText(20),
+  description: optionalText(500),
+  note: optionalText(1000),
+});
+
+export const generalEntryCreate = z.strictObject({
+  entryDate: isoDate,
+  description: text(500),
+  postings: z.array(z.strictObject({ account: z.string().max(80), amountDong: signedAmount })).min(2).max(1000),
+});
+
+export const reverseCreate = z.strictObject({
+  reason: text(500),
+  entryDate: isoDate.optional(),
+});
+
+export const tokenCreate = z.strictObject({
+  role: z.enum(roles),
+  name: text(200),
+});
+
+export const entriesQuery = z.strictObject({
+  campaign: code.optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  after: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const asOfQuery = z.strictObject({ asOf: isoDate.optional() });
+export const codeParams = z.strictObject({ code });
+export const idParams = z.strictObject({ id: z.string().max(64) });
+
+// Responses
+const dong = z.string().regex(/^-?[0-9]+$/).meta({ example: "8000000" });
+
+export const entryResponse = z.object({
+  id: z.uuid(),
+  sequence: z.number().int(),
+  committee: z.string(),
+  entryDate: isoDate,
+  recordedAt: z.string(),
+  kind: z.enum(["donation", "disbursement", "general", "reversal"]),
+  description: z.string(),
+  campaign: z.string().nullable(),
+  recordedBy: z.number().int(),
+  idempotencyKey: z.string().nullable(),
+  reversalOf: z.string().nullable(),
+  receiptNumber: z.string().nullable().meta({ example: "PT-2024-000001" }),
+  postings: z.array(z.object({ line: z.number().int(), account: z.string(), accountName: z.string(), amountDong: dong })),
+  donation: z.object({
+    method: z.enum(methods),
+    donor: z.object({ name: z.string(), kind: z.enum(donorKinds), publishName: z.boolean() }),
+    bankAccount: z.string().nullable(),
+    bankReference: z.string().nullable(),
+    note: z.string().nullable(),
+    items: z.array(z.object({
+      description: z.string(), quantity: z.string(), unit: z.string(), unitValueDong: dong, valueDong: dong, valuationBasis: z.string(),
+    })),
+  }).nullable(),
+  disbursement: z.object({
+    method: z.enum(methods),
+    beneficiary: z.object({ name: z.string(), category: z.enum(beneficiaryCategories), area: z.string() }),
+    purpose: z.enum(purposes),
+    quantity: z.string().nullable(),
+    unit: z.string().nullable(),
+    note: z.string().nullable(),
+  }).nullable(),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+
+export const campaignResponse = z.object({
+  code: z.string(),
+  name: z.string(),
+  kind: z.enum(campaignKinds),
+  fund: z.string().nullable(),
+  targetDong: dong.nullable(),
+  startsOn: isoDate,
+  endsOn: isoDate.nullable(),
+  launchDocument: z.string().nullable(),
+  accounts: z.record(z.string(), z.string()),
+});
+
+const quantityLine = z.object({ unit: z.string(), quantity: z.string(), valueDong: dong });
+
+export const campaignWithTotals = campaignResponse.extend({
+  totals: z.object({
+    receivedDong: dong,
+    receivedByMethod: z.object({ cash: dong, bank: dong, inKind: dong }),
+    disbursedDong: dong,
+    balanceDong: dong,
+    holdingsDong: z.object({ cash: dong, bank: dong, goods: dong }),
+    targetDong: dong.nullable(),
+    progressPercent: z.number().int().nullable().meta({ description: "received ÷ target, floored: never overstated" }),
+    donations: z.number().int(),
+    donors: z.number().int(),
+    disbursements: z.number().int(),
+    households: z.number().int(),
+    inKind: z.object({ received: z.array(quantityLine), disbursed: z.array(quantityLine) }),
+  }),
+  asOfSequence: z.number().int(),
+});
+
+export const accountBalanceResponse = z.object({
+  code: z.string(),
+  name: z.string(),
+  type: z.string(),
+  campaign: z.string().nullable(),
+  balanceDong: dong,
+});
+
+export const trialBalanceResponse = z.object({
+  asOf: isoDate.nullable(),
+  accounts: z.array(accountBalanceResponse),
+  totalDong: dong,
+});
+
+export const verifyResponse = z.object({
+  ok: z.boolean(),
+  checked: z.number().int(),
+  headSeq: z.number().int(),
+  headHash: z.string(),
+  firstBrokenSeq: z.number().int().nullable(),
+  reason: z.string().nullable(),
+});
