@@ -39,7 +39,7 @@ export interface DemoToken {
 export type DemoTokens = DemoToken[];
 
 /** How many writes go to the ledger at once; the group committer batches them into one transaction. */
-const CHUNK = 1;
+const CHUNK = 50;
 
 export async function seedDemo(s: Soquy): Promise<{ created: boolean; tokens: DemoTokens }> {
   if ((await s.store.listCommittees()).length > 0) return { created: false, tokens: [] };
