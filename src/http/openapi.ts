@@ -19,7 +19,10 @@ export function openApiDocument(routes: RouteSpec<any, any, any>[], version: str
     ];
     const responses: Record<string, unknown> = {};
     for (const [status, resp] of Object.entries(r.responses)) {
-      responses[status] = { description: resp.description, ...(resp.schema ? { content: { "application/json": { schema: toSchema(resp.schema, "output") } } } : {}) };
+      const content = r.produces
+        ? Object.fromEntries(r.produces.map((type) => [type, { schema: { type: "string", format: "binary" } }]))
+        : resp.schema ? { "application/json": { schema: toSchema(resp.schema, "output") } } : undefined;
+      responses[status] = { description: resp.description, ...(content ? { content } : {}) };
     }
     const problem = { content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } };
     responses["401"] = { description: "No valid bearer token", ...problem };
@@ -31,8 +34,8 @@ export function openApiDocument(routes: RouteSpec<any, any, any>[], version: str
       summary: r.summary,
       tags: [r.tag],
       operationId: operationId(r),
-      security: [{ bearer: [] }],
-      description: `Roles: ${r.roles.join(", ")}.`,
+      security: r.public ? [{}, { bearer: [] }] : [{ bearer: [] }],
+      description: r.public ? `Open to anyone; with a token of role ${r.roles.join(", ")} more is shown.` : `Roles: ${r.roles.join(", ")}.`,
       ...(parameters.length ? { parameters } : {}),
       ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: toSchema(r.body, "input") } } } } : {}),
       responses,

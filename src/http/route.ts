@@ -18,6 +18,7 @@ export interface Call<B, Q, P> {
   body: B;
   query: Q;
   params: P;
+  /** Always set unless the route is open to the public. */
   principal: Principal;
   meta: WriteMetaHttp;
   req: Request;
@@ -36,12 +37,16 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
   summary: string;
   tag: string;
   roles: readonly Role[];
+  /** Open to anyone: a token is optional (and still checked when sent). */
+  public?: boolean;
   idempotent?: boolean;
+  /** The handler writes the response itself (streams); handle() then returns null. */
+  produces?: string[];
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
   params?: z.ZodType<P>;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
-  handle(call: Call<B, Q, P>): Promise<Reply>;
+  handle(call: Call<B, Q, P>): Promise<Reply | null>;
 }
 
 export const allRoles = ["treasurer", "approver", "auditor", "admin"] as const;
@@ -55,8 +60,8 @@ const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/;
 export function mount(router: Router, spec: RouteSpec<any, any, any>): void {
   router[spec.method](spec.path, async (req, res) => {
     const principal = res.locals.principal as Principal | undefined;
-    if (!principal) return sendProblem(res, "unauthorized", "send Authorization: Bearer <token>");
-    if (!spec.roles.includes(principal.role)) {
+    if (!principal && !spec.public) return sendProblem(res, "unauthorized", "send Authorization: Bearer <token>");
+    if (principal && !spec.roles.includes(principal.role)) {
       return sendProblem(res, "forbidden", `the ${principal.role} role may not ${spec.summary.toLowerCase()}`);
     }
     if (spec.method === "post" && !req.is(["application/json", "application/*+json"])) {
@@ -72,7 +77,8 @@ export function mount(router: Router, spec: RouteSpec<any, any, any>): void {
       if (!idempotencyKeyPattern.test(key)) fail("validation_failed", "Idempotency-Key is 1 to 200 visible ASCII characters", "Idempotency-Key");
       meta = { idempotencyKey: key, requestHash: requestHash(spec.method, req.originalUrl.split("?")[0]!, req.body) };
     }
-    const reply = await spec.handle({ body, query, params, principal, meta, req, res });
+    const reply = await spec.handle({ body, query, params, principal: principal as Principal, meta, req, res });
+    if (reply === null) return;
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
     res.status(reply.status).json(reply.body);
   });
