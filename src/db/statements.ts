@@ -1,0 +1,90 @@
+import type { Knex } from "knex";
+import type { Campaign } from "../ledger/types.js";
+
+// The queries behind a campaign statement. Everything is pinned to a ledger
+// position (seq ≤ head) so the same request gives the same rows later.
+
+export interface StatementRowRaw {
+  id: string;
+  seq: string;
+  entry_date: string;
+  recorded_date: string;
+  kind: "donation" | "disbursement" | "general" | "reversal";
+  description: string;
+  hash: string;
+  voucher_no: string | null;
+  donor_name: string | null;
+  publish_name: boolean | null;
+  method: "cash" | "bank" | "in_kind" | null;
+  beneficiary_name: string | null;
+  area: string | null;
+  category: string | null;
+  purpose: string | null;
+  quantity: string | null;
+  unit: string | null;
+  in_dong: string;
+  out_dong: string;
+}
+
+export class StatementQueries {
+  constructor(private readonly knex: Knex) {}
+
+  async head(committeeId: number): Promise<{ seq: number; hash: string }> {
+    const row = await this.knex("journal_entries").where({ committee_id: committeeId }).orderBy("seq", "desc").first("seq", "hash");
+    return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: "0".repeat(64) };
+  }
+
+  /** The campaign's first and last document dates up to the position. */
+  async dateRange(c: Campaign, headSeq: number): Promise<{ first: string | null; last: string | null }> {
+    const row = await this.knex("journal_entries").where({ campaign_id: c.id }).where("seq", "<=", headSeq)
+      .min("entry_date as first").max("entry_date as last").first();
+    return { first: row?.first ?? null, last: row?.last ?? null };
+  }
+
+  /** Σ of the campaign's asset postings on entries dated before `before` or up to `through`. */
+  async assetSum(c: Campaign, headSeq: number, bound: { before: string } | { through: string }): Promise<bigint> {
+    const q = this.knex("postings as p").join("journal_entries as e", "e.id", "p.entry_id")
+      .whereIn("p.account_id", assetIds(c)).where("e.seq", "<=", headSeq);
+    if ("before" in bound) q.where("e.entry_date", "<", bound.before);
+    else q.where("e.entry_date", "<=", bound.through);
+    const row = await q.sum("p.amount_dong as total").first();
+    return BigInt(row?.total ?? 0);
+  }
+
+  /** One row per entry that moved the campaign's cash, bank or goods, in sequence order, streamed. */
+  rows(c: Campaign, headSeq: number, from: string, to: string): AsyncIterable<StatementRowRaw> {
+    const [cash, bank, goods] = assetIds(c);
+    const sql = `
+      select e.id, e.seq, e.entry_date,
+        to_char(e.recorded_at at time zone 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD') as recorded_date,
+        e.kind, e.description, e.hash, v.voucher_no,
+        d.donor_name, d.publish_name, coalesce(d.method, b.method) as method,
+        b.beneficiary_name, b.area, b.category, b.purpose,
+        coalesce(b.quantity, i.quantity) as quantity, coalesce(b.unit, i.unit) as unit,
+        a.in_dong, a.out_dong
+      from journal_entries e
+      cross join lateral (
+        select count(*) as n,
+          coalesce(sum(case when p.amount_dong > 0 then p.amount_dong else 0 end), 0) as in_dong,
+          coalesce(sum(case when p.amount_dong < 0 then -p.amount_dong else 0 end), 0) as out_dong
+        from postings p where p.entry_id = e.id and p.account_id in (?, ?, ?)
+      ) a
+      left join vouchers v on v.entry_id = e.id
+      -- a reversal shows the donor or household of the entry it reverses
+      left join donations d on d.entry_id = coalesce(e.reversal_of, e.id)
+      left join disbursements b on b.entry_id = coalesce(e.reversal_of, e.id)
+      left join lateral (
+        select case when count(distinct it.unit) = 1 then sum(it.quantity) end as quantity,
+               case when count(distinct it.unit) = 1 then min(it.unit) end as unit
+        from entry_items it where it.entry_id = d.entry_id
+      ) i on d.entry_id is not null
+      where e.committee_id = ? and (e.campaign_id = ? or e.campaign_id is null)
+        and e.seq <= ? and e.entry_date between ? and ? and a.n > 0
+      order by e.seq`;
+    return this.knex.raw(sql, [cash, bank, goods, c.committeeId, c.id, headSeq, from, to]).stream() as unknown as AsyncIterable<StatementRowRaw>;
+  }
+}
+
+function assetIds(c: Campaign): [number, number, number] {
+  return [c.accounts.cash.id, c.accounts.bank.id, c.accounts.goods.id];
+}

@@ -1,0 +1,51 @@
+// A campaign statement as data: what the CSV and the PDF are both rendered
+// from, so they always carry the same rows and totals. Amounts are bigint
+// đồng; dates ISO YYYY-MM-DD. Built by src/statements/builder.ts; rendered
+// by reports/ (which import only these types).
+
+export type Audience = "auditor" | "public";
+
+export interface StatementHeader {
+  committee: { code: string; name: string };
+  campaign: { code: string; name: string; kind: string; startsOn: string; endsOn: string | null; targetDong: bigint | null };
+  from: string;
+  to: string;
+  audience: Audience;
+  openingDong: bigint;
+  /** The ledger position the statement was cut from: every row has seq ≤ this. */
+  position: { seq: number; hash: string };
+}
+
+export interface StatementLine {
+  seq: number;
+  entryId: string;
+  documentDate: string; // the entry date (ngày chứng từ)
+  recordedDate: string; // the day it was recorded (ngày ghi sổ), in Vietnam's time zone
+  voucherNo: string | null; // PT-… / PC-…
+  kind: "donation" | "disbursement" | "general" | "reversal";
+  description: string; // already masked for the public audience
+  counterparty: string; // donor or beneficiary (masked for the public audience), "" if none
+  inDong: bigint; // thu: increases of the campaign's cash, bank and goods
+  outDong: bigint; // chi: decreases
+  balanceDong: bigint; // tồn after this line
+  quantity: string | null; // "607" / "10,5"? no: plain decimal text as stored, e.g. "1.000"
+  unit: string | null; // "suất", "kg", "căn"
+  verified: boolean | null; // null until verification exists
+  hash: string;
+}
+
+export interface StatementSummary {
+  receivedByMethod: { cash: bigint; bank: bigint; in_kind: bigint };
+  disbursedByPurpose: { key: string; amountDong: bigint; count: number }[];
+  disbursedByCategory: { key: string; amountDong: bigint; count: number }[];
+  disbursedByArea: { key: string; amountDong: bigint; count: number }[];
+  quantitiesByUnit: { unit: string; direction: "in" | "out"; quantity: string; valueDong: bigint }[];
+  byMonth: { month: string; inDong: bigint; outDong: bigint }[]; // "2024-01"
+}
+
+export interface StatementTotals {
+  lines: number;
+  inDong: bigint;
+  outDong: bigint;
+  closingDong: bigint; // = opening + in − out, asserted
+}
