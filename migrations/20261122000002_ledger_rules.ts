@@ -8,6 +8,11 @@ import type { Knex } from "knex";
 // ("<utf8 byte length>:<text>;", NULL as "~;"); src/ledger/canonical.ts is its
 // TypeScript twin and the two must agree byte for byte.
 const statements = [
+  `create function soquy_forbid_change() returns trigger language plpgsql as $$
+  begin
+    raise exception using errcode = 'SQ010',
+      message = format('%s is append-only: %s is not allowed; correct a mistake with a reversing entry', TG_TABLE_NAME, TG_OP);
+  end $$`,
   `create function soquy_field(v text) returns text language sql immutable as $$
     select case when v is null then '~;' else octet_length(v)::text || ':' || v || ';' end
   $$`,
@@ -101,49 +106,46 @@ const statements = [
   end $$`,
   `create constraint trigger journal_entries_verify after insert on journal_entries
     deferrable initially deferred for each row execute function soquy_check_entry()`,
-  // True when the entry row was inserted by the current transaction: its own
-  // deferred check (soquy_check_entry) then verifies postings and details at
-  // commit, so the per-row checks below need not repeat the work.
+  // True when the entry row was inserted by the current transaction (or one of
+  // its savepoints): a row we can see whose inserting transaction is still in
+  // progress can only be ours. Its own deferred check (soquy_check_entry) then
+  // verifies postings and details at commit. Rows of any other entry are
+  // refused outright: postings and details are never added to an entry later.
   `create function soquy_entry_is_new(p_id uuid) returns boolean language sql stable as $$
     select exists (select 1 from journal_entries where id = p_id
-      and xmin::text = (pg_current_xact_id()::text::bigint % 4294967296)::text)
+      and pg_xact_status(((pg_current_xact_id()::text::bigint >> 32 << 32) | xmin::text::bigint)::text::xid8) = 'in progress')
   $$`,
-  // Catches postings added later to an entry that was already committed.
+  // Postings belong to the transaction that inserted their entry.
   `create function soquy_check_postings() returns trigger language plpgsql as $$
-  declare
-    n int;
-    total numeric;
   begin
-    if soquy_entry_is_new(NEW.entry_id) then
-      return null;
-    end if;
-    select count(*), coalesce(sum(amount_dong), 0) into n, total from postings where entry_id = NEW.entry_id;
-    if n < 2 or total <> 0 then
+    if not soquy_entry_is_new(NEW.entry_id) then
       raise exception using errcode = 'SQ001',
-        message = format('entry %s: %s postings summing to %s (needs at least 2, summing to 0)', NEW.entry_id, n, total);
+        message = format('entry %s is already committed: postings cannot be added to it', NEW.entry_id);
     end if;
     return null;
   end $$`,
-  `create constraint trigger postings_balanced after insert on postings
-    deferrable initially deferred for each row execute function soquy_check_postings()`,
-  // Details (vouchers, donations, items, disbursements) added to an entry after
-  // the fact would change its canonical text: refuse them at commit.
+  `create trigger postings_with_their_entry after insert on postings
+    for each row execute function soquy_check_postings()`,
+  // Details (vouchers, donations, items, disbursements) likewise: only with
+  // their entry, whose hash covers them.
   `create function soquy_check_detail() returns trigger language plpgsql as $$
-  declare
-    e record;
   begin
-    if soquy_entry_is_new(NEW.entry_id) then
-      return null;
-    end if;
-    select prev_hash, hash into e from journal_entries where id = NEW.entry_id;
-    if e.hash <> soquy_entry_hash(e.prev_hash, soquy_entry_canonical(NEW.entry_id)) then
+    if not soquy_entry_is_new(NEW.entry_id) then
       raise exception using errcode = 'SQ003',
-        message = format('%s row for entry %s does not match the entry hash', TG_TABLE_NAME, NEW.entry_id);
+        message = format('entry %s is already committed: a %s row cannot be added to it', NEW.entry_id, TG_TABLE_NAME);
     end if;
     return null;
   end $$`,
   `create function soquy_check_voucher() returns trigger language plpgsql as $$
+  declare
+    b record;
   begin
+    select series, code into b from receipt_books where id = NEW.book_id;
+    if NEW.voucher_no <> (case when b.code = b.series then b.series else b.series || '-' || b.code end)
+        || '-' || NEW.year || '-' || lpad(NEW.number::text, 6, '0') then
+      raise exception using errcode = 'SQ004',
+        message = format('voucher_no %s does not spell its book, year and number', NEW.voucher_no);
+    end if;
     if NEW.number > 1 and not exists (
       select 1 from vouchers where book_id = NEW.book_id and year = NEW.year and number = NEW.number - 1
     ) then
@@ -154,28 +156,54 @@ const statements = [
   end $$`,
   `create constraint trigger vouchers_gap_free after insert on vouchers
     deferrable initially deferred for each row execute function soquy_check_voucher()`,
+  // Keeps account_balances and refuses any asset going below zero at any
+  // point in chain order, even when many entries' postings come in one statement.
   `create function soquy_apply_balances() returns trigger language plpgsql as $$
   begin
-    insert into account_balances (account_id, committee_id, balance_dong)
-      select account_id, min(committee_id), sum(amount_dong) from new_postings group by account_id
-      on conflict (account_id) do update set balance_dong = account_balances.balance_dong + excluded.balance_dong;
     if exists (
-      select 1 from account_balances b join accounts a on a.id = b.account_id
-      where b.account_id in (select account_id from new_postings)
-        and a.type = 'asset' and b.balance_dong < 0
+      select 1 from (
+        select per_entry.account_id,
+          sum(per_entry.amount) over (partition by per_entry.account_id order by per_entry.seq) as running
+        from (
+          select np.account_id, e.seq, sum(np.amount_dong) as amount
+          from new_postings np join journal_entries e on e.id = np.entry_id
+          group by np.account_id, e.seq
+        ) per_entry
+      ) r
+      join accounts a on a.id = r.account_id
+      left join account_balances b on b.account_id = r.account_id
+      where a.type = 'asset' and coalesce(b.balance_dong, 0) + r.running < 0
     ) then
       raise exception using errcode = 'SQ005', message = 'an asset account would go below zero';
     end if;
+    insert into account_balances (account_id, committee_id, balance_dong)
+      select account_id, min(committee_id), sum(amount_dong) from new_postings group by account_id
+      on conflict (account_id) do update set balance_dong = account_balances.balance_dong + excluded.balance_dong;
     return null;
   end $$`,
+  // account_balances is written only by the trigger above (trigger depth 2).
+  `create function soquy_guard_balances() returns trigger language plpgsql as $$
+  begin
+    if pg_trigger_depth() < 2 then
+      raise exception using errcode = 'SQ010',
+        message = 'account_balances is kept by the ledger itself and cannot be written directly';
+    end if;
+    return case when TG_OP = 'DELETE' then OLD else NEW end;
+  end $$`,
+  `create trigger account_balances_guard before insert or update or delete on account_balances
+    for each row execute function soquy_guard_balances()`,
+  `create trigger account_balances_no_truncate before truncate on account_balances
+    for each statement execute function soquy_forbid_change()`,
   `create trigger postings_balances after insert on postings
     referencing new table as new_postings for each statement execute function soquy_apply_balances()`,
-  `create function soquy_forbid_change() returns trigger language plpgsql as $$
-  begin
-    raise exception using errcode = 'SQ010',
-      message = format('%s is append-only: %s is not allowed; correct a mistake with a reversing entry', TG_TABLE_NAME, TG_OP);
-  end $$`,
 ];
+
+// Codes are part of every entry's hashed text: they never change.
+const frozenColumns = [
+  ["committees", ["code"]],
+  ["campaigns", ["code", "committee_id"]],
+  ["receipt_books", ["code", "series", "committee_id"]],
+] as const;
 
 const appendOnlyTables = [
   "journal_entries", "postings", "vouchers", "donations", "entry_items", "disbursements",
@@ -186,8 +214,18 @@ const detailTables = ["vouchers", "donations", "entry_items", "disbursements"];
 export async function up(knex: Knex): Promise<void> {
   for (const sql of statements) await knex.raw(sql);
   for (const table of detailTables) {
-    await knex.raw(`create constraint trigger ${table}_match_entry after insert on ${table}
-      deferrable initially deferred for each row execute function soquy_check_detail()`);
+    await knex.raw(`create trigger ${table}_with_their_entry after insert on ${table}
+      for each row execute function soquy_check_detail()`);
+  }
+  for (const [table, columns] of frozenColumns) {
+    const old = columns.map((c) => `OLD.${c}`).join(", ");
+    const now = columns.map((c) => `NEW.${c}`).join(", ");
+    await knex.raw(`create trigger ${table}_frozen_codes before update on ${table}
+      for each row when ((${old}) is distinct from (${now})) execute function soquy_forbid_change()`);
+    await knex.raw(`create trigger ${table}_no_delete before delete on ${table}
+      for each row execute function soquy_forbid_change()`);
+    await knex.raw(`create trigger ${table}_no_truncate before truncate on ${table}
+      for each statement execute function soquy_forbid_change()`);
   }
   for (const table of appendOnlyTables) {
     await knex.raw(`create trigger ${table}_append_only before update or delete on ${table}
@@ -198,17 +236,22 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
+  for (const [table] of frozenColumns) {
+    for (const t of ["frozen_codes", "no_delete", "no_truncate"]) await knex.raw(`drop trigger if exists ${table}_${t} on ${table}`);
+  }
+  await knex.raw(`drop trigger if exists account_balances_guard on account_balances`);
+  await knex.raw(`drop trigger if exists account_balances_no_truncate on account_balances`);
   for (const table of appendOnlyTables) {
     await knex.raw(`drop trigger if exists ${table}_append_only on ${table}`);
     await knex.raw(`drop trigger if exists ${table}_no_truncate on ${table}`);
   }
-  for (const table of detailTables) await knex.raw(`drop trigger if exists ${table}_match_entry on ${table}`);
+  for (const table of detailTables) await knex.raw(`drop trigger if exists ${table}_with_their_entry on ${table}`);
   await knex.raw(`drop trigger if exists postings_balances on postings`);
   await knex.raw(`drop trigger if exists vouchers_gap_free on vouchers`);
-  await knex.raw(`drop trigger if exists postings_balanced on postings`);
+  await knex.raw(`drop trigger if exists postings_with_their_entry on postings`);
   await knex.raw(`drop trigger if exists journal_entries_verify on journal_entries`);
   for (const fn of [
-    "soquy_forbid_change()", "soquy_apply_balances()", "soquy_check_voucher()", "soquy_check_detail()",
+    "soquy_forbid_change()", "soquy_guard_balances()", "soquy_apply_balances()", "soquy_check_voucher()", "soquy_check_detail()",
     "soquy_check_postings()", "soquy_entry_is_new(uuid)", "soquy_check_entry()", "soquy_entry_hash(text, text)",
     "soquy_entry_canonical(uuid)", "soquy_field(text)",
   ]) {

@@ -1,10 +1,15 @@
+import { createWriteStream } from "node:fs";
+import { once } from "node:events";
+import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
+import { renderStatementPdf } from "../reports/pdf.js";
 import { seedDemo } from "../seeds/demo.js";
 import { createToken, openSoquy, optionsFromEnv, type Soquy } from "./context.js";
 import { DatabaseBusy } from "./db/connect.js";
 import { LedgerError } from "./ledger/codes.js";
 import { roles, type Role } from "./ledger/types.js";
 import { verifyChain } from "./ledger/verify.js";
+import { prepareStatement } from "./statements/builder.js";
 
 // npm run --silent cli -- <command>. Same DATABASE_URL / DATA_DIR rules as
 // the server; the schema is brought up to date before anything else.
@@ -15,6 +20,8 @@ const usage = `usage: npm run --silent cli -- <command>
   committee list
   token create --committee <code> --role <role> --name "<name>"   prints only the new token
   verify [--committee <code>]                         walk the hash chain(s); exit 1 when broken
+  statement --campaign <code> --format pdf|csv --out <file> [--committee <code>] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--audience auditor|public]
+                                                      write a campaign statement; prints its digest
 roles: ${roles.join(", ")}`;
 
 type Opts = Record<string, string | boolean | undefined>;
@@ -25,6 +32,8 @@ async function run(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       code: { type: "string" }, name: { type: "string" }, committee: { type: "string" }, role: { type: "string" },
+      campaign: { type: "string" }, format: { type: "string" }, out: { type: "string" }, from: { type: "string" },
+      to: { type: "string" }, audience: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -71,12 +80,14 @@ async function run(argv: string[]): Promise<number> {
           console.log(`${c.code}: ${r.checked} entries checked, ok (head ${r.headSeq} ${r.headHash})`);
         } else {
           broken++;
-          console.log(`${c.code}: ${r.checked} entries checked, broken at sequence ${r.firstBrokenSeq}: ${r.reason}`);
+          const where = r.firstBrokenSeq === null ? "broken" : `broken at sequence ${r.firstBrokenSeq}`;
+          console.log(`${c.code}: ${r.checked} entries checked, ${where}: ${r.reason}`);
         }
       }
       return broken === 0 ? 0 : 1;
     },
   };
+  commands.statement = statement;
   const handler = commands[command];
   if (!handler) {
     console.error(`unknown command: ${command}\n${usage}`);
@@ -88,6 +99,43 @@ async function run(argv: string[]): Promise<number> {
   } finally {
     await s.close();
   }
+}
+
+// Offline statements: the same builder and renderers as the API.
+async function statement(s: Soquy, o: Opts): Promise<number> {
+  const format = required(o, "format");
+  if (format !== "pdf" && format !== "csv") throw new LedgerError("validation_failed", "--format is pdf or csv", "format");
+  const audience = (o.audience as string | undefined) ?? "auditor";
+  if (audience !== "auditor" && audience !== "public") throw new LedgerError("validation_failed", "--audience is auditor or public", "audience");
+  const campaignCode = required(o, "campaign");
+  const committees = o.committee ? [await s.store.findCommittee(String(o.committee))] : await s.store.listCommittees();
+  const holders = [];
+  for (const c of committees) if (c && (await s.store.findCampaign(c.id, campaignCode))) holders.push(c);
+  if (holders.length !== 1) {
+    throw new LedgerError(holders.length === 0 ? "campaign_not_found" : "validation_failed",
+      holders.length === 0 ? `no campaign ${campaignCode}` : `several committees have a campaign ${campaignCode}: name one with --committee`, "campaign");
+  }
+  const committee = holders[0]!;
+  const campaign = await s.ledger.campaign(committee.id, campaignCode);
+  const st = await prepareStatement(s.statements, committee, campaign, {
+    from: o.from as string | undefined, to: o.to as string | undefined, audience,
+  });
+  try {
+    const out = createWriteStream(required(o, "out"));
+    if (format === "csv") {
+      await pipeline(st.csv(), out);
+    } else {
+      await renderStatementPdf({
+        header: st.header, totals: st.totals, summary: st.summary, digest: st.digest, lines: st.lines(), lineCount: st.totals.lines,
+      }, out);
+      out.end();
+      await once(out, "finish");
+    }
+  } finally {
+    st.dispose();
+  }
+  console.log(`${st.digest}  ${o.out} (${st.totals.lines} entries, position ${st.header.position.seq})`);
+  return 0;
 }
 
 function required(o: Opts, name: string): string {

@@ -310,12 +310,14 @@ function donationItems(input: DonationInput, amountDong: bigint): ItemDraft[] {
   const items = raw.map((it, i) => {
     const quantity = parseQuantity(it.quantity, `items[${i}].quantity`);
     const unitValueDong = parseAmountDong(it.unitValueDong, `items[${i}].unitValueDong`);
+    const valueDong = multiplyDong(quantity, unitValueDong);
+    if (valueDong <= 0n) fail("validation_failed", `items[${i}] is worth less than 1 đồng`, `items[${i}].quantity`);
     return {
       description: it.description.trim(),
       quantity,
       unit: it.unit.trim(),
       unitValueDong,
-      valueDong: multiplyDong(quantity, unitValueDong),
+      valueDong,
       valuationBasis: it.valuationBasis.trim(),
     };
   });

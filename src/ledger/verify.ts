@@ -4,7 +4,9 @@ import { GENESIS_HASH, type CommittedEntry } from "./types.js";
 
 // Walks a committee's chain in sequence order and recomputes every hash in
 // TypeScript. Any change to a stored row (entry, posting, voucher, donation,
-// item, disbursement) breaks the chain from that entry on.
+// item, disbursement) breaks the chain from that entry on. It also adds up
+// the postings per account and compares them with the kept balances, which
+// the ledger's balance checks trust.
 export interface ChainReport {
   ok: boolean;
   checked: number;
@@ -18,7 +20,9 @@ export async function verifyChain(store: LedgerStore, committeeId: number): Prom
   let prev = { seq: 0, hash: GENESIS_HASH };
   let checked = 0;
   let broken: { seq: number; reason: string } | null = null;
+  const sums = new Map<number, bigint>();
   await store.walkChain(committeeId, (e) => {
+    for (const p of e.postings) sums.set(p.account.id, (sums.get(p.account.id) ?? 0n) + p.amountDong);
     if (broken) return;
     const reason = checkLink(e, prev);
     checked++;
@@ -26,7 +30,15 @@ export async function verifyChain(store: LedgerStore, committeeId: number): Prom
     prev = { seq: e.seq, hash: e.hash };
   });
   const b = broken as { seq: number; reason: string } | null;
-  return { ok: b === null, checked, headSeq: prev.seq, headHash: prev.hash, firstBrokenSeq: b?.seq ?? null, reason: b?.reason ?? null };
+  const report = { checked, headSeq: prev.seq, headHash: prev.hash };
+  if (b) return { ok: false, ...report, firstBrokenSeq: b.seq, reason: b.reason };
+  for (const { account, balanceDong } of await store.listAccounts(committeeId)) {
+    const sum = sums.get(account.id) ?? 0n;
+    if (sum !== balanceDong) {
+      return { ok: false, ...report, firstBrokenSeq: null, reason: `balance of ${account.code} is ${balanceDong} but its postings sum to ${sum}` };
+    }
+  }
+  return { ok: true, ...report, firstBrokenSeq: null, reason: null };
 }
 
 function checkLink(e: CommittedEntry, prev: { seq: number; hash: string }): string | null {

@@ -147,6 +147,8 @@ function replay(storedHash: string, requestHash: string, response: unknown): Out
 
 /** The TypeScript half of the ledger's invariants; PostgreSQL checks them again at commit. */
 export function checkDraft(d: EntryDraft): void {
+  const length = [...d.description].length;
+  if (length < 1 || length > 2000) fail("validation_failed", "description is 1 to 2000 characters", "description");
   if (d.postings.length < 2) fail("too_few_postings", "an entry needs at least two postings", "postings");
   if (d.postings.length > 1000) fail("too_many_postings", "an entry has at most 1000 postings", "postings");
   let total = 0n;
