@@ -1,5 +1,4 @@
 import { createWriteStream } from "node:fs";
-import { once } from "node:events";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { renderStatementPdf } from "../reports/pdf.js";
@@ -127,9 +126,7 @@ async function statement(s: Soquy, o: Opts): Promise<number> {
     } else {
       await renderStatementPdf({
         header: st.header, totals: st.totals, summary: st.summary, digest: st.digest, lines: st.lines(), lineCount: st.totals.lines,
-      }, out);
-      out.end();
-      await once(out, "finish");
+      }, out); // ends the file once every page is written
     }
   } finally {
     st.dispose();

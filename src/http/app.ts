@@ -13,13 +13,16 @@ import { accountRoutes } from "./routes/accounts.js";
 import { campaignRoutes } from "./routes/campaigns.js";
 import { entryRoutes } from "./routes/entries.js";
 import { recordRoutes } from "./routes/records.js";
+import { statementRoutes } from "./routes/statements.js";
 import { tokenRoutes } from "./routes/tokens.js";
 
 export const VERSION = "0.1.0";
 const BODY_LIMIT = "64kb";
 
 export function apiRoutes(s: Soquy): RouteSpec<any, any, any>[] {
-  return [...campaignRoutes(s), ...recordRoutes(s), ...entryRoutes(s), ...accountRoutes(s), ...tokenRoutes(s)];
+  return [
+    ...campaignRoutes(s), ...recordRoutes(s), ...statementRoutes(s), ...entryRoutes(s), ...accountRoutes(s), ...tokenRoutes(s),
+  ];
 }
 
 export function createApp(s: Soquy, log: Logger): Express {

@@ -1,0 +1,83 @@
+import { pipeline } from "node:stream/promises";
+import { z } from "zod";
+import type { Soquy } from "../../context.js";
+import { fail } from "../../ledger/codes.js";
+import type { Principal } from "../../ledger/types.js";
+import { prepareStatement, type PreparedStatement } from "../../statements/builder.js";
+import type { Audience } from "../../statements/types.js";
+import { renderStatementPdf } from "../../../reports/pdf.js";
+import { allRoles, defineRoute } from "../route.js";
+import { codeParams, isoDate } from "../schemas.js";
+import type { Response } from "express";
+
+// Campaign statements, CSV and PDF, from one builder. Anyone may download the
+// public statement (committee named in the query when no token is sent);
+// auditors and approvers may ask for the auditor's version.
+const statementQuery = z.strictObject({
+  committee: z.string().max(64).optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  audience: z.enum(["auditor", "public"]).default("public"),
+});
+
+const seesEverything = new Set(["auditor", "approver"]);
+
+export function statementRoutes(s: Soquy) {
+  const prepare = async (principal: Principal | undefined, code: string, q: z.infer<typeof statementQuery>) => {
+    const committee = principal
+      ? await s.store.findCommittee(principal.committeeCode)
+      : q.committee ? await s.store.findCommittee(q.committee) : fail("validation_failed", "name the committee (?committee=<code>) or send a token", "query.committee");
+    if (!committee) fail("committee_not_found", `no committee with code ${q.committee}`, "query.committee");
+    const campaign = await s.ledger.campaign(committee.id, code);
+    const audience: Audience = q.audience === "auditor" && principal && seesEverything.has(principal.role) ? "auditor" : "public";
+    return prepareStatement(s.statements, committee, campaign, { from: q.from, to: q.to, audience });
+  };
+  const headers = (res: Response, st: PreparedStatement, ext: string) => {
+    const h = st.header;
+    res.setHeader("X-Statement-Digest", st.digest);
+    res.setHeader("Digest", `sha-256=${Buffer.from(st.digest, "hex").toString("base64")}`);
+    res.setHeader("X-Ledger-Position", `${h.position.seq}:${h.position.hash}`);
+    res.setHeader("X-Statement-Audience", h.audience);
+    res.setHeader("Cache-Control", "no-store");
+    const name = `soquy-${h.committee.code}-${h.campaign.code}-${h.from}-${h.to}-${h.audience}.${ext}`;
+    res.setHeader("Content-Disposition", `attachment; filename="${name}"`);
+  };
+  const common = {
+    method: "get" as const, tag: "Statements", roles: allRoles, public: true, params: codeParams, query: statementQuery,
+  };
+  return [
+    defineRoute({
+      ...common, path: "/campaigns/:code/statement.csv", summary: "Download a campaign statement as CSV", produces: ["text/csv"],
+      responses: { 200: { description: "UTF-8 CSV with BOM; X-Statement-Digest is SHA-256 over exactly these bytes" } },
+      async handle({ principal, params, query, res }) {
+        const st = await prepare(principal, params.code, query);
+        try {
+          headers(res, st, "csv");
+          res.setHeader("Content-Type", "text/csv; charset=utf-8");
+          res.setHeader("Content-Length", String(st.csvBytes));
+          await pipeline(st.csv(), res);
+        } finally {
+          st.dispose();
+        }
+        return null;
+      },
+    }),
+    defineRoute({
+      ...common, path: "/campaigns/:code/statement.pdf", summary: "Download a campaign statement as PDF (sổ quỹ)", produces: ["application/pdf"],
+      responses: { 200: { description: "A4 PDF; its footer prints the digest of the matching CSV and the ledger position" } },
+      async handle({ principal, params, query, res }) {
+        const st = await prepare(principal, params.code, query);
+        try {
+          headers(res, st, "pdf");
+          res.setHeader("Content-Type", "application/pdf");
+          await renderStatementPdf({
+            header: st.header, totals: st.totals, summary: st.summary, digest: st.digest, lines: st.lines(), lineCount: st.totals.lines,
+          }, res);
+        } finally {
+          st.dispose();
+        }
+        return null;
+      },
+    }),
+  ];
+}
