@@ -102,6 +102,8 @@ const statements = [
     recorded_by bigint not null,
     idempotency_key text,
     reversal_of uuid,
+    resolution_ref text check (length(resolution_ref) between 1 and 200),
+    required_approvals smallint not null default 1 check (required_approvals in (1, 2)),
     prev_hash text not null check (prev_hash ~ '^[0-9a-f]{64}$'),
     hash text not null check (hash ~ '^[0-9a-f]{64}$'),
     unique (committee_id, seq),

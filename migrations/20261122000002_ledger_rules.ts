@@ -35,7 +35,8 @@ const statements = [
       || soquy_field(e.id::text) || soquy_field(to_char(e.entry_date, 'YYYY-MM-DD'))
       || soquy_field(to_char(e.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
       || soquy_field(e.kind) || soquy_field(e.campaign_code) || soquy_field(e.description)
-      || soquy_field(e.recorded_by::text) || soquy_field(e.idempotency_key) || soquy_field(e.reversal_of::text);
+      || soquy_field(e.recorded_by::text) || soquy_field(e.idempotency_key) || soquy_field(e.reversal_of::text)
+      || soquy_field(e.resolution_ref);
     select count(*) into n from postings where entry_id = p_id;
     s := s || soquy_field('postings') || soquy_field(n::text);
     for r in select p.line, a.code, p.amount_dong from postings p join accounts a on a.id = p.account_id
@@ -87,6 +88,13 @@ const statements = [
     if n < 2 or total <> 0 then
       raise exception using errcode = 'SQ001',
         message = format('entry %s: %s postings summing to %s (needs at least 2, summing to 0)', NEW.id, n, total);
+    end if;
+    -- Moving money between campaigns needs a resolution and two approvers.
+    if NEW.required_approvals <> (select case when count(distinct a.campaign_id) >= 2 then 2 else 1 end
+        from postings p join accounts a on a.id = p.account_id where p.entry_id = NEW.id)
+       or (NEW.required_approvals = 2 and NEW.resolution_ref is null) then
+      raise exception using errcode = 'SQ009',
+        message = format('entry %s: an entry between campaigns needs a resolution reference and 2 approvals', NEW.id);
     end if;
     if NEW.hash <> soquy_entry_hash(NEW.prev_hash, soquy_entry_canonical(NEW.id)) then
       raise exception using errcode = 'SQ003',

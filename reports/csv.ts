@@ -41,7 +41,8 @@ export function csvHeader(): string {
 
 export function csvOpening(h: StatementHeader): string {
   return row([
-    "opening", "", "", h.from, "", "", "", text(`Số dư đầu kỳ — ${h.campaign.code} ${h.campaign.name}`), text(h.committee.name),
+    "opening", "", "", h.from, "", "", "",
+    text(`Số dư đầu kỳ — ${h.campaign.code} ${h.campaign.name}${h.verifiedOnly ? " (chỉ các bút toán đã kiểm duyệt)" : ""}`), text(h.committee.name),
     "", "", h.openingDong.toString(), "", "", "", "",
   ]);
 }

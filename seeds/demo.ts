@@ -46,21 +46,46 @@ export async function seedDemo(s: Soquy): Promise<{ created: boolean; tokens: De
   const plans = [phuong2KienTuong(), ttGoQuao()];
   // Committees and tokens one after another, so their ids are the same on every run.
   const tokens: DemoTokens = [];
-  const ready: { plan: CommitteePlan; treasurer: Principal }[] = [];
+  const ready: { plan: CommitteePlan; treasurer: Principal; approver: Principal }[] = [];
   for (const plan of plans) {
     const committee = await s.store.createCommittee(plan.code, plan.name);
-    let treasurer: Principal | null = null;
+    const principals: Partial<Record<Role, Principal | null>> = {};
     for (const [role, name] of Object.entries(plan.tokens) as [Role, string][]) {
       const token = await createToken(s, committee.id, role, name);
       tokens.push({ committee: plan.code, role, name, token });
-      if (role === "treasurer") treasurer = await s.store.findPrincipal(hashToken(token));
+      principals[role] = await s.store.findPrincipal(hashToken(token));
     }
-    if (!treasurer) throw new Error(`seed: the treasurer of ${plan.code} was not found`);
-    ready.push({ plan, treasurer });
+    const { treasurer, approver } = principals;
+    if (!treasurer || !approver) throw new Error(`seed: the treasurer or approver of ${plan.code} was not found`);
+    ready.push({ plan, treasurer, approver });
   }
   // Each committee has its own hash chain and writer queue: record them side by side.
   await Promise.all(ready.map(({ plan, treasurer }) => record(s, plan, treasurer)));
+  for (const { plan, approver } of ready) await review(s, plan, approver);
   return { created: true, tokens };
+}
+
+// The approver (maker-checker) verifies what the treasurer recorded — all of
+// it up to plan.verifyThrough, leaving later entries in the queue — and closes
+// the books where the committee held its six-month review (sơ kết).
+async function review(s: Soquy, plan: CommitteePlan, approver: Principal): Promise<void> {
+  const ids: string[] = [];
+  for (let after = 0; ;) {
+    const page = await s.store.listEntries(approver.committeeId, { afterSeq: after, limit: 1000 });
+    ids.push(...page.filter((e) => e.entryDate <= plan.verifyThrough).map((e) => e.id));
+    if (page.length < 1000) break;
+    after = page.at(-1)!.seq;
+  }
+  for (let i = 0; i < ids.length; i += 1000) {
+    const outcomes = await s.controls.verify(approver, ids.slice(i, i + 1000));
+    const refused = outcomes.find((o) => !o.ok);
+    if (refused) throw new Error(`seed ${plan.code}: verifying ${refused.id} failed: ${refused.code}`);
+  }
+  if (plan.closeThrough) {
+    const key = `seed-${plan.code}-close`;
+    await s.controls.closePeriod(approver, { through: plan.closeThrough, note: "Sơ kết 6 tháng đầu năm" },
+      { idempotencyKey: key, requestHash: createHash("sha256").update(key, "utf8").digest("hex") });
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -69,6 +94,10 @@ export async function seedDemo(s: Soquy): Promise<{ created: boolean; tokens: De
 interface CommitteePlan {
   code: string;
   name: string;
+  /** The approver verifies entries dated up to here; later ones wait in the queue. */
+  verifyThrough: string;
+  /** Books closed through this date (khóa sổ), if the committee has closed them. */
+  closeThrough: string | null;
   tokens: Record<Role, string>;
   campaigns: CampaignInput[];
   ops: Op[];
@@ -366,6 +395,8 @@ function phuong2KienTuong(): CommitteePlan {
 
   return {
     code: "phuong2-kientuong",
+    verifyThrough: "2024-05-31",
+    closeThrough: null,
     name: "Ủy ban MTTQ Việt Nam Phường 2, thị xã Kiến Tường, tỉnh Long An",
     tokens: {
       treasurer: "Thủ quỹ Nguyễn Thị Thu Hà",
@@ -377,6 +408,7 @@ function phuong2KienTuong(): CommitteePlan {
       {
         code: V, name: "Quỹ “Vì người nghèo” năm 2024", kind: "for_the_poor", targetDong: 21_000_000,
         startsOn: "2024-01-01", endsOn: "2024-06-30",
+        receivingException: "Quỹ “Vì người nghèo” vận động thường xuyên trong năm (Điều lệ Quỹ), không phải cuộc vận động 90 ngày",
       },
       { code: T, name: "Quà Tết Giáp Thìn 2024", kind: "tet_gifts", startsOn: "2023-12-15", endsOn: "2024-02-09" },
       {
@@ -535,6 +567,8 @@ function ttGoQuao(): CommitteePlan {
 
   return {
     code: "tt-goquao",
+    verifyThrough: "2022-06-30",
+    closeThrough: "2022-06-30",
     name: "Ủy ban MTTQ Việt Nam thị trấn Gò Quao, huyện Gò Quao, tỉnh Kiên Giang",
     tokens: {
       treasurer: "Thủ quỹ Lâm Thị Ngọc Hân",
@@ -550,6 +584,7 @@ function ttGoQuao(): CommitteePlan {
       { code: T, name: "Quà Tết Nhâm Dần 2022", kind: "tet_gifts", startsOn: "2022-01-01", endsOn: "2022-01-31" },
       {
         code: V, name: "Quỹ “Vì người nghèo” năm 2022", kind: "for_the_poor", startsOn: "2022-01-01", endsOn: "2022-06-30",
+        receivingException: "Quỹ “Vì người nghèo” vận động thường xuyên trong năm (Điều lệ Quỹ), không phải cuộc vận động 90 ngày",
       },
     ],
     ops,

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { type Database, migrate, openDatabase, type OpenOptions } from "./db/connect.js";
 import { StatementQueries } from "./db/statements.js";
 import { KnexLedgerStore, mapStoreError } from "./db/store.js";
+import { Controls } from "./ledger/controls.js";
 import { Ledger } from "./ledger/service.js";
 import type { Role } from "./ledger/types.js";
 import { GroupCommitter } from "./ledger/writer.js";
@@ -12,6 +13,7 @@ export interface Soquy {
   db: Database;
   store: KnexLedgerStore;
   ledger: Ledger;
+  controls: Controls;
   statements: StatementQueries;
   close(): Promise<void>;
 }
@@ -30,7 +32,7 @@ export async function openSoquy(opts: OpenOptions): Promise<Soquy> {
 export function wire(db: Database): Soquy {
   const store = new KnexLedgerStore(db.knex);
   const ledger = new Ledger(store, new GroupCommitter(store, mapStoreError));
-  return { db, store, ledger, statements: new StatementQueries(db.knex), close: () => db.close() };
+  return { db, store, ledger, controls: new Controls(store, ledger), statements: new StatementQueries(db.knex), close: () => db.close() };
 }
 
 export function optionsFromEnv(holder: "server" | "cli"): OpenOptions {

@@ -25,7 +25,7 @@ async function fixture(code = "VNN"): Promise<Fixture> {
   const s = await testSoquy();
   const tc = await makeCommittee(s);
   const p = tc.principals.treasurer;
-  await s.ledger.createCampaign(p, { code, name: "Quỹ Vì người nghèo 2025", kind: "for_the_poor", startsOn: "2024-01-01" }, meta());
+  await s.ledger.createCampaign(p, { code, name: "Quỹ Vì người nghèo 2025", kind: "for_the_poor", startsOn: "2024-01-01", receivingException: "Quỹ thường xuyên, nhận ủng hộ quanh năm" }, meta());
   return { s, p, c: await s.ledger.campaign(tc.committee.id, code), committeeId: tc.committee.id };
 }
 

@@ -164,6 +164,8 @@ async function insertRaw(trx: Knex.Transaction, f: Fixture, spec: RawSpec): Prom
     description: spec.description ?? "Bút toán ghi trực tiếp bằng SQL",
     campaign: spec.campaign === undefined ? { id: f.c.id, code: f.c.code } : spec.campaign,
     reversalOf: spec.reversalOf ?? null,
+    resolutionRef: null,
+    requiredApprovals: 1,
     postings: spec.postings.map((x, i) => ({ account: x.account, amountDong: x.amountDong, line: i + 1 })),
     voucherSeries: null,
     donation: d && {

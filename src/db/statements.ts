@@ -24,6 +24,7 @@ export interface StatementRowRaw {
   unit: string | null;
   in_dong: string;
   out_dong: string;
+  verified: boolean;
 }
 
 export class StatementQueries {
@@ -42,9 +43,10 @@ export class StatementQueries {
   }
 
   /** Σ of the campaign's asset postings on entries dated before `before` or up to `through`. */
-  async assetSum(c: Campaign, headSeq: number, bound: { before: string } | { through: string }): Promise<bigint> {
+  async assetSum(c: Campaign, headSeq: number, bound: { before: string } | { through: string }, verifiedOnly: boolean): Promise<bigint> {
     const q = this.knex("postings as p").join("journal_entries as e", "e.id", "p.entry_id")
       .whereIn("p.account_id", assetIds(c)).where("e.seq", "<=", headSeq);
+    if (verifiedOnly) q.join("entry_verified as ev", "ev.entry_id", "e.id");
     if ("before" in bound) q.where("e.entry_date", "<", bound.before);
     else q.where("e.entry_date", "<=", bound.through);
     const row = await q.sum("p.amount_dong as total").first();
@@ -52,7 +54,7 @@ export class StatementQueries {
   }
 
   /** One row per entry that moved the campaign's cash, bank or goods, in sequence order, streamed. */
-  rows(c: Campaign, headSeq: number, from: string, to: string): AsyncIterable<StatementRowRaw> {
+  rows(c: Campaign, headSeq: number, from: string, to: string, verifiedOnly: boolean): AsyncIterable<StatementRowRaw> {
     const [cash, bank, goods] = assetIds(c);
     const sql = `
       select e.id, e.seq, e.entry_date,
@@ -61,7 +63,7 @@ export class StatementQueries {
         d.donor_name, d.publish_name, coalesce(d.method, b.method) as method,
         b.beneficiary_name, b.area, b.category, b.purpose,
         coalesce(b.quantity, i.quantity) as quantity, coalesce(b.unit, i.unit) as unit,
-        a.in_dong, a.out_dong
+        a.in_dong, a.out_dong, (ev.entry_id is not null) as verified
       from journal_entries e
       cross join lateral (
         select count(*) as n,
@@ -70,6 +72,7 @@ export class StatementQueries {
         from postings p where p.entry_id = e.id and p.account_id in (?, ?, ?)
       ) a
       left join vouchers v on v.entry_id = e.id
+      left join entry_verified ev on ev.entry_id = e.id
       -- a reversal shows the donor or household of the entry it reverses
       left join donations d on d.entry_id = coalesce(e.reversal_of, e.id)
       left join disbursements b on b.entry_id = coalesce(e.reversal_of, e.id)
@@ -80,6 +83,7 @@ export class StatementQueries {
       ) i on d.entry_id is not null
       where e.committee_id = ? and (e.campaign_id = ? or e.campaign_id is null)
         and e.seq <= ? and e.entry_date between ? and ? and a.n > 0
+        ${verifiedOnly ? "and ev.entry_id is not null" : ""}
       order by e.seq`;
     return this.knex.raw(sql, [cash, bank, goods, c.committeeId, c.id, headSeq, from, to]).stream() as unknown as AsyncIterable<StatementRowRaw>;
   }

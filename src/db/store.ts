@@ -1,9 +1,10 @@
 import type { Knex } from "knex";
 import { assert } from "../ledger/assert.js";
 import { campaignAccounts, committeeAccounts } from "../ledger/chart.js";
+import { distributionDeadline } from "../ledger/earmarks.js";
 import { LedgerError, fail } from "../ledger/codes.js";
 import type {
-  AccountBalance, CampaignFigures, EntryFilter, EntryRow, IdempotentResponse, LedgerStore, LockedLedger, NewCampaign,
+  AccountBalance, Approvals, CampaignFigures, NewPledge, PeriodClose, Pledge, EntryFilter, EntryRow, IdempotentResponse, LedgerStore, LockedLedger, NewCampaign,
   StoredResponse,
 } from "../ledger/store.js";
 import type { Account, Campaign, CommittedEntry, Committee, PartyIdentity, Principal, Role } from "../ledger/types.js";
@@ -14,6 +15,7 @@ import { GENESIS_HASH } from "../ledger/types.js";
 // writer per committee at a time, across every process on the database.
 
 const INSERT_CHUNK = 500;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class KnexLedgerStore implements LedgerStore {
   constructor(readonly knex: Knex) {}
@@ -85,7 +87,8 @@ export class KnexLedgerStore implements LedgerStore {
       const [row] = await trx("campaigns").insert({
         committee_id: committeeId, code: input.code, name: input.name, kind: input.kind, fund_id: fundId,
         target_dong: input.targetDong?.toString() ?? null, starts_on: input.startsOn, ends_on: input.endsOn,
-        launch_document: input.launchDocument,
+        launch_document: input.launchDocument, receiving_exception: input.receivingException,
+        distribution_days: input.distributionDays,
       }).returning("id");
       const campaignId = Number(row.id);
       await trx("accounts").insert(
@@ -134,45 +137,57 @@ export class KnexLedgerStore implements LedgerStore {
     return {
       id: Number(row.id), committeeId, code: row.code, name: row.name, kind: row.kind, fundCode: row.fund_code ?? null,
       targetDong: row.target_dong === null ? null : BigInt(row.target_dong), startsOn: row.starts_on, endsOn: row.ends_on,
-      launchDocument: row.launch_document, accounts: byRole,
+      launchDocument: row.launch_document, receivingException: row.receiving_exception,
+      distributionDays: Number(row.distribution_days), accounts: byRole,
     };
   }
 
-  async campaignFigures(c: Campaign): Promise<CampaignFigures> {
+  async campaignFigures(c: Campaign, verifiedOnly = false): Promise<CampaignFigures> {
     const k = this.knex;
+    const accountIds = Object.values(c.accounts).map((a) => a.id);
     const balances = new Map<number, bigint>(
-      (await k("account_balances").whereIn("account_id", Object.values(c.accounts).map((a) => a.id)))
+      (verifiedOnly
+        ? await k("postings as p").join("entry_verified as v", "v.entry_id", "p.entry_id").whereIn("p.account_id", accountIds)
+          .groupBy("p.account_id").select("p.account_id", k.raw("sum(p.amount_dong) as balance_dong"))
+        : await k("account_balances").whereIn("account_id", accountIds))
         .map((r) => [Number(r.account_id), BigInt(r.balance_dong)]),
     );
     const bal = (a: Account) => balances.get(a.id) ?? 0n;
-    const notReversed = (alias: string) => function (this: Knex.QueryBuilder) {
-      this.select(k.raw("1")).from("journal_entries as r").whereRaw(`r.reversal_of = ${alias}.entry_id`);
+    // Entries that count: not reversed (and verified, when asked), for the detail alias given.
+    const counted = (alias: string) => (q: Knex.QueryBuilder) => {
+      q.whereNotExists(k("journal_entries as r").select(k.raw("1")).whereRaw(`r.reversal_of = ${alias}.entry_id`));
+      if (verifiedOnly) q.whereExists(k("entry_verified as v").select(k.raw("1")).whereRaw(`v.entry_id = ${alias}.entry_id`));
     };
     const byMethod = await k("donations as d")
       .join("postings as p", function () {
         this.on("p.entry_id", "d.entry_id").andOnVal("p.account_id", c.accounts.income.id);
       })
-      .where("d.campaign_id", c.id).whereNotExists(notReversed("d"))
+      .where("d.campaign_id", c.id).modify(counted("d"))
       .groupBy("d.method")
-      .select("d.method", k.raw("-sum(p.amount_dong) as total"), k.raw("count(*) as n"), k.raw("count(distinct d.donor_id) as donors"));
+      .select("d.method", k.raw("-sum(p.amount_dong) as total"), k.raw("count(*) as n"));
     const receivedByMethod = { cash: 0n, bank: 0n, in_kind: 0n };
     let donations = 0;
     for (const r of byMethod) {
       receivedByMethod[r.method as keyof typeof receivedByMethod] = BigInt(r.total);
       donations += Number(r.n);
     }
-    const [donorCount] = await k("donations as d").where("d.campaign_id", c.id).whereNotExists(notReversed("d")).countDistinct("d.donor_id as n");
-    const [paid] = await k("disbursements as d").where("d.campaign_id", c.id).whereNotExists(notReversed("d"))
+    const [donorCount] = await k("donations as d").where("d.campaign_id", c.id).modify(counted("d")).countDistinct("d.donor_id as n");
+    const [paid] = await k("disbursements as d").where("d.campaign_id", c.id).modify(counted("d"))
       .select(k.raw("count(*) as n"), k.raw("count(distinct d.beneficiary_id) as households"));
     const received = await k("entry_items as i").join("donations as d", "d.entry_id", "i.entry_id")
-      .where("d.campaign_id", c.id).whereNotExists(notReversed("d"))
+      .where("d.campaign_id", c.id).modify(counted("d"))
       .groupBy("i.unit").orderBy("i.unit").select("i.unit", k.raw("sum(i.quantity) as quantity"), k.raw("sum(i.value_dong) as value"));
-    const disbursed = await k("disbursements as d")
-      .join("postings as p", function () {
-        this.on("p.entry_id", "d.entry_id").andOnVal("p.account_id", c.accounts.expense.id);
-      })
-      .where("d.campaign_id", c.id).whereNotNull("d.unit").whereNotExists(notReversed("d"))
+    const expense = (q: Knex.QueryBuilder) => q.join("postings as p", function () {
+      this.on("p.entry_id", "d.entry_id").andOnVal("p.account_id", c.accounts.expense.id);
+    });
+    const disbursed = await k("disbursements as d").modify(expense)
+      .where("d.campaign_id", c.id).whereNotNull("d.unit").modify(counted("d"))
       .groupBy("d.unit").orderBy("d.unit").select("d.unit", k.raw("sum(d.quantity) as quantity"), k.raw("sum(p.amount_dong) as value"));
+    const deadline = distributionDeadline(c);
+    const [late] = await k("disbursements as d").modify(expense).join("journal_entries as e", "e.id", "d.entry_id")
+      .where("d.campaign_id", c.id).where("e.entry_date", ">", deadline).modify(counted("d"))
+      .select(k.raw("count(*) as n"), k.raw("coalesce(sum(p.amount_dong), 0) as amount"));
+    const [pledged] = await k("pledges").where({ campaign_id: c.id }).select(k.raw("count(*) as n"), k.raw("coalesce(sum(amount_dong), 0) as amount"));
     const head = await k("journal_entries").where("committee_id", c.committeeId).max("seq as seq").first();
     const holdingsDong = { cash: bal(c.accounts.cash), bank: bal(c.accounts.bank), goods: bal(c.accounts.goods) };
     return {
@@ -185,9 +200,12 @@ export class KnexLedgerStore implements LedgerStore {
       donors: Number(donorCount?.n ?? 0),
       disbursements: Number(paid?.n ?? 0),
       households: Number(paid?.households ?? 0),
-      receivedQuantities: received.map((r) => ({ unit: r.unit, quantity: r.quantity, valueDong: BigInt(r.value) })),
-      disbursedQuantities: disbursed.map((r) => ({ unit: r.unit, quantity: r.quantity, valueDong: BigInt(r.value) })),
+      receivedQuantities: received.map((r: { unit: string; quantity: string; value: string }) => ({ unit: r.unit, quantity: r.quantity, valueDong: BigInt(r.value) })),
+      disbursedQuantities: disbursed.map((r: { unit: string; quantity: string; value: string }) => ({ unit: r.unit, quantity: r.quantity, valueDong: BigInt(r.value) })),
       lastSeq: Number(head?.seq ?? 0),
+      pledgedDong: BigInt(pledged?.amount ?? 0),
+      pledges: Number(pledged?.n ?? 0),
+      late: { deadline, disbursements: Number(late?.n ?? 0), amountDong: BigInt(late?.amount ?? 0) },
     };
   }
 
@@ -200,12 +218,17 @@ export class KnexLedgerStore implements LedgerStore {
     return this.balancesAsOf(committeeId, null);
   }
 
-  async balancesAsOf(committeeId: number, asOf: string | null, accountId?: number): Promise<AccountBalance[]> {
-    const k = this.knex;
-    const sums = asOf === null
+  balancesAsOf(committeeId: number, asOf: string | null, accountId?: number, verifiedOnly = false): Promise<AccountBalance[]> {
+    return this.balancesIn(this.knex, committeeId, asOf, accountId, verifiedOnly);
+  }
+
+  private async balancesIn(k: Knex | Knex.Transaction, committeeId: number, asOf: string | null, accountId?: number, verifiedOnly = false): Promise<AccountBalance[]> {
+    const sums = asOf === null && !verifiedOnly
       ? k("account_balances").where({ committee_id: committeeId }).select("account_id", "balance_dong as total")
       : k("postings as p").join("journal_entries as e", "e.id", "p.entry_id")
-        .where("p.committee_id", committeeId).where("e.entry_date", "<=", asOf)
+        .where("p.committee_id", committeeId)
+        .modify((q) => (asOf === null ? q : q.where("e.entry_date", "<=", asOf)))
+        .modify((q) => (verifiedOnly ? q.join("entry_verified as v", "v.entry_id", "e.id") : q))
         .modify((q) => (accountId === undefined ? q : q.where("p.account_id", accountId)))
         .groupBy("p.account_id").select("p.account_id", k.raw("sum(p.amount_dong) as total"));
     const rows = await k("accounts as a").leftJoin(sums.as("s"), "s.account_id", "a.id")
@@ -216,7 +239,7 @@ export class KnexLedgerStore implements LedgerStore {
   }
 
   async findEntry(committeeId: number, id: string): Promise<CommittedEntry | null> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+    if (!uuidPattern.test(id)) return null;
     const [entry] = await this.loadEntries(this.knex, (q) => q.where({ "e.committee_id": committeeId, "e.id": id }));
     return entry ?? null;
   }
@@ -228,6 +251,11 @@ export class KnexLedgerStore implements LedgerStore {
       if (f.from) q.where("e.entry_date", ">=", f.from);
       if (f.to) q.where("e.entry_date", "<=", f.to);
       if (f.afterSeq !== undefined) q.where("e.seq", ">", f.afterSeq);
+      if (f.verified !== undefined) {
+        const v = this.knex("entry_verified as v").select(this.knex.raw("1")).whereRaw("v.entry_id = e.id");
+        if (f.verified) q.whereExists(v);
+        else q.whereNotExists(v);
+      }
       q.orderBy("e.seq").limit(f.limit);
     });
   }
@@ -280,6 +308,8 @@ export class KnexLedgerStore implements LedgerStore {
         description: r.description,
         campaign: r.campaign_id === null ? null : { id: Number(r.campaign_id), code: r.campaign_code },
         reversalOf: r.reversal_of,
+        resolutionRef: r.resolution_ref,
+        requiredApprovals: Number(r.required_approvals) as 1 | 2,
         postings: (pBy.get(r.id) ?? []).map((p) => ({ account: toAccount(p), amountDong: BigInt(p.amount_dong), line: Number(p.line) })),
         voucherSeries: null,
         donation: d ? {
@@ -307,6 +337,107 @@ export class KnexLedgerStore implements LedgerStore {
         hash: r.hash,
       } satisfies CommittedEntry;
     });
+  }
+
+  async idempotent<T>(committeeId: number, idem: { key: string; requestHash: string }, work: (trx: unknown) => Promise<T>,
+    respond: (value: T) => unknown): Promise<{ response: unknown; replayed: boolean }> {
+    return this.withCommitteeLock(committeeId, async (tx) => {
+      const prior = (await tx.storedResponses([idem.key])).get(idem.key);
+      if (prior) {
+        if (prior.requestHash !== idem.requestHash) {
+          fail("idempotency_key_reused", "this Idempotency-Key was already used for a different request", "Idempotency-Key");
+        }
+        return { response: prior.response, replayed: true };
+      }
+      const trx = (tx as KnexLocked).trx;
+      const response = respond(await work(trx));
+      await trx("idempotency_keys").insert({ committee_id: committeeId, key: idem.key, request_hash: idem.requestHash, response: JSON.stringify(response) });
+      return { response, replayed: false };
+    });
+  }
+
+  async approvals(committeeId: number, ids: string[]): Promise<Map<string, Approvals>> {
+    const valid = ids.filter((id) => uuidPattern.test(id));
+    if (valid.length === 0) return new Map();
+    const rows = await this.knex("journal_entries as e").where("e.committee_id", committeeId).whereIn("e.id", valid)
+      .select("e.id", "e.seq", "e.recorded_by", "e.required_approvals",
+        this.knex.raw("coalesce((select array_agg(v.verified_by order by v.verified_at) from entry_verifications v where v.entry_id = e.id), '{}') as verifiers"));
+    return new Map(rows.map((r) => [r.id, {
+      id: r.id, seq: Number(r.seq), recordedBy: Number(r.recorded_by), requiredApprovals: Number(r.required_approvals),
+      verifiers: (r.verifiers as (string | number)[]).map(Number),
+    }]));
+  }
+
+  async addVerifications(committeeId: number, verifier: number, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const at = new Date().toISOString();
+    await this.knex.transaction(async (trx) => {
+      for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+        await trx("entry_verifications").insert(ids.slice(i, i + INSERT_CHUNK).map((id) => ({
+          entry_id: id, committee_id: committeeId, verified_by: verifier, verified_at: at,
+        })));
+      }
+    });
+  }
+
+  async verificationsOf(committeeId: number, id: string) {
+    const rows = await this.knex("entry_verifications as v").join("api_tokens as t", "t.id", "v.verified_by")
+      .where({ "v.committee_id": committeeId, "v.entry_id": id }).orderBy("v.verified_at").select("v.verified_by", "t.name", "v.verified_at");
+    return rows.map((r) => ({ by: Number(r.verified_by), name: r.name as string, at: (r.verified_at as Date).toISOString() }));
+  }
+
+  async unverifiedThrough(committeeId: number, through: string, limit: number, db: Knex | Knex.Transaction = this.knex): Promise<number[]> {
+    const rows = await db("journal_entries as e").where("e.committee_id", committeeId).where("e.entry_date", "<=", through)
+      .whereNotExists(this.knex("entry_verified as v").select(this.knex.raw("1")).whereRaw("v.entry_id = e.id"))
+      .orderBy("e.seq").limit(limit).select("e.seq");
+    return rows.map((r) => Number(r.seq));
+  }
+
+  async closePeriod(committeeId: number, closedBy: number, through: string, note: string | null, idem: { key: string; requestHash: string },
+    respond: (c: PeriodClose) => unknown) {
+    return this.idempotent(committeeId, idem, async (t) => {
+      const trx = t as Knex.Transaction;
+      const last = await trx("period_closes").where({ committee_id: committeeId }).max("through_date as d").first();
+      if (last?.d && last.d >= through) fail("period_already_closed", `the books are already closed through ${last.d}`, "through");
+      const unverified = await this.unverifiedThrough(committeeId, through, 20, trx);
+      if (unverified.length > 0) {
+        fail("unverified_entries", `every entry up to ${through} must be verified first; unverified sequences: ${unverified.join(", ")}${unverified.length === 20 ? ", …" : ""}`, "through");
+      }
+      const balances = Object.fromEntries((await this.balancesIn(trx, committeeId, through)).map((b) => [b.account.code, b.balanceDong.toString()]));
+      const head = await new KnexLocked(trx, committeeId).head();
+      const [row] = await trx("period_closes").insert({
+        committee_id: committeeId, through_date: through, closed_by: closedBy, head_seq: head.seq, head_hash: head.hash,
+        balances: JSON.stringify(balances), note,
+      }).returning("*");
+      return toClose(row);
+    }, respond);
+  }
+
+  async listCloses(committeeId: number): Promise<PeriodClose[]> {
+    return (await this.knex("period_closes").where({ committee_id: committeeId }).orderBy("through_date")).map(toClose);
+  }
+
+  async findClose(committeeId: number, id: number): Promise<PeriodClose | null> {
+    const row = await this.knex("period_closes").where({ committee_id: committeeId, id }).first();
+    return row ? toClose(row) : null;
+  }
+
+  async entryHashAt(committeeId: number, seq: number): Promise<string | null> {
+    const row = await this.knex("journal_entries").where({ committee_id: committeeId, seq }).first("hash");
+    return row?.hash ?? null;
+  }
+
+  async insertPledge(trx: unknown, committeeId: number, campaignId: number, recordedBy: number, p: NewPledge): Promise<Pledge> {
+    const [row] = await (trx as Knex.Transaction)("pledges").insert({
+      committee_id: committeeId, campaign_id: campaignId, pledged_on: p.pledgedOn, pledger_name: p.pledgerName,
+      pledger_kind: p.pledgerKind, publish_name: p.publishName, amount_dong: p.amountDong.toString(), note: p.note, recorded_by: recordedBy,
+    }).returning("*");
+    const campaign = await (trx as Knex.Transaction)("campaigns").where({ id: campaignId }).first("code");
+    return toPledge(row, campaign.code);
+  }
+
+  async listPledges(c: Campaign): Promise<Pledge[]> {
+    return (await this.knex("pledges").where({ campaign_id: c.id }).orderBy("id")).map((r) => toPledge(r, c.code));
   }
 
   async withCommitteeLock<T>(committeeId: number, work: (tx: LockedLedger) => Promise<T>): Promise<T> {
@@ -357,6 +488,11 @@ class KnexLocked implements LockedLedger {
     return (await this.trx("journal_entries").where({ reversal_of: entryId }).first("id")) !== undefined;
   }
 
+  async closedThrough(): Promise<string | null> {
+    const row = await this.trx("period_closes").where({ committee_id: this.committeeId }).max("through_date as d").first();
+    return row?.d ?? null;
+  }
+
   async upsertParties(kind: "donor" | "beneficiary", parties: PartyIdentity[]): Promise<Map<string, number>> {
     const table = kind === "donor" ? "donors" : "beneficiaries";
     const unique = [...new Map(parties.map((p) => [p.key, p])).values()];
@@ -376,7 +512,8 @@ class KnexLocked implements LockedLedger {
     const entries = rows.map(({ entry: e }) => ({
       id: e.id, committee_id: c, seq: e.seq, entry_date: e.entryDate, recorded_at: e.recordedAt, kind: e.kind,
       description: e.description, campaign_id: e.campaign?.id ?? null, recorded_by: e.recordedBy,
-      idempotency_key: e.idempotencyKey, reversal_of: e.reversalOf, prev_hash: e.prevHash, hash: e.hash,
+      idempotency_key: e.idempotencyKey, reversal_of: e.reversalOf, resolution_ref: e.resolutionRef,
+      required_approvals: e.requiredApprovals, prev_hash: e.prevHash, hash: e.hash,
     }));
     const postings = rows.flatMap(({ entry: e }) => e.postings.map((p, i) => ({
       entry_id: e.id, committee_id: c, line: i + 1, account_id: p.account.id, amount_dong: p.amountDong.toString(),
@@ -408,6 +545,21 @@ class KnexLocked implements LockedLedger {
       for (let i = 0; i < list.length; i += INSERT_CHUNK) await this.trx(table).insert(list.slice(i, i + INSERT_CHUNK));
     }
   }
+}
+
+function toClose(r: Record<string, any>): PeriodClose {
+  return {
+    id: Number(r.id), throughDate: r.through_date, closedBy: Number(r.closed_by), closedAt: (r.closed_at as Date).toISOString(),
+    headSeq: Number(r.head_seq), headHash: r.head_hash, balances: r.balances, note: r.note,
+  };
+}
+
+function toPledge(r: Record<string, any>, campaign: string): Pledge {
+  return {
+    id: Number(r.id), campaign, pledgedOn: r.pledged_on, pledgerName: r.pledger_name, pledgerKind: r.pledger_kind,
+    publishName: r.publish_name, amountDong: BigInt(r.amount_dong), note: r.note, recordedBy: Number(r.recorded_by),
+    recordedAt: (r.recorded_at as Date).toISOString(),
+  };
 }
 
 function toAccount(r: Record<string, unknown>): Account {

@@ -11,6 +11,7 @@ import { errorHandler, sendProblem } from "./problems.js";
 import { mount, type RouteSpec } from "./route.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { campaignRoutes } from "./routes/campaigns.js";
+import { controlRoutes } from "./routes/controls.js";
 import { entryRoutes } from "./routes/entries.js";
 import { recordRoutes } from "./routes/records.js";
 import { statementRoutes } from "./routes/statements.js";
@@ -21,7 +22,8 @@ const BODY_LIMIT = "64kb";
 
 export function apiRoutes(s: Soquy): RouteSpec<any, any, any>[] {
   return [
-    ...campaignRoutes(s), ...recordRoutes(s), ...statementRoutes(s), ...entryRoutes(s), ...accountRoutes(s), ...tokenRoutes(s),
+    ...campaignRoutes(s), ...recordRoutes(s), ...statementRoutes(s), ...controlRoutes(s), ...entryRoutes(s), ...accountRoutes(s),
+    ...tokenRoutes(s),
   ];
 }
 

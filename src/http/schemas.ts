@@ -25,6 +25,8 @@ export const signedAmount = z.union([z.string().max(33), z.number()])
   .meta({ description: "Whole đồng; debit positive, credit negative", example: "-11000" });
 
 export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date as YYYY-MM-DD").meta({ example: "2024-01-15" });
+export const verifiedFlag = z.enum(["true", "false"]).optional()
+  .meta({ description: "true: count only entries verified by an approver (what the press and the public see)" });
 const code = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "letters, digits, _ and -, at most 64");
 
 export const campaignCreate = z.strictObject({
@@ -36,6 +38,10 @@ export const campaignCreate = z.strictObject({
   startsOn: isoDate,
   endsOn: isoDate.optional(),
   launchDocument: optionalText(500),
+  receivingException: optionalText(500).meta({
+    description: "why this campaign may receive beyond 90 days from its launch or after its end date (Nghị định 93/2021); without it such donations are refused",
+  }),
+  distributionDays: z.number().int().min(0).max(365).optional().meta({ description: "days after receiving closes by which money should be distributed (default 20)" }),
 });
 
 export const donationCreate = z.strictObject({
@@ -80,6 +86,7 @@ export const disbursementCreate = z.strictObject({
 export const generalEntryCreate = z.strictObject({
   entryDate: isoDate,
   description: text(500),
+  resolutionRef: optionalText(200).meta({ description: "required when the entry moves money between campaigns" }),
   postings: z.array(z.strictObject({ account: z.string().max(80), amountDong: signedAmount })).min(2).max(1000),
 });
 
@@ -99,9 +106,10 @@ export const entriesQuery = z.strictObject({
   to: isoDate.optional(),
   after: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  verified: verifiedFlag,
 });
 
-export const asOfQuery = z.strictObject({ asOf: isoDate.optional() });
+export const asOfQuery = z.strictObject({ asOf: isoDate.optional(), verified: verifiedFlag });
 export const codeParams = z.strictObject({ code });
 export const idParams = z.strictObject({ id: z.string().max(64) });
 
@@ -120,6 +128,8 @@ export const entryResponse = z.object({
   recordedBy: z.number().int(),
   idempotencyKey: z.string().nullable(),
   reversalOf: z.string().nullable(),
+  resolutionRef: z.string().nullable(),
+  requiredApprovals: z.number().int().meta({ description: "approvers who must verify it: 2 when it moves money between campaigns" }),
   receiptNumber: z.string().nullable().meta({ example: "PT-2024-000001" }),
   postings: z.array(z.object({ line: z.number().int(), account: z.string(), accountName: z.string(), amountDong: dong })),
   donation: z.object({
@@ -153,6 +163,9 @@ export const campaignResponse = z.object({
   startsOn: isoDate,
   endsOn: isoDate.nullable(),
   launchDocument: z.string().nullable(),
+  receivingException: z.string().nullable(),
+  receivingCloses: isoDate,
+  distributionDeadline: isoDate,
   accounts: z.record(z.string(), z.string()),
 });
 
@@ -172,7 +185,12 @@ export const campaignWithTotals = campaignResponse.extend({
     disbursements: z.number().int(),
     households: z.number().int(),
     inKind: z.object({ received: z.array(quantityLine), disbursed: z.array(quantityLine) }),
+    pledgedDong: dong.meta({ description: "announced, not received: never counted as money" }),
+    pledges: z.number().int(),
+    pledgeGapDong: dong.meta({ description: "pledged − received" }),
+    lateDisbursements: z.object({ deadline: isoDate, count: z.number().int(), amountDong: dong }),
   }),
+  verifiedOnly: z.boolean(),
   asOfSequence: z.number().int(),
 });
 
@@ -197,4 +215,30 @@ export const verifyResponse = z.object({
   headHash: z.string(),
   firstBrokenSeq: z.number().int().nullable(),
   reason: z.string().nullable(),
+});
+
+export const verifyBatch = z.strictObject({ ids: z.array(z.string().max(64)).min(1).max(1000) });
+export const verifyOutcome = z.object({
+  id: z.string(), sequence: z.number().int().nullable(), ok: z.boolean(), code: z.string().nullable(), detail: z.string().nullable(),
+  approvals: z.number().int(), requiredApprovals: z.number().int(), verified: z.boolean(),
+});
+export const periodCreate = z.strictObject({ through: isoDate, note: optionalText(500) });
+export const periodResponse = z.object({
+  id: z.number().int(), through: isoDate, closedBy: z.number().int(), closedAt: z.string(), headSequence: z.number().int(),
+  headHash: z.string(), balances: z.record(z.string(), z.string()), note: z.string().nullable(),
+});
+export const periodCheck = periodResponse.extend({
+  ok: z.boolean(), headMatches: z.boolean(),
+  differences: z.array(z.object({ account: z.string(), storedDong: z.string(), ledgerDong: z.string() })),
+});
+export const pledgeCreate = z.strictObject({
+  pledgedOn: isoDate,
+  amountDong: amount,
+  pledger: z.strictObject({ name: optionalText(200), kind: z.enum(donorKinds), publishName: z.boolean() }),
+  note: optionalText(1000),
+});
+export const pledgeResponse = z.object({
+  id: z.number().int(), campaign: z.string(), pledgedOn: isoDate,
+  pledger: z.object({ name: z.string(), kind: z.string(), publishName: z.boolean() }),
+  amountDong: dong, note: z.string().nullable(), recordedBy: z.number().int(), recordedAt: z.string(),
 });

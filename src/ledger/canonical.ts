@@ -13,7 +13,7 @@ function field(value: string | null): string {
 export function canonicalEntry(e: Omit<CommittedEntry, "hash" | "prevHash">): string {
   const parts: (string | null)[] = [
     "soquy-entry-v1", e.committeeCode, String(e.seq), e.id, e.entryDate, e.recordedAt, e.kind,
-    e.campaign?.code ?? null, e.description, String(e.recordedBy), e.idempotencyKey, e.reversalOf,
+    e.campaign?.code ?? null, e.description, String(e.recordedBy), e.idempotencyKey, e.reversalOf, e.resolutionRef,
     "postings", String(e.postings.length),
   ];
   e.postings.forEach((p, i) => parts.push(String(p.line ?? i + 1), p.account.code, p.amountDong.toString()));

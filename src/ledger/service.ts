@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Decimal } from "decimal.js";
 import { assetRoleByMethod } from "./chart.js";
+import { allowedPurposes, receivingCloses } from "./earmarks.js";
 import { LedgerError, fail } from "./codes.js";
 import { parseDocumentDate, parseIsoDate, todayInVietnam } from "./dates.js";
 import { multiplyDong, parseAmountDong, parseSignedDong } from "./money.js";
@@ -45,6 +46,7 @@ export interface DisbursementInput {
 export interface GeneralEntryInput {
   entryDate: string;
   description: string;
+  resolutionRef?: string | undefined;
   postings: { account: string; amountDong: Amount }[];
 }
 
@@ -57,6 +59,8 @@ export interface CampaignInput {
   startsOn: string;
   endsOn?: string | undefined;
   launchDocument?: string | undefined;
+  receivingException?: string | undefined;
+  distributionDays?: number | undefined;
 }
 
 export interface WriteMeta {
@@ -91,6 +95,8 @@ export class Ledger {
       startsOn: parseIsoDate(input.startsOn, "startsOn"),
       endsOn: input.endsOn === undefined ? null : parseIsoDate(input.endsOn, "endsOn"),
       launchDocument: input.launchDocument ?? null,
+      receivingException: input.receivingException?.trim() || null,
+      distributionDays: input.distributionDays ?? 20,
     };
     if (campaign.endsOn !== null && campaign.endsOn < campaign.startsOn) {
       fail("invalid_date", "endsOn must not be before startsOn", "endsOn");
@@ -116,6 +122,7 @@ export class Ledger {
   async recordDonation(p: Principal, campaignCode: string, input: DonationInput, meta: WriteMeta): Promise<WriteResult> {
     const campaign = await this.campaign(p.committeeId, campaignCode);
     const entryDate = parseDocumentDate(input.receivedOn, "receivedOn");
+    checkReceivingWindow(campaign, entryDate);
     const amountDong = parseAmountDong(input.amountDong, "amountDong");
     const items = donationItems(input, amountDong);
     if (input.method !== "bank" && (input.bankReference || input.bankAccount)) {
@@ -133,6 +140,8 @@ export class Ledger {
       description: input.description?.trim() || `Nhận ủng hộ ${methodWords[input.method]} của ${donorName}`,
       campaign: { id: campaign.id, code: campaign.code },
       reversalOf: null,
+      resolutionRef: null,
+      requiredApprovals: 1,
       postings: [
         { account: asset, amountDong },
         { account: campaign.accounts.income, amountDong: -amountDong },
@@ -163,6 +172,10 @@ export class Ledger {
   async recordDisbursement(p: Principal, campaignCode: string, input: DisbursementInput, meta: WriteMeta): Promise<WriteResult> {
     const campaign = await this.campaign(p.committeeId, campaignCode);
     const entryDate = parseDocumentDate(input.paidOn, "paidOn");
+    if (!allowedPurposes[campaign.kind].includes(input.purpose)) {
+      fail("purpose_not_allowed_for_campaign",
+        `a ${campaign.kind} campaign pays only ${allowedPurposes[campaign.kind].join(", ")}; not ${input.purpose}`, "purpose");
+    }
     const amountDong = parseAmountDong(input.amountDong, "amountDong");
     const quantity = input.quantity === undefined ? null : parseQuantity(input.quantity, "quantity");
     if ((quantity === null) !== (input.unit === undefined)) {
@@ -177,6 +190,8 @@ export class Ledger {
       description: input.description?.trim() || `Chi ${purposeWords[input.purpose]} cho ${b.name.trim()} (${b.area.trim()})`,
       campaign: { id: campaign.id, code: campaign.code },
       reversalOf: null,
+      resolutionRef: null,
+      requiredApprovals: 1,
       postings: [
         { account: campaign.accounts.expense, amountDong },
         { account: asset, amountDong: -amountDong },
@@ -222,6 +237,10 @@ export class Ledger {
       return { account, amountDong: parseSignedDong(x.amountDong, `postings[${i}].amountDong`) };
     });
     const campaignIds = new Set(postings.map((x) => x.account.campaignId).filter((id) => id !== null));
+    const resolutionRef = input.resolutionRef?.trim() || null;
+    if (campaignIds.size >= 2 && !resolutionRef) {
+      fail("resolution_required", "moving money between campaigns needs the resolution that allows it (resolutionRef)", "resolutionRef");
+    }
     const onlyCampaign = campaignIds.size === 1 ? await this.store.findCampaignById(p.committeeId, [...campaignIds][0]!) : null;
     const draft: EntryDraft = {
       id: randomUUID(),
@@ -230,6 +249,8 @@ export class Ledger {
       description: input.description.trim(),
       campaign: onlyCampaign && { id: onlyCampaign.id, code: onlyCampaign.code },
       reversalOf: null,
+      resolutionRef,
+      requiredApprovals: campaignIds.size >= 2 ? 2 : 1,
       postings,
       voucherSeries: null,
       donation: null,
@@ -256,6 +277,8 @@ export class Ledger {
       description: `Đảo bút toán số ${original.seq}: ${input.reason.trim()}`,
       campaign: original.campaign,
       reversalOf: original.id,
+      resolutionRef: original.resolutionRef,
+      requiredApprovals: original.requiredApprovals,
       postings: original.postings.map((x) => ({ account: x.account, amountDong: -x.amountDong })),
       voucherSeries: null,
       donation: null,
@@ -280,6 +303,19 @@ export class Ledger {
       requestHash: meta.requestHash,
       plan,
     });
+  }
+}
+
+function checkReceivingWindow(c: Campaign, date: string): void {
+  if (c.receivingException !== null) return;
+  if (date < c.startsOn) {
+    fail("donation_outside_receiving_window", `campaign ${c.code} starts receiving on ${c.startsOn}; this donation is dated ${date}`, "receivedOn");
+  }
+  const closes = receivingCloses(c);
+  if (date > closes) {
+    fail("donation_outside_receiving_window",
+      `campaign ${c.code} stopped receiving on ${closes} (its end date, or 90 days from its launch); record the exception and its reason on the campaign to accept later money`,
+      "receivedOn");
   }
 }
 

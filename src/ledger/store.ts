@@ -19,10 +19,13 @@ export interface NewCampaign {
   startsOn: string;
   endsOn: string | null;
   launchDocument: string | null;
+  receivingException: string | null;
+  distributionDays: number;
 }
 
 export interface EntryFilter {
   campaignId?: number;
+  verified?: boolean;
   from?: string;
   to?: string;
   afterSeq?: number;
@@ -42,6 +45,9 @@ export interface CampaignFigures {
   receivedQuantities: { unit: string; quantity: string; valueDong: bigint }[];
   disbursedQuantities: { unit: string; quantity: string; valueDong: bigint }[];
   lastSeq: number;
+  pledgedDong: bigint;
+  pledges: number;
+  late: { deadline: string; disbursements: number; amountDong: bigint };
 }
 
 export interface AccountBalance {
@@ -61,6 +67,7 @@ export interface LockedLedger {
   lastVoucherNumber(series: "PT" | "PC", year: number): Promise<{ bookId: number; bookCode: string; number: number }>;
   bankReferenceUsed(bankAccount: string | null, reference: string): Promise<boolean>;
   isReversed(entryId: string): Promise<boolean>;
+  closedThrough(): Promise<string | null>;
   upsertParties(kind: "donor" | "beneficiary", parties: PartyIdentity[]): Promise<Map<string, number>>;
   insertEntries(rows: EntryRow[], responses: IdempotentResponse[]): Promise<void>;
 }
@@ -79,6 +86,41 @@ export interface IdempotentResponse {
   response: unknown;
 }
 
+export interface Approvals {
+  id: string;
+  seq: number;
+  recordedBy: number;
+  requiredApprovals: number;
+  verifiers: number[];
+}
+
+export interface PeriodClose {
+  id: number;
+  throughDate: string;
+  closedBy: number;
+  closedAt: string;
+  headSeq: number;
+  headHash: string;
+  balances: Record<string, string>;
+  note: string | null;
+}
+
+export interface NewPledge {
+  pledgedOn: string;
+  pledgerName: string;
+  pledgerKind: string;
+  publishName: boolean;
+  amountDong: bigint;
+  note: string | null;
+}
+
+export interface Pledge extends NewPledge {
+  id: number;
+  campaign: string;
+  recordedBy: number;
+  recordedAt: string;
+}
+
 export interface LedgerStore {
   createCommittee(code: string, name: string): Promise<Committee>;
   findCommittee(code: string): Promise<Committee | null>;
@@ -91,11 +133,11 @@ export interface LedgerStore {
   findCampaign(committeeId: number, code: string): Promise<Campaign | null>;
   findCampaignById(committeeId: number, id: number): Promise<Campaign | null>;
   listCampaigns(committeeId: number): Promise<Campaign[]>;
-  campaignFigures(campaign: Campaign): Promise<CampaignFigures>;
+  campaignFigures(campaign: Campaign, verifiedOnly?: boolean): Promise<CampaignFigures>;
 
   accountsByCode(committeeId: number, codes: string[]): Promise<Map<string, Account>>;
   listAccounts(committeeId: number): Promise<AccountBalance[]>;
-  balancesAsOf(committeeId: number, asOf: string | null, accountId?: number): Promise<AccountBalance[]>;
+  balancesAsOf(committeeId: number, asOf: string | null, accountId?: number, verifiedOnly?: boolean): Promise<AccountBalance[]>;
 
   findEntry(committeeId: number, id: string): Promise<CommittedEntry | null>;
   listEntries(committeeId: number, filter: EntryFilter): Promise<CommittedEntry[]>;
@@ -104,4 +146,22 @@ export interface LedgerStore {
   walkChain(committeeId: number, visit: (e: CommittedEntry) => void): Promise<void>;
 
   withCommitteeLock<T>(committeeId: number, work: (tx: LockedLedger) => Promise<T>): Promise<T>;
+  /** Runs a non-ledger write once per Idempotency-Key, inside the committee's lock. */
+  idempotent<T>(committeeId: number, idem: { key: string; requestHash: string }, work: (trx: unknown) => Promise<T>,
+    respond: (value: T) => unknown): Promise<{ response: unknown; replayed: boolean }>;
+
+  approvals(committeeId: number, ids: string[]): Promise<Map<string, Approvals>>;
+  addVerifications(committeeId: number, verifier: number, ids: string[]): Promise<void>;
+  verificationsOf(committeeId: number, id: string): Promise<{ by: number; name: string; at: string }[]>;
+  unverifiedThrough(committeeId: number, through: string, limit: number): Promise<number[]>;
+
+  /** Closes the books through a date, inside the committee's lock (khóa sổ). */
+  closePeriod(committeeId: number, closedBy: number, through: string, note: string | null, idem: { key: string; requestHash: string },
+    respond: (c: PeriodClose) => unknown): Promise<{ response: unknown; replayed: boolean }>;
+  listCloses(committeeId: number): Promise<PeriodClose[]>;
+  findClose(committeeId: number, id: number): Promise<PeriodClose | null>;
+  entryHashAt(committeeId: number, seq: number): Promise<string | null>;
+
+  insertPledge(trx: unknown, committeeId: number, campaignId: number, recordedBy: number, p: NewPledge): Promise<Pledge>;
+  listPledges(campaign: Campaign): Promise<Pledge[]>;
 }

@@ -56,6 +56,9 @@ export interface Campaign {
   startsOn: string;
   endsOn: string | null;
   launchDocument: string | null;
+  /** Why this campaign may receive beyond 90 days or its end date (null: it may not). */
+  receivingException: string | null;
+  distributionDays: number;
   /** The campaign's own accounts by role: cash, bank, goods, fund, income, expense. */
   accounts: Record<"cash" | "bank" | "goods" | "fund" | "income" | "expense", Account>;
 }
@@ -106,6 +109,10 @@ export interface EntryDraft {
   description: string;
   campaign: { id: number; code: string } | null;
   reversalOf: string | null;
+  /** The decision (nghị quyết, biên bản) that allows moving money between campaigns. */
+  resolutionRef: string | null;
+  /** 2 for an entry between campaigns, else 1 (checked again in SQL). */
+  requiredApprovals: 1 | 2;
   postings: PostingDraft[];
   voucherSeries: "PT" | "PC" | null;
   donation: DonationDetail | null;

@@ -1,3 +1,4 @@
+import { distributionDeadline, receivingCloses } from "./earmarks.js";
 import type { Campaign, CommittedEntry } from "./types.js";
 
 // The JSON shape of an entry (amounts as strings of digits). The same object
@@ -15,6 +16,8 @@ export function entryView(e: CommittedEntry) {
     recordedBy: e.recordedBy,
     idempotencyKey: e.idempotencyKey,
     reversalOf: e.reversalOf,
+    resolutionRef: e.resolutionRef,
+    requiredApprovals: e.requiredApprovals,
     receiptNumber: e.voucherNo,
     postings: e.postings.map((p, i) => ({
       line: p.line ?? i + 1,
@@ -62,6 +65,9 @@ export function campaignView(c: Campaign) {
     startsOn: c.startsOn,
     endsOn: c.endsOn,
     launchDocument: c.launchDocument,
+    receivingException: c.receivingException,
+    receivingCloses: receivingCloses(c),
+    distributionDeadline: distributionDeadline(c),
     accounts: Object.fromEntries(Object.entries(c.accounts).map(([role, a]) => [role, a.code])),
   };
 }

@@ -33,6 +33,8 @@ export interface PlanContext {
   balance(accountId: number): Promise<bigint>;
   bankReferenceUsed(bankAccount: string | null, reference: string): Promise<boolean>;
   isReversed(entryId: string): Promise<boolean>;
+  /** The last closed date (khóa sổ), or null. */
+  closedThrough(): Promise<string | null>;
 }
 
 type Outcome = { ok: true; result: WriteResult } | { ok: false; error: unknown };
@@ -113,6 +115,10 @@ async function runBatch(tx: LockedLedger, batch: Pending[]): Promise<Outcome[]> 
     try {
       draft = await request.plan(ctx);
       checkDraft(draft);
+      const closed = await ctx.closedThrough();
+      if (closed !== null && draft.entryDate <= closed) {
+        fail("period_closed", `the books are closed through ${closed}; date the entry (or its correction) after that`, "entryDate");
+      }
     } catch (error) {
       if (!(error instanceof LedgerError)) throw error;
       outcomes.push({ ok: false, error });
@@ -207,8 +213,14 @@ class BatchContext implements PlanContext {
   private readonly deltas = new Map<number, bigint>();
   private readonly refs = new Set<string>();
   private readonly reversed = new Set<string>();
+  private closed: Promise<string | null> | null = null;
 
   constructor(private readonly tx: LockedLedger) {}
+
+  closedThrough(): Promise<string | null> {
+    this.closed ??= this.tx.closedThrough();
+    return this.closed;
+  }
 
   async balance(accountId: number): Promise<bigint> {
     return (await this.tx.balance(accountId)) + (this.deltas.get(accountId) ?? 0n);

@@ -23,6 +23,7 @@ export interface StatementOptions {
   from?: string | undefined;
   to?: string | undefined;
   audience: Audience;
+  verifiedOnly?: boolean | undefined;
 }
 
 export interface PreparedStatement {
@@ -40,6 +41,7 @@ export async function prepareStatement(
   q: StatementQueries, committee: Committee, campaign: Campaign, opts: StatementOptions,
 ): Promise<PreparedStatement> {
   const position = await q.head(committee.id);
+  const verifiedOnly = opts.verifiedOnly ?? false;
   const range = await q.dateRange(campaign, position.seq);
   const from = opts.from ? parseIsoDate(opts.from, "from") : min(campaign.startsOn, range.first);
   const to = opts.to ? parseIsoDate(opts.to, "to") : max(campaign.startsOn, range.last);
@@ -50,11 +52,11 @@ export async function prepareStatement(
       code: campaign.code, name: campaign.name, kind: campaign.kind, startsOn: campaign.startsOn, endsOn: campaign.endsOn,
       targetDong: campaign.targetDong,
     },
-    from, to, audience: opts.audience,
-    openingDong: await q.assetSum(campaign, position.seq, { before: from }),
+    from, to, audience: opts.audience, verifiedOnly,
+    openingDong: await q.assetSum(campaign, position.seq, { before: from }, verifiedOnly),
     position,
   };
-  const rows = () => statementRows(q.rows(campaign, position.seq, from, to), header);
+  const rows = () => statementRows(q.rows(campaign, position.seq, from, to, verifiedOnly), header);
   const lines = async function* () {
     for await (const { line } of rows()) yield line;
   };
@@ -83,7 +85,7 @@ export async function prepareStatement(
       summary.add(line, raw);
       await write(csvLine(line));
     }
-    const expected = await q.assetSum(campaign, position.seq, { through: to });
+    const expected = await q.assetSum(campaign, position.seq, { through: to }, verifiedOnly);
     assert(header.openingDong + totals.inDong - totals.outDong === totals.closingDong, "opening + in − out = closing");
     assert(totals.closingDong === expected, `statement closing ${totals.closingDong} equals the ledger's ${expected}`);
     await write(csvClosing(header, totals));
@@ -120,7 +122,7 @@ async function* statementRows(rows: AsyncIterable<StatementRowRaw>, h: Statement
       balanceDong: balance,
       quantity: r.quantity,
       unit: r.unit,
-      verified: null,
+      verified: r.verified,
       hash: r.hash,
     };
     yield { line, raw: r };

@@ -11,6 +11,8 @@ export interface StatementHeader {
   from: string;
   to: string;
   audience: Audience;
+  /** Only entries an approver has verified (what the press and the public are given). */
+  verifiedOnly: boolean;
   openingDong: bigint;
   /** The ledger position the statement was cut from: every row has seq ≤ this. */
   position: { seq: number; hash: string };

@@ -35,7 +35,7 @@ export function accountRoutes(s: Soquy) {
         const asOf = query.asOf ? parseIsoDate(query.asOf, "asOf") : null;
         const account = (await s.store.accountsByCode(principal.committeeId, [params.code])).get(params.code);
         if (!account) fail("not_found", `no account with code ${params.code}`, "code");
-        const [row] = await s.store.balancesAsOf(principal.committeeId, asOf, account.id);
+        const [row] = await s.store.balancesAsOf(principal.committeeId, asOf, account.id, query.verified === "true");
         return { status: 200, body: { ...view(row!, await codesById(principal.committeeId)), asOf } };
       },
     }),
@@ -44,7 +44,7 @@ export function accountRoutes(s: Soquy) {
       responses: { 200: { description: "Every account's balance; the total is always 0", schema: trialBalanceResponse } },
       async handle({ principal, query }) {
         const asOf = query.asOf ? parseIsoDate(query.asOf, "asOf") : null;
-        const rows = await s.store.balancesAsOf(principal.committeeId, asOf);
+        const rows = await s.store.balancesAsOf(principal.committeeId, asOf, undefined, query.verified === "true");
         const campaigns = await codesById(principal.committeeId);
         const total = rows.reduce((sum, r) => sum + r.balanceDong, 0n);
         return { status: 200, body: { asOf, accounts: rows.map((b) => view(b, campaigns)), totalDong: total.toString() } };

@@ -4,7 +4,7 @@ import type { CampaignFigures } from "../../ledger/store.js";
 import type { Campaign } from "../../ledger/types.js";
 import { campaignView } from "../../ledger/view.js";
 import { allRoles, defineRoute } from "../route.js";
-import { campaignCreate, campaignResponse, campaignWithTotals, codeParams } from "../schemas.js";
+import { campaignCreate, campaignResponse, campaignWithTotals, codeParams, verifiedFlag } from "../schemas.js";
 import { z } from "zod";
 
 export function campaignRoutes(s: Soquy) {
@@ -20,28 +20,31 @@ export function campaignRoutes(s: Soquy) {
     }),
     defineRoute({
       method: "get", path: "/campaigns", tag: "Campaigns", summary: "List campaigns with their totals", roles: allRoles,
+      query: z.strictObject({ verified: verifiedFlag }),
       responses: { 200: { description: "Campaigns", schema: z.object({ items: z.array(campaignWithTotals) }) } },
-      async handle({ principal }) {
+      async handle({ principal, query }) {
         const campaigns = await s.store.listCampaigns(principal.committeeId);
+        const verified = query.verified === "true";
         const items = [];
-        for (const c of campaigns) items.push(withTotals(c, await s.store.campaignFigures(c)));
+        for (const c of campaigns) items.push(withTotals(c, await s.store.campaignFigures(c, verified), verified));
         return { status: 200, body: { items } };
       },
     }),
     defineRoute({
       method: "get", path: "/campaigns/:code", tag: "Campaigns", summary: "Read a campaign with its totals", roles: allRoles,
-      params: codeParams,
+      params: codeParams, query: z.strictObject({ verified: verifiedFlag }),
       responses: { 200: { description: "The campaign", schema: campaignWithTotals } },
-      async handle({ principal, params }) {
+      async handle({ principal, params, query }) {
         const c = await s.store.findCampaign(principal.committeeId, params.code);
         if (!c) fail("campaign_not_found", `no campaign with code ${params.code}`, "code");
-        return { status: 200, body: withTotals(c, await s.store.campaignFigures(c)) };
+        const verified = query.verified === "true";
+        return { status: 200, body: withTotals(c, await s.store.campaignFigures(c, verified), verified) };
       },
     }),
   ];
 }
 
-export function withTotals(c: Campaign, f: CampaignFigures) {
+export function withTotals(c: Campaign, f: CampaignFigures, verifiedOnly: boolean) {
   const quantities = (list: CampaignFigures["receivedQuantities"]) =>
     list.map((q) => ({ unit: q.unit, quantity: q.quantity, valueDong: q.valueDong.toString() }));
   return {
@@ -62,7 +65,12 @@ export function withTotals(c: Campaign, f: CampaignFigures) {
       disbursements: f.disbursements,
       households: f.households,
       inKind: { received: quantities(f.receivedQuantities), disbursed: quantities(f.disbursedQuantities) },
+      pledgedDong: f.pledgedDong.toString(),
+      pledges: f.pledges,
+      pledgeGapDong: (f.pledgedDong - f.receivedDong).toString(),
+      lateDisbursements: { deadline: f.late.deadline, count: f.late.disbursements, amountDong: f.late.amountDong.toString() },
     },
+    verifiedOnly,
     asOfSequence: f.lastSeq,
   };
 }

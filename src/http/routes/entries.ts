@@ -38,6 +38,7 @@ export function entryRoutes(s: Soquy) {
         if (query.campaign) campaignId = (await s.ledger.campaign(principal.committeeId, query.campaign)).id;
         const items = await s.store.listEntries(principal.committeeId, {
           campaignId, from: query.from, to: query.to, afterSeq: query.after, limit: query.limit,
+          verified: query.verified === undefined ? undefined : query.verified === "true",
         });
         const next = items.length === query.limit ? items[items.length - 1]!.seq : null;
         return { status: 200, body: { items: items.map(entryView), next } };
@@ -45,11 +46,27 @@ export function entryRoutes(s: Soquy) {
     }),
     defineRoute({
       method: "get", path: "/entries/:id", tag: "Entries", summary: "Read an entry", roles: allRoles, params: idParams,
-      responses: { 200: { description: "The entry, with reversedBy when a reversal points to it", schema: entryResponse.extend({ reversedBy: z.string().nullable() }) } },
+      responses: {
+        200: {
+          description: "The entry, with reversedBy when a reversal points to it, and who verified it",
+          schema: entryResponse.extend({
+            reversedBy: z.string().nullable(),
+            verified: z.boolean(),
+            verifications: z.array(z.object({ by: z.number().int(), name: z.string(), at: z.string() })),
+          }),
+        },
+      },
       async handle({ principal, params }) {
         const e = await s.store.findEntry(principal.committeeId, params.id);
         if (!e) fail("entry_not_found", `no entry ${params.id} in this committee`, "id");
-        return { status: 200, body: { ...entryView(e), reversedBy: await s.store.reversalOf(principal.committeeId, e.id) } };
+        const verifications = await s.store.verificationsOf(principal.committeeId, e.id);
+        return {
+          status: 200,
+          body: {
+            ...entryView(e), reversedBy: await s.store.reversalOf(principal.committeeId, e.id),
+            verified: verifications.length >= e.requiredApprovals, verifications,
+          },
+        };
       },
     }),
   ];

@@ -7,7 +7,7 @@ import { prepareStatement, type PreparedStatement } from "../../statements/build
 import type { Audience } from "../../statements/types.js";
 import { renderStatementPdf } from "../../../reports/pdf.js";
 import { allRoles, defineRoute } from "../route.js";
-import { codeParams, isoDate } from "../schemas.js";
+import { codeParams, isoDate, verifiedFlag } from "../schemas.js";
 import type { Response } from "express";
 
 // Campaign statements, CSV and PDF, from one builder. Anyone may download the
@@ -18,6 +18,7 @@ const statementQuery = z.strictObject({
   from: isoDate.optional(),
   to: isoDate.optional(),
   audience: z.enum(["auditor", "public"]).default("public"),
+  verified: verifiedFlag,
 });
 
 const seesEverything = new Set(["auditor", "approver"]);
@@ -30,7 +31,7 @@ export function statementRoutes(s: Soquy) {
     if (!committee) fail("committee_not_found", `no committee with code ${q.committee}`, "query.committee");
     const campaign = await s.ledger.campaign(committee.id, code);
     const audience: Audience = q.audience === "auditor" && principal && seesEverything.has(principal.role) ? "auditor" : "public";
-    return prepareStatement(s.statements, committee, campaign, { from: q.from, to: q.to, audience });
+    return prepareStatement(s.statements, committee, campaign, { from: q.from, to: q.to, audience, verifiedOnly: q.verified === "true" });
   };
   const headers = (res: Response, st: PreparedStatement, ext: string) => {
     const h = st.header;
@@ -38,6 +39,7 @@ export function statementRoutes(s: Soquy) {
     res.setHeader("Digest", `sha-256=${Buffer.from(st.digest, "hex").toString("base64")}`);
     res.setHeader("X-Ledger-Position", `${h.position.seq}:${h.position.hash}`);
     res.setHeader("X-Statement-Audience", h.audience);
+    res.setHeader("X-Statement-Verified-Only", String(h.verifiedOnly));
     res.setHeader("Cache-Control", "no-store");
     const name = `soquy-${h.committee.code}-${h.campaign.code}-${h.from}-${h.to}-${h.audience}.${ext}`;
     res.setHeader("Content-Disposition", `attachment; filename="${name}"`);

@@ -1,0 +1,134 @@
+import { isIPv6 } from "node:net";
+import type { Request, RequestHandler } from "express";
+import { AUDIT_REPEATED_429 } from "./audit.js";
+import { sendProblem } from "./problems.js";
+
+// A token bucket per client address for requests that carry no credentials
+// (health, docs, public statements, and any request without Authorization).
+// Requests with a bearer token are not limited here: the token is accountable
+// and every write it makes is audited. A client whose bearer tokens keep
+// being refused (401) is charged for those too, and once its bucket is empty
+// its requests with an Authorization header are refused as well, so guessing
+// tokens is throttled like any other anonymous traffic.
+//
+// Memory is bounded: buckets are kept in least-recently-used order, a bucket
+// that has refilled completely is the same as no bucket and is dropped as
+// requests go by, and there are never more than maxClients.
+
+export interface RateLimitOptions {
+  /** Sustained rate per client; 0 turns the limiter off. Default: env RATE_LIMIT_PER_MINUTE, else 120. */
+  perMinute?: number;
+  /** Requests a client may make at once before the rate applies. Default: half a minute's worth (60 at 120/min). */
+  burst?: number;
+  /** Most clients tracked at once (the least recently seen are forgotten beyond it). */
+  maxClients?: number;
+  /** The client's key; default: its address (req.ip, so "trust proxy" decides), an IPv6 address by its /64. */
+  key?: (req: Request) => string;
+  now?: () => number;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+  /** When a presented token was last refused (401); 0 if never. */
+  authFailedAt: number;
+  /** Refusing this client right now (only the first 429 of a run is audited). */
+  refusing: boolean;
+}
+
+export interface RateLimiter extends RequestHandler {
+  /** Clients tracked right now. */
+  readonly size: number;
+}
+
+export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
+  const envRate = Number(process.env.RATE_LIMIT_PER_MINUTE);
+  const perMinute = options.perMinute ?? (process.env.RATE_LIMIT_PER_MINUTE !== undefined && Number.isFinite(envRate) && envRate >= 0 ? envRate : 120);
+  const burst = Math.max(1, Math.floor(options.burst ?? Math.ceil(perMinute / 2)));
+  const maxClients = Math.max(1, options.maxClients ?? 50_000);
+  const keyOf = options.key ?? clientKey;
+  const now = options.now ?? Date.now;
+  const perMs = perMinute / 60_000;
+  const refillMs = perMinute > 0 ? burst / perMs : Infinity;
+  const buckets = new Map<string, Bucket>();
+
+  // Refills a bucket and moves it to the most recently used end.
+  const touch = (key: string, t: number): Bucket => {
+    let b = buckets.get(key);
+    if (b) {
+      b.tokens = Math.min(burst, b.tokens + (t - b.at) * perMs);
+      b.at = t;
+      buckets.delete(key);
+    } else {
+      b = { tokens: burst, at: t, authFailedAt: 0, refusing: false };
+    }
+    buckets.set(key, b);
+    // Forget the least recently seen: any that has refilled, and beyond the cap.
+    let n = 0;
+    for (const [k, old] of buckets) {
+      if (old === b || n++ >= 4) break;
+      if (buckets.size > maxClients || (t - old.at >= refillMs && t - old.authFailedAt >= 60_000)) buckets.delete(k);
+      else break;
+    }
+    return b;
+  };
+
+  const limiter = ((req, res, next) => {
+    if (perMinute <= 0) return next();
+    const t = now();
+    const key = keyOf(req);
+    const hasCredentials = req.get("authorization") !== undefined;
+    if (hasCredentials) {
+      const b = buckets.get(key);
+      // Guessing tokens: refused once the bucket is empty and tokens were refused lately.
+      const guessing = b && b.authFailedAt > 0 && t - b.authFailedAt < 60_000 && b.tokens + (t - b.at) * perMs < 1;
+      if (!guessing) {
+        res.on("finish", () => {
+          if (res.statusCode !== 401) return;
+          const charged = touch(key, now());
+          charged.authFailedAt = now();
+          charged.tokens = Math.max(0, charged.tokens - 1);
+        });
+        return next();
+      }
+    }
+    const b = touch(key, t);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      b.refusing = false;
+      return next();
+    }
+    const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000));
+    if (b.refusing) res.locals[AUDIT_REPEATED_429] = true;
+    b.refusing = true;
+    res.setHeader("Retry-After", String(retryAfter));
+    sendProblem(res, "rate_limited", hasCredentials
+      ? `too many refused tokens from this address; retry after ${retryAfter} s`
+      : `too many requests without a token from this address; retry after ${retryAfter} s (requests with a valid token are not limited)`);
+  }) as RateLimiter;
+  Object.defineProperty(limiter, "size", { get: () => buckets.size });
+  return limiter;
+}
+
+/** The client's address; IPv4-mapped IPv6 as IPv4, other IPv6 by /64 (one host's usual allocation). */
+export function clientKey(req: Request): string {
+  const ip = req.ip ?? req.socket?.remoteAddress ?? "unknown";
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(ip)) return ip;
+  return `${expandIPv6(ip).slice(0, 4).join(":")}::/64`;
+}
+
+function expandIPv6(ip: string): string[] {
+  const [head, tail] = ip.split("%")[0]!.split("::") as [string, string | undefined];
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  // An embedded IPv4 tail counts as two groups.
+  const last = right.length ? right : left;
+  if (last.length && last[last.length - 1]!.includes(".")) {
+    const [a, b, c, d] = last.pop()!.split(".").map(Number) as [number, number, number, number];
+    last.push(((a << 8) | b).toString(16), ((c << 8) | d).toString(16));
+  }
+  const fill = tail === undefined ? [] : Array(8 - left.length - right.length).fill("0");
+  return [...left, ...fill, ...right].map((g) => g.toLowerCase().replace(/^0+(?=.)/, ""));
+}
