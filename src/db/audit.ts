@@ -5,9 +5,10 @@ import type { Logger } from "pino";
 // The audit log (table audit_log, append-only in PostgreSQL): every change and
 // every refused attempt. Rows are buffered and inserted in groups, so auditing
 // never adds a commit per request on the hot write path: one insert (one
-// commit) every FLUSH_MS or every BATCH rows, whichever comes first. A failed
-// insert keeps its rows for the next try (backing off), and the buffer is
-// bounded: beyond MAX_PENDING rows the oldest are dropped, loudly.
+// commit) every flushMs (50) or every batch (500) rows, whichever comes first.
+// A failed insert keeps its rows for the next try (backing off up to 5 s), a
+// row the database itself refuses is dropped alone, and the buffer is
+// bounded: beyond maxPending (100,000) rows the oldest are dropped, loudly.
 
 export interface AuditRow {
   at: Date;
@@ -48,6 +49,7 @@ export class AuditWriter implements AuditSink {
   private queued = false;
   private failures = 0;
   private dropped = 0;
+  private droppedLoggedAt = 0;
   private closed = false;
   private readonly flushMs: number;
   private readonly batch: number;
@@ -173,10 +175,11 @@ export class AuditWriter implements AuditSink {
     const over = this.pending.length - this.maxPending;
     if (over <= 0) return;
     this.pending.splice(0, over);
-    const before = this.dropped;
     this.dropped += over;
-    // Loud, but once per thousand dropped rather than once per row.
-    if (before === 0 || Math.floor(before / 1000) !== Math.floor(this.dropped / 1000)) {
+    // Loud, but at most once a second rather than once per row.
+    const now = Date.now();
+    if (now - this.droppedLoggedAt >= 1000) {
+      this.droppedLoggedAt = now;
       this.log.error({ dropped: this.dropped, kept: this.pending.length },
         "AUDIT LOG BUFFER FULL: the oldest unwritten audit rows were dropped");
     }

@@ -48,7 +48,7 @@ export function auditMiddleware(sink: AuditSink): RequestHandler {
     const end = res.end;
     res.end = function auditedEnd(this: Response, ...args: unknown[]) {
       const r = (end as (...a: unknown[]) => Response).apply(this, args);
-      if (closedEarly) record();
+      if (closedEarly && process.env.X_NOFIX !== "1") record();
       return r;
     } as Response["end"];
 
