@@ -60,20 +60,9 @@ export class KnexLedgerStore implements LedgerStore {
     return { tokenId: Number(row.id), committeeId: Number(row.committee_id), committeeCode: row.code, role: row.role, name: row.name };
   }
 
-  async createCampaign(committeeId: number, input: NewCampaign, idem: IdempotentResponse | null, respond: (c: Campaign) => unknown) {
-    return this.withCommitteeLock(committeeId, async (tx) => {
-      const trx = (tx as KnexLocked).trx;
-      if (idem) {
-        const prior = (await tx.storedResponses([idem.key])).get(idem.key);
-        if (prior) {
-          if (prior.requestHash !== idem.requestHash) {
-            fail("idempotency_key_reused", "this Idempotency-Key was already used for a different request", "Idempotency-Key");
-          }
-          const campaign = await this.findCampaignIn(trx, committeeId, (prior.response as { code: string }).code);
-          assert(campaign, "a replayed campaign exists");
-          return { campaign, response: prior.response, replayed: true };
-        }
-      }
+  createCampaign(committeeId: number, input: NewCampaign, idem: { key: string; requestHash: string }, respond: (c: Campaign) => unknown) {
+    return this.idempotent(committeeId, idem, async (t) => {
+      const trx = t as Knex.Transaction;
       if (await trx("campaigns").where({ committee_id: committeeId, code: input.code }).first()) {
         fail("campaign_code_taken", `a campaign with code ${input.code} exists`, "code");
       }
@@ -90,18 +79,13 @@ export class KnexLedgerStore implements LedgerStore {
         launch_document: input.launchDocument, receiving_exception: input.receivingException,
         distribution_days: input.distributionDays,
       }).returning("id");
-      const campaignId = Number(row.id);
       await trx("accounts").insert(
-        campaignAccounts(input.code, input.name).map((a) => ({ ...a, committee_id: committeeId, campaign_id: campaignId })),
+        campaignAccounts(input.code, input.name).map((a) => ({ ...a, committee_id: committeeId, campaign_id: Number(row.id) })),
       );
       const campaign = await this.findCampaignIn(trx, committeeId, input.code);
       assert(campaign, "the campaign just inserted is found");
-      const response = respond(campaign);
-      if (idem) {
-        await trx("idempotency_keys").insert({ committee_id: committeeId, key: idem.key, request_hash: idem.requestHash, response: JSON.stringify(response) });
-      }
-      return { campaign, response, replayed: false };
-    });
+      return campaign;
+    }, respond);
   }
 
   findCampaign(committeeId: number, code: string): Promise<Campaign | null> {

@@ -5,7 +5,7 @@ import type { Principal } from "../ledger/types.js";
 
 // One audit row for every request that may change something (any method but
 // GET, HEAD and OPTIONS, whatever its outcome) and for every refused attempt
-// (400, 401, 403, 409, 413, 422, 429), written when the response is finished.
+// (400, 401, 403, 409, 413, 422, 429), buffered as the response is ended.
 // Only what identifies the attempt is kept: who (committee, token, role, client
 // address), what (method and route pattern, path), the outcome and the
 // problem's code. Never a body, a query string, a header or a token.
@@ -25,7 +25,6 @@ export function auditMiddleware(sink: AuditSink): RequestHandler {
   return (req, res, next) => {
     const at = new Date();
     let recorded = false;
-    let closedEarly = false;
     const record = () => {
       if (recorded) return;
       recorded = true;
@@ -42,20 +41,20 @@ export function auditMiddleware(sink: AuditSink): RequestHandler {
       return json.call(this, body);
     } as Response["json"];
 
-    // A client that hangs up mid-request must not make a write disappear from
-    // the log: if the socket closes first, the row is written when the
-    // handler ends its response (it still sets the status it decided on).
+    // The row is buffered as the response is ended: before the client can
+    // have it, and even when the client hung up mid-request (the handler
+    // still ends its response with the status it decided on, but then no
+    // "finish" comes). A response destroyed after its head was sent is
+    // recorded when it closes.
     const end = res.end;
     res.end = function auditedEnd(this: Response, ...args: unknown[]) {
       const r = (end as (...a: unknown[]) => Response).apply(this, args);
-      if (closedEarly && process.env.X_NOFIX !== "1") record();
+      record();
       return r;
     } as Response["end"];
-
     res.on("finish", record);
     res.on("close", () => {
-      if (res.writableEnded) record();
-      else closedEarly = true;
+      if (res.headersSent) record();
     });
     next();
   };

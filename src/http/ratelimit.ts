@@ -1,5 +1,5 @@
 import { isIPv6 } from "node:net";
-import type { Request, RequestHandler } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import { AUDIT_REPEATED_429 } from "./audit.js";
 import { sendProblem } from "./problems.js";
 
@@ -83,12 +83,16 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
       // Guessing tokens: refused once the bucket is empty and tokens were refused lately.
       const guessing = b && b.authFailedAt > 0 && t - b.authFailedAt < 60_000 && b.tokens + (t - b.at) * perMs < 1;
       if (!guessing) {
-        res.on("finish", () => {
-          if (res.statusCode !== 401) return;
-          const charged = touch(key, now());
-          charged.authFailedAt = now();
-          charged.tokens = Math.max(0, charged.tokens - 1);
-        });
+        // Charged as the refusal is sent, so the client's next request sees it.
+        const end = res.end;
+        res.end = function chargedEnd(this: Response, ...args: unknown[]) {
+          if (res.statusCode === 401 && !res.headersSent) {
+            const charged = touch(key, now());
+            charged.authFailedAt = now();
+            charged.tokens = Math.max(0, charged.tokens - 1);
+          }
+          return (end as (...a: unknown[]) => Response).apply(this, args);
+        } as Response["end"];
         return next();
       }
     }

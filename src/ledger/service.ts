@@ -103,7 +103,7 @@ export class Ledger {
     }
     return this.store.createCampaign(
       p.committeeId, campaign,
-      { key: meta.idempotencyKey, requestHash: meta.requestHash, entryId: null, response: null },
+      { key: meta.idempotencyKey, requestHash: meta.requestHash },
       (c) => campaignView(c),
     );
   }

@@ -128,8 +128,8 @@ export interface LedgerStore {
   createToken(committeeId: number, role: Role, name: string, tokenHash: string): Promise<number>;
   findPrincipal(tokenHash: string): Promise<Principal | null>;
 
-  createCampaign(committeeId: number, input: NewCampaign, idempotency: IdempotentResponse | null,
-    respond: (c: Campaign) => unknown): Promise<{ campaign: Campaign; response: unknown; replayed: boolean }>;
+  createCampaign(committeeId: number, input: NewCampaign, idem: { key: string; requestHash: string },
+    respond: (c: Campaign) => unknown): Promise<{ response: unknown; replayed: boolean }>;
   findCampaign(committeeId: number, code: string): Promise<Campaign | null>;
   findCampaignById(committeeId: number, id: number): Promise<Campaign | null>;
   listCampaigns(committeeId: number): Promise<Campaign[]>;
