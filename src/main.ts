@@ -3,6 +3,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { seedDemo } from "../seeds/demo.js";
 import { openSoquy, optionsFromEnv } from "./context.js";
+import type { AuditWriter } from "./db/audit.js";
 import { DatabaseBusy } from "./db/connect.js";
 import { createApp } from "./http/app.js";
 
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: closing`);
-    server.close(() => void s.close().then(() => process.exit(0)));
+    server.close(() => void (app.locals.audit as AuditWriter).close().then(() => s.close()).then(() => process.exit(0)));
     setTimeout(() => process.exit(1), 10_000).unref();
   };
   process.on("SIGINT", () => stop("SIGINT"));

@@ -55,8 +55,7 @@ export class AuditWriter implements AuditSink {
   private readonly batch: number;
   private readonly maxPending: number;
   private readonly maxBackoffMs: number;
-  /** Rows inserted since start (for tests and metrics). */
-  written = 0;
+  private inserted = 0;
 
   constructor(
     private readonly knex: Knex,
@@ -67,6 +66,16 @@ export class AuditWriter implements AuditSink {
     this.batch = opts.batch ?? 500;
     this.maxPending = opts.maxPending ?? 100_000;
     this.maxBackoffMs = opts.maxBackoffMs ?? 5_000;
+  }
+
+  /** Rows inserted since start. */
+  get written(): number {
+    return this.inserted;
+  }
+
+  /** Rows dropped since start (buffer full, or refused by the database). */
+  get droppedRows(): number {
+    return this.dropped;
   }
 
   /** Rows waiting to be inserted. */
@@ -98,7 +107,10 @@ export class AuditWriter implements AuditSink {
    */
   flush(): Promise<boolean> {
     this.clearTimer();
-    const run = this.chain.then(() => this.drain());
+    const run = this.chain.then(() => this.drain()).catch((error: unknown) => {
+      this.log.error({ err: error }, "AUDIT LOG FLUSH FAILED");
+      return false;
+    });
     this.chain = run;
     return run;
   }
@@ -109,6 +121,7 @@ export class AuditWriter implements AuditSink {
     this.closed = true;
     this.clearTimer();
     if (!ok || this.pending.length) {
+      this.dropped += this.pending.length;
       this.log.error({ lost: this.pending.length }, "audit rows could not be written before shutdown: they are lost");
       this.pending = [];
     }
@@ -131,7 +144,8 @@ export class AuditWriter implements AuditSink {
               await this.insert([rows[i]!]);
             } catch (e) {
               if (!isDataError(e)) return this.failed(rows.slice(i), e);
-              this.log.error({ err: e, audit: describe(rows[i]!) }, "audit row refused by the database: dropped");
+              this.dropped++;
+              this.log.error({ err: e, audit: describe(rows[i]!) }, "AUDIT ROW REFUSED by the database: dropped");
             }
           }
         }
@@ -168,7 +182,7 @@ export class AuditWriter implements AuditSink {
       request_id: r.requestId,
       client: r.client,
     })));
-    this.written += rows.length;
+    this.inserted += rows.length;
   }
 
   private bound(): void {

@@ -5,7 +5,11 @@ import express, { type Express } from "express";
 import helmet from "helmet";
 import type { Logger } from "pino";
 import type { Soquy } from "../context.js";
+import { AuditWriter } from "../db/audit.js";
+import { auditMiddleware } from "./audit.js";
 import { bearerAuth } from "./auth.js";
+import { rateLimit } from "./ratelimit.js";
+import { auditRoutes } from "./routes/audit.js";
 import { docsInit, docsPage, openApiDocument } from "./openapi.js";
 import { errorHandler, sendProblem } from "./problems.js";
 import { mount, type RouteSpec } from "./route.js";
@@ -23,7 +27,7 @@ const BODY_LIMIT = "64kb";
 export function apiRoutes(s: Soquy): RouteSpec<any, any, any>[] {
   return [
     ...campaignRoutes(s), ...recordRoutes(s), ...statementRoutes(s), ...controlRoutes(s), ...entryRoutes(s), ...accountRoutes(s),
-    ...tokenRoutes(s),
+    ...tokenRoutes(s), ...auditRoutes(s),
   ];
 }
 
@@ -47,6 +51,13 @@ export function createApp(s: Soquy, log: Logger): Express {
     });
     next();
   });
+
+  // Every change and every refused attempt, in groups off the hot path; before
+  // the rate limiter so that its 429s are recorded too.
+  const audit = new AuditWriter(s.db.knex, log);
+  app.locals.audit = audit; // flushed by main.ts on shutdown, and by tests
+  app.use(auditMiddleware(audit));
+  app.use(rateLimit());
 
   app.get("/health", async (_req, res) => {
     await s.db.knex.raw("select 1");
