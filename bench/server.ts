@@ -4,7 +4,6 @@ import { pino } from "pino";
 import { openSoquy } from "../src/context.js";
 import type { LockedLedger } from "../src/ledger/store.js";
 import { createApp } from "../src/http/app.js";
-import { applyPatches, parsePatches } from "./patches.js";
 
 // The service as the bench runs it: the real app (createApp) on the real
 // store, in its own process, on a database the bench created (no demo data).
@@ -23,9 +22,6 @@ if (!databaseUrl) throw new Error("DATABASE_URL is required");
 const log = pino({ level: process.env.LOG_LEVEL ?? "warn" });
 const s = await openSoquy({ databaseUrl, holder: "server", poolMax: process.env.POOL_MAX ? Number(process.env.POOL_MAX) : undefined });
 
-// Prototypes of proposed changes (see bench/patches.ts), only when BENCH_PATCH is set.
-const patches = parsePatches(process.env.BENCH_PATCH);
-applyPatches(s, patches);
 
 // ---- statement counts and times, as the app sees them (round trip + knex)
 interface StatementStat { n: number; ms: number }

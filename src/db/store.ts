@@ -9,12 +9,14 @@ import type {
 } from "../ledger/store.js";
 import type { Account, Campaign, CommittedEntry, Committee, PartyIdentity, Principal, Role } from "../ledger/types.js";
 import { GENESIS_HASH } from "../ledger/types.js";
+import { refKey } from "../ledger/writer.js";
 
 // The knex implementation of the ledger's store. Writes happen only inside
 // withCommitteeLock, which takes the committee row FOR NO KEY UPDATE: one
 // writer per committee at a time, across every process on the database.
 
 const INSERT_CHUNK = 500;
+const defaultBooks = new Map<string, { id: number; code: string }>();
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class KnexLedgerStore implements LedgerStore {
@@ -456,16 +458,22 @@ class KnexLocked implements LockedLedger {
   }
 
   async lastVoucherNumber(series: "PT" | "PC", year: number) {
-    const book = await this.trx("receipt_books").where({ committee_id: this.committeeId, series, code: series }).first("id", "code");
-    assert(book, `committee ${this.committeeId} has its default ${series} book`);
-    const row = await this.trx("vouchers").where({ book_id: book.id, year }).max("number as n").first();
-    return { bookId: Number(book.id), bookCode: book.code as string, number: Number(row?.n ?? 0) };
+    const key = `${this.committeeId}:${series}`;
+    let book = defaultBooks.get(key); // book codes never change (frozen in SQL)
+    if (!book) {
+      const row = await this.trx("receipt_books").where({ committee_id: this.committeeId, series, code: series }).first("id", "code");
+      assert(row, `committee ${this.committeeId} has its default ${series} book`);
+      book = { id: Number(row.id), code: row.code as string };
+      defaultBooks.set(key, book);
+    }
+    const last = await this.trx("vouchers").where({ book_id: book.id, year }).orderBy("number", "desc").first("number");
+    return { bookId: book.id, bookCode: book.code, number: Number(last?.number ?? 0) };
   }
 
-  async bankReferenceUsed(bankAccount: string | null, reference: string): Promise<boolean> {
-    const row = await this.trx("donations").where({ committee_id: this.committeeId, bank_reference: reference })
-      .whereRaw("coalesce(bank_account, '') = ?", [bankAccount ?? ""]).first("entry_id");
-    return row !== undefined;
+  async bankReferencesUsed(refs: { bankAccount: string | null; reference: string }[]): Promise<Set<string>> {
+    const rows = await this.trx("donations").where({ committee_id: this.committeeId })
+      .whereIn("bank_reference", [...new Set(refs.map((r) => r.reference))]).select("bank_account", "bank_reference");
+    return new Set(rows.map((r) => refKey(r.bank_account, r.bank_reference)));
   }
 
   async isReversed(entryId: string): Promise<boolean> {

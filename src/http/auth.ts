@@ -11,7 +11,8 @@ const TOKEN_CACHE_MS = 10_000;
 const CACHE_LIMIT = 10_000;
 
 export function bearerAuth(store: LedgerStore): RequestHandler {
-  const cache = new Map<string, { principal: Principal | null; until: number }>();
+  // The promise is cached, so concurrent requests with one token share one lookup.
+  const cache = new Map<string, { principal: Promise<Principal | null>; until: number }>();
   return async (req, res, next) => {
     const header = req.get("authorization");
     if (!header) return next();
@@ -22,11 +23,13 @@ export function bearerAuth(store: LedgerStore): RequestHandler {
     let hit = cache.get(hash);
     if (!hit || hit.until < now) {
       if (cache.size >= CACHE_LIMIT) cache.clear();
-      hit = { principal: await store.findPrincipal(hash), until: now + TOKEN_CACHE_MS };
+      hit = { principal: store.findPrincipal(hash), until: now + TOKEN_CACHE_MS };
       cache.set(hash, hit);
+      hit.principal.catch(() => cache.delete(hash));
     }
-    if (!hit.principal) return sendProblem(res, "unauthorized", "this token is not valid (unknown or revoked)");
-    res.locals.principal = hit.principal;
+    const principal = await hit.principal;
+    if (!principal) return sendProblem(res, "unauthorized", "this token is not valid (unknown or revoked)");
+    res.locals.principal = principal;
     next();
   };
 }

@@ -23,6 +23,9 @@ export function parseDocumentDate(value: string, field: string, now = new Date()
   return value;
 }
 
+// Built once: constructing a DateTimeFormat costs ~0.15 ms, on every write.
+const vietnamDate = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Ho_Chi_Minh" });
+
 export function todayInVietnam(now = new Date()): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Ho_Chi_Minh" }).format(now);
+  return vietnamDate.format(now);
 }

@@ -161,12 +161,13 @@ export class Ledger {
       donorIdentity: donorIdentity(donorName, input.donor.kind, input.donor.phone),
       beneficiaryIdentity: null,
     };
+    const declared = bankReference ? { bankAccount, reference: bankReference } : undefined;
     return this.submit(p, meta, async (ctx) => {
       if (bankReference && (await ctx.bankReferenceUsed(bankAccount, bankReference))) {
         fail("bank_reference_duplicate", `bank reference ${bankReference} is already recorded for this bank account`, "bankReference");
       }
       return draft;
-    });
+    }, declared);
   }
 
   async recordDisbursement(p: Principal, campaignCode: string, input: DisbursementInput, meta: WriteMeta): Promise<WriteResult> {
@@ -294,8 +295,10 @@ export class Ledger {
     });
   }
 
-  private submit(p: Principal, meta: WriteMeta, plan: (ctx: PlanContext) => Promise<EntryDraft>): Promise<WriteResult> {
+  private submit(p: Principal, meta: WriteMeta, plan: (ctx: PlanContext) => Promise<EntryDraft>,
+    bankReference?: { bankAccount: string | null; reference: string }): Promise<WriteResult> {
     return this.committer.submit({
+      bankReference,
       committeeId: p.committeeId,
       committeeCode: p.committeeCode,
       recordedBy: p.tokenId,

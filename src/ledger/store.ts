@@ -65,7 +65,8 @@ export interface LockedLedger {
   storedResponses(keys: string[]): Promise<Map<string, StoredResponse>>;
   balance(accountId: number): Promise<bigint>;
   lastVoucherNumber(series: "PT" | "PC", year: number): Promise<{ bookId: number; bookCode: string; number: number }>;
-  bankReferenceUsed(bankAccount: string | null, reference: string): Promise<boolean>;
+  /** Which of these (bank account, reference) pairs are recorded already, as "account\u0000reference" keys. */
+  bankReferencesUsed(refs: { bankAccount: string | null; reference: string }[]): Promise<Set<string>>;
   isReversed(entryId: string): Promise<boolean>;
   closedThrough(): Promise<string | null>;
   upsertParties(kind: "donor" | "beneficiary", parties: PartyIdentity[]): Promise<Map<string, number>>;

@@ -19,6 +19,8 @@ export interface WriteRequest {
   recordedBy: number;
   idempotencyKey: string;
   requestHash: string;
+  /** A bank transfer's identity, known before planning: the batch checks them all in one query. */
+  bankReference?: { bankAccount: string | null; reference: string } | undefined;
   /** Plans the entry against the locked ledger; throws LedgerError to refuse. */
   plan(ctx: PlanContext): Promise<EntryDraft>;
 }
@@ -46,11 +48,13 @@ interface Pending {
 
 export class GroupCommitter {
   private readonly queues = new Map<number, Pending[]>();
-  private readonly draining = new Set<number>();
+  private readonly running = new Map<number, number>();
 
   constructor(
     private readonly store: LedgerStore,
     private readonly mapStoreError: (error: unknown) => LedgerError | null,
+    /** Transactions per committee under way at once: one commits while the next waits for the lock. */
+    private readonly depth = 2,
   ) {}
 
   submit(request: WriteRequest): Promise<WriteResult> {
@@ -61,35 +65,49 @@ export class GroupCommitter {
         request,
         settle: (o) => (o.ok ? resolve(o.result) : reject(o.error)),
       });
-      if (!this.draining.has(request.committeeId)) void this.drain(request.committeeId);
+      this.pump(request.committeeId);
     });
   }
 
-  private async drain(committeeId: number): Promise<void> {
-    this.draining.add(committeeId);
-    try {
-      const queue = this.queues.get(committeeId);
-      assert(queue, "a drained committee has a queue");
-      while (queue.length > 0) {
-        const batch = queue.splice(0, MAX_BATCH);
-        await this.commitBatch(committeeId, batch);
-      }
-    } finally {
-      this.draining.delete(committeeId);
+  private pump(committeeId: number): void {
+    const queue = this.queues.get(committeeId);
+    assert(queue, "a pumped committee has a queue");
+    while (queue.length > 0 && (this.running.get(committeeId) ?? 0) < this.depth) {
+      this.running.set(committeeId, (this.running.get(committeeId) ?? 0) + 1);
+      void this.commitNext(committeeId, queue).finally(() => {
+        this.running.set(committeeId, this.running.get(committeeId)! - 1);
+        this.pump(committeeId);
+      });
     }
   }
 
-  private async commitBatch(committeeId: number, batch: Pending[]): Promise<void> {
+  // The batch is taken from the queue only once the lock is held, so it holds
+  // everything that arrived while the previous batch was committing.
+  private async commitNext(committeeId: number, queue: Pending[]): Promise<void> {
+    let batch: Pending[] = [];
     try {
-      const outcomes = await this.store.withCommitteeLock(committeeId, (tx) => runBatch(tx, batch));
+      const outcomes = await this.store.withCommitteeLock(committeeId, (tx) => {
+        batch = queue.splice(0, MAX_BATCH);
+        return batch.length > 0 ? runBatch(tx, batch) : Promise.resolve([]);
+      });
       batch.forEach((p, i) => p.settle(outcomes[i]!));
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]!.settle({ ok: false, error: this.mapStoreError(error) ?? error });
+      if (batch.length === 0) {
+        // The lock itself failed (the database is unreachable): nothing was taken, answer what waits.
+        for (const p of queue.splice(0, MAX_BATCH)) p.settle({ ok: false, error });
         return;
       }
       // One bad request must not sink the others: retry each alone.
-      for (const p of batch) await this.commitBatch(committeeId, [p]);
+      for (const p of batch) await this.commitAlone(committeeId, p);
+    }
+  }
+
+  private async commitAlone(committeeId: number, p: Pending): Promise<void> {
+    try {
+      const [outcome] = await this.store.withCommitteeLock(committeeId, (tx) => runBatch(tx, [p]));
+      p.settle(outcome!);
+    } catch (error) {
+      p.settle({ ok: false, error: this.mapStoreError(error) ?? error });
     }
   }
 }
@@ -97,7 +115,8 @@ export class GroupCommitter {
 async function runBatch(tx: LockedLedger, batch: Pending[]): Promise<Outcome[]> {
   let head = await tx.head();
   const stored = await tx.storedResponses([...new Set(batch.map((p) => p.request.idempotencyKey))]);
-  const ctx = new BatchContext(tx);
+  const refs = batch.flatMap((p) => (p.request.bankReference ? [p.request.bankReference] : []));
+  const ctx = new BatchContext(tx, refs.length > 0 ? await tx.bankReferencesUsed(refs) : new Set());
   const outcomes: Outcome[] = [];
   const rows: EntryRow[] = [];
   const responses: IdempotentResponse[] = [];
@@ -215,7 +234,11 @@ class BatchContext implements PlanContext {
   private readonly reversed = new Set<string>();
   private closed: Promise<string | null> | null = null;
 
-  constructor(private readonly tx: LockedLedger) {}
+  constructor(
+    private readonly tx: LockedLedger,
+    /** Recorded before this batch: every reference the batch's requests declared. */
+    private readonly recorded: Set<string>,
+  ) {}
 
   closedThrough(): Promise<string | null> {
     this.closed ??= this.tx.closedThrough();
@@ -227,7 +250,9 @@ class BatchContext implements PlanContext {
   }
 
   async bankReferenceUsed(bankAccount: string | null, reference: string): Promise<boolean> {
-    return this.refs.has(`${bankAccount ?? ""}\u0000${reference}`) || (await this.tx.bankReferenceUsed(bankAccount, reference));
+    const key = refKey(bankAccount, reference);
+    if (this.refs.has(key) || this.recorded.has(key)) return true;
+    return (await this.tx.bankReferencesUsed([{ bankAccount, reference }])).has(key);
   }
 
   async isReversed(entryId: string): Promise<boolean> {
@@ -236,7 +261,11 @@ class BatchContext implements PlanContext {
 
   apply(e: CommittedEntry): void {
     for (const p of e.postings) this.deltas.set(p.account.id, (this.deltas.get(p.account.id) ?? 0n) + p.amountDong);
-    if (e.donation?.bankReference) this.refs.add(`${e.donation.bankAccount ?? ""}\u0000${e.donation.bankReference}`);
+    if (e.donation?.bankReference) this.refs.add(refKey(e.donation.bankAccount, e.donation.bankReference));
     if (e.reversalOf) this.reversed.add(e.reversalOf);
   }
+}
+
+export function refKey(bankAccount: string | null, reference: string): string {
+  return `${bankAccount ?? ""}\u0000${reference}`;
 }
