@@ -243,8 +243,7 @@ export class Ledger {
       fail("resolution_required", "moving money between campaigns needs the resolution that allows it (resolutionRef)", "resolutionRef");
     }
     const onlyCampaign = campaignIds.size === 1 ? await this.store.findCampaignById(p.committeeId, [...campaignIds][0]!) : null;
-    const draft: EntryDraft = {
-      id: randomUUID(),
+    const draft = postingsOnly({
       kind: "general",
       entryDate,
       description: input.description.trim(),
@@ -253,13 +252,7 @@ export class Ledger {
       resolutionRef,
       requiredApprovals: campaignIds.size >= 2 ? 2 : 1,
       postings,
-      voucherSeries: null,
-      donation: null,
-      items: [],
-      disbursement: null,
-      donorIdentity: null,
-      beneficiaryIdentity: null,
-    };
+    });
     return this.submit(p, meta, async (ctx) => {
       await checkAssetsStayPositive(ctx, draft.postings);
       return draft;
@@ -271,8 +264,7 @@ export class Ledger {
     if (!original) fail("entry_not_found", `no entry ${entryId} in this committee`, "id");
     if (original.kind === "reversal") fail("cannot_reverse_a_reversal", "a reversal cannot itself be reversed; record a new entry instead", "id");
     const entryDate = parseDocumentDate(input.entryDate ?? todayInVietnam(), "entryDate");
-    const draft: EntryDraft = {
-      id: randomUUID(),
+    const draft = postingsOnly({
       kind: "reversal",
       entryDate,
       description: `Đảo bút toán số ${original.seq}: ${input.reason.trim()}`,
@@ -281,13 +273,7 @@ export class Ledger {
       resolutionRef: original.resolutionRef,
       requiredApprovals: original.requiredApprovals,
       postings: original.postings.map((x) => ({ account: x.account, amountDong: -x.amountDong })),
-      voucherSeries: null,
-      donation: null,
-      items: [],
-      disbursement: null,
-      donorIdentity: null,
-      beneficiaryIdentity: null,
-    };
+    });
     return this.submit(p, meta, async (ctx) => {
       if (await ctx.isReversed(original.id)) fail("entry_already_reversed", `entry ${original.id} was already reversed`, "id");
       await checkAssetsStayPositive(ctx, draft.postings);
@@ -307,6 +293,13 @@ export class Ledger {
       plan,
     });
   }
+}
+
+/** An entry that is only its postings: no voucher, donor, household or goods. */
+function postingsOnly(e: Omit<EntryDraft, "id" | "voucherSeries" | "donation" | "items" | "disbursement" | "donorIdentity" | "beneficiaryIdentity">): EntryDraft {
+  return {
+    id: randomUUID(), ...e, voucherSeries: null, donation: null, items: [], disbursement: null, donorIdentity: null, beneficiaryIdentity: null,
+  };
 }
 
 function checkReceivingWindow(c: Campaign, date: string): void {

@@ -1,5 +1,5 @@
 import type {
-  Account, Campaign, CampaignKind, CommittedEntry, Committee, PartyIdentity, Principal, Role,
+  Account, Campaign, CampaignFields, CampaignKind, CommittedEntry, Committee, PartyIdentity, Principal, Role,
 } from "./types.js";
 
 // What the ledger needs from storage. src/db/ implements it with knex; the
@@ -10,18 +10,7 @@ export interface StoredResponse {
   response: unknown;
 }
 
-export interface NewCampaign {
-  code: string;
-  name: string;
-  kind: CampaignKind;
-  fundCode: string | null;
-  targetDong: bigint | null;
-  startsOn: string;
-  endsOn: string | null;
-  launchDocument: string | null;
-  receivingException: string | null;
-  distributionDays: number;
-}
+export type NewCampaign = CampaignFields;
 
 export interface EntryFilter {
   campaignId?: number;

@@ -45,9 +45,8 @@ export interface Account {
   campaignId: number | null;
 }
 
-export interface Campaign {
-  id: number;
-  committeeId: number;
+/** What a campaign is created with. */
+export interface CampaignFields {
   code: string;
   name: string;
   kind: CampaignKind;
@@ -59,6 +58,11 @@ export interface Campaign {
   /** Why this campaign may receive beyond 90 days or its end date (null: it may not). */
   receivingException: string | null;
   distributionDays: number;
+}
+
+export interface Campaign extends CampaignFields {
+  id: number;
+  committeeId: number;
   /** The campaign's own accounts by role: cash, bank, goods, fund, income, expense. */
   accounts: Record<"cash" | "bank" | "goods" | "fund" | "income" | "expense", Account>;
 }
