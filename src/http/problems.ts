@@ -93,7 +93,8 @@ export function zodIssues(error: z.ZodError, prefix = ""): FieldIssue[] {
   return error.issues.map((i) => {
     const path = i.path.reduce<string>((acc, k) => (typeof k === "number" ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), prefix);
     const keys = (i as { keys?: string[] }).keys;
-    const field = i.code === "unrecognized_keys" && keys?.length ? (path ? `${path}.${keys[0]}` : keys[0]!) : path || "(body)";
+    const key = keys?.[0] || "(empty key)";
+    const field = i.code === "unrecognized_keys" && keys?.length ? (path ? `${path}.${key}` : key) : path || "(body)";
     return { field, message: i.message };
   });
 }
@@ -119,6 +120,18 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   }
   if (e?.type === "entity.parse.failed" || e?.type === "encoding.unsupported" || e?.type === "charset.unsupported") {
     sendProblem(res, "malformed_request", "the request body is not valid JSON in UTF-8");
+    return;
+  }
+  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500) {
+    // e.g. a path that is not valid percent-encoded UTF-8 (express's URIError)
+    sendProblem(res, "malformed_request", "the request could not be read (bad encoding in the path or headers)");
+    return;
+  }
+  const pgCode = (error as { code?: string })?.code;
+  if (pgCode && ["22021", "22P05", "22007", "22008", "22003", "22P02"].includes(pgCode)) {
+    // A value the database cannot hold reached it: the validation missed it, but it is still bad input.
+    res.locals.log?.warn({ pgCode, path: req.path }, "bad input reached the database");
+    sendProblem(res, "validation_failed", "a value in the request cannot be stored (bad encoding, NUL or out of range)");
     return;
   }
   // A bug or an outage: log it whole, tell the client only the request id.

@@ -27,6 +27,9 @@ export const signedAmount = z.union([z.string().max(33), z.number()])
 export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date as YYYY-MM-DD").meta({ example: "2024-01-15" });
 export const verifiedFlag = z.enum(["true", "false"]).optional()
   .meta({ description: "true: count only entries verified by an approver (what the press and the public see)" });
+// The same patterns PostgreSQL checks, so bad text never reaches a query.
+export const accountCode = z.string().regex(/^[0-9]{3,4}(\.[A-Za-z0-9_-]{1,64})?$/, "an account code such as 1111 or 1111.TET2024");
+export const committeeCode = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "a committee code: lower-case letters, digits and -");
 const code = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "letters, digits, _ and -, at most 64");
 
 export const campaignCreate = z.strictObject({
@@ -87,7 +90,7 @@ export const generalEntryCreate = z.strictObject({
   entryDate: isoDate,
   description: text(500),
   resolutionRef: optionalText(200).meta({ description: "required when the entry moves money between campaigns" }),
-  postings: z.array(z.strictObject({ account: z.string().max(80), amountDong: signedAmount })).min(2).max(1000),
+  postings: z.array(z.strictObject({ account: accountCode, amountDong: signedAmount })).min(2).max(1000),
 });
 
 export const reverseCreate = z.strictObject({

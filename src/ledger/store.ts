@@ -132,6 +132,13 @@ export interface LedgerStore {
   findEntry(committeeId: number, id: string): Promise<CommittedEntry | null>;
   listEntries(committeeId: number, filter: EntryFilter): Promise<CommittedEntry[]>;
   reversalOf(committeeId: number, id: string): Promise<string | null>;
+  /**
+   * The first entry whose stored links disagree with what its hash covers:
+   * rows of another committee, a detail moved to another campaign, a voucher
+   * number that does not spell its voucher_no, approvals not matching its
+   * postings, a donor or household record not matching the hashed name.
+   */
+  firstInconsistency(committeeId: number): Promise<{ seq: number; reason: string } | null>;
   /** Streams every entry of a committee in sequence order, in pages. */
   walkChain(committeeId: number, visit: (e: CommittedEntry) => void): Promise<void>;
 

@@ -29,7 +29,9 @@ export async function verifyChain(store: LedgerStore, committeeId: number): Prom
     if (reason) broken = { seq: e.seq, reason };
     prev = { seq: e.seq, hash: e.hash };
   });
-  const b = broken as { seq: number; reason: string } | null;
+  const chainBreak = broken as { seq: number; reason: string } | null;
+  const linkBreak = await store.firstInconsistency(committeeId);
+  const b = linkBreak && (!chainBreak || linkBreak.seq < chainBreak.seq) ? linkBreak : chainBreak;
   const report = { checked, headSeq: prev.seq, headHash: prev.hash };
   if (b) return { ok: false, ...report, firstBrokenSeq: b.seq, reason: b.reason };
   for (const { account, balanceDong } of await store.listAccounts(committeeId)) {

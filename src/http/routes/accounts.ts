@@ -5,7 +5,7 @@ import { parseIsoDate } from "../../ledger/dates.js";
 import type { AccountBalance } from "../../ledger/store.js";
 import { verifyChain } from "../../ledger/verify.js";
 import { allRoles, defineRoute } from "../route.js";
-import { accountBalanceResponse, asOfQuery, trialBalanceResponse, verifyResponse } from "../schemas.js";
+import { accountBalanceResponse, accountCode, asOfQuery, trialBalanceResponse, verifyResponse } from "../schemas.js";
 
 export function accountRoutes(s: Soquy) {
   const codesById = async (committeeId: number) =>
@@ -29,7 +29,7 @@ export function accountRoutes(s: Soquy) {
     }),
     defineRoute({
       method: "get", path: "/accounts/:code/balance", tag: "Accounts", summary: "Read an account's balance", roles: allRoles,
-      params: z.strictObject({ code: z.string().max(80) }), query: asOfQuery,
+      params: z.strictObject({ code: accountCode }), query: asOfQuery,
       responses: { 200: { description: "Balance at the end of asOf (or now)", schema: accountBalanceResponse.extend({ asOf: z.string().nullable() }) } },
       async handle({ principal, params, query }) {
         const asOf = query.asOf ? parseIsoDate(query.asOf, "asOf") : null;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Soquy } from "../../context.js";
 import { fail } from "../../ledger/codes.js";
+import { parseIsoDate } from "../../ledger/dates.js";
 import { entryView } from "../../ledger/view.js";
 import { allRoles, defineRoute } from "../route.js";
 import { entriesQuery, entryResponse, generalEntryCreate, idParams, reverseCreate } from "../schemas.js";
@@ -37,7 +38,8 @@ export function entryRoutes(s: Soquy) {
         let campaignId: number | undefined;
         if (query.campaign) campaignId = (await s.ledger.campaign(principal.committeeId, query.campaign)).id;
         const items = await s.store.listEntries(principal.committeeId, {
-          campaignId, from: query.from, to: query.to, afterSeq: query.after, limit: query.limit,
+          campaignId, from: query.from && parseIsoDate(query.from, "query.from"), to: query.to && parseIsoDate(query.to, "query.to"),
+          afterSeq: query.after, limit: query.limit,
           verified: query.verified === undefined ? undefined : query.verified === "true",
         });
         const next = items.length === query.limit ? items[items.length - 1]!.seq : null;

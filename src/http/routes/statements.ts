@@ -7,14 +7,14 @@ import { prepareStatement, type PreparedStatement } from "../../statements/build
 import type { Audience } from "../../statements/types.js";
 import { renderStatementPdf } from "../../../reports/pdf.js";
 import { allRoles, defineRoute } from "../route.js";
-import { codeParams, isoDate, verifiedFlag } from "../schemas.js";
+import { codeParams, committeeCode, isoDate, verifiedFlag } from "../schemas.js";
 import type { Response } from "express";
 
 // Campaign statements, CSV and PDF, from one builder. Anyone may download the
 // public statement (committee named in the query when no token is sent);
 // auditors and approvers may ask for the auditor's version.
 const statementQuery = z.strictObject({
-  committee: z.string().max(64).optional(),
+  committee: committeeCode.optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
   audience: z.enum(["auditor", "public"]).default("public"),

@@ -1,0 +1,348 @@
+import { expect } from "chai";
+import type { Express } from "express";
+import request from "supertest";
+import type { Soquy } from "../src/context.js";
+import { apiRoutes } from "../src/http/app.js";
+import type { RouteSpec } from "../src/http/route.js";
+import { roles, type Role } from "../src/ledger/types.js";
+import { makeCommittee, meta, uniqueCode, type TestCommittee } from "./support/db.js";
+import { testApp } from "./support/http.js";
+
+// The authorisation matrix: every route of apiRoutes × every role and no
+// token, against the answer we intend (written here by hand from the README,
+// not read back from the route declarations). A route added to apiRoutes
+// without a row here fails the first test. Allowed calls carry bodies good
+// enough to reach the handler and succeed; denied calls must write nothing.
+// Then isolation: a token of committee A, pointed at committee B's campaign,
+// entries, accounts and closes, gets 404 (or sees only A's own books) and
+// B's rows do not change.
+
+let app: Express;
+let s: Soquy;
+
+/** What a call needs: path parameters, query and body. */
+interface Req {
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+/** A committee with a campaign, money in cash and bank, and a period close. */
+interface Fixture {
+  c: TestCommittee;
+  campaign: string;
+  /** The campaign's bank account code, e.g. 1121.CODE. */
+  bankAccount: string;
+  periodId: number;
+  /** A fresh, unreversed, unverified donation recorded by the treasurer. */
+  freshEntry(): Promise<string>;
+  /** Strings that only this committee's books contain (campaign name, donor, hashes…). */
+  secrets(): string[];
+}
+
+interface Row {
+  /** Roles that may call it. */
+  allowed: readonly Role[];
+  /** Answers without a token too. */
+  public?: true;
+  /** What an allowed call with this row's request answers. */
+  ok: number;
+  /** What committee A's token answers when the request names committee B's things. */
+  foreign: number;
+  req(f: Fixture): Req | Promise<Req>;
+}
+
+let closeDay = 0;
+/** Each close is later than the one before (2001-01-01, 2001-01-02, …), long before any entry. */
+const nextCloseDate = () => new Date(Date.UTC(2001, 0, 1 + closeDay++)).toISOString().slice(0, 10);
+
+const cashDonation = (amountDong: string, donor = "Nguyễn Văn An") => ({
+  receivedOn: "2024-01-05", amountDong, method: "cash" as const, donor: { name: donor, kind: "individual" as const, publishName: true },
+});
+
+const campaignBody = () => ({
+  code: uniqueCode("AZ").toUpperCase(), name: "Quà Tết cho hộ nghèo 2025", kind: "tet_gifts", startsOn: "2024-12-01",
+});
+
+// THE matrix. Keys are "METHOD path" exactly as apiRoutes declares them.
+const all = roles;
+const matrix: Record<string, Row> = {
+  "POST /campaigns": { allowed: ["treasurer", "admin"], ok: 201, foreign: 201, req: () => ({ body: campaignBody() }) },
+  "GET /campaigns": { allowed: all, ok: 200, foreign: 200, req: () => ({}) },
+  "GET /campaigns/:code": { allowed: all, ok: 200, foreign: 404, req: (f) => ({ params: { code: f.campaign } }) },
+  "POST /campaigns/:code/donations": {
+    allowed: ["treasurer"], ok: 201, foreign: 404,
+    req: (f) => ({ params: { code: f.campaign }, body: cashDonation("100000") }),
+  },
+  "POST /campaigns/:code/disbursements": {
+    allowed: ["treasurer"], ok: 201, foreign: 404,
+    req: (f) => ({
+      params: { code: f.campaign },
+      body: {
+        paidOn: "2024-01-20", amountDong: "500000", method: "cash", purpose: "gift_package", quantity: 1, unit: "suất",
+        beneficiary: { name: "Trần Thị Bình", category: "poor", area: "Khu phố 3" },
+      },
+    }),
+  },
+  "GET /campaigns/:code/statement.csv": {
+    allowed: all, public: true, ok: 200, foreign: 404,
+    req: (f) => ({ params: { code: f.campaign }, query: { committee: f.c.committee.code } }),
+  },
+  "GET /campaigns/:code/statement.pdf": {
+    allowed: all, public: true, ok: 200, foreign: 404,
+    req: (f) => ({ params: { code: f.campaign }, query: { committee: f.c.committee.code } }),
+  },
+  "POST /entries/:id/verify": { allowed: ["approver"], ok: 200, foreign: 404, req: async (f) => ({ params: { id: await f.freshEntry() }, body: {} }) },
+  "POST /entries/verify": {
+    // Ids of another committee are refused one by one (ok: false), never verified.
+    allowed: ["approver"], ok: 200, foreign: 200, req: async (f) => ({ body: { ids: [await f.freshEntry()] } }),
+  },
+  "POST /periods": { allowed: ["approver"], ok: 201, foreign: 201, req: () => ({ body: { through: nextCloseDate(), note: "Khóa sổ thử" } }) },
+  "GET /periods": { allowed: all, ok: 200, foreign: 200, req: () => ({}) },
+  "GET /periods/:id/check": { allowed: all, ok: 200, foreign: 404, req: (f) => ({ params: { id: String(f.periodId) } }) },
+  "POST /campaigns/:code/pledges": {
+    allowed: ["treasurer"], ok: 201, foreign: 404,
+    req: (f) => ({
+      params: { code: f.campaign },
+      body: { pledgedOn: "2024-01-03", amountDong: "2000000", pledger: { name: "Công ty TNHH Minh Phát", kind: "business", publishName: true } },
+    }),
+  },
+  "GET /campaigns/:code/pledges": { allowed: all, ok: 200, foreign: 404, req: (f) => ({ params: { code: f.campaign } }) },
+  "POST /entries": {
+    // B's account codes do not exist in A's chart: account_not_found.
+    allowed: ["treasurer"], ok: 201, foreign: 422,
+    req: (f) => ({
+      body: {
+        entryDate: "2024-01-31", description: "Phí chuyển khoản tháng 1",
+        postings: [{ account: "6421", amountDong: "11000" }, { account: f.bankAccount, amountDong: "-11000" }],
+      },
+    }),
+  },
+  "POST /entries/:id/reverse": {
+    allowed: ["treasurer"], ok: 201, foreign: 404,
+    req: async (f) => ({ params: { id: await f.freshEntry() }, body: { reason: "Ghi nhầm số tiền", entryDate: "2024-02-01" } }),
+  },
+  "GET /entries": { allowed: all, ok: 200, foreign: 404, req: (f) => ({ query: { campaign: f.campaign } }) },
+  "GET /entries/:id": { allowed: all, ok: 200, foreign: 404, req: async (f) => ({ params: { id: await f.freshEntry() } }) },
+  "GET /accounts": { allowed: all, ok: 200, foreign: 200, req: () => ({}) },
+  "GET /accounts/:code/balance": { allowed: all, ok: 200, foreign: 404, req: (f) => ({ params: { code: f.bankAccount }, query: { asOf: "2024-12-31" } }) },
+  "GET /trial-balance": { allowed: all, ok: 200, foreign: 200, req: () => ({}) },
+  "GET /ledger/verify": { allowed: ["auditor", "approver", "admin"], ok: 200, foreign: 200, req: () => ({}) },
+  "POST /tokens": { allowed: ["admin"], ok: 201, foreign: 201, req: () => ({ body: { role: "auditor", name: "Kiểm tra viên" } }) },
+  // Shows only the caller's committee's rows; B's rows carry none of B's secrets anyway (paths, codes).
+  "GET /audit-log": { allowed: ["auditor"], ok: 200, foreign: 200, req: () => ({ query: { limit: "50" } }) },
+};
+
+// The route list, read without a database: the declarations only close over s.
+const noDatabase = new Proxy({}, {
+  get: (_t, key) => {
+    throw new Error(`apiRoutes read s.${String(key)} while declaring routes; authz.test.ts lists routes without a database`);
+  },
+}) as Soquy;
+const declared: RouteSpec<any, any, any>[] = apiRoutes(noDatabase);
+const keyOf = (r: { method: string; path: string }) => `${r.method.toUpperCase()} ${r.path}`;
+
+function send(route: RouteSpec<any, any, any>, r: Req, token: string | null) {
+  const path = `/api/v1${route.path.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
+    const v = r.params?.[name];
+    if (v === undefined) throw new Error(`${keyOf(route)}: its row gives no value for :${name}`);
+    return encodeURIComponent(v);
+  })}`;
+  const call = route.method === "post" ? request(app).post(path) : request(app).get(path);
+  if (token) call.set("Authorization", `Bearer ${token}`);
+  if (r.query) call.query(r.query);
+  if (route.idempotent) call.set("Idempotency-Key", `authz-${uniqueCode("k")}`);
+  return route.method === "post" ? call.send((r.body ?? {}) as object) : call;
+}
+
+/** Every row a committee's tokens could have written. */
+async function snapshot(committeeId: number) {
+  const r = await s.db.knex.raw(
+    `select (select count(*) from journal_entries where committee_id = :c)::int as entries,
+            (select count(*) from pledges where committee_id = :c)::int as pledges,
+            (select count(*) from campaigns where committee_id = :c)::int as campaigns,
+            (select count(*) from api_tokens where committee_id = :c)::int as tokens,
+            (select count(*) from period_closes where committee_id = :c)::int as closes,
+            (select count(*) from entry_verifications where committee_id = :c)::int as verifications,
+            (select count(*) from idempotency_keys where committee_id = :c)::int as idempotency`,
+    { c: committeeId },
+  );
+  return r.rows[0] as Record<string, number>;
+}
+
+async function fixture(name: string): Promise<Fixture> {
+  const secret = `BIMAT${uniqueCode("x").slice(2)}`;
+  const c = await makeCommittee(s, name);
+  const campaign = uniqueCode("AZ").toUpperCase();
+  await s.ledger.createCampaign(c.principals.treasurer, {
+    code: campaign, name: `Quỹ Vì người nghèo ${secret}`, kind: "for_the_poor", startsOn: "2024-01-01",
+    receivingException: "Quỹ thường xuyên trong năm",
+  }, meta("authz"));
+  const hashes: string[] = [];
+  const cash = await s.ledger.recordDonation(c.principals.treasurer, campaign, cashDonation("90000000", `Nhà hảo tâm ${secret}`), meta("authz"));
+  const bank = await s.ledger.recordDonation(c.principals.treasurer, campaign, {
+    receivedOn: "2024-01-06", amountDong: "30000000", method: "bank", bankAccount: "0071000123456", bankReference: `FT${secret}`,
+    donor: { name: `Công ty ${secret}`, kind: "business", publishName: true },
+  }, meta("authz"));
+  hashes.push(cash.entry.hash, bank.entry.hash);
+  const close = await s.controls.closePeriod(c.principals.approver, { through: "2000-01-31", note: `Khóa sổ ${secret}` }, meta("authz"));
+  let n = 0;
+  return {
+    c, campaign, bankAccount: `1121.${campaign}`, periodId: (close.response as { id: number }).id,
+    async freshEntry() {
+      const r = await s.ledger.recordDonation(c.principals.treasurer, campaign, cashDonation(String(1000 + ++n), `Nhà hảo tâm ${secret}`), meta("authz"));
+      hashes.push(r.entry.hash);
+      return r.entry.id;
+    },
+    secrets: () => [secret, c.committee.code, ...hashes],
+  };
+}
+
+function expectProblem(res: request.Response, status: number, code: string) {
+  expect(res.status, `${res.status} ${JSON.stringify(res.body)}`).to.equal(status);
+  expect(res.headers["content-type"]).to.match(/^application\/problem\+json/);
+  expect(res.body.code).to.equal(code);
+}
+
+describe("authorisation matrix", () => {
+  let a: Fixture;
+  let b: Fixture;
+  const routeByKey = new Map(declared.map((r) => [keyOf(r), r]));
+
+  before(async () => {
+    // The matrix makes some sixty anonymous and bad-token calls from one address; the rate
+    // limiter (tested in audit.test.ts) would answer the later ones 429. Off for this app only.
+    const rate = process.env.RATE_LIMIT_PER_MINUTE;
+    process.env.RATE_LIMIT_PER_MINUTE = "0";
+    try {
+      ({ app, s } = await testApp());
+    } finally {
+      if (rate === undefined) delete process.env.RATE_LIMIT_PER_MINUTE;
+      else process.env.RATE_LIMIT_PER_MINUTE = rate;
+    }
+    a = await fixture("Ủy ban MTTQ phường A");
+    b = await fixture("Ủy ban MTTQ xã B");
+  });
+
+  it("has exactly one row for every route of apiRoutes, and no row for a route that does not exist", () => {
+    const keys = declared.map(keyOf);
+    expect(new Set(keys).size, "apiRoutes declares a route twice").to.equal(keys.length);
+    const missing = keys.filter((k) => !(k in matrix));
+    expect(missing, "routes with no row in the authorisation matrix (add one)").to.deep.equal([]);
+    const stale = Object.keys(matrix).filter((k) => !routeByKey.has(k));
+    expect(stale, "rows for routes that apiRoutes no longer declares").to.deep.equal([]);
+  });
+
+  it("lists the same routes when built on the real database", () => {
+    expect(apiRoutes(s).map(keyOf)).to.deep.equal(declared.map(keyOf));
+  });
+
+  for (const route of declared) {
+    const key = keyOf(route);
+    describe(key, () => {
+      const row = matrix[key];
+      for (const who of [...roles, "no token"] as const) {
+        const allowed = row ? (who === "no token" ? row.public === true : row.allowed.includes(who)) : false;
+        const expected = !row ? "(no row)" : allowed ? `allowed (${row.ok})` : who === "no token" ? "401" : "403";
+        it(`${who} → ${expected}`, async function () {
+          if (!row) this.skip();
+          const r = await row.req(a);
+          const before = await snapshot(a.c.committee.id);
+          const res = await send(route, r, who === "no token" ? null : a.c.tokens[who]);
+          expect(res.status, `${key} as ${who}: ${res.status} ${JSON.stringify(res.body)}`).to.be.below(500);
+          if (allowed) {
+            expect(res.status, `${key} as ${who}: ${JSON.stringify(res.body)}`).to.equal(row.ok);
+            return;
+          }
+          if (who === "no token") expectProblem(res, 401, "unauthorized");
+          else expectProblem(res, 403, "forbidden");
+          expect(await snapshot(a.c.committee.id), "a refused call wrote nothing").to.deep.equal(before);
+        });
+      }
+
+      it("refuses an unknown token (401) even where no token is needed", async function () {
+        if (!row) this.skip();
+        const res = await send(route, await row.req(a), "sq_thisTokenWasNeverIssued_0000000000000000000");
+        expectProblem(res, 401, "unauthorized");
+      });
+
+      it("never lets committee A's token read or write committee B's books", async function () {
+        if (!row) this.skip();
+        const role = row.allowed[0]!;
+        const r = await row.req(b);
+        const [beforeA, beforeB] = [await snapshot(a.c.committee.id), await snapshot(b.c.committee.id)];
+        const res = await send(route, r, a.c.tokens[role]);
+        expect(res.status, `${key} as A's ${role} on B: ${JSON.stringify(res.body)}`).to.equal(row.foreign);
+        if (row.foreign === 404) expect(res.headers["content-type"]).to.match(/^application\/problem\+json/);
+        const text = res.text ?? (Buffer.isBuffer(res.body) ? res.body.toString("latin1") : JSON.stringify(res.body));
+        for (const secret of b.secrets()) expect(text, `B's ${secret} leaked to A`).not.to.contain(secret);
+        expect(await snapshot(b.c.committee.id), "B's books did not change").to.deep.equal(beforeB);
+        if (res.status >= 400) expect(await snapshot(a.c.committee.id), "nor did A's").to.deep.equal(beforeA);
+        if (key === "POST /entries/verify") {
+          expect(res.body.items.map((i: { ok: boolean; code: string }) => [i.ok, i.code])).to.deep.equal([[false, "entry_not_found"]]);
+        }
+      });
+    });
+  }
+
+  it("keeps Idempotency-Keys apart per committee: B's key never replays into, nor blocks, A's write", async () => {
+    const key = `shared-${uniqueCode("k")}`;
+    const body = cashDonation("123000");
+    const inB = await request(app).post(`/api/v1/campaigns/${b.campaign}/donations`).set("Authorization", `Bearer ${b.c.tokens.treasurer}`)
+      .set("Idempotency-Key", key).send(body);
+    expect(inB.status).to.equal(201);
+    const inA = await request(app).post(`/api/v1/campaigns/${a.campaign}/donations`).set("Authorization", `Bearer ${a.c.tokens.treasurer}`)
+      .set("Idempotency-Key", key).send(body);
+    expect(inA.status, JSON.stringify(inA.body)).to.equal(201);
+    expect(inA.headers["idempotent-replayed"]).to.equal(undefined);
+    expect(inA.body.committee).to.equal(a.c.committee.code);
+    expect(inA.body.id).not.to.equal(inB.body.id);
+  });
+
+  describe("public statements", () => {
+    it("answer without a token when the committee is named, and not when it is not", async () => {
+      for (const ext of ["csv", "pdf"]) {
+        const ok = await request(app).get(`/api/v1/campaigns/${a.campaign}/statement.${ext}`).query({ committee: a.c.committee.code });
+        expect(ok.status).to.equal(200);
+        expect(ok.headers["x-statement-audience"]).to.equal("public");
+        const nameless = await request(app).get(`/api/v1/campaigns/${a.campaign}/statement.${ext}`);
+        expect(nameless.status).to.equal(422);
+        const unknown = await request(app).get(`/api/v1/campaigns/${a.campaign}/statement.${ext}`).query({ committee: "no-such-committee" });
+        expect(unknown.status).to.equal(404);
+      }
+    });
+
+    it("give the auditor's version only to auditor and approver tokens", async () => {
+      const path = `/api/v1/campaigns/${a.campaign}/statement.csv`;
+      for (const who of [...roles, "no token"] as const) {
+        const call = request(app).get(path).query({ committee: a.c.committee.code, audience: "auditor" });
+        if (who !== "no token") call.set("Authorization", `Bearer ${a.c.tokens[who]}`);
+        const res = await call.expect(200);
+        expect(res.headers["x-statement-audience"], who).to.equal(who === "auditor" || who === "approver" ? "auditor" : "public");
+      }
+    });
+
+    it("follow the token's committee, not ?committee=, when a token is sent", async () => {
+      const res = await request(app).get(`/api/v1/campaigns/${b.campaign}/statement.csv`)
+        .query({ committee: b.c.committee.code }).set("Authorization", `Bearer ${a.c.tokens.auditor}`);
+      expectProblem(res, 404, "campaign_not_found");
+    });
+  });
+
+  describe("service endpoints", () => {
+    for (const path of ["/health", "/api/openapi.json", "/api/docs"]) {
+      it(`${path} answers without a token`, async () => {
+        const res = await request(app).get(path);
+        expect(res.status).to.equal(200);
+      });
+    }
+
+    it("refuses a malformed Authorization header (401) rather than treating it as no token", async () => {
+      for (const header of ["Basic dXNlcjpwYXNz", "Bearer", "Bearer short", `Bearer ${a.c.tokens.admin} extra`]) {
+        const res = await request(app).get(`/api/v1/campaigns/${a.campaign}/statement.csv`).query({ committee: a.c.committee.code })
+          .set("Authorization", header);
+        expectProblem(res, 401, "unauthorized");
+      }
+    });
+  });
+});
