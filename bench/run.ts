@@ -8,6 +8,7 @@ import { createToken, hashToken, openSoquy, type Soquy } from "../src/context.js
 import { verifyChain } from "../src/ledger/verify.js";
 import { type BaselineResult, type BaselineTarget, baselineBatched, baselineOnePerTx } from "./baseline.js";
 import { DonationSource, donationBody } from "./data.js";
+import { runStatementBench } from "./statements.js";
 
 // npm run bench: the donation write path end to end, against a plain-SQL
 // baseline, on a fresh PostgreSQL database that is dropped afterwards.
@@ -24,6 +25,8 @@ import { DonationSource, donationBody } from "./data.js";
 //   BENCH_SERVERS=n     n service processes (clients spread over them; they serialise on the committee lock)
 //   BENCH_HTTP_PROBE=1  also 5 s of requests refused by validation (422): the HTTP stack's ceiling without the database
 //   BENCH_PATCH=all|intl,lockhead,…  measure proposed changes, applied from outside src/ (bench/patches.ts)
+//   BENCH_STATEMENTS=0  skip the statement figures at the end (bench/statements.ts: STATEMENT_ENTRIES,
+//                       STATEMENT_PDF_ENTRIES, STATEMENT_PROFILE=1, … are described there)
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const adminUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
@@ -560,6 +563,19 @@ async function main(): Promise<void> {
     if (n2 !== oneTx.entries + batched.entries) throw new Error(`baseline committee has ${n2} entries, expected ${oneTx.entries + batched.entries}`);
   }
 
+  // Statements (bench/statements.ts): CSV and PDF of generated campaigns, on a database of their own.
+  let statementLines: string[] = [];
+  if (process.env.BENCH_STATEMENTS !== "0") {
+    console.log("");
+    try {
+      statementLines = (await runStatementBench({ adminUrl })).lines;
+    } catch (error) {
+      console.error(error);
+      statementLines = [`statements: FAILED (${error instanceof Error ? error.message : String(error)})`];
+      process.exitCode = 1;
+    }
+  }
+
   // The summary.
   const pad = (label: string) => label.padEnd(38);
   const lines = [
@@ -578,6 +594,7 @@ async function main(): Promise<void> {
     (share.other + share.otherPg > 0.25 ? " (NOT quiet: the numbers are pessimistic)" : " (quiet)"));
   const goal = rate >= 1500 && percentile(lat, 99) < 50;
   lines.push(`goal ≥ 1,500 entries/s and p99 < 50 ms: ${goal ? "met" : "MISSED"}`);
+  lines.push(...statementLines);
   console.log(`\n${lines.join("\n")}`);
 
   if (explainLog) {

@@ -3,8 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import knexFactory, { type Knex } from "knex";
 import pg from "pg";
-import { PGlite } from "@electric-sql/pglite";
-import { createPgConfig } from "@electric-sql/pglite/node-postgres";
+import type { PGlite } from "@electric-sql/pglite";
 
 // One way in to the database for the server, the CLI and the tests: a real
 // PostgreSQL when a URL is given, otherwise PGlite (embedded PostgreSQL) in a
@@ -50,12 +49,15 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   let pglite = opts.pglite;
   let release = () => {};
   let where = "memory";
+  // Loaded only when used: PGlite adds ~40 MB to a process that talks to PostgreSQL.
+  const { PGlite: PGliteClass } = await import("@electric-sql/pglite");
+  const { createPgConfig } = await import("@electric-sql/pglite/node-postgres");
   if (!pglite) {
     const dataDir = path.resolve(opts.dataDir ?? "data");
     mkdirSync(dataDir, { recursive: true }); // PGlite does not create parent folders
     release = takeLock(dataDir, opts.holder ?? "cli");
     try {
-      pglite = new PGlite(path.join(dataDir, "pgdata"));
+      pglite = new PGliteClass(path.join(dataDir, "pgdata"));
       await pglite.waitReady;
     } catch (error) {
       release();

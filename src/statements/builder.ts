@@ -68,11 +68,18 @@ export async function prepareStatement(
     const hash = createHash("sha256");
     const out = createWriteStream(file);
     let bytes = 0;
-    const write = async (s: string) => {
-      const chunk = Buffer.from(s, "utf8");
+    // Lines are gathered into ~64 KB pieces: a million small writes and hash updates cost seconds.
+    let pending = "";
+    const flush = async () => {
+      const chunk = Buffer.from(pending, "utf8");
+      pending = "";
       hash.update(chunk);
       bytes += chunk.length;
       if (!out.write(chunk)) await once(out, "drain");
+    };
+    const write = async (s: string) => {
+      pending += s;
+      if (pending.length >= 65_536) await flush();
     };
     const summary = new SummaryBuilder();
     const totals: StatementTotals = { lines: 0, inDong: 0n, outDong: 0n, closingDong: header.openingDong };
@@ -89,6 +96,7 @@ export async function prepareStatement(
     assert(header.openingDong + totals.inDong - totals.outDong === totals.closingDong, "opening + in − out = closing");
     assert(totals.closingDong === expected, `statement closing ${totals.closingDong} equals the ledger's ${expected}`);
     await write(csvClosing(header, totals));
+    await flush();
     out.end();
     await once(out, "finish");
     return {
