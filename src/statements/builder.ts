@@ -109,11 +109,24 @@ export async function prepareStatement(
   }
 }
 
+/** Merges the rows of one entry (one per asset posting) into one. */
+async function* perEntry(rows: AsyncIterable<StatementRowRaw>): AsyncIterable<{ r: StatementRowRaw; inDong: bigint; outDong: bigint }> {
+  let current: { r: StatementRowRaw; inDong: bigint; outDong: bigint } | null = null;
+  for await (const r of rows) {
+    if (current && current.r.seq === r.seq) {
+      current.inDong += BigInt(r.in_dong);
+      current.outDong += BigInt(r.out_dong);
+      continue;
+    }
+    if (current) yield current;
+    current = { r, inDong: BigInt(r.in_dong), outDong: BigInt(r.out_dong) };
+  }
+  if (current) yield current;
+}
+
 async function* statementRows(rows: AsyncIterable<StatementRowRaw>, h: StatementHeader): AsyncIterable<{ line: StatementLine; raw: StatementRowRaw }> {
   let balance = h.openingDong;
-  for await (const r of rows) {
-    const inDong = BigInt(r.in_dong);
-    const outDong = BigInt(r.out_dong);
+  for await (const { r, inDong, outDong } of perEntry(rows)) {
     balance += inDong - outDong;
     const party = { donorName: r.donor_name, publishName: r.publish_name, beneficiaryName: r.beneficiary_name, area: r.area };
     const line: StatementLine = {
