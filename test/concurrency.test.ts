@@ -6,7 +6,7 @@ import type { DisbursementInput, DonationInput, WriteMeta } from "../src/ledger/
 import type { Campaign, Principal } from "../src/ledger/types.js";
 import { verifyChain } from "../src/ledger/verify.js";
 import type { WriteResult } from "../src/ledger/writer.js";
-import { makeCommittee, meta, testSoquy } from "./support/db.js";
+import { ledgerFixture, makeCommittee, meta, testSoquy, type LedgerFixture } from "./support/db.js";
 
 // Real concurrency through the Ledger: many requests in flight at once
 // (Promise.all), on one committee, checked afterwards against the database.
@@ -14,19 +14,10 @@ import { makeCommittee, meta, testSoquy } from "./support/db.js";
 const DAY = "2025-03-10";
 const YEAR = 2025;
 
-interface Fixture {
-  s: Soquy;
-  p: Principal;
-  c: Campaign;
-  committeeId: number;
-}
+type Fixture = LedgerFixture;
 
-async function fixture(code = "VNN"): Promise<Fixture> {
-  const s = await testSoquy();
-  const tc = await makeCommittee(s);
-  const p = tc.principals.treasurer;
-  await s.ledger.createCampaign(p, { code, name: "Quỹ Vì người nghèo 2025", kind: "for_the_poor", startsOn: "2024-01-01", receivingException: "Quỹ thường xuyên, nhận ủng hộ quanh năm" }, meta());
-  return { s, p, c: await s.ledger.campaign(tc.committee.id, code), committeeId: tc.committee.id };
+function fixture(code = "VNN"): Promise<Fixture> {
+  return ledgerFixture(code, "2024-01-01", "Quỹ thường xuyên, nhận ủng hộ quanh năm");
 }
 
 function donation(f: Fixture, input: Partial<DonationInput> & Pick<DonationInput, "amountDong">, m: WriteMeta = meta(), s: Soquy = f.s): Promise<WriteResult> {

@@ -9,7 +9,7 @@ import type { Account, Campaign, CommittedEntry, DonationDetail, EntryKind, Prin
 import { GENESIS_HASH } from "../src/ledger/types.js";
 import { verifyChain } from "../src/ledger/verify.js";
 import type { WriteResult } from "../src/ledger/writer.js";
-import { makeCommittee, meta, testSoquy, type TestCommittee } from "./support/db.js";
+import { ledgerFixture, makeCommittee, meta, testSoquy, type LedgerFixture, type TestCommittee } from "./support/db.js";
 
 // Each invariant of migrations/…_ledger_rules.ts attacked head-on in SQL, as a
 // writer that bypasses the app (or a superuser who disables the triggers)
@@ -19,21 +19,10 @@ import { makeCommittee, meta, testSoquy, type TestCommittee } from "./support/db
 const DAY = "2025-03-10";
 const YEAR = 2025;
 
-interface Fixture {
-  s: Soquy;
-  tc: TestCommittee;
-  p: Principal;
-  c: Campaign;
-  committeeId: number;
-}
+type Fixture = LedgerFixture;
 
-async function fixture(code = "VNN"): Promise<Fixture> {
-  const s = await testSoquy();
-  const tc = await makeCommittee(s);
-  const p = tc.principals.treasurer;
-  await s.ledger.createCampaign(p, { code, name: "Quỹ Vì người nghèo 2025", kind: "for_the_poor", startsOn: "2025-01-01" }, meta());
-  const c = await s.ledger.campaign(tc.committee.id, code);
-  return { s, tc, p, c, committeeId: tc.committee.id };
+function fixture(code = "VNN"): Promise<Fixture> {
+  return ledgerFixture(code, "2025-01-01");
 }
 
 const donor = { name: "Nguyễn Văn An", kind: "individual" as const, publishName: true };

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import { openDatabase, migrate } from "../../src/db/connect.js";
 import { createToken, type Soquy, wire } from "../../src/context.js";
-import type { Committee, Principal, Role } from "../../src/ledger/types.js";
+import type { Campaign, Committee, Principal, Role } from "../../src/ledger/types.js";
 
 // One real database per test process: PostgreSQL when TEST_DATABASE_URL is
 // set, otherwise an in-memory PGlite. Suites stay apart by each creating its
@@ -54,4 +54,21 @@ let keyCounter = 0;
 export function meta(prefix = "k") {
   keyCounter++;
   return { idempotencyKey: `${prefix}-${keyCounter}-${randomBytes(4).toString("hex")}`, requestHash: randomBytes(32).toString("hex") };
+}
+
+export interface LedgerFixture {
+  s: Soquy;
+  tc: TestCommittee;
+  p: Principal;
+  c: Campaign;
+  committeeId: number;
+}
+
+/** A fresh committee with one For-the-Poor campaign, written to by its treasurer. */
+export async function ledgerFixture(code: string, startsOn: string, receivingException?: string): Promise<LedgerFixture> {
+  const s = await testSoquy();
+  const tc = await makeCommittee(s);
+  const p = tc.principals.treasurer;
+  await s.ledger.createCampaign(p, { code, name: "Quỹ Vì người nghèo 2025", kind: "for_the_poor", startsOn, receivingException }, meta());
+  return { s, tc, p, c: await s.ledger.campaign(tc.committee.id, code), committeeId: tc.committee.id };
 }
