@@ -672,6 +672,28 @@ describe("ledger invariants, attacked in SQL", function () {
     });
   });
 
+  describe("entry shapes (SQ014)", () => {
+    it("refuses a donation whose postings do not match its method, and goods rows on other entries", async () => {
+      const f = await fixture();
+      await rawEntry(f, { postings: cashIn(f, 100_000n) });
+      const [{ id: donorId }] = (await f.s.db.knex.raw(
+        "insert into donors (committee_id, identity_key, name, kind) values (?, 'x', 'Nguyễn Văn An', 'individual') returning id", [f.committeeId])).rows;
+      const donation = (method: "cash" | "bank") => ({
+        donorId: Number(donorId), method, donorName: "Nguyễn Văn An", donorKind: "individual" as const, publishName: true,
+        bankAccount: null, bankReference: null, note: null,
+      });
+      // Says "bank" but the money went to cash: the totals by method would lie.
+      const wrongMethod = await refusal(rawEntry(f, { kind: "donation", postings: cashIn(f, 50_000n), donation: donation("bank") }));
+      expect(wrongMethod.code).to.equal("SQ014");
+      // A donation row on a general entry.
+      const wrongKind = await refusal(rawEntry(f, { kind: "general", postings: cashIn(f, 50_000n), donation: donation("cash") }));
+      expect(wrongKind.code).to.equal("SQ014");
+      // The right shape is accepted.
+      await rawEntry(f, { kind: "donation", postings: cashIn(f, 50_000n), donation: donation("cash") });
+      expect(await verifyChain(f.s.store, f.committeeId)).to.include({ ok: true, checked: 2 });
+    });
+  });
+
   describe("non-negative assets (SQ005)", () => {
     it("refuses a general entry, correctly hashed, that credits a campaign's cash below zero", async () => {
       const f = await fixture();
