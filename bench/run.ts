@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { dbUrl, processTicks } from "./machine.js";
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -49,34 +50,6 @@ function percentile(sorted: Float64Array | number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-function dbUrl(base: string, name: string): string {
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-/** CPU ticks (utime + stime) of every process now, from /proc/<pid>/stat. */
-function processTicks(): Map<number, { comm: string; ticks: number }> {
-  const out = new Map<number, { comm: string; ticks: number }>();
-  let pids: string[] = [];
-  try {
-    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
-  } catch {
-    return out;
-  }
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      const comm = stat.slice(stat.indexOf("(") + 1, close);
-      const f = stat.slice(close + 2).split(" ");
-      out.set(Number(pid), { comm, ticks: Number(f[11]) + Number(f[12]) });
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 /** Stall time so far (µs) from Linux pressure stall information: some task waiting for CPU / for I/O. */
 function pressure(): { cpu: number; io: number } | null {

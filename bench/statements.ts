@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { dbUrl, processTicks } from "./machine.js";
 import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
 import os from "node:os";
@@ -49,11 +50,6 @@ const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFracti
 const secs = (ms: number) => `${fmt(ms / 1000, 1)} s`;
 const mb = (kb: number) => Math.round(kb / 1024);
 
-function dbUrl(base: string, name: string): string {
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 export interface StatementBenchOptions {
   adminUrl?: string;
@@ -298,32 +294,6 @@ async function generateCampaign(
 }
 
 // ---------------------------------------------------------------- what else the machine did
-
-interface Proc { comm: string; cmd: string; ticks: number }
-
-/** CPU ticks (utime + stime) of every process now, with its command line, from /proc. */
-function processTicks(): Map<number, Proc> {
-  const out = new Map<number, Proc>();
-  let pids: string[] = [];
-  try {
-    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
-  } catch {
-    return out;
-  }
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      const comm = stat.slice(stat.indexOf("(") + 1, close);
-      const f = stat.slice(close + 2).split(" ");
-      const cmd = comm === "postgres" ? readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ") : "";
-      out.set(Number(pid), { comm, cmd, ticks: Number(f[11]) + Number(f[12]) });
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 export interface Load { measured: number; ourPg: number; other: number; otherTop: string }
 
