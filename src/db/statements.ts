@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
 import type { Campaign } from "../ledger/types.js";
+import { chainHead } from "./store.js";
 
 // The queries behind a campaign statement. Everything is pinned to a ledger
 // position (seq ≤ head) so the same request gives the same rows later.
@@ -30,9 +31,8 @@ export interface StatementRowRaw {
 export class StatementQueries {
   constructor(private readonly knex: Knex) {}
 
-  async head(committeeId: number): Promise<{ seq: number; hash: string }> {
-    const row = await this.knex("journal_entries").where({ committee_id: committeeId }).orderBy("seq", "desc").first("seq", "hash");
-    return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: "0".repeat(64) };
+  head(committeeId: number): Promise<{ seq: number; hash: string }> {
+    return chainHead(this.knex, committeeId);
   }
 
   /** The campaign's first and last document dates up to the position. */

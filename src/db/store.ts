@@ -174,7 +174,7 @@ export class KnexLedgerStore implements LedgerStore {
       .where("d.campaign_id", c.id).where("e.entry_date", ">", deadline).modify(counted("d"))
       .select(k.raw("count(*) as n"), k.raw("coalesce(sum(p.amount_dong), 0) as amount"));
     const [pledged] = await k("pledges").where({ campaign_id: c.id }).select(k.raw("count(*) as n"), k.raw("coalesce(sum(amount_dong), 0) as amount"));
-    const head = await k("journal_entries").where("committee_id", c.committeeId).max("seq as seq").first();
+    const head = await chainHead(k, c.committeeId);
     const holdingsDong = { cash: bal(c.accounts.cash), bank: bal(c.accounts.bank), goods: bal(c.accounts.goods) };
     return {
       receivedDong: -bal(c.accounts.income),
@@ -188,7 +188,7 @@ export class KnexLedgerStore implements LedgerStore {
       households: Number(paid?.households ?? 0),
       receivedQuantities: received.map((r: { unit: string; quantity: string; value: string }) => ({ unit: r.unit, quantity: r.quantity, valueDong: BigInt(r.value) })),
       disbursedQuantities: disbursed.map((r: { unit: string; quantity: string; value: string }) => ({ unit: r.unit, quantity: r.quantity, valueDong: BigInt(r.value) })),
-      lastSeq: Number(head?.seq ?? 0),
+      lastSeq: head.seq,
       pledgedDong: BigInt(pledged?.amount ?? 0),
       pledges: Number(pledged?.n ?? 0),
       late: { deadline, disbursements: Number(late?.n ?? 0), amountDong: BigInt(late?.amount ?? 0) },
@@ -417,7 +417,7 @@ export class KnexLedgerStore implements LedgerStore {
         fail("unverified_entries", `every entry up to ${through} must be verified first; unverified sequences: ${unverified.join(", ")}${unverified.length === 20 ? ", …" : ""}`, "through");
       }
       const balances = Object.fromEntries((await this.balancesIn(trx, committeeId, through)).map((b) => [b.account.code, b.balanceDong.toString()]));
-      const head = await new KnexLocked(trx, committeeId).head();
+      const head = await chainHead(trx, committeeId);
       const [row] = await trx("period_closes").insert({
         committee_id: committeeId, through_date: through, closed_by: closedBy, head_seq: head.seq, head_hash: head.hash,
         balances: JSON.stringify(balances), note,
@@ -468,9 +468,8 @@ class KnexLocked implements LockedLedger {
     private readonly committeeId: number,
   ) {}
 
-  async head() {
-    const row = await this.trx("journal_entries").where({ committee_id: this.committeeId }).orderBy("seq", "desc").first("seq", "hash");
-    return row ? { seq: Number(row.seq), hash: row.hash as string } : { seq: 0, hash: GENESIS_HASH };
+  head() {
+    return chainHead(this.trx, this.committeeId);
   }
 
   async storedResponses(keys: string[]): Promise<Map<string, StoredResponse>> {
@@ -564,6 +563,12 @@ class KnexLocked implements LockedLedger {
       for (let i = 0; i < list.length; i += INSERT_CHUNK) await this.trx(table).insert(list.slice(i, i + INSERT_CHUNK));
     }
   }
+}
+
+/** A committee's last sequence and hash (64 zeros before its first entry). */
+export async function chainHead(db: Knex | Knex.Transaction, committeeId: number): Promise<{ seq: number; hash: string }> {
+  const row = await db("journal_entries").where({ committee_id: committeeId }).orderBy("seq", "desc").first("seq", "hash");
+  return row ? { seq: Number(row.seq), hash: row.hash as string } : { seq: 0, hash: GENESIS_HASH };
 }
 
 function toClose(r: Record<string, any>): PeriodClose {
