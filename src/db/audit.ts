@@ -267,18 +267,10 @@ export interface AuditFilter {
   to?: Date | undefined;
 }
 
-export interface AuditRecord {
+/** A stored row as the API shows it: its id, and the time as ISO 8601. */
+export interface AuditRecord extends Omit<AuditRow, "at"> {
   id: number;
   at: string;
-  committeeId: number | null;
-  tokenId: number | null;
-  role: string | null;
-  action: string;
-  target: string;
-  outcome: number;
-  code: string | null;
-  requestId: string;
-  client: string | null;
 }
 
 /** One committee's audit rows in id order, after `afterId`, at most `limit` (1–1000). */
