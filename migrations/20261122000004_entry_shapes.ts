@@ -57,6 +57,9 @@ const statements = [
   end $$`,
   `create constraint trigger journal_entries_shape after insert on journal_entries
     deferrable initially deferred for each row execute function soquy_check_entry_shape()`,
+  `alter table donations add constraint donations_bank_fields_on_bank_only
+    check (method = 'bank' or (bank_account is null and bank_reference is null))`,
+  `alter table disbursements add constraint disbursements_quantity_with_unit check ((quantity is null) = (unit is null))`,
 ];
 
 export async function up(knex: Knex): Promise<void> {
@@ -64,6 +67,8 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.raw("alter table disbursements drop constraint if exists disbursements_quantity_with_unit");
+  await knex.raw("alter table donations drop constraint if exists donations_bank_fields_on_bank_only");
   await knex.raw("drop trigger if exists journal_entries_shape on journal_entries");
   await knex.raw("drop function if exists soquy_check_entry_shape()");
 }

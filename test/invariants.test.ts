@@ -688,6 +688,11 @@ describe("ledger invariants, attacked in SQL", function () {
       // A donation row on a general entry.
       const wrongKind = await refusal(rawEntry(f, { kind: "general", postings: cashIn(f, 50_000n), donation: donation("cash") }));
       expect(wrongKind.code).to.equal("SQ014");
+      // A bank reference on a cash donation.
+      const cashWithReference = await refusal(rawEntry(f, {
+        kind: "donation", postings: cashIn(f, 50_000n), donation: { ...donation("cash"), bankReference: "FT1" },
+      }));
+      expect(cashWithReference.constraint).to.equal("donations_bank_fields_on_bank_only");
       // The right shape is accepted.
       await rawEntry(f, { kind: "donation", postings: cashIn(f, 50_000n), donation: donation("cash") });
       expect(await verifyChain(f.s.store, f.committeeId)).to.include({ ok: true, checked: 2 });

@@ -112,6 +112,15 @@ const nudge = (v: bigint, r: Rng) => {
 
 // ---- the tamperings ----------------------------------------------------------------
 
+/** The given donation row if it is a bank donation, else the first bank donation (with its seq). */
+async function bankDonation(ctx: Ctx, row: Row): Promise<Row> {
+  if (row.method === "bank") return row;
+  const bank = await ctx.trx("donations as d").join("journal_entries as e", "e.id", "d.entry_id")
+    .where({ "d.committee_id": row.committee_id, "d.method": "bank" }).orderBy("e.seq").first("d.*", "e.seq");
+  if (!bank) throw new Error("the tamper fixture has a bank donation");
+  return bank;
+}
+
 interface Ctx {
   trx: Knex.Transaction;
   r: Rng;
@@ -298,12 +307,16 @@ const columnTampers: Record<Table, Record<string, (ctx: Ctx, row: Row) => Promis
       await set(ctx, "donations", row, { publish_name: !row.publish_name });
       return { what: `publish_name → ${!row.publish_name}`, seq: Number(row.seq) };
     },
-    bank_account: async (ctx, row) => {
+    // Bank fields exist only on bank donations: PostgreSQL refuses them elsewhere even
+    // with triggers off (a check constraint), so these tamper with a bank donation.
+    bank_account: async (ctx, given) => {
+      const row = await bankDonation(ctx, given);
       const to = row.bank_account === null ? "0071000999999" : row.bank_account.replace(/\d$/, (d: string) => String((Number(d) + 1) % 10));
       await set(ctx, "donations", row, { bank_account: to });
       return { what: `bank_account ${row.bank_account} → ${to}`, seq: Number(row.seq) };
     },
-    bank_reference: async (ctx, row) => {
+    bank_reference: async (ctx, given) => {
+      const row = await bankDonation(ctx, given);
       const to = row.bank_reference === null ? "FT24999999" : changeLetter(row.bank_reference, ctx.r);
       await set(ctx, "donations", row, { bank_reference: to });
       return { what: `bank_reference ${row.bank_reference} → ${to}`, seq: Number(row.seq) };
@@ -389,12 +402,13 @@ const columnTampers: Record<Table, Record<string, (ctx: Ctx, row: Row) => Promis
     },
     quantity: async (ctx, row) => {
       const to = row.quantity === null ? "1.000" : (Number(row.quantity) + ctx.r.pick([1, 0.001, 10])).toFixed(3);
-      await set(ctx, "disbursements", row, { quantity: to });
+      // Quantity and unit go together (a check constraint, on even with triggers off).
+      await set(ctx, "disbursements", row, row.unit === null ? { quantity: to, unit: "suất" } : { quantity: to });
       return { what: `quantity ${row.quantity} → ${to}`, seq: Number(row.seq) };
     },
     unit: async (ctx, row) => {
       const to = ctx.r.pick(["suất", "căn", "phần", "bao"].filter((u) => u !== row.unit));
-      await set(ctx, "disbursements", row, { unit: to });
+      await set(ctx, "disbursements", row, row.quantity === null ? { unit: to, quantity: "1.000" } : { unit: to });
       return { what: `unit ${row.unit} → ${to}`, seq: Number(row.seq) };
     },
     note: async (ctx, row) => {
