@@ -47,6 +47,11 @@ export const statusByCode: Record<ResultCode, number> = {
   already_verified: 409,
   payload_too_large: 413,
   rate_limited: 429,
+  bank_file_malformed: 422,
+  balance_assertion_failed: 422,
+  bank_layout_unknown: 422,
+  bank_account_not_found: 404,
+  bank_import_not_found: 404,
 };
 
 const titles: Partial<Record<ResultCode, string>> = {

@@ -42,6 +42,11 @@ export const resultCodes = [
   "already_verified",
   "payload_too_large",
   "rate_limited",
+  "bank_file_malformed",
+  "balance_assertion_failed",
+  "bank_layout_unknown",
+  "bank_account_not_found",
+  "bank_import_not_found",
 ] as const;
 
 export type ResultCode = (typeof resultCodes)[number];

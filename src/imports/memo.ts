@@ -1,0 +1,100 @@
+// What a transfer's memo (nội dung chuyển khoản) tells: the sender's name
+// where the bank's memo shape carries it, and whether a debit is the bank's
+// own fee. Names are kept as printed (banks strip diacritics); a memo whose
+// shape gives no name yields "không rõ" (unknown), never a guess from the
+// free text that follows the name.
+
+export const UNKNOWN_DONOR = "không rõ";
+
+/** One line, single spaces, NFC, upper case: the memo as the line identity sees it. */
+export function normaliseMemo(memo: string): string {
+  return memo.normalize("NFC").replace(/\s+/g, " ").trim().toUpperCase();
+}
+
+/** Without diacritics (đ → d), for matching words whatever the keyboard. */
+export function foldVietnamese(s: string): string {
+  return s.normalize("NFD").replace(/\p{M}/gu, "").replace(/đ/g, "d").replace(/Đ/g, "D");
+}
+
+// Words that start the free text after a name: a name stops before them.
+const memoStarts = [
+  "UNG HO", "UH ", "CHUYEN TIEN", "CHUYEN KHOAN", "CK ", "QUYEN GOP", "CUU TRO", "CHUNG TAY", "GIA DINH", "TU THIEN", "GUI ", "MTTQ",
+  "DONG BAO", "BAO LU", "HO TRO", "THAN GUI", "KINH GUI", "NOP ", "IBFT", "FT2", "TRA ", "THANH TOAN",
+];
+const nameWord = /^[A-Z]{1,7}$/;
+
+/**
+ * The leading run of name words of a memo tail: upper-case words of letters, two to six of them,
+ * ending before a lower-case word, a known memo phrase, a digit or punctuation. Null when there is none.
+ */
+export function leadingName(tail: string): string | null {
+  const text = foldVietnamese(tail).replace(/\s+/g, " ").trim();
+  const words = text.split(" ");
+  const out: string[] = [];
+  for (let i = 0; i < words.length && out.length < 6; i++) {
+    const w = words[i]!;
+    if (!nameWord.test(w)) break;
+    const rest = words.slice(i).join(" ") + " ";
+    if (memoStarts.some((p) => rest.startsWith(p))) break;
+    out.push(w);
+  }
+  if (out.length < 2) return null;
+  // Keep the name as printed (with any diacritics the bank kept), word for word.
+  return tail.replace(/\s+/g, " ").trim().split(" ").slice(0, out.length).join(" ");
+}
+
+type Shape = { re: RegExp; take: (m: RegExpExecArray, raw: string) => string | null };
+
+// The memo shapes of the 2024 statements, most specific first.
+const shapes: Shape[] = [
+  // MBVCB.6900235838.DANG QUANG LAN ung ho.CT tu 7089080942 DANG QUANG LAN toi 0011009990001 …
+  { re: /\bCT tu \d+ (.+?) toi \d/i, take: (m) => leadingName(m[1]!) ?? cleanName(m[1]!) },
+  { re: /^MBVCB\.\d+\.(.+)$/i, take: (m) => leadingName(m[1]!) },
+  // CKSOTAIKHOAN 773999824558984 LY THI GIANG chuyen tien tu Viettel Money 84931948167 …
+  { re: /^CKSOTAIKHOAN \d+ (.+?) chuyen tien tu Viettel Money/i, take: (m) => cleanName(m[1]!) },
+  { re: /Viettel ?Money[:. ]+(.+)$/i, take: (m) => leadingName(m[1]!) },
+  // Chuyen tien den tu NAPAS Noi dung: VU THI GIANG ung ho … FT…
+  { re: /NAPAS Noi dung: ?(.+)$/is, take: (m) => leadingName(m[1]!) },
+  // CT nhanh 247 den: HOANG DUC GIANG\nchung tay … (the name is the first line)
+  { re: /CT nhanh 247 den: ?([^\n]+)/i, take: (m) => leadingName(m[1]!) ?? cleanName(m[1]!) },
+  // …Vietcombank:0011009990001:NGO DUC AN Ung ho …
+  { re: /Vietcombank:\d+:(.+)$/i, take: (m) => leadingName(m[1]!) },
+  // 154980.010924.218221.HO XUAN DUNG chuyen tien (IBFT from another bank)
+  { re: /^\d{6}\.\d{6}\.\d{1,6}\.(.+)$/, take: (m) => leadingName(m[1]!) },
+  // IBFT NGUYEN VAN AN ung ho / ZaloPay / MoMo
+  { re: /^(?:IBFT|ZP\d*|ZaloPay|MOMO|MoMo)[\s:._-]+(?:\d+[\s._-]+)?(.+)$/i, take: (m) => leadingName(m[1]!.replace(/-/g, " ")) },
+  // NGUYEN VAN MAI quyen gop (Agribank: the name, then the message)
+  { re: /^([^\n]+)/, take: (m) => leadingName(m[1]!) },
+];
+
+function cleanName(s: string): string | null {
+  const t = s.replace(/\s+/g, " ").trim();
+  const words = t.split(" ");
+  if (words.length < 2 || words.length > 8 || !words.every((w) => /^\p{L}+$/u.test(w))) return null;
+  return t;
+}
+
+/** The sender's name from the memo, or from a counterparty cell ("NAME – A/C"); "không rõ" when neither says. */
+export function donorFromMemo(memo: string, counterparty: string | null = null): string {
+  for (const s of shapes) {
+    const m = s.re.exec(memo);
+    if (!m) continue;
+    const name = s.take(m, memo);
+    if (name) return name;
+    break; // the shape matched but carries no name: do not guess from another shape
+  }
+  if (counterparty) {
+    const c = counterparty.replace(/\s+/g, " ").replace(/^VND-TGTT-/i, "").replace(/\s*[–-]\s*A\/C\s*$/i, "").trim();
+    if (!/^(ACC|MBBANK IBFT|IBFT)$/i.test(c)) {
+      const name = cleanName(c);
+      if (name) return name;
+    }
+  }
+  return UNKNOWN_DONOR;
+}
+
+/** A debit the bank charged itself: service, SMS, transfer or account fees. */
+export function isBankFee(memo: string): boolean {
+  const m = foldVietnamese(memo).toUpperCase();
+  return /\b(THU PHI|PHI DICH VU|PHI SMS|PHI CHUYEN|PHI QUAN LY|PHI DUY TRI|PHI NGAN HANG|SMS BANKING|FEE|CHARGE|PHI)\b/.test(m);
+}

@@ -1,0 +1,215 @@
+import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
+import { parse } from "csv-parse";
+import { LedgerError, fail } from "../ledger/codes.js";
+import { columnIndexes, parseStatementAmount, parseStatementDate, type ColumnMap, type Layout } from "./layouts.js";
+import { donorFromMemo, isBankFee, normaliseMemo } from "./memo.js";
+
+// Reading a bank statement: streamed record by record (bounded memory for a
+// million lines), each line checked against its layout, given its identity,
+// and its printed balance checked against the running balance. Any problem
+// stops the read with the line number and the reason.
+
+export const MAX_LINES = 5_000_000;
+const MAX_MEMO = 2000;
+const MAX_FIELD = 200;
+
+export type LineKind = "donation" | "fee" | "to_classify";
+
+export interface StatementLine {
+  /** The file line where the record starts (the header is line 1). */
+  lineNo: number;
+  date: string;
+  time: string | null;
+  /** Document and reference numbers as printed, joined by "/" when both are there ("" when neither). */
+  docRef: string;
+  memo: string;
+  direction: "C" | "D";
+  amountDong: bigint;
+  balanceDong: bigint | null;
+  counterparty: string | null;
+  /** Ordinal among identical lines (same content) of the same day in this file, from 1. */
+  ordinal: number;
+  /** SHA-256 (hex) of the bank account and the line's content and ordinal. */
+  key: string;
+  kind: LineKind;
+  /** For credits: the sender's name from the memo, or "không rõ". */
+  donorName: string | null;
+}
+
+function malformed(lineNo: number, reason: string): never {
+  fail("bank_file_malformed", `line ${lineNo}: ${reason}`, "file");
+}
+
+/** The identity of a line without its ordinal: the bank account and what the bank printed. */
+export function lineContent(bankAccount: string, l: Pick<StatementLine, "date" | "docRef" | "amountDong" | "direction" | "memo">): string {
+  return [bankAccount, l.date, l.docRef.trim(), l.amountDong.toString(), l.direction, normaliseMemo(l.memo)].join("\u0000");
+}
+
+export function lineKey(content: string, ordinal: number): string {
+  return createHash("sha256").update(`soquy-bank-line-v1\u0000${content}\u0000${ordinal}`, "utf8").digest("hex");
+}
+
+/**
+ * Ordinals among identical lines of one day. Statements list days in order, so only the
+ * current day's lines are remembered; a day that comes back after another is refused.
+ */
+export class OrdinalCounter {
+  private day: string | null = null;
+  private readonly seenDays = new Set<string>();
+  private counts = new Map<string, number>();
+
+  next(lineNo: number, date: string, content: string): number {
+    if (date !== this.day) {
+      if (this.seenDays.has(date)) malformed(lineNo, `the date ${date} comes back after ${this.day}: a statement lists its days in order`);
+      if (this.day !== null && date < this.day) malformed(lineNo, `the date ${date} is before ${this.day}: a statement lists its days in order`);
+      if (this.day !== null) this.seenDays.add(this.day);
+      this.day = date;
+      this.counts = new Map();
+    }
+    const n = (this.counts.get(content) ?? 0) + 1;
+    this.counts.set(content, n);
+    return n;
+  }
+}
+
+/** Every printed balance must be the opening balance plus the lines up to it. */
+export class BalanceCheck {
+  checks = 0;
+  running: bigint;
+
+  constructor(readonly openingDong: bigint) {
+    this.running = openingDong;
+  }
+
+  apply(l: Pick<StatementLine, "lineNo" | "direction" | "amountDong" | "balanceDong">): void {
+    this.running += l.direction === "C" ? l.amountDong : -l.amountDong;
+    if (l.balanceDong === null) return;
+    if (l.balanceDong !== this.running) {
+      const diff = l.balanceDong - this.running;
+      fail("balance_assertion_failed",
+        `line ${l.lineNo}: the statement prints a balance of ${l.balanceDong} đồng but the opening balance ${this.openingDong} plus the lines up to it make ${this.running} (difference ${diff > 0n ? "+" : ""}${diff} đồng); nothing was imported`,
+        "file");
+    }
+    this.checks++;
+  }
+}
+
+export interface ReadOptions {
+  bankAccount: string;
+  layout: Layout;
+  /** Asked once, with the first line's date, before any balance is checked. */
+  opening(firstDate: string): Promise<bigint>;
+  maxLines?: number;
+}
+
+export interface ReadSummary {
+  lines: number;
+  balanceChecks: number;
+  openingDong: bigint | null;
+  closingDong: bigint | null;
+  firstDate: string | null;
+  lastDate: string | null;
+}
+
+/**
+ * Reads a statement from a byte stream and yields its lines in order. The summary is filled as
+ * it goes and complete once the generator is done.
+ */
+export async function* readStatement(input: AsyncIterable<Buffer | string> | Readable, o: ReadOptions, summary: ReadSummary): AsyncGenerator<StatementLine> {
+  const parser = parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: false, max_record_size: 64 * 1024 });
+  const feed = (async () => {
+    try {
+      for await (const chunk of input) {
+        if (!parser.write(chunk)) await new Promise((r) => parser.once("drain", r));
+      }
+      parser.end();
+    } catch (error) {
+      parser.destroy(error as Error);
+    }
+  })();
+  const ordinals = new OrdinalCounter();
+  let balance: BalanceCheck | null = null;
+  let columns: Record<keyof ColumnMap, number> | null = null;
+  let prevEnd = 0;
+  let prevEmpty = 0;
+  const max = o.maxLines ?? MAX_LINES;
+  try {
+    for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number; empty_lines: number } }>) {
+      const lineNo = prevEnd + 1 + (rec.info.empty_lines - prevEmpty);
+      prevEnd = rec.info.lines;
+      prevEmpty = rec.info.empty_lines;
+      if (columns === null) {
+        columns = columnIndexes(o.layout, rec.record);
+        continue;
+      }
+      if (summary.lines >= max) malformed(lineNo, `a statement has at most ${max} lines`);
+      const line = toLine(rec.record, columns, o.layout, lineNo, o.bankAccount, ordinals);
+      if (balance === null) {
+        summary.firstDate = line.date;
+        balance = new BalanceCheck(await o.opening(line.date));
+        summary.openingDong = balance.openingDong;
+      }
+      balance.apply(line);
+      summary.lines++;
+      summary.balanceChecks = balance.checks;
+      summary.closingDong = balance.running;
+      summary.lastDate = line.date;
+      yield line;
+    }
+  } catch (error) {
+    if (error instanceof LedgerError) throw error;
+    const e = error as { code?: string; lines?: number; message?: string };
+    if (typeof e.code === "string" && e.code.startsWith("CSV_")) {
+      malformed(e.lines ?? prevEnd + 1, `not CSV of the ${o.layout.name} layout (${(e.message ?? e.code).replace(/ on line \d+$/, "")})`);
+    }
+    throw error;
+  } finally {
+    parser.destroy();
+    await feed;
+  }
+  if (columns === null) malformed(1, "the file is empty: no header row");
+}
+
+function toLine(r: string[], c: Record<keyof ColumnMap, number>, layout: Layout, lineNo: number, bankAccount: string,
+  ordinals: OrdinalCounter): StatementLine {
+  const cell = (k: keyof ColumnMap) => (c[k] < 0 ? "" : (r[c[k]] ?? "").trim());
+  const date = parseStatementDate(cell("date"), layout.dateFormat);
+  if (!date) malformed(lineNo, `"${cell("date").slice(0, 40)}" is not a date as ${layout.dateFormat} (column ${layout.columns.date})`);
+  const amount = (k: "debit" | "credit" | "balance") => {
+    const text = cell(k);
+    if (text === "") return null;
+    const v = parseStatementAmount(text, layout.thousands);
+    if (v === null) {
+      malformed(lineNo, `"${text.slice(0, 40)}" in column ${layout.columns[k]} is not an amount in whole đồng written like ${layout.thousands === "." ? "1.000.000" : "1,000,000"}`);
+    }
+    return v;
+  };
+  const debit = amount("debit");
+  const credit = amount("credit");
+  if ((debit === null || debit === 0n) === (credit === null || credit === 0n)) {
+    malformed(lineNo, debit === null && credit === null
+      ? `neither ${layout.columns.debit} nor ${layout.columns.credit} has an amount`
+      : `both ${layout.columns.debit} and ${layout.columns.credit} have an amount`);
+  }
+  const direction = credit !== null && credit !== 0n ? "C" : "D";
+  const amountDong = (direction === "C" ? credit : debit)!;
+  const memo = (r[c.memo] ?? "").trim();
+  if (memo.length > MAX_MEMO) malformed(lineNo, `the memo is longer than ${MAX_MEMO} characters`);
+  const doc = cell("doc"), ref = cell("ref");
+  const time = cell("time") || null;
+  for (const [name, v] of [["document number", doc], ["reference number", ref], ["time", time ?? ""]] as const) {
+    if (v.length > MAX_FIELD) malformed(lineNo, `the ${name} is longer than ${MAX_FIELD} characters`);
+  }
+  if (time !== null && !/^\d{1,2}:\d{2}(:\d{2})?$/.test(time)) malformed(lineNo, `"${time.slice(0, 20)}" is not a time of day as hh:mm:ss`);
+  const docRef = [doc, ref].filter((x) => x !== "").join("/");
+  const counterparty = cell("counterparty") || null;
+  const base = { date, docRef, amountDong, direction, memo } as const;
+  const content = lineContent(bankAccount, base);
+  const ordinal = ordinals.next(lineNo, date, content);
+  const kind: LineKind = direction === "C" ? "donation" : isBankFee(memo) ? "fee" : "to_classify";
+  return {
+    lineNo, ...base, time, balanceDong: amount("balance"), counterparty, ordinal, key: lineKey(content, ordinal), kind,
+    donorName: direction === "C" ? donorFromMemo(memo, counterparty) : null,
+  };
+}
