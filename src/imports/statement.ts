@@ -121,9 +121,21 @@ export async function* readStatement(input: AsyncIterable<Buffer | string> | Rea
   const feed = (async () => {
     try {
       for await (const chunk of input) {
-        if (!parser.write(chunk)) await new Promise((r) => parser.once("drain", r));
+        if (parser.destroyed) return;
+        if (!parser.write(chunk)) {
+          // Waits for room, or for the reader to stop (a refused line destroys the parser).
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              parser.off("drain", done);
+              parser.off("close", done);
+              resolve();
+            };
+            parser.on("drain", done);
+            parser.on("close", done);
+          });
+        }
       }
-      parser.end();
+      if (!parser.destroyed) parser.end();
     } catch (error) {
       parser.destroy(error as Error);
     }
@@ -161,7 +173,8 @@ export async function* readStatement(input: AsyncIterable<Buffer | string> | Rea
     if (error instanceof LedgerError) throw error;
     const e = error as { code?: string; lines?: number; message?: string };
     if (typeof e.code === "string" && e.code.startsWith("CSV_")) {
-      malformed(e.lines ?? prevEnd + 1, `not CSV of the ${o.layout.name} layout (${(e.message ?? e.code).replace(/ on line \d+$/, "")})`);
+      // A record of the wrong width starts right after the last good one; a broken quote is where csv-parse stopped.
+      malformed(e.code === "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH" || e.lines === undefined ? prevEnd + 1 : e.lines, `not CSV of the ${o.layout.name} layout (${(e.message ?? e.code).replace(/ on line \d+$/, "")})`);
     }
     throw error;
   } finally {

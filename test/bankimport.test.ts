@@ -1,0 +1,227 @@
+import { expect } from "chai";
+import { createReadStream, readFileSync } from "node:fs";
+import { Readable } from "node:stream";
+import { importStatement, type ImportSummary } from "../src/db/bankimports.js";
+import { LedgerError } from "../src/ledger/codes.js";
+import { verifyChain } from "../src/ledger/verify.js";
+import { makeCommittee, meta, testSoquy, uniqueCode, type TestCommittee } from "./support/db.js";
+import type { Soquy } from "../src/context.js";
+import type { Campaign } from "../src/ledger/types.js";
+
+// Bank statements in: the three sample layouts from real 2024 statements
+// imported on a real database, re-imported, overlapped, tampered with and
+// malformed; every answer checked against the ledger's own rows.
+export const samples = "/work/shared/data";
+const sampleFile = (name: string) => `${samples}/bank-${name}-sample.csv`;
+export const sampleFacts = {
+  vcb: { account: "0011009990001", opening: 10_847_182_843n, closing: 12_541_372_595n, lines: 2001, checks: 10, fees: 1 },
+  agribank: { account: "1500201088888", opening: 5_239_241_555n, closing: 5_733_449_431n, lines: 1000, checks: 1000, fees: 0 },
+  vietinbank: { account: "113000666888", opening: 0n, closing: 800_038_546n, lines: 1000, checks: 0, fees: 0 },
+} as const;
+
+interface Books {
+  s: Soquy;
+  tc: TestCommittee;
+  campaign: Campaign;
+}
+
+async function books(): Promise<Books> {
+  const s = await testSoquy();
+  const tc = await makeCommittee(s, "Ban Vận động cứu trợ (thử)");
+  const code = uniqueCode("YAGI").toUpperCase();
+  await s.ledger.createCampaign(tc.principals.treasurer, { code, name: "Ủng hộ đồng bào bị bão số 3", kind: "relief", startsOn: "2024-09-01" }, meta());
+  return { s, tc, campaign: await s.ledger.campaign(tc.committee.id, code) };
+}
+
+function run(b: Books, input: AsyncIterable<Buffer | string>, o: { layout: string; account: string; opening?: bigint | null }): Promise<ImportSummary> {
+  return importStatement(b.s.db.knex, {
+    committee: b.tc.committee, campaign: b.campaign, bankAccountNo: o.account, layout: o.layout, openingDong: o.opening ?? null,
+    recordedBy: b.tc.principals.treasurer.tokenId, input,
+  });
+}
+
+const text = (s: string) => Readable.from([Buffer.from(s, "utf8")]);
+
+async function counts(b: Books) {
+  const { rows } = await b.s.db.knex.raw(`select
+      (select count(*) from journal_entries where committee_id = :c)::int as entries,
+      (select count(*) from bank_lines where committee_id = :c)::int as lines,
+      (select count(*) from bank_imports where committee_id = :c)::int as imports,
+      (select count(*) from donors where committee_id = :c)::int as donors`, { c: b.tc.committee.id });
+  return rows[0] as { entries: number; lines: number; imports: number; donors: number };
+}
+
+async function refused(p: Promise<unknown>): Promise<LedgerError> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof LedgerError) return error;
+    throw error;
+  }
+  throw new Error("the import was not refused");
+}
+
+function csvLines(name: string): { header: string; records: string[] } {
+  // Records as the file has them (quoted memos over several lines stay one record).
+  const raw = readFileSync(sampleFile(name), "utf8");
+  const out: string[] = [];
+  let cur = "";
+  let quotes = 0;
+  for (const line of raw.split("\n")) {
+    cur = cur === "" ? line : `${cur}\n${line}`;
+    quotes += (line.match(/"/g) ?? []).length;
+    if (quotes % 2 === 0) {
+      if (cur !== "") out.push(cur);
+      cur = "";
+      quotes = 0;
+    }
+  }
+  return { header: out[0]!, records: out.slice(1) };
+}
+
+describe("bank statement import", () => {
+  for (const name of ["vcb", "agribank", "vietinbank"] as const) {
+    it(`imports the ${name} sample with every balance assertion passing, and a re-import adds nothing`, async () => {
+      const b = await books();
+      const f = sampleFacts[name];
+      const first = await run(b, createReadStream(sampleFile(name)), { layout: name, account: f.account, opening: f.opening });
+      expect(first).to.include({ linesRead: f.lines, balanceChecks: f.checks, fees: f.fees, alreadyPresent: 0, matched: 0, toClassify: 0 });
+      expect(first.recorded).to.equal(f.lines);
+      expect(first.closingDong).to.equal(f.closing.toString());
+      const after = await counts(b);
+      expect(after.entries).to.equal(f.lines);
+      expect(after.lines).to.equal(f.lines);
+      const report = await verifyChain(b.s.store, b.tc.committee.id);
+      expect(report, report.reason ?? "").to.include({ ok: true, checked: f.lines });
+      // The campaign's bank account holds what the statement moved: closing − opening.
+      const [bal] = await b.s.store.balancesAsOf(b.tc.committee.id, null, b.campaign.accounts.bank.id);
+      expect(bal!.balanceDong).to.equal(f.closing - f.opening);
+
+      const again = await run(b, createReadStream(sampleFile(name)), { layout: name, account: f.account, opening: f.opening });
+      expect(again).to.include({ linesRead: f.lines, recorded: 0, alreadyPresent: f.lines, balanceChecks: f.checks, fees: 0 });
+      expect((await counts(b)).entries).to.equal(f.lines);
+      expect((await verifyChain(b.s.store, b.tc.committee.id)).ok).to.equal(true);
+    });
+  }
+
+  it("keeps donor names from the memo shapes, the raw memo, and 'không rõ' where the memo names no one", async () => {
+    const b = await books();
+    await run(b, createReadStream(sampleFile("vcb")), { layout: "vcb", account: sampleFacts.vcb.account, opening: sampleFacts.vcb.opening });
+    const rows = (await b.s.db.knex("donations").where({ committee_id: b.tc.committee.id }).select("donor_name", "donor_kind", "note", "bank_account", "bank_reference"));
+    const byMemo = new Map(rows.map((r) => [r.note as string, r]));
+    const mbvcb = byMemo.get("MBVCB.6900235838.DANG QUANG LAN ung ho dong bao bi bao lu.CT tu 7089080942 DANG QUANG LAN toi 0011009990001 MAT TRAN TO QUOC PHUONG THU");
+    expect(mbvcb).to.include({ donor_name: "DANG QUANG LAN", donor_kind: "individual", bank_account: "0011009990001", bank_reference: null });
+    expect(byMemo.get("CKSOTAIKHOAN 773999824558984 LY THI GIANG chuyen tien tu Viettel Money 84931948167 0011009990001")).to.include({ donor_name: "LY THI GIANG" });
+    expect(byMemo.get("362224.010924.94383.ung ho dong bao bi bao lu FT24255987477473")).to.include({ donor_name: "không rõ", donor_kind: "anonymous" });
+    const fee = await b.s.db.knex("journal_entries as e").join("bank_lines as l", "l.entry_id", "e.id")
+      .where({ "e.committee_id": b.tc.committee.id, "l.kind": "fee" }).first("e.kind", "e.description", "l.amount_dong");
+    expect(fee).to.include({ kind: "general", amount_dong: "55000" });
+    expect(fee.description).to.match(/^Phí ngân hàng số 9915\.62925 ngày 09\/09\/2024/);
+  });
+
+  it("adds only the new lines of a second statement that overlaps the first, its opening taken from what is recorded", async () => {
+    const b = await books();
+    const { header, records } = csvLines("vcb");
+    const day = (r: string) => r.split(",")[1]!;
+    const firstPart = records.filter((r) => day(r) <= "06/09/2024");
+    const secondPart = records.filter((r) => day(r) >= "05/09/2024");
+    const f = sampleFacts.vcb;
+    const a = await run(b, text([header, ...firstPart].join("\n") + "\n"), { layout: "vcb", account: f.account, opening: f.opening });
+    expect(a.recorded).to.equal(firstPart.length);
+    const second = await run(b, text([header, ...secondPart].join("\n") + "\n"), { layout: "vcb", account: f.account });
+    const overlap = secondPart.filter((r) => day(r) <= "06/09/2024").length;
+    expect(second).to.include({ linesRead: secondPart.length, alreadyPresent: overlap, recorded: secondPart.length - overlap });
+    expect(second.balanceChecks).to.equal(6);
+    expect(second.closingDong).to.equal(f.closing.toString());
+    expect((await counts(b)).entries).to.equal(records.length);
+    expect((await verifyChain(b.s.store, b.tc.committee.id)).ok).to.equal(true);
+  });
+
+  it("refuses a tampered balance naming the line and the difference, and writes nothing", async () => {
+    const b = await books();
+    const { header, records } = csvLines("agribank");
+    const tampered = [...records];
+    tampered[499] = tampered[499]!.replace(/"([\d,]+)",(\r?)$/, (_m, bal: string, cr: string) => `"${(BigInt(bal.replaceAll(",", "")) + 1000n).toLocaleString("en-US")}",${cr}`);
+    expect(tampered[499]).not.to.equal(records[499]);
+    const before = await counts(b);
+    const e = await refused(run(b, text([header, ...tampered].join("\n")), { layout: "agribank", account: sampleFacts.agribank.account, opening: sampleFacts.agribank.opening }));
+    expect(e.code).to.equal("balance_assertion_failed");
+    expect(e.message).to.match(/^line 501: /).and.to.contain("difference +1000 đồng");
+    expect(await counts(b)).to.deep.equal(before);
+    expect((await b.s.db.knex("bank_accounts").where({ committee_id: b.tc.committee.id }).first("opening_date"))?.opening_date ?? null).to.equal(null);
+  });
+
+  it("refuses a wrong opening balance at the first printed balance", async () => {
+    const b = await books();
+    const e = await refused(run(b, createReadStream(sampleFile("vcb")), { layout: "vcb", account: sampleFacts.vcb.account }));
+    expect(e.code).to.equal("balance_assertion_failed");
+    expect(e.message).to.match(/^line 30: /).and.to.contain(`difference +${sampleFacts.vcb.opening} đồng`);
+    expect((await counts(b)).entries).to.equal(0);
+  });
+
+  it("refuses malformed files with the line number and the reason", async () => {
+    const b = await books();
+    const { header, records } = csvLines("vcb");
+    const account = sampleFacts.vcb.account;
+    const cases: [string, string, RegExp][] = [
+      ["vcb", [header, records[1], records[0]!.replace(",6.000,", ",6.0000,"), ...records.slice(2)].join("\n"), /^line 3: "6.0000" in column Credit is not an amount/],
+      ["vcb", [header, records[0], records[1]!.replace("01/09/2024", "31/09/2024")].join("\n"), /^line 3: "31\/09\/2024" is not a date/],
+      ["vcb", [header, records[0], records[1]!.replace(",,6.000,", ",6.000,6.000,")].join("\n"), /^line 3: both Debit and Credit have an amount/],
+      ["vcb", [header, records[0], `${records[1]},extra`].join("\n"), /^line 3: not CSV of the vcb layout/],
+      ["vcb", readFileSync(sampleFile("agribank"), "utf8"), /^line 1: the header is "PageId,Date,Time/],
+      ["agribank", readFileSync(sampleFile("vcb"), "utf8"), /^line 1: the header is "PageId,TNXDate/],
+      ["vcb", [header, records[40], records[0]].join("\n"), /^line 3: the date 2024-09-01 is before 2024-09-02/],
+      ["vcb", "", /^line 1: the file is empty/],
+    ];
+    for (const [layout, body, reason] of cases) {
+      const e = await refused(run(b, text(body), { layout, account, opening: 0n }));
+      expect(e.code, e.message).to.equal("bank_file_malformed");
+      expect(e.message).to.match(reason);
+    }
+    const unknown = await refused(run(b, text("a,b\n"), { layout: "sacombank", account }));
+    expect(unknown.code).to.equal("bank_layout_unknown");
+    expect((await counts(b)).entries).to.equal(0);
+  });
+
+  it("tells identical lines of one day apart by their ordinal, and records each once", async () => {
+    const b = await books();
+    const header = "PageId,TNXDate,DocNo,Debit,Credit,Balance,TransactionDetails";
+    const line = "1,02/09/2024,5078.13332,,10.000,,ung ho dong bao bi bao lu";
+    const file = [header, line, line, "1,02/09/2024,5078.13332,,10.000,30.000,ung ho dong bao bi bao lu", line.replace("02/09", "03/09")].join("\n");
+    const first = await run(b, text(file), { layout: "vcb", account: "0011009990001", opening: 0n });
+    expect(first).to.include({ recorded: 4, balanceChecks: 1 });
+    const keys = await b.s.db.knex("bank_lines").where({ committee_id: b.tc.committee.id }).pluck("line_key");
+    expect(new Set(keys).size).to.equal(4);
+    const again = await run(b, text(file), { layout: "vcb", account: "0011009990001" });
+    expect(again).to.include({ recorded: 0, alreadyPresent: 4 });
+  });
+
+  it("matches hand-recorded transfers one to one instead of recording them twice", async () => {
+    const b = await books();
+    const p = b.tc.principals.treasurer;
+    const f = sampleFacts.vcb;
+    // Three transfers a treasurer typed in from the bank's SMS before the statement came, and one the bank never received.
+    const hand = [
+      { receivedOn: "2024-09-01", amountDong: "6000", name: "Đặng Quang Lân", ref: undefined }, // MBVCB.…DANG QUANG LAN (line 3)
+      { receivedOn: "2024-09-03", amountDong: "5000000", name: "Đỗ Kim Bình", ref: undefined }, // 02/09 DO KIM BINH 5.000.000, a day off
+      { receivedOn: "2024-09-09", amountDong: "5000", name: "Người gửi", ref: "5218.22067" }, // by reference
+      { receivedOn: "2024-09-02", amountDong: "777000", name: "Trần Văn Không Có", ref: undefined },
+    ];
+    const ids: string[] = [];
+    for (const h of hand) {
+      const r = await b.s.ledger.recordDonation(p, b.campaign.code, {
+        receivedOn: h.receivedOn, amountDong: h.amountDong, method: "bank", bankAccount: f.account, bankReference: h.ref,
+        donor: { name: h.name, kind: "individual", publishName: false },
+      }, meta());
+      ids.push(r.entry.id);
+    }
+    const s = await run(b, createReadStream(sampleFile("vcb")), { layout: "vcb", account: f.account, opening: f.opening });
+    expect(s).to.include({ matched: 3, recorded: f.lines - 3, linesRead: f.lines });
+    const matched = await b.s.db.knex("bank_lines").where({ committee_id: b.tc.committee.id, matched: true }).orderBy("line_no").select("entry_id", "line_no");
+    expect(matched.map((m) => m.entry_id).sort()).to.deep.equal(ids.slice(0, 3).sort());
+    expect((await counts(b)).entries).to.equal(f.lines - 3 + hand.length);
+    expect((await verifyChain(b.s.store, b.tc.committee.id)).ok).to.equal(true);
+    const again = await run(b, createReadStream(sampleFile("vcb")), { layout: "vcb", account: f.account });
+    expect(again).to.include({ recorded: 0, matched: 0, alreadyPresent: f.lines });
+  });
+});
