@@ -2,6 +2,7 @@ import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { renderStatementPdf } from "../reports/pdf.js";
+import { bankCommands, bankOptions, bankUsage } from "./bankcli.js";
 import { seedDemo } from "../seeds/demo.js";
 import { createToken, openSoquy, optionsFromEnv, type Soquy } from "./context.js";
 import { DatabaseBusy } from "./db/connect.js";
@@ -21,6 +22,7 @@ const usage = `usage: npm run --silent cli -- <command>
   verify [--committee <code>]                         walk the hash chain(s); exit 1 when broken
   statement --campaign <code> --format pdf|csv --out <file> [--committee <code>] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--audience auditor|public]
                                                       write a campaign statement; prints its digest
+${bankUsage}
 roles: ${roles.join(", ")}`;
 
 type Opts = Record<string, string | boolean | undefined>;
@@ -32,7 +34,7 @@ async function run(argv: string[]): Promise<number> {
     options: {
       code: { type: "string" }, name: { type: "string" }, committee: { type: "string" }, role: { type: "string" },
       campaign: { type: "string" }, format: { type: "string" }, out: { type: "string" }, from: { type: "string" },
-      to: { type: "string" }, audience: { type: "string" },
+      to: { type: "string" }, audience: { type: "string" }, ...bankOptions,
       help: { type: "boolean", short: "h" },
     },
   });
@@ -87,6 +89,7 @@ async function run(argv: string[]): Promise<number> {
     },
   };
   commands.statement = statement;
+  Object.assign(commands, bankCommands);
   const handler = commands[command];
   if (!handler) {
     console.error(`unknown command: ${command}\n${usage}`);

@@ -1,10 +1,12 @@
 import { expect } from "chai";
 import type { Express } from "express";
+import { Readable } from "node:stream";
 import request from "supertest";
 import type { Soquy } from "../src/context.js";
 import { apiRoutes } from "../src/http/app.js";
 import type { RouteSpec } from "../src/http/route.js";
 import { roles, type Role } from "../src/ledger/types.js";
+import { importStatement } from "../src/db/bankimports.js";
 import { makeCommittee, meta, uniqueCode, type TestCommittee } from "./support/db.js";
 import { testApp } from "./support/http.js";
 
@@ -63,6 +65,24 @@ const cashDonation = (amountDong: string, donor = "Nguyễn Văn An") => ({
 const campaignBody = () => ({
   code: uniqueCode("AZ").toUpperCase(), name: "Quà Tết cho hộ nghèo 2025", kind: "tet_gifts", startsOn: "2024-12-01",
 });
+
+// A small VCB statement, and one import of it per fixture into that committee's own bank account.
+const statementCsv = "PageId,TNXDate,DocNo,Debit,Credit,Balance,TransactionDetails\r\n1,10/01/2024,5213.90595,,10.000,10.000,MBVCB.1.NGUYEN VAN AN ung ho\r\n";
+const bankAccountOf = (f: Fixture) => `99${String(f.c.committee.id).padStart(8, "0")}`;
+const imports = new Map<Fixture, Promise<number>>();
+function bankImportOf(f: Fixture): Promise<number> {
+  if (!imports.has(f)) {
+    imports.set(f, (async () => {
+      const campaign = await s.ledger.campaign(f.c.committee.id, f.campaign);
+      const r = await importStatement(s.db.knex, {
+        committee: f.c.committee, campaign, bankAccountNo: bankAccountOf(f), layout: "vcb", openingDong: 0n,
+        recordedBy: f.c.principals.treasurer.tokenId, input: Readable.from([Buffer.from(statementCsv)]),
+      });
+      return r.id;
+    })());
+  }
+  return imports.get(f)!;
+}
 
 // THE matrix. Keys are "METHOD path" exactly as apiRoutes declares them.
 const all = roles;
@@ -131,6 +151,27 @@ const matrix: Record<string, Row> = {
   "POST /tokens": { allowed: ["admin"], ok: 201, foreign: 201, req: () => ({ body: { role: "auditor", name: "Kiểm tra viên" } }) },
   // Shows only the caller's committee's rows; B's rows carry none of B's secrets anyway (paths, codes).
   "GET /audit-log": { allowed: ["auditor"], ok: 200, foreign: 200, req: () => ({ query: { limit: "50" } }) },
+  "POST /bank-imports": {
+    // B's campaign code does not exist in A's committee: campaign_not_found.
+    allowed: ["treasurer"], ok: 201, foreign: 404,
+    req: (f) => ({ query: { campaign: f.campaign, bankAccount: bankAccountOf(f), layout: "vcb", openingBalance: "0" }, body: statementCsv }),
+  },
+  "GET /bank-imports": { allowed: all, ok: 200, foreign: 200, req: () => ({}) },
+  "GET /bank-imports/:id": { allowed: all, ok: 200, foreign: 404, req: async (f) => ({ params: { id: String(await bankImportOf(f)) } }) },
+  "POST /bank-accounts/:account/layout": {
+    // Saved on A's own account of that number: B's account is untouched.
+    allowed: ["treasurer"], ok: 201, foreign: 201,
+    req: (f) => ({
+      params: { account: `98${bankAccountOf(f).slice(2)}` },
+      body: { name: "mybank", columns: { date: "Ngay", memo: "Noi dung", debit: "No", credit: "Co" }, dateFormat: "dd/mm/yyyy", thousands: "." },
+    }),
+  },
+  "GET /bank-accounts/:account/reconciliation": {
+    allowed: all, ok: 200, foreign: 404, req: async (f) => (await bankImportOf(f), { params: { account: bankAccountOf(f) } }),
+  },
+  "GET /bank-accounts/:account/reconciliation.csv": {
+    allowed: all, ok: 200, foreign: 404, req: async (f) => (await bankImportOf(f), { params: { account: bankAccountOf(f) } }),
+  },
 };
 
 // The route list, read without a database: the declarations only close over s.
@@ -152,6 +193,7 @@ function send(route: RouteSpec<any, any, any>, r: Req, token: string | null) {
   if (token) call.set("Authorization", `Bearer ${token}`);
   if (r.query) call.query(r.query);
   if (route.idempotent) call.set("Idempotency-Key", `authz-${uniqueCode("k")}`);
+  if (route.method === "post" && typeof r.body === "string") return call.set("Content-Type", "text/csv").send(r.body);
   return route.method === "post" ? call.send((r.body ?? {}) as object) : call;
 }
 

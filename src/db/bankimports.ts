@@ -24,6 +24,7 @@ import { chainHead } from "./store.js";
 const STAGE_ROWS = 2_000;
 const POST_PAGE = 5_000;
 const DONOR_CACHE = 100_000;
+const ANALYZE_AFTER = 5_000;
 export const IMPORT_KEY_PREFIX = "bank-line:";
 
 export interface ImportRequest {
@@ -61,6 +62,13 @@ export interface ImportSummary {
 }
 
 const accountPattern = /^[0-9A-Za-z][0-9A-Za-z.-]{2,39}$/;
+
+/** An opening balance in whole đồng: it may be 0, or negative (an overdrawn account). */
+export function parseOpeningDong(value: unknown, field = "openingBalance"): bigint {
+  const t = typeof value === "number" && Number.isSafeInteger(value) ? String(value) : typeof value === "string" ? value.trim() : "";
+  if (!/^-?[0-9]{1,16}$/.test(t)) fail("validation_failed", `${field} is whole đồng, digits only (e.g. 10847182843)`, field);
+  return BigInt(t);
+}
 
 export function checkAccountNo(no: string, field = "bankAccount"): string {
   const t = no.trim();
@@ -131,6 +139,10 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     await trx.raw(`update bank_staging set entry_id = gen_random_uuid() where not present and entry_id is null and kind <> 'to_classify'`);
     const [{ n: toPost }] = (await trx.raw(`select count(*)::int as n from bank_staging where not present and not matched and kind <> 'to_classify'`)).rows;
     const posted = await postEntries(trx, r, accountNo, toAccount(feeAccount), toPost);
+    // The deferred checks run at commit, once per entry, with plans made for the tables' sizes when they
+    // were last analysed: after a large import into a young ledger those are seq scans, and the commit
+    // turns quadratic. Fresh statistics (ANALYZE counts this transaction's own rows) keep them index lookups.
+    if (posted >= ANALYZE_AFTER) await trx.raw("analyze journal_entries, postings, donations, donors");
 
     // 5. The import and its lines.
     const [counts] = (await trx.raw(`select

@@ -20,6 +20,7 @@ import { entryRoutes } from "./routes/entries.js";
 import { recordRoutes } from "./routes/records.js";
 import { statementRoutes } from "./routes/statements.js";
 import { tokenRoutes } from "./routes/tokens.js";
+import { bankImportRoutes } from "./routes/bankimports.js";
 
 export const VERSION = "0.1.0";
 const BODY_LIMIT = "64kb";
@@ -27,7 +28,7 @@ const BODY_LIMIT = "64kb";
 export function apiRoutes(s: Soquy): RouteSpec<any, any, any>[] {
   return [
     ...campaignRoutes(s), ...recordRoutes(s), ...statementRoutes(s), ...controlRoutes(s), ...entryRoutes(s), ...accountRoutes(s),
-    ...tokenRoutes(s), ...auditRoutes(s),
+    ...tokenRoutes(s), ...auditRoutes(s), ...bankImportRoutes(s),
   ];
 }
 

@@ -38,6 +38,7 @@ export function openApiDocument(routes: RouteSpec<any, any, any>[], version: str
       description: r.public ? `Open to anyone; with a token of role ${r.roles.join(", ")} more is shown.` : `Roles: ${r.roles.join(", ")}.`,
       ...(parameters.length ? { parameters } : {}),
       ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: toSchema(r.body, "input") } } } } : {}),
+      ...(r.rawBody ? { requestBody: { required: true, content: Object.fromEntries(r.rawBody.map((t) => [t, { schema: { type: "string", format: "binary" } }])) } } : {}),
       responses,
     };
   }

@@ -43,6 +43,8 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
   /** The handler writes the response itself (streams); handle() then returns null. */
   produces?: string[];
   body?: z.ZodType<B>;
+  /** The body is not JSON but a file of one of these types, left unread for the handler to stream (req). */
+  rawBody?: string[];
   query?: z.ZodType<Q>;
   params?: z.ZodType<P>;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
@@ -64,12 +66,14 @@ export function mount(router: Router, spec: RouteSpec<any, any, any>): void {
     if (principal && !spec.roles.includes(principal.role)) {
       return sendProblem(res, "forbidden", `the ${principal.role} role may not ${spec.summary.toLowerCase()}`);
     }
-    if (spec.method === "post" && !req.is(["application/json", "application/*+json"])) {
+    if (spec.rawBody) {
+      if (!req.is(spec.rawBody)) fail("malformed_request", `send the file with Content-Type: ${spec.rawBody.join(" or ")}`);
+    } else if (spec.method === "post" && !req.is(["application/json", "application/*+json"])) {
       fail("malformed_request", "send a JSON body with Content-Type: application/json");
     }
     const params = parsePart(spec.params, req.params, "params");
     const query = parsePart(spec.query, req.query, "query");
-    const body = spec.method === "post" ? parsePart(spec.body ?? z.strictObject({}), req.body ?? {}, "body") : undefined;
+    const body = spec.method === "post" && !spec.rawBody ? parsePart(spec.body ?? z.strictObject({}), req.body ?? {}, "body") : undefined;
     let meta: WriteMetaHttp = { idempotencyKey: "", requestHash: "" };
     if (spec.idempotent) {
       const key = req.get("Idempotency-Key");

@@ -1,0 +1,196 @@
+import { spawn } from "node:child_process";
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { once } from "node:events";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { openSoquy } from "../src/context.js";
+import { importStatement, importerToken } from "../src/db/bankimports.js";
+import { verifyChain } from "../src/ledger/verify.js";
+
+// Bank statement import at the scale of the 2024 Yagi sao kê, for `npm run bench` (also alone:
+// node --import tsx bench/bankimport.ts): a generated VCB-layout statement of BANKIMPORT_LINES lines
+// (default 1,000,000; ten days, each day's last line printing the balance, one SMS fee a day)
+// imported on a fresh PostgreSQL database, beside PostgreSQL's own `psql \copy` of the same file
+// into a plain table in the same run; then the same file again, which must add 0 entries.
+//
+//   BENCH_DATABASE_URL   admin connection (default postgres://postgres@127.0.0.1:5432/postgres)
+//   BANKIMPORT_LINES     lines of the generated statement (default 1,000,000)
+//   BANKIMPORT_VERIFY=1  also walk the hash chain afterwards (verify) and print its time
+//   BANKIMPORT_KEEP=1    keep the database (its name is printed)
+//
+// The import runs in a child process of its own, so its peak RSS is the import's alone.
+
+const thisFile = fileURLToPath(import.meta.url);
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const OPENING = 10_847_182_843n;
+const ACCOUNT = "0011009990001";
+const CAMPAIGN = "YAGI-2024";
+const COMMITTEE = "bench-bankimport";
+
+const FAMILY = ["NGUYEN", "TRAN", "LE", "PHAM", "HOANG", "HUYNH", "PHAN", "VU", "VO", "DANG", "BUI", "DO", "HO", "NGO", "DUONG", "LY"];
+const MIDDLE = ["VAN", "THI", "HUU", "DUC", "MINH", "NGOC", "THANH", "QUOC", "THU", "KIM"];
+const GIVEN = ["AN", "BINH", "CUONG", "DUNG", "GIANG", "HA", "HIEU", "HUNG", "LAN", "LINH", "MAI", "NAM", "PHUONG", "QUYNH", "SON", "TAM", "TRANG", "TUAN", "VIET", "YEN"];
+const WORDS = ["ung ho dong bao bi bao lu", "Ung ho dong bao mien Bac khac phuc bao so 3", "chung tay vuot qua bao lu", "quyen gop",
+  "cuu tro thien tai", "gia dinh chuc ba con binh an", "UNG HO CAC TINH BI BAO LU", "chuyen tien"];
+const AMOUNTS = [3000n, 10000n, 52222n, 5888n, 1000000n, 200000n, 500000n, 2000n, 5000n, 6000n, 12000n, 20000n, 50000n, 100000n, 300000n];
+
+const dots = (n: bigint) => n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+
+/** A VCB-layout statement of n lines over ten days; returns the closing balance. */
+export async function generateVcb(file: string, n: number): Promise<bigint> {
+  const out = createWriteStream(file);
+  let seed = 42;
+  const rnd = (m: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % m;
+  };
+  let balance = OPENING;
+  let buf = "PageId,TNXDate,DocNo,Debit,Credit,Balance,TransactionDetails\r\n";
+  const perDay = Math.ceil(n / 10);
+  for (let i = 0; i < n; i++) {
+    const day = Math.min(9, Math.floor(i / perDay));
+    const date = `${String(day + 1).padStart(2, "0")}/09/2024`;
+    const lastOfDay = i === n - 1 || Math.floor((i + 1) / perDay) !== Math.floor(i / perDay);
+    const name = `${FAMILY[rnd(16)]} ${MIDDLE[rnd(10)]} ${GIVEN[rnd(20)]}`;
+    const doc = `${5000 + rnd(400)}.${10000 + rnd(90000)}`;
+    const dd = `${String(day + 1).padStart(2, "0")}0924`;
+    let debit = "", credit = "", memo: string;
+    if (i % perDay === perDay - 2) {
+      const fee = 55000n;
+      balance -= fee;
+      debit = dots(fee);
+      memo = `THU PHI DICH VU SMS CHU DONG NGAY ${date}. SDT: 0904000111. So tien 55000 VND`;
+    } else {
+      const amount = AMOUNTS[rnd(AMOUNTS.length)]!;
+      balance += amount;
+      credit = dots(amount);
+      const w = WORDS[rnd(WORDS.length)];
+      switch (rnd(4)) {
+        case 0: memo = `MBVCB.${6900000000 + rnd(99999999)}.${name} ${w}.CT tu ${1000000000 + rnd(899999999)} ${name} toi ${ACCOUNT} MAT TRAN TO QUOC`; break;
+        case 1: memo = `${100000 + rnd(899999)}.${dd}.${rnd(240000)}.${rnd(10) === 0 ? "" : name + " "}${w}`; break;
+        case 2: memo = `0200970405${dd}${rnd(999999999)}.${rnd(99999)}.${rnd(240000)}.Vietcombank:${ACCOUNT}:${name} ${w}`; break;
+        default: memo = `CKSOTAIKHOAN ${100000000000000 + rnd(899999999)} ${name} chuyen tien tu Viettel Money 849${rnd(9999999)} ${ACCOUNT}`;
+      }
+    }
+    buf += `${1 + Math.floor(i / 25)},${date},${doc},${debit},${credit},${lastOfDay ? dots(balance) : ""},${memo}\r\n`;
+    if (buf.length > 1 << 16) {
+      if (!out.write(buf)) await once(out, "drain");
+      buf = "";
+    }
+  }
+  out.end(buf);
+  await once(out, "finish");
+  return balance;
+}
+
+interface ChildResult {
+  ms: number;
+  maxRssKb: number;
+  summary: Record<string, unknown>;
+}
+
+async function child(url: string, file: string, opening: string): Promise<void> {
+  const s = await openSoquy({ databaseUrl: url, poolMax: 2 });
+  try {
+    const committee = (await s.store.findCommittee(COMMITTEE))!;
+    const campaign = await s.ledger.campaign(committee.id, CAMPAIGN);
+    const started = performance.now();
+    const summary = await importStatement(s.db.knex, {
+      committee, campaign, bankAccountNo: ACCOUNT, layout: "vcb", openingDong: opening === "" ? null : BigInt(opening),
+      recordedBy: await importerToken(s.db.knex, committee.id), input: createReadStream(file, { highWaterMark: 1 << 16 }),
+    });
+    const result: ChildResult = { ms: performance.now() - started, maxRssKb: process.resourceUsage().maxRSS, summary: summary as unknown as Record<string, unknown> };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await s.close();
+  }
+}
+
+function runChild(url: string, file: string, opening: bigint | null): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ["--import", "tsx", thisFile, "child", url, file, opening?.toString() ?? ""], {
+      cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!)) : reject(new Error(`import child exited ${code}`))));
+  });
+}
+
+function psqlCopy(url: string, file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const p = spawn("psql", [url, "-v", "ON_ERROR_STOP=1", "-qc",
+      `\\copy plain_statement from '${file}' with (format csv, header true)`], { stdio: ["ignore", "ignore", "inherit"] });
+    p.on("exit", (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`psql exited ${code}`))));
+  });
+}
+
+export async function runBankImportBench(o: { adminUrl?: string; lines?: number; log?: (l: string) => void } = {}): Promise<{ lines: string[]; met: boolean }> {
+  const adminUrl = o.adminUrl ?? (process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres");
+  const n = o.lines ?? Number(process.env.BANKIMPORT_LINES ?? 1_000_000);
+  const log = o.log ?? ((l: string) => console.log(l));
+  const db = `bankh_${process.pid}`;
+  const url = adminUrl.replace(/\/[^/]*$/, `/${db}`);
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${db}`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "soquy-bankimport-"));
+  const file = path.join(dir, "vcb.csv");
+  try {
+    const s = await openSoquy({ databaseUrl: url });
+    try {
+      const c = await s.store.createCommittee(COMMITTEE, "Ban Vận động cứu trợ (bench)");
+      await s.store.createCampaign(c.id, {
+        code: CAMPAIGN, name: "Ủng hộ đồng bào bị thiệt hại do bão số 3 (Yagi)", kind: "relief", fundCode: null, targetDong: null,
+        startsOn: "2024-09-01", endsOn: null, launchDocument: null, receivingException: null, distributionDays: 20,
+      }, { key: "bench-campaign", requestHash: "0".repeat(64) }, (x) => x.code);
+      await s.db.knex.raw("create table plain_statement (page_id int, tnx_date text, doc_no text, debit text, credit text, balance text, details text)");
+    } finally {
+      await s.close();
+    }
+    let t = performance.now();
+    const closing = await generateVcb(file, n);
+    log(`bank import: generated ${fmt(n)} VCB lines (${fmt(statSync(file).size / 1e6, 1)} MB) in ${fmt((performance.now() - t) / 1000, 1)} s`);
+    const copyMs = await psqlCopy(url, file);
+    const first = await runChild(url, file, OPENING);
+    const again = await runChild(url, file, null);
+    const lines = [
+      `bank import ${fmt(n)} lines: ${fmt(first.ms / 1000, 1)} s (${fmt(n / (first.ms / 1000))} lines/s), peak RSS ${fmt(first.maxRssKb / 1024)} MB ` +
+        `(goal < 60 s, < 300 MB) | psql \\copy baseline ${fmt(copyMs / 1000, 1)} s (x${fmt(first.ms / copyMs, 1)}) | ` +
+        `recorded ${fmt(Number(first.summary.recorded))}, balance checks ${first.summary.balanceChecks}, closing ${first.summary.closingDong} (expected ${closing})`,
+      `bank re-import: ${fmt(again.ms / 1000, 1)} s, peak RSS ${fmt(again.maxRssKb / 1024)} MB, recorded ${again.summary.recorded} (must be 0), already present ${fmt(Number(again.summary.alreadyPresent))}`,
+    ];
+    if (process.env.BANKIMPORT_VERIFY === "1") {
+      const s2 = await openSoquy({ databaseUrl: url });
+      try {
+        t = performance.now();
+        const committee = (await s2.store.findCommittee(COMMITTEE))!;
+        const r = await verifyChain(s2.store, committee.id);
+        lines.push(`bank import verify: ${r.ok ? "ok" : `BROKEN ${r.reason}`}, ${fmt(r.checked)} entries in ${fmt((performance.now() - t) / 1000, 1)} s`);
+      } finally {
+        await s2.close();
+      }
+    }
+    for (const l of lines) log(l);
+    const met = first.ms < 60_000 && first.maxRssKb < 300 * 1024 && Number(again.summary.recorded) === 0 && String(first.summary.closingDong) === closing.toString();
+    return { lines, met };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    if (process.env.BANKIMPORT_KEEP === "1") log(`bank import: kept database ${db}`);
+    else await admin.query(`drop database if exists ${db} with (force)`);
+    await admin.end();
+  }
+}
+
+if (process.argv[1] === thisFile) {
+  if (process.argv[2] === "child") {
+    await child(process.argv[3]!, process.argv[4]!, process.argv[5] ?? "");
+  } else {
+    const r = await runBankImportBench();
+    process.exitCode = r.met ? 0 : 1;
+  }
+}

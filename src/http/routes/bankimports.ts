@@ -1,0 +1,129 @@
+import { Transform } from "node:stream";
+import { z } from "zod";
+import type { Soquy } from "../../context.js";
+import { checkAccountNo, importStatement, parseOpeningDong, toSummary } from "../../db/bankimports.js";
+import { reconcile, reconciliationCsv } from "../../db/reconcile.js";
+import { fail, LedgerError } from "../../ledger/codes.js";
+import { builtInLayoutNames, genericLayoutSchema, isBuiltIn } from "../../imports/layouts.js";
+import { allRoles, defineRoute } from "../route.js";
+import { isoDate, signedAmount } from "../schemas.js";
+
+// Bank statements in (POST the bank's CSV as it came), the imports made, a
+// generic layout saved for a bank account, and the reconciliation of a bank
+// account. Importing is idempotent by nature (each line's identity), so a
+// retry of the same file answers with every line already present and needs
+// no Idempotency-Key.
+
+export const MAX_STATEMENT_BYTES = 512 * 1024 * 1024;
+const accountNo = z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.-]{2,39}$/, "a bank account number: 3 to 40 letters, digits, . or -");
+const layoutName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "a layout name: vcb, agribank, vietinbank or a saved layout");
+
+const importQuery = z.strictObject({
+  campaign: z.string().min(1).max(64),
+  bankAccount: accountNo,
+  layout: layoutName,
+  openingBalance: signedAmount.optional(),
+});
+
+const summarySchema = z.object({
+  id: z.number(), bankAccount: z.string(), campaign: z.string(), layout: z.string(), fileSha256: z.string(),
+  linesRead: z.number(), recorded: z.number(), donations: z.number(), alreadyPresent: z.number(), matched: z.number(),
+  fees: z.number(), toClassify: z.number(), balanceChecks: z.number(), openingDong: z.string().nullable(),
+  closingDong: z.string().nullable(), firstDate: z.string().nullable(), lastDate: z.string().nullable(),
+  startedAt: z.string(), finishedAt: z.string(),
+});
+
+const reconcileQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional() });
+const accountParams = z.strictObject({ account: accountNo });
+
+function limited(max: number) {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > max) done(new LedgerError("payload_too_large", `a statement file is at most ${max / 1024 / 1024} MB`));
+      else done(null, chunk);
+    },
+  });
+}
+
+export function bankImportRoutes(s: Soquy) {
+  return [
+    defineRoute({
+      method: "post", path: "/bank-imports", tag: "Bank statements", roles: ["treasurer"],
+      summary: "Import a bank statement (CSV as the bank exported it)", rawBody: ["text/csv", "application/octet-stream"],
+      query: importQuery,
+      responses: {
+        201: { description: "Imported as one unit: lines read, recorded, already present, matched, fees, to classify, balance checks passed", schema: summarySchema },
+        422: { description: "Refused, nothing written: the line number and the reason (layout, balance assertion, receiving window…)" },
+      },
+      async handle({ principal, query, req }) {
+        const campaign = await s.ledger.campaign(principal.committeeId, query.campaign);
+        const committee = { id: principal.committeeId, code: principal.committeeCode };
+        const input = req.pipe(limited(MAX_STATEMENT_BYTES));
+        req.on("error", (e) => input.destroy(e));
+        const summary = await importStatement(s.db.knex, {
+          committee, campaign, bankAccountNo: query.bankAccount, layout: query.layout, recordedBy: principal.tokenId, input,
+          openingDong: query.openingBalance === undefined ? null : parseOpeningDong(query.openingBalance),
+        });
+        return { status: 201, body: summary, headers: { Location: `/api/v1/bank-imports/${summary.id}` } };
+      },
+    }),
+    defineRoute({
+      method: "get", path: "/bank-imports", tag: "Bank statements", roles: allRoles, summary: "List the bank statements imported",
+      responses: { 200: { description: "Newest first (at most 500)", schema: z.object({ items: z.array(summarySchema) }) } },
+      async handle({ principal }) {
+        const rows = await s.db.knex("bank_imports as i").join("bank_accounts as a", "a.id", "i.bank_account_id")
+          .join("campaigns as c", "c.id", "i.campaign_id").where("i.committee_id", principal.committeeId)
+          .orderBy("i.id", "desc").limit(500).select("i.*", "a.account_no", "c.code as campaign_code");
+        return { status: 200, body: { items: rows.map((r) => toSummary(r, r.account_no, r.campaign_code)) } };
+      },
+    }),
+    defineRoute({
+      method: "get", path: "/bank-imports/:id", tag: "Bank statements", roles: allRoles, summary: "Read one bank statement import",
+      params: z.strictObject({ id: z.string().regex(/^[0-9]{1,15}$/, "an import id") }),
+      responses: { 200: { description: "The import's summary", schema: summarySchema } },
+      async handle({ principal, params }) {
+        const r = await s.db.knex("bank_imports as i").join("bank_accounts as a", "a.id", "i.bank_account_id")
+          .join("campaigns as c", "c.id", "i.campaign_id").where({ "i.committee_id": principal.committeeId, "i.id": params.id })
+          .first("i.*", "a.account_no", "c.code as campaign_code");
+        if (!r) fail("bank_import_not_found", `no bank statement import ${params.id}`, "id");
+        return { status: 200, body: toSummary(r, r.account_no, r.campaign_code) };
+      },
+    }),
+    defineRoute({
+      method: "post", path: "/bank-accounts/:account/layout", tag: "Bank statements", roles: ["treasurer"], idempotent: true,
+      summary: "Save a generic statement layout for a bank account (column mapping, number and date format)",
+      params: accountParams, body: genericLayoutSchema.extend({ name: layoutName }),
+      responses: { 201: { description: "Saved; import with ?layout=<name>" } },
+      async handle({ principal, params, body }) {
+        if (isBuiltIn(body.name)) fail("validation_failed", `${builtInLayoutNames.join(", ")} are built in; choose another name`, "name");
+        const no = checkAccountNo(params.account, "account");
+        await s.db.knex.raw(`insert into bank_accounts (committee_id, account_no, layout) values (?, ?, ?::jsonb)
+          on conflict (committee_id, account_no) do update set layout = excluded.layout`, [principal.committeeId, no, JSON.stringify(body)]);
+        return { status: 201, body: { bankAccount: no, layout: body } };
+      },
+    }),
+    defineRoute({
+      method: "get", path: "/bank-accounts/:account/reconciliation", tag: "Bank statements", roles: allRoles,
+      summary: "Reconcile a bank account: matched, only in the bank, only in the ledger, both balances",
+      params: accountParams, query: reconcileQuery,
+      responses: { 200: { description: "The reconciliation (lists of at most 10,000 each; truncated says when cut)" } },
+      async handle({ principal, params, query }) {
+        return { status: 200, body: await reconcile(s.db.knex, principal.committeeId, params.account, query) };
+      },
+    }),
+    defineRoute({
+      method: "get", path: "/bank-accounts/:account/reconciliation.csv", tag: "Bank statements", roles: allRoles,
+      summary: "Reconcile a bank account, as CSV", produces: ["text/csv"], params: accountParams, query: reconcileQuery,
+      responses: { 200: { description: "UTF-8 CSV with BOM: the two balances, then one row per transfer with its status" } },
+      async handle({ principal, params, query, res }) {
+        const csv = reconciliationCsv(await reconcile(s.db.knex, principal.committeeId, params.account, query));
+        res.setHeader("Content-Type", "text/csv; charset=utf-8");
+        res.setHeader("Content-Disposition", `attachment; filename="reconciliation-${params.account}.csv"`);
+        res.end(csv);
+        return null;
+      },
+    }),
+  ];
+}
