@@ -7,17 +7,11 @@ import { verifyChain } from "../src/ledger/verify.js";
 import { makeCommittee, meta, testSoquy, uniqueCode, type TestCommittee } from "./support/db.js";
 import type { Soquy } from "../src/context.js";
 import type { Campaign } from "../src/ledger/types.js";
+import { sampleFacts, sampleFile } from "./support/bank.js";
 
 // Bank statements in: the three sample layouts from real 2024 statements
 // imported on a real database, re-imported, overlapped, tampered with and
 // malformed; every answer checked against the ledger's own rows.
-export const samples = "/work/shared/data";
-const sampleFile = (name: string) => `${samples}/bank-${name}-sample.csv`;
-export const sampleFacts = {
-  vcb: { account: "0011009990001", opening: 10_847_182_843n, closing: 12_541_372_595n, lines: 2001, checks: 10, fees: 1 },
-  agribank: { account: "1500201088888", opening: 5_239_241_555n, closing: 5_733_449_431n, lines: 1000, checks: 1000, fees: 0 },
-  vietinbank: { account: "113000666888", opening: 0n, closing: 800_038_546n, lines: 1000, checks: 0, fees: 0 },
-} as const;
 
 interface Books {
   s: Soquy;

@@ -81,7 +81,15 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
   const startedAt = new Date().toISOString();
   const feeAccount = await knex("accounts").where({ committee_id: r.committee.id, code: "6421" }).first();
   assert(feeAccount, "every committee has its bank fee account 6421");
-  return knex.transaction(async (trx) => {
+  const timing = process.env.SOQUY_IMPORT_TIMING === "1";
+  let mark = performance.now();
+  const phase = (name: string) => {
+    if (!timing) return;
+    const now = performance.now();
+    process.stderr.write(`import phase ${name}: ${((now - mark) / 1000).toFixed(2)} s\n`);
+    mark = now;
+  };
+  const result = await knex.transaction(async (trx) => {
     const locked = await trx.raw("select id from committees where id = ? for no key update", [r.committee.id]);
     if (locked.rows.length !== 1) fail("committee_not_found", `no committee ${r.committee.id}`);
     const account = await bankAccount(trx, r.committee.id, accountNo);
@@ -124,6 +132,7 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     }
     await stage(trx, page);
     r.onProgress?.({ phase: "reading", done: summary.lines, total: summary.lines });
+    phase("read and stage");
     await trx.raw("create index on bank_staging (line_no)");
     await trx.raw("analyze bank_staging");
 
@@ -132,18 +141,22 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
       where b.committee_id = ? and b.bank_account_id = ? and b.line_key = s.line_key`, [r.committee.id, account.id]);
     const matched = summary.lines > 0 ? await matchHandRecorded(trx, r, account.id, accountNo, summary) : 0;
 
+    phase("present and matched");
     // 3. What the new lines may not be: before a closed period, outside the receiving window.
     await refuseUnpostable(trx, r.committee.id, r.campaign);
 
     // 4. Post the new donations and fees in pages, the chain carried from page to page.
     await trx.raw(`update bank_staging set entry_id = gen_random_uuid() where not present and entry_id is null and kind <> 'to_classify'`);
     const [{ n: toPost }] = (await trx.raw(`select count(*)::int as n from bank_staging where not present and not matched and kind <> 'to_classify'`)).rows;
+    phase("checks");
     const posted = await postEntries(trx, r, accountNo, toAccount(feeAccount), toPost);
+    phase("post entries");
     // The deferred checks run at commit, once per entry, with plans made for the tables' sizes when they
     // were last analysed: after a large import into a young ledger those are seq scans, and the commit
     // turns quadratic. Fresh statistics (ANALYZE counts this transaction's own rows) keep them index lookups.
     if (posted >= ANALYZE_AFTER) await trx.raw("analyze journal_entries, postings, donations, donors");
 
+    phase("analyze");
     // 5. The import and its lines.
     const [counts] = (await trx.raw(`select
         count(*) filter (where present)::int as present,
@@ -169,8 +182,11 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     if (account.openingDate === null && summary.firstDate !== null && (openingGiven || summary.balanceChecks > 0)) {
       await trx("bank_accounts").where({ id: account.id }).update({ opening_balance_dong: summary.openingDong!.toString(), opening_date: summary.firstDate });
     }
+    phase("bank lines");
     return toSummary(imp, accountNo, r.campaign.code, counts.donations);
   });
+  phase("commit (deferred checks)");
+  return result;
 }
 
 interface BankAccountRow {
@@ -195,7 +211,8 @@ export function resolveLayout(name: string, saved: unknown): Layout {
   if (isBuiltIn(name)) return builtInLayouts[name];
   const s = saved as { name?: string } | null;
   if (s && s.name === name) {
-    const parsed = genericLayoutSchema.safeParse({ ...s, name: undefined });
+    const { name: _name, ...rest } = s;
+    const parsed = genericLayoutSchema.safeParse(rest);
     assert(parsed.success, "a saved layout was validated when saved");
     return genericLayout(name, parsed.data);
   }
