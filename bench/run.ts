@@ -10,6 +10,7 @@ import { verifyChain } from "../src/ledger/verify.js";
 import { type BaselineResult, type BaselineTarget, baselineBatched, baselineOnePerTx } from "./baseline.js";
 import { DonationSource, donationBody } from "./data.js";
 import { runStatementBench } from "./statements.js";
+import { runBankImportBench } from "./bankimport.js";
 
 // npm run bench: the donation write path end to end, against a plain-SQL
 // baseline, on a fresh PostgreSQL database that is dropped afterwards.
@@ -28,6 +29,8 @@ import { runStatementBench } from "./statements.js";
 //   BENCH_PATCH=all|intl,lockhead,…  measure proposed changes, applied from outside src/ (bench/patches.ts)
 //   BENCH_STATEMENTS=0  skip the statement figures at the end (bench/statements.ts: STATEMENT_ENTRIES,
 //                       STATEMENT_PDF_ENTRIES, STATEMENT_PROFILE=1, … are described there)
+//   BENCH_BANKIMPORT=0  skip the bank statement import (bench/bankimport.ts: a generated 1,000,000-line VCB
+//                       statement beside psql \copy of the same file, then re-imported; BANKIMPORT_LINES, …)
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const adminUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
@@ -549,6 +552,20 @@ async function main(): Promise<void> {
     }
   }
 
+  // Bank statement import (bench/bankimport.ts), on a database of its own.
+  let bankLines: string[] = [];
+  if (process.env.BENCH_BANKIMPORT !== "0") {
+    console.log("");
+    try {
+      const r = await runBankImportBench({ adminUrl });
+      bankLines = [...r.lines, `bank import goal (< 60 s, < 300 MB, re-import adds 0): ${r.met ? "met" : "MISSED"}`];
+    } catch (error) {
+      console.error(error);
+      bankLines = [`bank import: FAILED (${error instanceof Error ? error.message : String(error)})`];
+      process.exitCode = 1;
+    }
+  }
+
   // The summary.
   const pad = (label: string) => label.padEnd(38);
   const lines = [
@@ -567,7 +584,7 @@ async function main(): Promise<void> {
     (share.other + share.otherPg > 0.25 ? " (NOT quiet: the numbers are pessimistic)" : " (quiet)"));
   const goal = rate >= 1500 && percentile(lat, 99) < 50;
   lines.push(`goal ≥ 1,500 entries/s and p99 < 50 ms: ${goal ? "met" : "MISSED"}`);
-  lines.push(...statementLines);
+  lines.push(...statementLines, ...bankLines);
   console.log(`\n${lines.join("\n")}`);
 
   if (explainLog) {

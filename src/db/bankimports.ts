@@ -122,14 +122,19 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
       return account.openingDong! + BigInt(row.s);
     };
     let page: StatementLine[] = [];
+    // One insert in flight while the next page is parsed: the parser and PostgreSQL work at once.
+    let inflight: Promise<void> = Promise.resolve();
     for await (const line of readStatement(hashed, { bankAccount: accountNo, layout, opening }, summary)) {
       page.push(line);
       if (page.length >= STAGE_ROWS) {
-        await stage(trx, page);
+        await inflight;
+        inflight = stage(trx, page);
+        inflight.catch(() => {}); // awaited before the next page or at the end; not unhandled meanwhile
         page = [];
         r.onProgress?.({ phase: "reading", done: summary.lines, total: null });
       }
     }
+    await inflight;
     await stage(trx, page);
     r.onProgress?.({ phase: "reading", done: summary.lines, total: summary.lines });
     phase("read and stage");
