@@ -63,7 +63,7 @@ async function importBank(s: Soquy, o: Opts): Promise<number> {
   input.on("data", (chunk) => (bytes += chunk.length));
   const summary = await importStatement(s.db.knex, {
     committee, campaign, bankAccountNo: required(o, "bank-account"), layout: required(o, "layout"), openingDong: opening,
-    recordedBy: await importerToken(s.db.knex, committee.id), input,
+    recordedBy: await importerToken(s.db.knex, committee.id), input, format: /\.xlsx$/i.test(file) ? "xlsx" : "csv",
     onProgress: ({ phase, done, total }) => {
       const now = performance.now();
       if (!tty || now - lastDraw < 200) return;

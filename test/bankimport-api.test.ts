@@ -112,6 +112,33 @@ describe("bank statements over HTTP", () => {
     expect(missing.status).to.equal(404);
   });
 
+  it("imports the same statement as .xlsx (dates as date cells, amounts as numbers) with the same result as its CSV", async () => {
+    const { default: ExcelJS } = await import("exceljs");
+    const rows = parse(readFileSync(`${samples}/bank-agribank-sample.csv`), { bom: true }) as string[][];
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("Sao kê");
+    ws.addRow(rows[0]);
+    for (const r of rows.slice(1)) {
+      const [d, m, y] = r[1]!.split("/").map(Number);
+      const amount = (x: string) => (x === "" ? null : Number(x.replaceAll(",", "")));
+      ws.addRow([Number(r[0]), new Date(Date.UTC(y!, m! - 1, d!)), r[2], r[3], r[4], r[5], amount(r[6]!), amount(r[7]!), amount(r[8]!), r[9]]);
+    }
+    ws.getColumn(2).numFmt = "dd/mm/yyyy";
+    const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
+    const acct = "880011223344";
+    const f = sampleFacts.agribank;
+    const res = await request(app).post("/api/v1/bank-imports").set(auth("treasurer"))
+      .set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+      .query({ campaign, bankAccount: acct, layout: "agribank", openingBalance: f.opening.toString() }).send(xlsx);
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    expect(res.body).to.include({ linesRead: 1000, recorded: 1000, balanceChecks: 1000, closingDong: f.closing.toString(), firstDate: "2024-09-09" });
+    const broken = await request(app).post("/api/v1/bank-imports").set(auth("treasurer"))
+      .set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+      .query({ campaign, bankAccount: acct, layout: "agribank" }).send(Buffer.from("not a zip file at all"));
+    expect(broken.status).to.equal(422);
+    expect(broken.body.detail).to.match(/^line 1: not an .xlsx workbook/);
+  });
+
   it("imports with a generic layout saved for the bank account", async () => {
     const acct = "700012345678";
     const saved = await request(app).post(`/api/v1/bank-accounts/${acct}/layout`).set(auth("treasurer")).set("Idempotency-Key", uniqueCode("k"))

@@ -8,7 +8,7 @@ import type { Account, Campaign, CommittedEntry } from "../ledger/types.js";
 import { genericLayout, genericLayoutSchema, isBuiltIn, builtInLayouts, type Layout } from "../imports/layouts.js";
 import { UNKNOWN_DONOR } from "../imports/memo.js";
 import { matchTransfers, MATCH_WINDOW_DAYS, type BankSide, type LedgerSide } from "../imports/match.js";
-import { readStatement, type ReadSummary, type StatementLine } from "../imports/statement.js";
+import { readStatement, type FileFormat, type ReadSummary, type StatementLine } from "../imports/statement.js";
 import { addDays } from "../ledger/earmarks.js";
 import { chainHead } from "./store.js";
 
@@ -36,6 +36,8 @@ export interface ImportRequest {
   openingDong: bigint | null;
   recordedBy: number;
   input: AsyncIterable<Buffer | string>;
+  /** csv (the default) or xlsx (the first worksheet). */
+  format?: FileFormat;
   onProgress?: (p: { phase: "reading" | "posting"; done: number; total: number | null }) => void;
 }
 
@@ -124,7 +126,7 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     let page: StatementLine[] = [];
     // One insert in flight while the next page is parsed: the parser and PostgreSQL work at once.
     let inflight: Promise<void> = Promise.resolve();
-    for await (const line of readStatement(hashed, { bankAccount: accountNo, layout, opening }, summary)) {
+    for await (const line of readStatement(hashed, { bankAccount: accountNo, layout, opening }, summary, r.format ?? "csv")) {
       page.push(line);
       if (page.length >= STAGE_ROWS) {
         await inflight;

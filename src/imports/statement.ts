@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { LedgerError, fail } from "../ledger/codes.js";
 import { columnIndexes, parseStatementAmount, parseStatementDate, type ColumnMap, type Layout } from "./layouts.js";
@@ -112,11 +112,54 @@ export interface ReadSummary {
   lastDate: string | null;
 }
 
+/** One record of the file as cells of text, with the line (CSV) or row (XLSX) where it starts. */
+export interface RawRecord {
+  lineNo: number;
+  cells: string[];
+}
+
+export type FileFormat = "csv" | "xlsx";
+
 /**
  * Reads a statement from a byte stream and yields its lines in order. The summary is filled as
  * it goes and complete once the generator is done.
  */
-export async function* readStatement(input: AsyncIterable<Buffer | string> | Readable, o: ReadOptions, summary: ReadSummary): AsyncGenerator<StatementLine> {
+export async function* readStatement(input: AsyncIterable<Buffer | string> | Readable, o: ReadOptions, summary: ReadSummary,
+  format: FileFormat = "csv"): AsyncGenerator<StatementLine> {
+  const records = format === "xlsx" ? xlsxRecords(input, o.layout) : csvRecords(input, o.layout);
+  const ordinals = new OrdinalCounter();
+  let balance: BalanceCheck | null = null;
+  let columns: Record<keyof ColumnMap, number> | null = null;
+  let width = 0;
+  const max = o.maxLines ?? MAX_LINES;
+  for await (const rec of records) {
+    if (columns === null) {
+      columns = columnIndexes(o.layout, rec.cells);
+      width = rec.cells.length;
+      continue;
+    }
+    if (summary.lines >= max) malformed(rec.lineNo, `a statement has at most ${max} lines`);
+    if (format === "xlsx" && rec.cells.slice(width).some((c) => c.trim() !== "")) {
+      malformed(rec.lineNo, `row has cells beyond the ${width} columns of the header`);
+    }
+    const line = toLine(rec.cells, columns, o.layout, rec.lineNo, o.bankAccount, ordinals);
+    if (balance === null) {
+      summary.firstDate = line.date;
+      balance = new BalanceCheck(await o.opening(line.date));
+      summary.openingDong = balance.openingDong;
+    }
+    balance.apply(line);
+    summary.lines++;
+    summary.balanceChecks = balance.checks;
+    summary.closingDong = balance.running;
+    summary.lastDate = line.date;
+    yield line;
+  }
+  if (columns === null) malformed(1, "the file is empty: no header row");
+}
+
+/** CSV records, streamed (csv-parse), each with the line it starts on. */
+export async function* csvRecords(input: AsyncIterable<Buffer | string> | Readable, layout: Layout): AsyncGenerator<RawRecord> {
   const parser = parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: false, max_record_size: 64 * 1024 });
   const feed = (async () => {
     try {
@@ -140,48 +183,69 @@ export async function* readStatement(input: AsyncIterable<Buffer | string> | Rea
       parser.destroy(error as Error);
     }
   })();
-  const ordinals = new OrdinalCounter();
-  let balance: BalanceCheck | null = null;
-  let columns: Record<keyof ColumnMap, number> | null = null;
   let prevEnd = 0;
   let prevEmpty = 0;
-  const max = o.maxLines ?? MAX_LINES;
   try {
     for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number; empty_lines: number } }>) {
       const lineNo = prevEnd + 1 + (rec.info.empty_lines - prevEmpty);
       prevEnd = rec.info.lines;
       prevEmpty = rec.info.empty_lines;
-      if (columns === null) {
-        columns = columnIndexes(o.layout, rec.record);
-        continue;
-      }
-      if (summary.lines >= max) malformed(lineNo, `a statement has at most ${max} lines`);
-      const line = toLine(rec.record, columns, o.layout, lineNo, o.bankAccount, ordinals);
-      if (balance === null) {
-        summary.firstDate = line.date;
-        balance = new BalanceCheck(await o.opening(line.date));
-        summary.openingDong = balance.openingDong;
-      }
-      balance.apply(line);
-      summary.lines++;
-      summary.balanceChecks = balance.checks;
-      summary.closingDong = balance.running;
-      summary.lastDate = line.date;
-      yield line;
+      yield { lineNo, cells: rec.record };
     }
   } catch (error) {
     if (error instanceof LedgerError) throw error;
     const e = error as { code?: string; lines?: number; message?: string };
     if (typeof e.code === "string" && e.code.startsWith("CSV_")) {
       // A record of the wrong width starts right after the last good one; a broken quote is where csv-parse stopped.
-      malformed(e.code === "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH" || e.lines === undefined ? prevEnd + 1 : e.lines, `not CSV of the ${o.layout.name} layout (${(e.message ?? e.code).replace(/ on line \d+$/, "")})`);
+      malformed(e.code === "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH" || e.lines === undefined ? prevEnd + 1 : e.lines,
+        `not CSV of the ${layout.name} layout (${(e.message ?? e.code).replace(/ on line \d+$/, "")})`);
     }
     throw error;
   } finally {
     parser.destroy();
     await feed;
   }
-  if (columns === null) malformed(1, "the file is empty: no header row");
+}
+
+/**
+ * The first worksheet of an .xlsx file, streamed row by row (exceljs), each row's cells as the
+ * text a CSV export would carry: numbers as digits, dates in the layout's date format.
+ */
+export async function* xlsxRecords(input: AsyncIterable<Buffer | string> | Readable, layout: Layout): AsyncGenerator<RawRecord> {
+  const { default: ExcelJS } = await import("exceljs");
+  const stream = input instanceof Readable ? input : Readable.from(input);
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, { worksheets: "emit", sharedStrings: "cache", styles: "cache", hyperlinks: "ignore", entries: "emit" });
+  try {
+    for await (const sheet of reader) {
+      for await (const row of sheet as AsyncIterable<{ number: number; values: unknown }>) {
+        const values = Array.isArray(row.values) ? (row.values as unknown[]).slice(1) : [];
+        const cells = Array.from({ length: values.length }, (_, i) => cellText(values[i], layout));
+        if (cells.every((c) => c.trim() === "")) continue;
+        yield { lineNo: row.number, cells };
+      }
+      return; // the statement is the first worksheet
+    }
+  } catch (error) {
+    if (error instanceof LedgerError) throw error;
+    malformed(1, `not an .xlsx workbook (${error instanceof Error ? error.message.slice(0, 200) : String(error)})`);
+  }
+}
+
+function cellText(v: unknown, layout: Layout): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(v).replace(".", layout.thousands === "." ? "," : ".");
+  if (typeof v === "boolean") return String(v);
+  if (v instanceof Date) {
+    const [y, m, d] = [v.getUTCFullYear(), String(v.getUTCMonth() + 1).padStart(2, "0"), String(v.getUTCDate()).padStart(2, "0")];
+    return layout.dateFormat === "yyyy-mm-dd" ? `${y}-${m}-${d}` : layout.dateFormat === "mm/dd/yyyy" ? `${m}/${d}/${y}`
+      : layout.dateFormat === "dd-mm-yyyy" ? `${d}-${m}-${y}` : `${d}/${m}/${y}`;
+  }
+  const o = v as { richText?: { text: string }[]; text?: string; result?: unknown };
+  if (o.richText) return o.richText.map((t) => t.text).join("");
+  if (o.result !== undefined) return cellText(o.result, layout);
+  if (typeof o.text === "string") return o.text;
+  return String(v);
 }
 
 function toLine(r: string[], c: Record<keyof ColumnMap, number>, layout: Layout, lineNo: number, bankAccount: string,

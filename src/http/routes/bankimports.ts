@@ -14,6 +14,7 @@ import { isoDate, signedAmount } from "../schemas.js";
 // retry of the same file answers with every line already present and needs
 // no Idempotency-Key.
 
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 export const MAX_STATEMENT_BYTES = 512 * 1024 * 1024;
 const accountNo = z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.-]{2,39}$/, "a bank account number: 3 to 40 letters, digits, . or -");
 const layoutName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "a layout name: vcb, agribank, vietinbank or a saved layout");
@@ -51,7 +52,7 @@ export function bankImportRoutes(s: Soquy) {
   return [
     defineRoute({
       method: "post", path: "/bank-imports", tag: "Bank statements", roles: ["treasurer"],
-      summary: "Import a bank statement (CSV as the bank exported it)", rawBody: ["text/csv", "application/octet-stream"],
+      summary: "Import a bank statement (CSV or .xlsx as the bank exported it)", rawBody: ["text/csv", "application/octet-stream", XLSX],
       query: importQuery,
       responses: {
         201: { description: "Imported as one unit: lines read, recorded, already present, matched, fees, to classify, balance checks passed", schema: summarySchema },
@@ -64,6 +65,7 @@ export function bankImportRoutes(s: Soquy) {
         req.on("error", (e) => input.destroy(e));
         const summary = await importStatement(s.db.knex, {
           committee, campaign, bankAccountNo: query.bankAccount, layout: query.layout, recordedBy: principal.tokenId, input,
+          format: req.is(XLSX) ? "xlsx" : "csv",
           openingDong: query.openingBalance === undefined ? null : parseOpeningDong(query.openingBalance),
         });
         return { status: 201, body: summary, headers: { Location: `/api/v1/bank-imports/${summary.id}` } };
