@@ -302,6 +302,7 @@ async function postEntries(trx: Knex.Transaction, r: ImportRequest, accountNo: s
   const donorIds = new Map<string, number>();
   let after = 0;
   let posted = 0;
+  let nextAnalyze = ANALYZE_AFTER;
   for (;;) {
     const rows = (await trx.raw(`select line_no, line_key, entry_date, doc_ref, direction, amount_dong, memo, donor_name, kind, entry_id
       from bank_staging where not present and not matched and kind <> 'to_classify' and line_no > ? order by line_no limit ?`,
@@ -316,6 +317,12 @@ async function postEntries(trx: Knex.Transaction, r: ImportRequest, accountNo: s
     });
     await insertPage(trx, r.committee.id, entries, donorIds);
     posted += entries.length;
+    // Each row's checks run with plans made for the tables' sizes when last analysed; in a young
+    // ledger those would scan tables this import keeps growing. Re-analyse as they grow fourfold.
+    if (posted >= nextAnalyze) {
+      await trx.raw("analyze journal_entries, postings, donations, donors");
+      nextAnalyze = posted * 4;
+    }
     if (donorIds.size > DONOR_CACHE) donorIds.clear();
     r.onProgress?.({ phase: "posting", done: posted, total });
   }
