@@ -108,6 +108,11 @@ describe("bank statements over HTTP", () => {
     // A window that ends before the import: the bank balance is the statement's balance that day.
     const early = await request(app).get(`/api/v1/bank-accounts/${f.account}/reconciliation`).query({ to: "2024-09-01" }).set(auth("auditor"));
     expect(early.body.bankBalanceDong).to.equal("10847907731");
+    // The public statement of the campaign: memo phone and account numbers masked, unconsented names not shown.
+    const pub = await request(app).get(`/api/v1/campaigns/${campaign}/statement.csv`).query({ committee: tc.committee.code });
+    expect(pub.status).to.equal(200);
+    expect(pub.text).not.to.contain("0904000111").and.not.to.contain("0011009990001").and.not.to.contain("DANG QUANG LAN");
+    expect(pub.text).to.contain("*******111").and.to.contain("Nhà hảo tâm");
     const missing = await request(app).get("/api/v1/bank-accounts/9999999999/reconciliation").set(auth("auditor"));
     expect(missing.status).to.equal(404);
   });
