@@ -59,8 +59,14 @@ async function importBank(s: Soquy, o: Opts): Promise<number> {
   const started = performance.now();
   let lastDraw = 0;
   let bytes = 0;
-  const input = createReadStream(file, { highWaterMark: 1 << 16 });
-  input.on("data", (chunk) => (bytes += chunk.length));
+  const stream = createReadStream(file, { highWaterMark: 1 << 16 });
+  // Counted as the import reads (a "data" listener would start the flow before the import listens).
+  const input = (async function* () {
+    for await (const chunk of stream) {
+      bytes += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
+  })();
   const summary = await importStatement(s.db.knex, {
     committee, campaign, bankAccountNo: required(o, "bank-account"), layout: required(o, "layout"), openingDong: opening,
     recordedBy: await importerToken(s.db.knex, committee.id), input, format: /\.xlsx$/i.test(file) ? "xlsx" : "csv",
