@@ -177,6 +177,15 @@ describe("bank statement import", () => {
     expect((await counts(b)).entries).to.equal(0);
   });
 
+  it("refuses a fee the campaign's bank account cannot pay yet, naming the rule, and writes nothing", async () => {
+    const b = await books();
+    const file = "PageId,TNXDate,DocNo,Debit,Credit,Balance,TransactionDetails\n" +
+      "1,02/09/2024,9915.1,55.000,,,THU PHI DICH VU SMS THANG 08/2024\n1,02/09/2024,5078.2,,10.000,,ung ho\n";
+    const e = await refused(run(b, text(file), { layout: "vcb", account: "0011009990001", opening: 100000n }));
+    expect(e.code).to.equal("insufficient_campaign_balance");
+    expect(await counts(b)).to.include({ entries: 0, lines: 0, imports: 0 });
+  });
+
   it("tells identical lines of one day apart by their ordinal, and records each once", async () => {
     const b = await books();
     const header = "PageId,TNXDate,DocNo,Debit,Credit,Balance,TransactionDetails";

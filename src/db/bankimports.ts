@@ -92,6 +92,19 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     mark = now;
   };
   const result = await knex.transaction(async (trx) => {
+    return importIn(trx);
+  }).catch((error: unknown) => {
+    // The app checks first; what PostgreSQL still refuses is named, not a 500.
+    const e = error as { code?: string; message?: string };
+    if (e?.code === "SQ005") {
+      fail("insufficient_campaign_balance", `campaign ${r.campaign.code}'s bank account would go below zero (a bank fee or debit before the transfers that cover it); nothing was imported`, "file");
+    }
+    throw error;
+  });
+  phase("commit (deferred checks)");
+  return result;
+
+  async function importIn(trx: Knex.Transaction): Promise<ImportSummary> {
     const locked = await trx.raw("select id from committees where id = ? for no key update", [r.committee.id]);
     if (locked.rows.length !== 1) fail("committee_not_found", `no committee ${r.committee.id}`);
     const account = await bankAccount(trx, r.committee.id, accountNo);
@@ -191,9 +204,7 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     }
     phase("bank lines");
     return toSummary(imp, accountNo, r.campaign.code, counts.donations);
-  });
-  phase("commit (deferred checks)");
-  return result;
+  }
 }
 
 interface BankAccountRow {
