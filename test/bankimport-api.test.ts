@@ -231,7 +231,7 @@ describe("import-bank in the CLI", function () {
     this.timeout(600_000);
     const { committee, campaign } = await setUp();
     const file = path.join(dataDir, "large.csv");
-    const lines = 30_000;
+    const lines = 15_000;
     const closing = await generateVcb(file, lines);
     const args = ["--import", "tsx", "src/cli.ts", "import-bank", "--committee", committee, "--campaign", campaign, "--bank-account",
       "0011009990001", "--layout", "vcb", "--file", file, "--opening-balance", "10847182843"];
