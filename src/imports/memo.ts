@@ -96,5 +96,7 @@ export function donorFromMemo(memo: string, counterparty: string | null = null):
 /** A debit the bank charged itself: service, SMS, transfer or account fees. */
 export function isBankFee(memo: string): boolean {
   const m = foldVietnamese(memo).toUpperCase();
-  return /\b(THU PHI|PHI DICH VU|PHI SMS|PHI CHUYEN|PHI QUAN LY|PHI DUY TRI|PHI NGAN HANG|SMS BANKING|FEE|CHARGE|PHI)\b/.test(m);
+  // "PHI" alone is also a given name (Nguyen Van Phi): only fee phrases, or a memo that starts with PHI.
+  return /^PHI\b/.test(m.trim()) ||
+    /\b(THU PHI|PHI DICH VU|PHI SMS|PHI CHUYEN|PHI QUAN LY|PHI DUY TRI|PHI NGAN HANG|PHI THUONG NIEN|PHI TIN NHAN|SMS BANKING|BANK FEE|SERVICE FEE|SERVICE CHARGE)\b/.test(m);
 }
