@@ -45,6 +45,12 @@ interface Row {
   allowed: readonly Role[];
   /** Answers without a token too. */
   public?: true;
+  /**
+   * Open data: answers about any committee named in the path, to anyone
+   * (verified public figures, Nghị định 93/2021 Điều 14), so A's token reading
+   * B's public figures is not a leak. Writes are still checked.
+   */
+  openData?: true;
   /** What an allowed call with this row's request answers. */
   ok: number;
   /** What committee A's token answers when the request names committee B's things. */
@@ -131,6 +137,45 @@ const matrix: Record<string, Row> = {
   "POST /tokens": { allowed: ["admin"], ok: 201, foreign: 201, req: () => ({ body: { role: "auditor", name: "Kiểm tra viên" } }) },
   // Shows only the caller's committee's rows; B's rows carry none of B's secrets anyway (paths, codes).
   "GET /audit-log": { allowed: ["auditor"], ok: 200, foreign: 200, req: () => ({ query: { limit: "50" } }) },
+  "GET /public/committees/:committee/campaigns": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200, req: (f) => ({ params: { committee: f.c.committee.code } }),
+  },
+  "GET /public/committees/:committee/totals": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200,
+    req: (f) => ({ params: { committee: f.c.committee.code }, query: { from: "2024-01-01", to: "2024-06-30" } }),
+  },
+  "GET /public/committees/:committee/campaigns/:code/totals": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200, req: (f) => ({ params: { committee: f.c.committee.code, code: f.campaign } }),
+  },
+  "GET /public/committees/:committee/campaigns/:code/press": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200,
+    req: (f) => ({ params: { committee: f.c.committee.code, code: f.campaign }, query: { lang: "en" } }),
+  },
+  "POST /public/committees/:committee/campaigns/:code/press/check": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200,
+    req: (f) => ({ params: { committee: f.c.committee.code, code: f.campaign }, body: { figure: "received", value: "0" } }),
+  },
+  "GET /public/receipts/:receiptNumber": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200,
+    req: (f) => ({ params: { receiptNumber: "PT-2024-000001" }, query: { committee: f.c.committee.code } }),
+  },
+  "GET /public/donations": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200,
+    req: (f) => ({ query: { committee: f.c.committee.code, amountDong: "90000000", date: "2024-01-05" } }),
+  },
+  "GET /public/committees/:committee/checkpoints": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200, req: (f) => ({ params: { committee: f.c.committee.code } }),
+  },
+  "GET /public/committees/:committee/checkpoints/:id": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200,
+    req: async (f) => {
+      const committee = await s.public.committee(f.c.committee.code);
+      const c = await s.checkpoints().create(committee, "on_demand", f.c.principals.approver.tokenId);
+      return { params: { committee: f.c.committee.code, id: String(c.id) } };
+    },
+  },
+  // A's approver signs A's checkpoint: nothing of B's is read or written.
+  "POST /checkpoints": { allowed: ["approver"], ok: 201, foreign: 201, req: () => ({ body: {} }) },
 };
 
 // The route list, read without a database: the declarations only close over s.
@@ -275,7 +320,7 @@ describe("authorisation matrix", () => {
         expect(res.status, `${key} as A's ${role} on B: ${JSON.stringify(res.body)}`).to.equal(row.foreign);
         if (row.foreign === 404) expect(res.headers["content-type"]).to.match(/^application\/problem\+json/);
         const text = res.text ?? (Buffer.isBuffer(res.body) ? res.body.toString("latin1") : JSON.stringify(res.body));
-        for (const secret of b.secrets()) expect(text, `B's ${secret} leaked to A`).not.to.contain(secret);
+        if (!row.openData) for (const secret of b.secrets()) expect(text, `B's ${secret} leaked to A`).not.to.contain(secret);
         expect(await snapshot(b.c.committee.id), "B's books did not change").to.deep.equal(beforeB);
         if (res.status >= 400) expect(await snapshot(a.c.committee.id), "nor did A's").to.deep.equal(beforeA);
         if (key === "POST /entries/verify") {

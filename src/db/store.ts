@@ -373,11 +373,13 @@ export class KnexLedgerStore implements LedgerStore {
     const valid = ids.filter((id) => uuidPattern.test(id));
     if (valid.length === 0) return new Map();
     const rows = await this.knex("journal_entries as e").where("e.committee_id", committeeId).whereIn("e.id", valid)
-      .select("e.id", "e.seq", "e.recorded_by", "e.required_approvals",
-        this.knex.raw("coalesce((select array_agg(v.verified_by order by v.verified_at) from entry_verifications v where v.entry_id = e.id), '{}') as verifiers"));
+      .select("e.id", "e.seq", "e.recorded_by", "e.required_approvals", "e.reversal_of",
+        this.knex.raw("coalesce((select array_agg(v.verified_by order by v.verified_at) from entry_verifications v where v.entry_id = e.id), '{}') as verifiers"),
+        this.knex.raw("exists (select 1 from entry_verified o where o.entry_id = e.reversal_of) as original_verified"));
     return new Map(rows.map((r) => [r.id, {
       id: r.id, seq: Number(r.seq), recordedBy: Number(r.recorded_by), requiredApprovals: Number(r.required_approvals),
       verifiers: (r.verifiers as (string | number)[]).map(Number),
+      reversalOf: r.reversal_of ?? null, originalVerified: r.original_verified === true,
     }]));
   }
 
@@ -598,6 +600,9 @@ export function mapStoreError(error: unknown): LedgerError | null {
   const e = error as { code?: string; constraint?: string; message?: string };
   if (e?.code === "23505" && e.constraint === "donations_bank_reference") {
     return new LedgerError("bank_reference_duplicate", "this bank reference is already recorded for this bank account", "bankReference");
+  }
+  if (e?.code === "SQ015") {
+    return new LedgerError("reversal_before_original", "verify the entry a reversal reverses before the reversal itself", "ids");
   }
   if (e?.code === "SQ005") return new LedgerError("insufficient_balance", "an asset account would go below zero", "amountDong");
   if (e?.code === "23505" && e.constraint === "idempotency_keys_pkey") {

@@ -18,6 +18,7 @@ import { campaignRoutes } from "./routes/campaigns.js";
 import { controlRoutes } from "./routes/controls.js";
 import { entryRoutes } from "./routes/entries.js";
 import { recordRoutes } from "./routes/records.js";
+import { publicRoutes } from "./routes/public.js";
 import { statementRoutes } from "./routes/statements.js";
 import { tokenRoutes } from "./routes/tokens.js";
 
@@ -27,7 +28,7 @@ const BODY_LIMIT = "64kb";
 export function apiRoutes(s: Soquy): RouteSpec<any, any, any>[] {
   return [
     ...campaignRoutes(s), ...recordRoutes(s), ...statementRoutes(s), ...controlRoutes(s), ...entryRoutes(s), ...accountRoutes(s),
-    ...tokenRoutes(s), ...auditRoutes(s),
+    ...tokenRoutes(s), ...auditRoutes(s), ...publicRoutes(s),
   ];
 }
 
@@ -58,6 +59,14 @@ export function createApp(s: Soquy, log: Logger): Express {
   app.locals.audit = audit; // flushed by main.ts on shutdown, and by tests
   app.use(auditMiddleware(audit));
   app.use(rateLimit());
+  // The donor self-check answers about people's gifts: a tighter limit against enumeration.
+  const selfCheck = rateLimit({ perMinute: Number(process.env.SELF_CHECK_PER_MINUTE ?? 30), burst: 15 });
+  app.use(["/api/v1/public/receipts", "/api/v1/public/donations"], selfCheck);
+
+  app.get("/.well-known/soquy-key", (_req, res) => {
+    res.setHeader("Cache-Control", "public, max-age=300");
+    res.json(s.signer().info);
+  });
 
   app.get("/health", async (_req, res) => {
     await s.db.knex.raw("select 1");

@@ -82,6 +82,9 @@ export interface Approvals {
   recordedBy: number;
   requiredApprovals: number;
   verifiers: number[];
+  /** For a reversal: the entry it reverses, and whether that one is verified. */
+  reversalOf: string | null;
+  originalVerified: boolean;
 }
 
 export interface PeriodClose {
