@@ -64,7 +64,7 @@ const UNIT_EN: Record<string, [string, string]> = {
 
 /** "Quỹ “Vì người nghèo” năm 2024" stays; "Quà Tết 2024" becomes "Chương trình “Quà Tết 2024”". */
 function subjectVi(name: string): string {
-  return /^(Quỹ|Chương trình|Cuộc vận động)\b/u.test(name) ? name : `Chương trình “${name}”`;
+  return /^(Quỹ|Chương trình|Cuộc vận động)(\s|$)/u.test(name) ? name : `Chương trình “${name}”`;
 }
 
 function subjectEn(name: string): string {

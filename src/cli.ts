@@ -1,4 +1,4 @@
-import { createWriteStream } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { renderStatementPdf } from "../reports/pdf.js";
@@ -9,6 +9,8 @@ import { LedgerError } from "./ledger/codes.js";
 import { roles, type Role } from "./ledger/types.js";
 import { verifyChain } from "./ledger/verify.js";
 import { prepareStatement } from "./statements/builder.js";
+import { checkStatement, type CheckpointFile } from "./public/check.js";
+import { importPublicKey, publicKeyInfo } from "./public/signing.js";
 
 // npm run --silent cli -- <command>. Same DATABASE_URL / DATA_DIR rules as
 // the server; the schema is brought up to date before anything else.
@@ -19,8 +21,12 @@ const usage = `usage: npm run --silent cli -- <command>
   committee list
   token create --committee <code> --role <role> --name "<name>"   prints only the new token
   verify [--committee <code>]                         walk the hash chain(s); exit 1 when broken
-  statement --campaign <code> --format pdf|csv --out <file> [--committee <code>] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--audience auditor|public]
+  statement --campaign <code> --format pdf|csv --out <file> [--committee <code>] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--audience auditor|public] [--at <publication>]
                                                       write a campaign statement; prints its digest
+  checkpoint create --committee <code>                sign a checkpoint now (prints it as JSON)
+  check-statement <statement.csv> <checkpoint.json> [--key <key.json|key.pem>]
+                                                      offline, no database: does the statement match the signed
+                                                      checkpoint? exit 0 yes, 1 no
 roles: ${roles.join(", ")}`;
 
 type Opts = Record<string, string | boolean | undefined>;
@@ -32,10 +38,11 @@ async function run(argv: string[]): Promise<number> {
     options: {
       code: { type: "string" }, name: { type: "string" }, committee: { type: "string" }, role: { type: "string" },
       campaign: { type: "string" }, format: { type: "string" }, out: { type: "string" }, from: { type: "string" },
-      to: { type: "string" }, audience: { type: "string" },
+      to: { type: "string" }, audience: { type: "string" }, at: { type: "string" }, key: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
+  if (positionals[0] === "check-statement") return checkStatementCommand(positionals.slice(1), values);
   const command = positionals.join(" ");
   if (values.help || !command) {
     console.log(usage);
@@ -87,6 +94,13 @@ async function run(argv: string[]): Promise<number> {
     },
   };
   commands.statement = statement;
+  commands["checkpoint create"] = async (s, o) => {
+    const committee = await s.store.findCommittee(required(o, "committee"));
+    if (!committee) throw new LedgerError("committee_not_found", `no committee with code ${o.committee}`, "committee");
+    const c = await s.checkpoints().create(committee, "on_demand", null);
+    console.log(JSON.stringify({ ...c, key: s.signer().info }, null, 2));
+    return 0;
+  };
   const handler = commands[command];
   if (!handler) {
     console.error(`unknown command: ${command}\n${usage}`);
@@ -116,8 +130,14 @@ async function statement(s: Soquy, o: Opts): Promise<number> {
   }
   const committee = holders[0]!;
   const campaign = await s.ledger.campaign(committee.id, campaignCode);
+  let publication;
+  if (o.at !== undefined) {
+    const p = await s.publicQueries.publication(committee.id, { vseq: Number(o.at) });
+    if (!/^\d+$/.test(String(o.at)) || !p || p.headHash === null) throw new LedgerError("not_found", `no publication ${o.at}`, "at");
+    publication = { vseq: p.vseq, headSeq: p.headSeq, headHash: p.headHash };
+  }
   const st = await prepareStatement(s.statements, committee, campaign, {
-    from: o.from as string | undefined, to: o.to as string | undefined, audience,
+    from: o.from as string | undefined, to: o.to as string | undefined, audience, publication,
   });
   try {
     const out = createWriteStream(required(o, "out"));
@@ -133,6 +153,34 @@ async function statement(s: Soquy, o: Opts): Promise<number> {
   }
   console.log(`${st.digest}  ${o.out} (${st.totals.lines} entries, position ${st.header.position.seq})`);
   return 0;
+}
+
+/** Standalone: reads two files (and a key), never a database. */
+function checkStatementCommand(files: string[], o: Opts): number {
+  if (files.length !== 2) {
+    console.error("usage: check-statement <statement.csv> <checkpoint.json> [--key <key.json|key.pem>]");
+    return 2;
+  }
+  let checkpoint: CheckpointFile & { key?: { publicKey?: string; keyId?: string } };
+  let key;
+  try {
+    checkpoint = JSON.parse(readFileSync(files[1]!, "utf8"));
+    const keyText = o.key ? readFileSync(String(o.key), "utf8") : null;
+    const fromFile = keyText && keyText.trim().startsWith("{") ? (JSON.parse(keyText) as { publicKey: string }).publicKey : keyText;
+    const keySource = fromFile ?? checkpoint.key?.publicKey;
+    if (!keySource) throw new Error("no public key: pass --key with the committee's /.well-known/soquy-key");
+    key = importPublicKey(keySource);
+  } catch (error) {
+    console.error(`check-statement: ${(error as Error).message}`);
+    return 2;
+  }
+  const info = publicKeyInfo(key);
+  const r = checkStatement(readFileSync(files[0]!), checkpoint, key, info.keyId);
+  if (!o.key) console.log(`note: the key came from the checkpoint file itself; compare its id ${info.keyId} with the committee's /.well-known/soquy-key`);
+  for (const line of r.passed) console.log(`ok    ${line}`);
+  for (const line of r.problems) console.log(`FAIL  ${line}`);
+  console.log(r.ok ? `MATCH: ${files[0]} is the statement of ${r.campaign} signed in this checkpoint` : `NO MATCH (${r.problems.length} problems)`);
+  return r.ok ? 0 : 1;
 }
 
 function required(o: Opts, name: string): string {

@@ -72,33 +72,37 @@ export class PublicQueries {
   }
 
   /** Recomputes from the ledger what the kept rows say (for checks and tests). */
-  recomputed(committeeId: number, scope: FigureScope, vseq: number, opening: boolean): Promise<FigureRow[]> {
-    const k = this.knex;
-    const dates = (q: Knex.QueryBuilder, col: string) => {
-      if (opening) return q.where(col, "<", scope.from!);
-      if (scope.from) q.where(col, ">=", scope.from);
-      if (scope.to) q.where(col, "<=", scope.to);
-      return q;
-    };
-    const campaigns = (q: Knex.QueryBuilder, col: string) => (scope.campaignIds ? q.whereIn(col, scope.campaignIds) : q);
-    const sums = k("entry_verified as ev").crossJoin(k.raw("lateral soquy_entry_figures(ev.entry_id) f"))
-      .where("ev.committee_id", committeeId).where("ev.vseq", "<=", vseq)
-      .modify((q) => campaigns(q, "f.campaign_id")).modify((q) => dates(q, "f.entry_date"))
-      .modify((q) => (opening ? q.where("f.metric", "asset") : q))
-      .groupBy("f.campaign_id", "f.metric", "f.key")
-      .select("f.campaign_id", "f.metric", "f.key", k.raw("sum(f.amount_dong) as amount_dong"), k.raw("sum(f.quantity) as quantity"), k.raw("sum(f.n) as n"));
-    if (opening) return sums.then(toRows);
-    // Distinct donors and households: parties whose published count is above zero (over a whole life only).
-    const reach = k.select("campaign_id", k.raw("case kind when 'donor' then 'donors' else 'households' end as metric"), k.raw("'' as key"),
-      k.raw("0 as amount_dong"), k.raw("0 as quantity"), k.raw("count(*) as n"))
-      .from(k("entry_verified as ev").crossJoin(k.raw("lateral soquy_entry_reach(ev.entry_id) r"))
-        .join("journal_entries as e", "e.id", "ev.entry_id")
-        .where("ev.committee_id", committeeId).where("ev.vseq", "<=", vseq)
-        .modify((q) => campaigns(q, "r.campaign_id")).modify((q) => dates(q, "e.entry_date"))
-        .groupBy("r.campaign_id", "r.kind", "r.party_id").havingRaw("sum(r.n) > 0")
-        .select("r.campaign_id", "r.kind").as("x"))
-      .groupBy("campaign_id", "kind");
-    return k.select("*").from(sums.unionAll(reach, true).as("u")).then(toRows);
+  async recomputed(committeeId: number, scope: FigureScope, vseq: number, opening: boolean): Promise<FigureRow[]> {
+    const where: string[] = [];
+    const binds: Knex.Value[] = [];
+    if (scope.campaignIds) {
+      where.push(`f.campaign_id = any(?::bigint[])`);
+      binds.push(scope.campaignIds);
+    }
+    if (opening) {
+      where.push("f.entry_date < ?", "f.metric = 'asset'");
+      binds.push(scope.from!);
+    } else {
+      if (scope.from) { where.push("f.entry_date >= ?"); binds.push(scope.from!); }
+      if (scope.to) { where.push("f.entry_date <= ?"); binds.push(scope.to); }
+    }
+    const filter = where.map((w) => ` and ${w}`).join("");
+    const sums = `select f.campaign_id, f.metric, f.key, sum(f.amount_dong) as amount_dong, sum(f.quantity) as quantity, sum(f.n) as n
+      from entry_verified ev cross join lateral soquy_entry_figures(ev.entry_id) f
+      where ev.committee_id = ? and ev.vseq <= ?${filter}
+      group by f.campaign_id, f.metric, f.key`;
+    if (opening) return toRows((await this.knex.raw(sums, [committeeId, vseq, ...binds])).rows);
+    // Distinct donors and households: parties whose published count is above zero.
+    const reach = `select x.campaign_id, case x.kind when 'donor' then 'donors' else 'households' end as metric, '' as key,
+        0 as amount_dong, 0 as quantity, count(*) as n
+      from (
+        select r.campaign_id, r.kind, r.party_id
+        from entry_verified ev cross join lateral soquy_entry_reach(ev.entry_id) r join journal_entries f on f.id = ev.entry_id
+        where ev.committee_id = ? and ev.vseq <= ?${filter.replaceAll("f.campaign_id", "r.campaign_id")}
+        group by r.campaign_id, r.kind, r.party_id having sum(r.n) > 0
+      ) x group by x.campaign_id, x.kind`;
+    const sql = `${sums} union all ${reach}`;
+    return toRows((await this.knex.raw(sql, [committeeId, vseq, ...binds, committeeId, vseq, ...binds])).rows);
   }
 
   private keptRows(db: Knex.Transaction, committeeId: number, scope: FigureScope, opening: boolean): Promise<FigureRow[]> {

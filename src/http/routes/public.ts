@@ -87,7 +87,7 @@ const donationMatch = z.object({
 });
 const keyInfo = z.object({ algorithm: z.literal("Ed25519"), keyId: z.string(), publicKey: z.string(), publicKeyPem: z.string() });
 const checkpointResponse = z.object({
-  id: z.number().int(), signature: z.string(), keyId: z.string(),
+  id: z.number().int(), signature: z.string(), keyId: z.string(), key: keyInfo.optional(),
   payload: z.looseObject({ format: z.literal("soquy-checkpoint/1"), keyId: z.string(), committee: committeeRef, campaigns: z.array(z.looseObject({ code: z.string() })) }),
 });
 
@@ -268,7 +268,8 @@ export function publicRoutes(s: Soquy) {
         const committee = await s.public.committee(params.committee);
         const c = await s.checkpoints().get(committee, params.id);
         res.setHeader("Content-Disposition", `attachment; filename="soquy-checkpoint-${committee.code}-${c.id}.json"`);
-        return { status: 200, body: c };
+        // The key travels along for convenience; a careful reader checks its id against /.well-known/soquy-key.
+        return { status: 200, body: { ...c, key: s.signer().info } };
       },
     }),
     defineRoute({
