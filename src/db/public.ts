@@ -48,13 +48,33 @@ export class PublicQueries {
 
   /** The figures as they stand now, read in one snapshot with the publication they belong to. */
   async live(committeeId: number, scope: FigureScope): Promise<FigureSet> {
-    const set = await this.knex.transaction(async (trx) => {
-      await trx.raw("set transaction isolation level repeatable read read only");
-      const publication = await this.currentPublication(committeeId, trx);
-      const rows = await this.keptRows(trx, committeeId, scope, false);
-      const opening = scope.from ? await this.keptRows(trx, committeeId, scope, true) : [];
-      return { publication, rows, opening };
-    });
+    // One statement, so the head and the sums come from one snapshot (and one round trip).
+    const binds: Knex.Value[] = [committeeId, committeeId];
+    let filter = "";
+    if (scope.campaignIds) {
+      filter += " and campaign_id = any(?::bigint[])";
+      binds.push(scope.campaignIds as unknown as Knex.Value);
+    }
+    const rowsFilter = `${filter}${scope.from ? " and entry_date >= ?" : ""}${scope.to ? " and entry_date <= ?" : ""}`;
+    const rowBinds = [...binds, ...(scope.from ? [scope.from] : []), ...(scope.to ? [scope.to] : [])];
+    const sums = (part: string, where: string) => `select '${part}' as part, campaign_id, metric, key, sum(amount_dong) as amount_dong,
+        sum(quantity) as quantity, sum(n) as n, null::text as head_hash, null::timestamptz as published_at
+      from public_figures where committee_id = ? and exists (select 1 from public_heads where committee_id = ?)${where}
+      group by campaign_id, metric, key`;
+    let sql = `select 'h' as part, head_seq as campaign_id, '' as metric, '' as key, vseq as amount_dong, 0 as quantity, 0 as n,
+        head_hash, published_at from public_heads where committee_id = ?
+      union all ${sums("r", rowsFilter)}`;
+    const all: Knex.Value[] = [committeeId, ...rowBinds];
+    if (scope.from) {
+      sql += ` union all ${sums("o", `${filter} and entry_date < ? and metric = 'asset'`)}`;
+      all.push(...binds, scope.from);
+    }
+    const result = (await this.knex.raw(sql, all)).rows as (RawRow & { part: string; head_hash: string | null; published_at: Date | null })[];
+    const head = result.find((r) => r.part === "h");
+    const publication: Publication = head
+      ? { vseq: Number(head.amount_dong), publishedAt: head.published_at!.toISOString(), headSeq: Number(head.campaign_id), headHash: head.head_hash }
+      : { vseq: 0, publishedAt: null, headSeq: 0, headHash: null };
+    const set = { publication, rows: toRows(result.filter((r) => r.part === "r")), opening: toRows(result.filter((r) => r.part === "o")) };
     await this.remember(committeeId, scope, set);
     return set;
   }
@@ -103,20 +123,6 @@ export class PublicQueries {
       ) x group by x.campaign_id, x.kind`;
     const sql = `${sums} union all ${reach}`;
     return toRows((await this.knex.raw(sql, [committeeId, vseq, ...binds, committeeId, vseq, ...binds])).rows);
-  }
-
-  private keptRows(db: Knex.Transaction, committeeId: number, scope: FigureScope, opening: boolean): Promise<FigureRow[]> {
-    const k = this.knex;
-    const q = db("public_figures").where({ committee_id: committeeId });
-    if (scope.campaignIds) q.whereIn("campaign_id", scope.campaignIds);
-    if (opening) q.where("entry_date", "<", scope.from!).where("metric", "asset");
-    else {
-      if (scope.from) q.where("entry_date", ">=", scope.from);
-      if (scope.to) q.where("entry_date", "<=", scope.to);
-    }
-    return q.groupBy("campaign_id", "metric", "key")
-      .select("campaign_id", "metric", "key", k.raw("sum(amount_dong) as amount_dong"), k.raw("sum(quantity) as quantity"), k.raw("sum(n) as n"))
-      .then(toRows);
   }
 
   private async remember(committeeId: number, scope: FigureScope, set: FigureSet): Promise<void> {
