@@ -19,6 +19,7 @@ import { controlRoutes } from "./routes/controls.js";
 import { entryRoutes } from "./routes/entries.js";
 import { recordRoutes } from "./routes/records.js";
 import { publicRoutes } from "./routes/public.js";
+import { publicPages } from "../web/public.js";
 import { statementRoutes } from "./routes/statements.js";
 import { tokenRoutes } from "./routes/tokens.js";
 
@@ -61,7 +62,7 @@ export function createApp(s: Soquy, log: Logger): Express {
   app.use(rateLimit());
   // The donor self-check answers about people's gifts: a tighter limit against enumeration.
   const selfCheck = rateLimit({ perMinute: Number(process.env.SELF_CHECK_PER_MINUTE ?? 30), burst: 15 });
-  app.use(["/api/v1/public/receipts", "/api/v1/public/donations"], selfCheck);
+  app.use(["/api/v1/public/receipts", "/api/v1/public/donations", /^\/c\/[^/]+\/check/], selfCheck);
 
   app.get("/.well-known/soquy-key", (_req, res) => {
     res.setHeader("Cache-Control", "public, max-age=300");
@@ -86,6 +87,7 @@ export function createApp(s: Soquy, log: Logger): Express {
   api.use(bearerAuth(s.store));
   for (const r of routes) mount(api, r);
   app.use("/api/v1", api);
+  app.use(publicPages(s));
 
   app.use((req, res) => sendProblem(res, "not_found", `no route ${req.method} ${req.path}`));
   app.use(errorHandler);

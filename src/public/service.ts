@@ -7,7 +7,7 @@ import { parseIsoDate } from "../ledger/dates.js";
 import { assembleFigures, type FigureRow, type Publication, type PublicFigures } from "../ledger/figures.js";
 import type { Campaign, Committee } from "../ledger/types.js";
 import { prepareStatement } from "../statements/builder.js";
-import type { FigureScope } from "../db/public.js";
+import type { DonationLookup, FigureScope } from "../db/public.js";
 
 // What the press and the public may cite: verified figures, pinned to a
 // publication number so a link gives the same figures later, with the digest
@@ -46,6 +46,7 @@ export interface StatementFacts {
 }
 
 const CACHE_MS = 60_000;
+const SELF_CHECK_MAX = 5;
 const MAX_DIGESTS = 2_000;
 
 export class PublicService {
@@ -146,6 +147,31 @@ export class PublicService {
       openingDong: assembleFigures(set.opening.get(campaign.id) ?? [], false).balanceDong,
       pledged: set.pledges.get(campaign.id) ?? { count: 0, amountDong: 0n },
     };
+  }
+
+  /**
+   * A donor's self-check: by bank reference, or exact amount and date (and
+   * part of a published name). Vaguer questions are refused, and more than
+   * five matches is refused too: the answer is for one's own gift, not a list.
+   */
+  async selfCheck(committeeCode: string, q: { bankReference?: string | undefined; amountDong?: bigint | undefined; date?: string | undefined; name?: string | undefined }) {
+    const committee = await this.committee(committeeCode);
+    let lookup: DonationLookup;
+    if (q.bankReference) lookup = { bankReference: q.bankReference };
+    else if (q.amountDong !== undefined && q.date) lookup = { amountDong: q.amountDong, date: parseIsoDate(q.date, "date"), name: q.name };
+    else fail("validation_failed", "give a bankReference, or an exact amountDong with its date", "bankReference");
+    const found = await this.figures.findDonations(committee.id, lookup, SELF_CHECK_MAX + 1);
+    if (found.length > SELF_CHECK_MAX) {
+      fail("query_too_broad", `more than ${SELF_CHECK_MAX} donations match: add part of the name as published, or search by bank reference`, "name");
+    }
+    return { committee, found };
+  }
+
+  async receipt(committeeCode: string, receiptNumber: string) {
+    const committee = await this.committee(committeeCode);
+    const [m] = await this.figures.findDonations(committee.id, { receipt: receiptNumber }, 1);
+    if (!m) fail("not_found", `no receipt ${receiptNumber} in committee ${committee.code}`, "receiptNumber");
+    return { committee, match: m };
   }
 
   /**

@@ -218,10 +218,8 @@ export function publicRoutes(s: Soquy) {
       query: z.strictObject({ committee: committeeCode }),
       responses: { 200: { description: "The donation this receipt records", schema: z.object({ committee: z.string(), found: z.literal(true), donation: donationMatch }) } },
       async handle({ params, query }) {
-        const committee = await s.public.committee(query.committee);
-        const [m] = await s.publicQueries.findDonations(committee.id, { receipt: params.receiptNumber }, 1);
-        if (!m) fail("not_found", `no receipt ${params.receiptNumber} in committee ${committee.code}`, "receiptNumber");
-        return { status: 200, body: { committee: committee.code, found: true, donation: matchView(m) } };
+        const r = await s.public.receipt(query.committee, params.receiptNumber);
+        return { status: 200, body: { committee: r.committee.code, found: true, donation: matchView(r.match) } };
       },
     }),
     defineRoute({
@@ -235,18 +233,9 @@ export function publicRoutes(s: Soquy) {
       }),
       responses: { 200: { description: "At most 5 matches; a vaguer question is refused, not answered with a list", schema: z.object({ committee: z.string(), count: z.number().int(), items: z.array(donationMatch) }) } },
       async handle({ query }) {
-        const committee = await s.public.committee(query.committee);
-        let lookup;
-        if (query.bankReference) lookup = { bankReference: query.bankReference };
-        else if (query.amountDong !== undefined && query.date) {
-          const amountDong = parseAmountDong(query.amountDong, "amountDong");
-          lookup = { amountDong, date: query.date, name: query.name };
-        } else fail("validation_failed", "give a bankReference, or an exact amountDong with its date", "bankReference");
-        const found = await s.publicQueries.findDonations(committee.id, lookup, 6);
-        if (found.length > 5) {
-          fail("query_too_broad", "more than 5 donations match: add part of the name as published, or search by bank reference", "name");
-        }
-        return { status: 200, body: { committee: committee.code, count: found.length, items: found.map(matchView) } };
+        const amountDong = query.amountDong === undefined ? undefined : parseAmountDong(query.amountDong, "amountDong");
+        const r = await s.public.selfCheck(query.committee, { ...query, amountDong });
+        return { status: 200, body: { committee: r.committee.code, count: r.found.length, items: r.found.map(matchView) } };
       },
     }),
     defineRoute({
@@ -364,7 +353,7 @@ export function totalsView(t: CampaignTotals, facts: StatementFacts | null) {
   };
 }
 
-function matchView(m: Awaited<ReturnType<Soquy["publicQueries"]["findDonations"]>>[number]) {
+export function matchView(m: Awaited<ReturnType<Soquy["publicQueries"]["findDonations"]>>[number]) {
   return {
     campaign: { code: m.campaignCode, name: m.campaignName }, date: m.date, amountDong: m.amountDong.toString(), method: m.method,
     receiptNumber: m.receiptNumber, donor: m.donorName ?? "Nhà hảo tâm", sequence: m.sequence,
