@@ -143,6 +143,25 @@ describe("public figures", () => {
     expect(missing.status).to.equal(404);
   });
 
+  it("are checked by verify: kept sums altered behind the triggers' back are caught", async () => {
+    const { verifyChain } = await import("../src/ledger/verify.js");
+    expect((await verifyChain(s.store, c.committee.id)).ok).to.equal(true);
+    const tamper = (delta: number) => s.db.knex.transaction(async (trx) => {
+      await trx.raw("set local session_replication_role = replica");
+      await trx.raw(`update public_figures set amount_dong = amount_dong + ${delta} where committee_id = ? and metric = 'income'
+        and entry_date = (select min(entry_date) from public_figures where committee_id = ? and metric = 'income')`, [c.committee.id, c.committee.id]);
+    });
+    await tamper(-1_000_000);
+    try {
+      const r = await verifyChain(s.store, c.committee.id);
+      expect(r.ok).to.equal(false);
+      expect(r.reason).to.match(/public figures differ from the published entries: .* income/);
+    } finally {
+      await tamper(1_000_000);
+    }
+    expect((await verifyChain(s.store, c.committee.id)).ok).to.equal(true);
+  });
+
   it("are written by the ledger only: PostgreSQL refuses direct writes to the kept sums", async () => {
     await rejects(s.db.knex.raw("update public_figures set amount_dong = amount_dong + 1"), /kept by the ledger/);
     await rejects(s.db.knex("public_heads").where({ committee_id: c.committee.id }).del(), /kept by the ledger/);

@@ -142,6 +142,8 @@ export interface LedgerStore {
    * postings, a donor or household record not matching the hashed name.
    */
   firstInconsistency(committeeId: number): Promise<{ seq: number; reason: string } | null>;
+  /** Where the kept public figures differ from a recomputation from the published entries, or null. */
+  publicFiguresMismatch(committeeId: number): Promise<string | null>;
   /** Streams every entry of a committee in sequence order, in pages. */
   walkChain(committeeId: number, visit: (e: CommittedEntry) => void): Promise<void>;
 

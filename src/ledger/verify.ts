@@ -40,6 +40,9 @@ export async function verifyChain(store: LedgerStore, committeeId: number): Prom
       return { ok: false, ...report, firstBrokenSeq: null, reason: `balance of ${account.code} is ${balanceDong} but its postings sum to ${sum}` };
     }
   }
+  // The public figures are kept sums: they must equal what the published entries add up to.
+  const published = await store.publicFiguresMismatch(committeeId);
+  if (published) return { ok: false, ...report, firstBrokenSeq: null, reason: published };
   return { ok: true, ...report, firstBrokenSeq: null, reason: null };
 }
 
