@@ -11,6 +11,8 @@ import { verifyChain } from "./ledger/verify.js";
 import { prepareStatement } from "./statements/builder.js";
 import { checkStatement, type CheckpointFile } from "./public/check.js";
 import { importPublicKey, publicKeyInfo } from "./public/signing.js";
+import { UserStore } from "./db/users.js";
+import { generatePassword, hashPassword } from "./web/passwords.js";
 
 // npm run --silent cli -- <command>. Same DATABASE_URL / DATA_DIR rules as
 // the server; the schema is brought up to date before anything else.
@@ -24,6 +26,8 @@ const usage = `usage: npm run --silent cli -- <command>
   statement --campaign <code> --format pdf|csv --out <file> [--committee <code>] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--audience auditor|public] [--at <publication>]
                                                       write a campaign statement; prints its digest
   checkpoint create --committee <code>                sign a checkpoint now (prints it as JSON)
+  user create --committee <code> --role <role> --name "<name>" --login <login>
+                                                      a workspace account; prints its generated password once
   check-statement <statement.csv> <checkpoint.json> [--key <key.json|key.pem>]
                                                       offline, no database: does the statement match the signed
                                                       checkpoint? exit 0 yes, 1 no
@@ -38,7 +42,7 @@ async function run(argv: string[]): Promise<number> {
     options: {
       code: { type: "string" }, name: { type: "string" }, committee: { type: "string" }, role: { type: "string" },
       campaign: { type: "string" }, format: { type: "string" }, out: { type: "string" }, from: { type: "string" },
-      to: { type: "string" }, audience: { type: "string" }, at: { type: "string" }, key: { type: "string" },
+      to: { type: "string" }, audience: { type: "string" }, at: { type: "string" }, key: { type: "string" }, login: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -94,6 +98,20 @@ async function run(argv: string[]): Promise<number> {
     },
   };
   commands.statement = statement;
+  commands["user create"] = async (s, o) => {
+    const role = required(o, "role");
+    if (!(roles as readonly string[]).includes(role)) throw new LedgerError("validation_failed", `--role must be one of ${roles.join(", ")}`, "role");
+    const committee = await s.store.findCommittee(required(o, "committee"));
+    if (!committee) throw new LedgerError("committee_not_found", `no committee with code ${o.committee}`, "committee");
+    const login = required(o, "login").toLowerCase();
+    if (!/^[a-z0-9][a-z0-9._-]{2,63}$/.test(login)) throw new LedgerError("validation_failed", "--login is 3 to 64 lower-case letters, digits, . _ -", "login");
+    const users = new UserStore(s.db.knex);
+    if (await users.byLogin(login)) throw new LedgerError("validation_failed", `the login ${login} is taken`, "login");
+    const password = generatePassword();
+    await users.create(committee.id, { login, name: required(o, "name"), role: role as Role, passwordHash: await hashPassword(password) });
+    console.log(password);
+    return 0;
+  };
   commands["checkpoint create"] = async (s, o) => {
     const committee = await s.store.findCommittee(required(o, "committee"));
     if (!committee) throw new LedgerError("committee_not_found", `no committee with code ${o.committee}`, "committee");

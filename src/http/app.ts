@@ -20,6 +20,7 @@ import { entryRoutes } from "./routes/entries.js";
 import { recordRoutes } from "./routes/records.js";
 import { publicRoutes } from "./routes/public.js";
 import { publicPages } from "../web/public.js";
+import { workspace, workspaceErrors, workspaceSessions } from "../web/workspace.js";
 import { statementRoutes } from "./routes/statements.js";
 import { tokenRoutes } from "./routes/tokens.js";
 
@@ -59,6 +60,7 @@ export function createApp(s: Soquy, log: Logger): Express {
   const audit = new AuditWriter(s.db.knex, log);
   app.locals.audit = audit; // flushed by main.ts on shutdown, and by tests
   app.use(auditMiddleware(audit));
+  app.use(workspaceSessions(s)); // a signed-in person is accountable like a token
   app.use(rateLimit());
   // The donor self-check answers about people's gifts: a tighter limit against enumeration.
   const selfCheck = rateLimit({ perMinute: Number(process.env.SELF_CHECK_PER_MINUTE ?? 30), burst: 15 });
@@ -88,6 +90,8 @@ export function createApp(s: Soquy, log: Logger): Express {
   for (const r of routes) mount(api, r);
   app.use("/api/v1", api);
   app.use(publicPages(s));
+  app.use("/app", workspace(s));
+  app.use(workspaceErrors);
 
   app.use((req, res) => sendProblem(res, "not_found", `no route ${req.method} ${req.path}`));
   app.use(errorHandler);
