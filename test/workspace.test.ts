@@ -151,6 +151,35 @@ describe("workspace in a browser", function () {
     await context.close();
   });
 
+  it("records gift packages to a household picked by khu phố, and speaks English on request", async () => {
+    await s.ledger.recordDisbursement(c.principals.treasurer, CODE, {
+      paidOn: "2024-03-08", amountDong: "350000", method: "cash", purpose: "gift_package", quantity: "1", unit: "suất",
+      beneficiary: { name: "Đặng Văn Tư", category: "near_poor", area: "Khu phố 4" },
+    }, meta());
+    const { context, page } = await signedIn("treasurer", 390);
+    await page.getByRole("link", { name: "Ghi chi" }).click();
+    await page.waitForURL(/disbursements\/new/);
+    await axe(page, "disbursement form");
+    await page.getByLabel("Chọn hộ đã có (theo khu phố)").selectOption({ label: "Đặng Văn Tư · Hộ cận nghèo" });
+    expect(await page.getByLabel("Khu phố / ấp").inputValue()).to.equal("Khu phố 4");
+    expect(await page.getByLabel("Đối tượng").inputValue()).to.equal("near_poor");
+    await page.getByLabel("Ngày chi").fill("2024-03-09");
+    await page.getByLabel("Số suất / số lượng").fill("2");
+    await page.getByLabel("Số tiền / giá trị (đồng)").fill("700000");
+    await page.getByRole("button", { name: "Ghi sổ" }).click();
+    await page.waitForSelector(".flash");
+    expect(await page.locator(".flash").innerText()).to.match(/Đã ghi sổ PC-2024-\d{6} — 700\.000 đồng/);
+    await shoot(page, "disbursement-recorded");
+    const last = (await s.store.listEntries(c.committee.id, { limit: 100 })).at(-1)!;
+    expect(last.disbursement).to.include({ beneficiaryName: "Đặng Văn Tư", area: "Khu phố 4", quantity: "2.000", unit: "suất", purpose: "gift_package" });
+    await page.getByRole("link", { name: "English" }).click();
+    await page.waitForURL(/disbursements\/new/);
+    expect(await page.locator("h1").innerText()).to.equal("Record a disbursement");
+    expect(await page.locator("html").getAttribute("lang")).to.equal("en");
+    await page.getByRole("link", { name: "Tiếng Việt" }).click();
+    await context.close();
+  });
+
   it("refuses a post without the CSRF token, and writes nothing", async () => {
     const { context, page } = await signedIn("treasurer");
     await page.goto(`${base}/app/donations/new`);
@@ -159,7 +188,7 @@ describe("workspace in a browser", function () {
     const res = await context.request.post(`${base}/app/donations`, { form: { ...form, amountDong: "500000", receivedOn: "2024-03-07" } });
     expect(res.status()).to.equal(403);
     expect(await res.text()).to.contain("mã bảo mật");
-    expect(await s.store.listEntries(c.committee.id, { limit: 10 })).to.have.length(2);
+    expect(await s.store.listEntries(c.committee.id, { limit: 10 })).to.have.length(4);
     await context.close();
   });
 
@@ -174,10 +203,11 @@ describe("workspace in a browser", function () {
     await page.locator("#select-all").check();
     await page.getByRole("button", { name: "Duyệt các bút toán đã chọn" }).click();
     await page.waitForSelector(".flash");
-    expect(await page.locator(".flash").innerText()).to.contain("Đã duyệt 2 bút toán");
+    expect(await page.locator(".flash").innerText()).to.contain("Đã duyệt 4 bút toán");
     const pub = await context.newPage();
     await pub.goto(`${base}/c/${c.committee.code}`);
     expect(await pub.locator(`article[data-campaign="${CODE}"]`).getByTestId("progress").innerText()).to.equal("1.550.000 / 21.000.000 đồng (7%)");
+    expect(await pub.locator(`article[data-campaign="${CODE}"]`).getByTestId("disbursed").innerText()).to.equal("1.050.000 đồng");
     await pub.goto(`${base}/c/${c.committee.code}/check?receipt=${receipt}`);
     expect(await pub.getByTestId("check-result").innerText()).to.contain("đã kiểm duyệt");
     await context.close();

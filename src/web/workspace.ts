@@ -260,6 +260,9 @@ ${input(req, "unit", T(req, "Đơn vị (suất, căn, con…)", "Unit"), v("uni
 ${input(req, "amountDong", T(req, "Số tiền / giá trị (đồng)", "Amount (đồng)"), v("amountDong"), err("amountDong"), { inputmode: "numeric", required: true })}
 <button type="submit">${T(req, "Ghi sổ", "Record")}</button></form>`, flash, status);
   };
+  // A result page's address is the post's: reloading it, or switching language there, opens a fresh form.
+  r.get("/donations", (_req, res) => res.redirect(303, "/app/donations/new"));
+  r.get("/disbursements", (_req, res) => res.redirect(303, "/app/disbursements/new"));
   r.get("/disbursements/new", requireUser(["treasurer"]), (req, res) => disbursementForm(req, res, { campaign: String(req.query.campaign ?? "") }, new Map(), null));
   r.post("/disbursements", form, requireUser(["treasurer"]), async (req, res) => {
     checkCsrf(req, res);
