@@ -38,6 +38,9 @@ export function createApp(s: Soquy, log: Logger): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
+  // Behind a TLS-terminating proxy: TRUST_PROXY=1 (or a subnet list) makes req.secure and req.ip
+  // come from X-Forwarded-*, so session cookies get Secure and rate limits see the client.
+  if (process.env.TRUST_PROXY) app.set("trust proxy", /^\d+$/.test(process.env.TRUST_PROXY) ? Number(process.env.TRUST_PROXY) : process.env.TRUST_PROXY);
   app.use(helmet());
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
