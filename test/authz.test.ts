@@ -6,7 +6,7 @@ import { apiRoutes } from "../src/http/app.js";
 import type { RouteSpec } from "../src/http/route.js";
 import { roles, type Role } from "../src/ledger/types.js";
 import { makeCommittee, meta, uniqueCode, type TestCommittee } from "./support/db.js";
-import { testApp } from "./support/http.js";
+import { testAppUnlimited } from "./support/http.js";
 
 // The authorisation matrix: every route of apiRoutes × every role and no
 // token, against the answer we intend (written here by hand from the README,
@@ -257,14 +257,7 @@ describe("authorisation matrix", () => {
   before(async () => {
     // The matrix makes some sixty anonymous and bad-token calls from one address; the rate
     // limiter (tested in audit.test.ts) would answer the later ones 429. Off for this app only.
-    const rate = process.env.RATE_LIMIT_PER_MINUTE;
-    process.env.RATE_LIMIT_PER_MINUTE = "0";
-    try {
-      ({ app, s } = await testApp());
-    } finally {
-      if (rate === undefined) delete process.env.RATE_LIMIT_PER_MINUTE;
-      else process.env.RATE_LIMIT_PER_MINUTE = rate;
-    }
+    ({ app, s } = await testAppUnlimited());
     a = await fixture("Ủy ban MTTQ phường A");
     b = await fixture("Ủy ban MTTQ xã B");
   });

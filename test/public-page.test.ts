@@ -1,14 +1,12 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { expect } from "chai";
-import { pino } from "pino";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { createApp } from "../src/http/app.js";
 import type { Soquy } from "../src/context.js";
-import { makeCommittee, meta, testSoquy, uniqueCode, type TestCommittee } from "./support/db.js";
+import { testServer } from "./support/http.js";
+import { makeCommittee, meta, uniqueCode, type TestCommittee } from "./support/db.js";
 
 // The public transparency page in a real browser (Debian's Chromium driven by
 // playwright-core) against the real service on the test database: read the
@@ -32,15 +30,7 @@ describe("public page in a browser", function () {
 
   before(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
-    s = await testSoquy();
-    const rate = process.env.RATE_LIMIT_PER_MINUTE;
-    process.env.RATE_LIMIT_PER_MINUTE = "0";
-    const app = createApp(s, pino({ level: "silent" }));
-    if (rate === undefined) delete process.env.RATE_LIMIT_PER_MINUTE;
-    else process.env.RATE_LIMIT_PER_MINUTE = rate;
-    server = app.listen(0, "127.0.0.1");
-    await new Promise((r) => server.once("listening", r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ s, server, base } = await testServer());
 
     c = await makeCommittee(s, "Ủy ban MTTQ Việt Nam Phường 2, thị xã Kiến Tường");
     const t = c.principals.treasurer;

@@ -13,7 +13,7 @@ import { createApp } from "../src/http/app.js";
 import { canonicalJson } from "../src/public/signing.js";
 import type { TestCommittee } from "./support/db.js";
 import { makeCommittee, meta, testSigningKeyFile, uniqueCode } from "./support/db.js";
-import { testApp } from "./support/http.js";
+import { testAppUnlimited } from "./support/http.js";
 
 // Verified figures for the press and the public, end to end over HTTP on the
 // real database: only verified entries count, a permalink gives the same
@@ -47,14 +47,7 @@ const totalsPath = (code: string) => `/api/v1/public/committees/${c.committee.co
 
 describe("public figures", () => {
   before(async () => {
-    const rate = process.env.RATE_LIMIT_PER_MINUTE;
-    process.env.RATE_LIMIT_PER_MINUTE = "0";
-    try {
-      ({ app, s } = await testApp());
-    } finally {
-      if (rate === undefined) delete process.env.RATE_LIMIT_PER_MINUTE;
-      else process.env.RATE_LIMIT_PER_MINUTE = rate;
-    }
+    ({ app, s } = await testAppUnlimited());
     c = await makeCommittee(s, "Ủy ban MTTQ Việt Nam Phường 2, thị xã Kiến Tường");
     const t = c.principals.treasurer;
     await s.ledger.createCampaign(t, {

@@ -1,17 +1,15 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { expect } from "chai";
-import { pino } from "pino";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { createRequire } from "node:module";
 import type { Soquy } from "../src/context.js";
+import { testServer } from "./support/http.js";
 import { UserStore } from "../src/db/users.js";
-import { createApp } from "../src/http/app.js";
 import { hashPassword } from "../src/web/passwords.js";
-import { makeCommittee, meta, testSoquy, uniqueCode, type TestCommittee } from "./support/db.js";
+import { makeCommittee, meta, uniqueCode, type TestCommittee } from "./support/db.js";
 
 // The workspace end to end in Debian's Chromium: a treasurer signs in, records
 // a cash donation and prints its receipt (read back with pdftotext); an
@@ -67,15 +65,7 @@ describe("workspace in a browser", function () {
 
   before(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
-    s = await testSoquy();
-    const rate = process.env.RATE_LIMIT_PER_MINUTE;
-    process.env.RATE_LIMIT_PER_MINUTE = "0";
-    const app = createApp(s, pino({ level: "silent" }));
-    if (rate === undefined) delete process.env.RATE_LIMIT_PER_MINUTE;
-    else process.env.RATE_LIMIT_PER_MINUTE = rate;
-    server = app.listen(0, "127.0.0.1");
-    await new Promise((r) => server.once("listening", r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ s, server, base } = await testServer());
     c = await makeCommittee(s, "Ủy ban MTTQ Việt Nam Phường 2, thị xã Kiến Tường");
     await s.ledger.createCampaign(c.principals.treasurer, {
       code: CODE, name: "Quỹ “Vì người nghèo” năm 2024", kind: "for_the_poor", targetDong: "21000000", startsOn: "2024-01-01",
