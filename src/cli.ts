@@ -7,7 +7,6 @@ import { createToken, openSoquy, optionsFromEnv, type Soquy } from "./context.js
 import { DatabaseBusy } from "./db/connect.js";
 import { LedgerError } from "./ledger/codes.js";
 import { roles, type Role } from "./ledger/types.js";
-import { verifyChain } from "./ledger/verify.js";
 import { prepareStatement } from "./statements/builder.js";
 import { checkStatement, type CheckpointFile } from "./public/check.js";
 import { importPublicKey, publicKeyInfo } from "./public/signing.js";
@@ -85,7 +84,7 @@ async function run(argv: string[]): Promise<number> {
       let broken = 0;
       for (const c of committees) {
         if (!c) throw new LedgerError("committee_not_found", `no committee with code ${o.committee}`, "committee");
-        const r = await verifyChain(s.store, c.id);
+        const r = await s.verify(c.id);
         if (r.ok) {
           console.log(`${c.code}: ${r.checked} entries checked, ok (head ${r.headSeq} ${r.headHash})`);
         } else {

@@ -6,6 +6,7 @@ import { StatementQueries } from "./db/statements.js";
 import { Checkpoints } from "./public/checkpoints.js";
 import { PublicService } from "./public/service.js";
 import { Signer } from "./public/signing.js";
+import { type ChainReport, verifyChain } from "./ledger/verify.js";
 import { KnexLedgerStore, mapStoreError } from "./db/store.js";
 import { Controls } from "./ledger/controls.js";
 import { Ledger } from "./ledger/service.js";
@@ -25,6 +26,8 @@ export interface Soquy {
   /** Made on first use: the signing key is read (or created) only when needed. */
   checkpoints(): Checkpoints;
   signer(): Signer;
+  /** The hash chain, the kept balances and public figures, and every signed checkpoint's chain head. */
+  verify(committeeId: number): Promise<ChainReport>;
   close(): Promise<void>;
 }
 
@@ -52,12 +55,14 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
   const pub = new PublicService(store, publicQueries, statements);
   let signer: Signer | null = null;
   let checkpoints: Checkpoints | null = null;
+  const getCheckpoints = () => (checkpoints ??= new Checkpoints(pub, publicQueries, getSigner(), (id) => statements.head(id)));
   const getSigner = () => (signer ??= Signer.fromFile(opts.signingKeyFile
     || process.env.SOQUY_SIGNING_KEY_FILE || path.join(process.env.DATA_DIR || "data", "signing-key.pem")));
   return {
     db, store, ledger, controls: new Controls(store, ledger), statements, publicQueries, public: pub,
     signer: getSigner,
-    checkpoints: () => (checkpoints ??= new Checkpoints(pub, publicQueries, getSigner(), (id) => statements.head(id))),
+    checkpoints: getCheckpoints,
+    verify: async (committeeId) => verifyChain(store, committeeId, await getCheckpoints().anchors(committeeId)),
     close: () => db.close(),
   };
 }

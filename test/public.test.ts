@@ -325,6 +325,39 @@ describe("public figures", () => {
       expect(f.stdout).to.match(/FAIL +the checkpoint's signature does not match/);
     });
 
+    it("anchor verify: removing the newest entries, or editing a checkpoint, is caught", async () => {
+      const x = await makeCommittee(s, "Ủy ban MTTQ xã thử xóa bút toán");
+      const code = uniqueCode("DEL").toUpperCase();
+      await s.ledger.createCampaign(x.principals.treasurer, { code, name: "Thử", kind: "for_the_poor", startsOn: "2024-01-01" }, meta());
+      for (const n of [1, 2, 3]) await s.ledger.recordDonation(x.principals.treasurer, code, cash("2024-01-10", n * 100_000, `Người ${n}`), meta());
+      const committee = await s.public.committee(x.committee.code);
+      const ckpt = await s.checkpoints().create(committee, "on_demand", x.principals.approver.tokenId);
+      expect(ckpt.payload.ledger.sequence).to.equal(3);
+      expect((await s.verify(x.committee.id)).ok).to.equal(true);
+      // A superuser drops the newest entry, every row of it: the chain that is left is whole.
+      const last = (await s.store.listEntries(x.committee.id, { afterSeq: 2, limit: 1 }))[0]!;
+      await s.db.knex.transaction(async (trx) => {
+        await trx.raw("set local session_replication_role = replica");
+        for (const t of ["postings", "donations", "vouchers", "idempotency_keys"]) await trx(t).where({ entry_id: last.id }).del();
+        await trx("journal_entries").where({ id: last.id }).del();
+      });
+      const { verifyChain } = await import("../src/ledger/verify.js");
+      expect((await verifyChain(s.store, x.committee.id)).reason, "the chain alone cannot see it").not.to.match(/removed/);
+      const r = await s.verify(x.committee.id);
+      expect(r).to.include({ ok: false, firstBrokenSeq: 3 });
+      expect(r.reason).to.equal(`checkpoint #${ckpt.id} signed sequence 3, but the ledger ends at 2: entries were removed`);
+      // Editing the stored checkpoint to match breaks its signature instead.
+      const head = await s.statements.head(x.committee.id);
+      await s.db.knex.transaction(async (trx) => {
+        await trx.raw("set local session_replication_role = replica");
+        const row = await trx("checkpoints").where({ id: ckpt.id }).first();
+        const payload = JSON.parse(row.payload);
+        payload.ledger = { sequence: 2, hash: head.hash };
+        await trx("checkpoints").where({ id: ckpt.id }).update({ payload: canonicalJson(payload) });
+      });
+      expect((await s.verify(x.committee.id)).reason).to.equal(`checkpoint #${ckpt.id}: its signature does not match its contents`);
+    });
+
     it("are signed at each period close", async () => {
       const other = await makeCommittee(s, "Ủy ban MTTQ xã thử khóa sổ");
       const res = await request(app).post("/api/v1/periods").set("Authorization", `Bearer ${other.tokens.approver}`)

@@ -2,7 +2,8 @@ import type { PublicQueries, StoredCheckpoint } from "../db/public.js";
 import { fail } from "../ledger/codes.js";
 import type { Committee } from "../ledger/types.js";
 import type { PublicService } from "./service.js";
-import { canonicalJson, type Signer } from "./signing.js";
+import type { Anchor } from "../ledger/verify.js";
+import { canonicalJson, importPublicKey, verifySignature, type Signer } from "./signing.js";
 
 // Signed checkpoints: at each period close and on demand, the committee's
 // chain head and each campaign's verified totals, with the digest of its
@@ -96,6 +97,24 @@ export class Checkpoints {
       createdAt: payload.createdAt,
     });
     return view(stored);
+  }
+
+  /** The chain heads signed so far, each with whether its signature still holds (for verify). */
+  async anchors(committeeId: number): Promise<Anchor[]> {
+    const key = importPublicKey(this.signer.info.publicKey);
+    const out: Anchor[] = [];
+    for (let before: number | null = null; ;) {
+      const page = await this.q.checkpoints(committeeId, 500, before);
+      for (const c of page) {
+        const p = JSON.parse(c.payload) as CheckpointPayload;
+        out.push({
+          label: `checkpoint #${c.id}`, seq: p.ledger.sequence, hash: p.ledger.hash ?? "",
+          signatureOk: c.keyId !== this.signer.info.keyId || verifySignature(c.payload, c.signature, key),
+        });
+      }
+      if (page.length < 500) return out;
+      before = page.at(-1)!.id;
+    }
   }
 
   async list(committee: Committee, limit: number, before: number | null): Promise<SignedCheckpoint[]> {

@@ -50,7 +50,6 @@ const T = {
   },
 } as const;
 
-type Words = (typeof T)[Lang];
 
 const PURPOSE: Record<Lang, Record<string, string>> = {
   vi: {

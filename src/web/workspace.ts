@@ -9,7 +9,6 @@ import { WorkspaceQueries } from "../db/workspace.js";
 import { LedgerError } from "../ledger/codes.js";
 import { progressPercent } from "../ledger/figures.js";
 import { beneficiaryCategories, donorKinds, purposes, roles, type CommittedEntry, type Role } from "../ledger/types.js";
-import { verifyChain } from "../ledger/verify.js";
 import { prepareStatement } from "../statements/builder.js";
 import { renderStatementPdf } from "../../reports/pdf.js";
 import { renderReceiptPdf } from "../../reports/receipt.js";
@@ -418,7 +417,7 @@ ${campaigns.map((c) => html`<form method="get" action="/app/statements/${c.code}
   });
   r.get("/verify", requireUser(["approver", "auditor", "admin"]), async (req, res) => {
     const p = principal(res);
-    const rep = await verifyChain(s.store, p.committeeId);
+    const rep = await s.verify(p.committeeId);
     page(req, res, T(req, "Kiểm tra chuỗi", "Chain check"), html`<h1>${T(req, "Kiểm tra chuỗi băm", "Hash chain check")}</h1>
 <p class="${rep.ok ? "ok" : "bad"}" data-testid="verify-result">${rep.ok ? T(req, `Toàn vẹn: ${rep.checked} bút toán, mã cuối ${rep.headHash.slice(0, 16)}…`, `Intact: ${rep.checked} entries, head ${rep.headHash.slice(0, 16)}…`)
     : T(req, `Hỏng tại số thứ tự ${rep.firstBrokenSeq ?? "?"}: ${rep.reason}`, `Broken at sequence ${rep.firstBrokenSeq ?? "?"}: ${rep.reason}`)}</p>`);

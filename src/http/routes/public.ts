@@ -3,7 +3,7 @@ import type { Soquy } from "../../context.js";
 import { fail } from "../../ledger/codes.js";
 import { parseAmountDong, parseSignedDong } from "../../ledger/money.js";
 import { pressSentences, supports, type Qualifier } from "../../../reports/press.js";
-import type { CampaignTotals, PinQuery, StatementFacts } from "../../public/service.js";
+import type { CampaignTotals, StatementFacts } from "../../public/service.js";
 import type { PublicFigures } from "../../ledger/figures.js";
 import { progressPercent } from "../../ledger/figures.js";
 import { allRoles, defineRoute } from "../route.js";
