@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import type { Server } from "node:http";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { expect } from "chai";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -65,7 +66,7 @@ describe("public page in a browser", function () {
   });
 
   const open = async (width: number, url: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true, locale: "vi-VN" });
+    const context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true, locale: "vi-VN", bypassCSP: true });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
     const page = await context.newPage();
     const res = await page.goto(`${base}${url}`);
@@ -87,6 +88,11 @@ describe("public page in a browser", function () {
     const text = await page.locator("main").innerText();
     expect(text).not.to.contain("0912").and.not.to.contain("Dung"); // no phone, no hidden name
     await page.screenshot({ path: path.join(shots, "public-page-phone.png"), fullPage: true });
+    // Accessibility basics (labels, contrast, landmarks) with axe-core, run inside the page.
+    await page.addScriptTag({ path: createRequire(import.meta.url).resolve("axe-core/axe.min.js") });
+    const violations = await page.evaluate(async () => ((await (window as any).axe.run({ runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] } }))
+      .violations as { id: string }[]).map((v) => v.id));
+    expect(violations).to.deep.equal([]);
   });
 
   it("copies a press sentence that states the exact figures", async () => {

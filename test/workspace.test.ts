@@ -194,6 +194,12 @@ describe("workspace in a browser", function () {
     await page.getByRole("button", { name: "Duyệt các bút toán đã chọn" }).click();
     await page.waitForSelector(".flash");
     expect(await page.locator(".flash").innerText()).to.contain("Đã duyệt 4 bút toán");
+    await page.getByRole("link", { name: "Khóa sổ" }).click();
+    await page.getByLabel("Khóa đến hết ngày").fill("2024-03-31");
+    await page.getByRole("button", { name: "Kiểm tra trước" }).click();
+    await page.waitForURL(/through=2024-03-31/);
+    await axe(page, "periods");
+    await shoot(page, "periods");
     const pub = await context.newPage();
     await pub.goto(`${base}/c/${c.committee.code}`);
     expect(await pub.locator(`article[data-campaign="${CODE}"]`).getByTestId("progress").innerText()).to.equal("1.550.000 / 21.000.000 đồng (7%)");
@@ -250,6 +256,8 @@ describe("workspace in a browser", function () {
     expect(await p2.locator("main").innerText()).to.contain("Đã đổi mật khẩu");
     // API tokens: no higher than one's own role.
     await p2.goto(`${base}/app/tokens`);
+    await axe(p2, "tokens");
+    await shoot(p2, "tokens");
     const options = await p2.getByLabel("Vai trò").locator("option").allInnerTexts();
     expect(options).to.deep.equal(["Thủ quỹ / kế toán", "Kiểm tra"]);
     await other.close();
