@@ -1,3 +1,5 @@
+import { UserStore } from "../src/db/users.js";
+import { generatePassword, hashPassword } from "../src/web/passwords.js";
 import { createHash } from "node:crypto";
 import { createToken, hashToken, type Soquy } from "../src/context.js";
 import type { CampaignInput, DisbursementInput, DonationInput, GeneralEntryInput, WriteMeta } from "../src/ledger/service.js";
@@ -38,11 +40,19 @@ export interface DemoToken {
 }
 export type DemoTokens = DemoToken[];
 
+/** A workspace account per committee and role, with the password generated for it (demo only). */
+export interface DemoUser {
+  committee: string;
+  role: Role;
+  login: string;
+  password: string;
+}
+
 /** How many writes go to the ledger at once; the group committer batches them into one transaction. */
 const CHUNK = 50;
 
-export async function seedDemo(s: Soquy): Promise<{ created: boolean; tokens: DemoTokens }> {
-  if ((await s.store.listCommittees()).length > 0) return { created: false, tokens: [] };
+export async function seedDemo(s: Soquy): Promise<{ created: boolean; tokens: DemoTokens; users: DemoUser[] }> {
+  if ((await s.store.listCommittees()).length > 0) return { created: false, tokens: [], users: [] };
   const plans = [phuong2KienTuong(), ttGoQuao()];
   // Committees and tokens one after another, so their ids are the same on every run.
   const tokens: DemoTokens = [];
@@ -62,7 +72,18 @@ export async function seedDemo(s: Soquy): Promise<{ created: boolean; tokens: De
   // Each committee has its own hash chain and writer queue: record them side by side.
   await Promise.all(ready.map(({ plan, treasurer }) => record(s, plan, treasurer)));
   for (const { plan, approver } of ready) await review(s, plan, approver);
-  return { created: true, tokens };
+  // People for the browser workspace: one per role, named like the tokens.
+  const users: DemoUser[] = [];
+  const accounts = new UserStore(s.db.knex);
+  for (const { plan, treasurer } of ready) {
+    for (const [role, name] of Object.entries(plan.tokens) as [Role, string][]) {
+      const login = `${plan.code}.${role}`;
+      const password = generatePassword();
+      await accounts.create(treasurer.committeeId, { login, name, role, passwordHash: await hashPassword(password) });
+      users.push({ committee: plan.code, role, login, password });
+    }
+  }
+  return { created: true, tokens, users };
 }
 
 // The approver (maker-checker) verifies what the treasurer recorded — all of
@@ -83,8 +104,12 @@ async function review(s: Soquy, plan: CommitteePlan, approver: Principal): Promi
   }
   if (plan.closeThrough) {
     const key = `seed-${plan.code}-close`;
-    await s.controls.closePeriod(approver, { through: plan.closeThrough, note: "Sơ kết 6 tháng đầu năm" },
+    const closed = await s.controls.closePeriod(approver, { through: plan.closeThrough, note: "Sơ kết 6 tháng đầu năm" },
       { idempotencyKey: key, requestHash: createHash("sha256").update(key, "utf8").digest("hex") });
+    // The close is anchored by a signed checkpoint, as a close through the API is.
+    const close = closed.response as { id: number; through: string };
+    const committee = await s.public.committee(plan.code);
+    await s.checkpoints().create(committee, "period_close", approver.tokenId, close);
   }
 }
 

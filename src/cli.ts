@@ -1,4 +1,4 @@
-import { createWriteStream } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { renderStatementPdf } from "../reports/pdf.js";
@@ -8,8 +8,11 @@ import { createToken, openSoquy, optionsFromEnv, type Soquy } from "./context.js
 import { DatabaseBusy } from "./db/connect.js";
 import { LedgerError } from "./ledger/codes.js";
 import { roles, type Role } from "./ledger/types.js";
-import { verifyChain } from "./ledger/verify.js";
 import { prepareStatement } from "./statements/builder.js";
+import { checkStatement, type CheckpointFile } from "./public/check.js";
+import { importPublicKey, publicKeyInfo } from "./public/signing.js";
+import { UserStore } from "./db/users.js";
+import { generatePassword, hashPassword } from "./web/passwords.js";
 
 // npm run --silent cli -- <command>. Same DATABASE_URL / DATA_DIR rules as
 // the server; the schema is brought up to date before anything else.
@@ -20,8 +23,14 @@ const usage = `usage: npm run --silent cli -- <command>
   committee list
   token create --committee <code> --role <role> --name "<name>"   prints only the new token
   verify [--committee <code>]                         walk the hash chain(s); exit 1 when broken
-  statement --campaign <code> --format pdf|csv --out <file> [--committee <code>] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--audience auditor|public]
+  statement --campaign <code> --format pdf|csv --out <file> [--committee <code>] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--audience auditor|public] [--at <publication>]
                                                       write a campaign statement; prints its digest
+  checkpoint create --committee <code>                sign a checkpoint now (prints it as JSON)
+  user create --committee <code> --role <role> --name "<name>" --login <login>
+                                                      a workspace account; prints its generated password once
+  check-statement <statement.csv> <checkpoint.json> [--key <key.json|key.pem>]
+                                                      offline, no database: does the statement match the signed
+                                                      checkpoint? exit 0 yes, 1 no
 ${bankUsage}
 roles: ${roles.join(", ")}`;
 
@@ -34,10 +43,11 @@ async function run(argv: string[]): Promise<number> {
     options: {
       code: { type: "string" }, name: { type: "string" }, committee: { type: "string" }, role: { type: "string" },
       campaign: { type: "string" }, format: { type: "string" }, out: { type: "string" }, from: { type: "string" },
-      to: { type: "string" }, audience: { type: "string" }, ...bankOptions,
+      to: { type: "string" }, audience: { type: "string" }, at: { type: "string" }, key: { type: "string" }, login: { type: "string" }, ...bankOptions,
       help: { type: "boolean", short: "h" },
     },
   });
+  if (positionals[0] === "check-statement") return checkStatementCommand(positionals.slice(1), values);
   const command = positionals.join(" ");
   if (values.help || !command) {
     console.log(usage);
@@ -76,7 +86,7 @@ async function run(argv: string[]): Promise<number> {
       let broken = 0;
       for (const c of committees) {
         if (!c) throw new LedgerError("committee_not_found", `no committee with code ${o.committee}`, "committee");
-        const r = await verifyChain(s.store, c.id);
+        const r = await s.verify(c.id);
         if (r.ok) {
           console.log(`${c.code}: ${r.checked} entries checked, ok (head ${r.headSeq} ${r.headHash})`);
         } else {
@@ -89,6 +99,27 @@ async function run(argv: string[]): Promise<number> {
     },
   };
   commands.statement = statement;
+  commands["user create"] = async (s, o) => {
+    const role = required(o, "role");
+    if (!(roles as readonly string[]).includes(role)) throw new LedgerError("validation_failed", `--role must be one of ${roles.join(", ")}`, "role");
+    const committee = await s.store.findCommittee(required(o, "committee"));
+    if (!committee) throw new LedgerError("committee_not_found", `no committee with code ${o.committee}`, "committee");
+    const login = required(o, "login").toLowerCase();
+    if (!/^[a-z0-9][a-z0-9._-]{2,63}$/.test(login)) throw new LedgerError("validation_failed", "--login is 3 to 64 lower-case letters, digits, . _ -", "login");
+    const users = new UserStore(s.db.knex);
+    if (await users.byLogin(login)) throw new LedgerError("validation_failed", `the login ${login} is taken`, "login");
+    const password = generatePassword();
+    await users.create(committee.id, { login, name: required(o, "name"), role: role as Role, passwordHash: await hashPassword(password) });
+    console.log(password);
+    return 0;
+  };
+  commands["checkpoint create"] = async (s, o) => {
+    const committee = await s.store.findCommittee(required(o, "committee"));
+    if (!committee) throw new LedgerError("committee_not_found", `no committee with code ${o.committee}`, "committee");
+    const c = await s.checkpoints().create(committee, "on_demand", null);
+    console.log(JSON.stringify({ ...c, key: s.signer().info }, null, 2));
+    return 0;
+  };
   Object.assign(commands, bankCommands);
   const handler = commands[command];
   if (!handler) {
@@ -119,8 +150,14 @@ async function statement(s: Soquy, o: Opts): Promise<number> {
   }
   const committee = holders[0]!;
   const campaign = await s.ledger.campaign(committee.id, campaignCode);
+  let publication;
+  if (o.at !== undefined) {
+    const p = await s.publicQueries.publication(committee.id, { vseq: Number(o.at) });
+    if (!/^\d+$/.test(String(o.at)) || !p || p.headHash === null) throw new LedgerError("not_found", `no publication ${o.at}`, "at");
+    publication = { vseq: p.vseq, headSeq: p.headSeq, headHash: p.headHash };
+  }
   const st = await prepareStatement(s.statements, committee, campaign, {
-    from: o.from as string | undefined, to: o.to as string | undefined, audience,
+    from: o.from as string | undefined, to: o.to as string | undefined, audience, publication,
   });
   try {
     const out = createWriteStream(required(o, "out"));
@@ -136,6 +173,34 @@ async function statement(s: Soquy, o: Opts): Promise<number> {
   }
   console.log(`${st.digest}  ${o.out} (${st.totals.lines} entries, position ${st.header.position.seq})`);
   return 0;
+}
+
+/** Standalone: reads two files (and a key), never a database. */
+function checkStatementCommand(files: string[], o: Opts): number {
+  if (files.length !== 2) {
+    console.error("usage: check-statement <statement.csv> <checkpoint.json> [--key <key.json|key.pem>]");
+    return 2;
+  }
+  let checkpoint: CheckpointFile & { key?: { publicKey?: string; keyId?: string } };
+  let key;
+  try {
+    checkpoint = JSON.parse(readFileSync(files[1]!, "utf8"));
+    const keyText = o.key ? readFileSync(String(o.key), "utf8") : null;
+    const fromFile = keyText && keyText.trim().startsWith("{") ? (JSON.parse(keyText) as { publicKey: string }).publicKey : keyText;
+    const keySource = fromFile ?? checkpoint.key?.publicKey;
+    if (!keySource) throw new Error("no public key: pass --key with the committee's /.well-known/soquy-key");
+    key = importPublicKey(keySource);
+  } catch (error) {
+    console.error(`check-statement: ${(error as Error).message}`);
+    return 2;
+  }
+  const info = publicKeyInfo(key);
+  const r = checkStatement(readFileSync(files[0]!), checkpoint, key, info.keyId);
+  if (!o.key) console.log(`note: the key came from the checkpoint file itself; compare its id ${info.keyId} with the committee's /.well-known/soquy-key`);
+  for (const line of r.passed) console.log(`ok    ${line}`);
+  for (const line of r.problems) console.log(`FAIL  ${line}`);
+  console.log(r.ok ? `MATCH: ${files[0]} is the statement of ${r.campaign} signed in this checkpoint` : `NO MATCH (${r.problems.length} problems)`);
+  return r.ok ? 0 : 1;
 }
 
 function required(o: Opts, name: string): string {

@@ -1,6 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
 import { type Database, migrate, openDatabase, type OpenOptions } from "./db/connect.js";
+import path from "node:path";
+import { PublicQueries } from "./db/public.js";
 import { StatementQueries } from "./db/statements.js";
+import { Checkpoints } from "./public/checkpoints.js";
+import { PublicService } from "./public/service.js";
+import { Signer } from "./public/signing.js";
+import { type ChainReport, verifyChain } from "./ledger/verify.js";
 import { KnexLedgerStore, mapStoreError } from "./db/store.js";
 import { Controls } from "./ledger/controls.js";
 import { Ledger } from "./ledger/service.js";
@@ -15,7 +21,19 @@ export interface Soquy {
   ledger: Ledger;
   controls: Controls;
   statements: StatementQueries;
+  publicQueries: PublicQueries;
+  public: PublicService;
+  /** Made on first use: the signing key is read (or created) only when needed. */
+  checkpoints(): Checkpoints;
+  signer(): Signer;
+  /** The hash chain, the kept balances and public figures, and every signed checkpoint's chain head. */
+  verify(committeeId: number): Promise<ChainReport>;
   close(): Promise<void>;
+}
+
+export interface WireOptions {
+  /** Where the Ed25519 checkpoint key is kept; default SOQUY_SIGNING_KEY_FILE or DATA_DIR/signing-key.pem. */
+  signingKeyFile?: string | undefined;
 }
 
 export async function openSoquy(opts: OpenOptions): Promise<Soquy> {
@@ -26,13 +44,27 @@ export async function openSoquy(opts: OpenOptions): Promise<Soquy> {
     await db.close();
     throw error;
   }
-  return wire(db);
+  return wire(db, { signingKeyFile: process.env.SOQUY_SIGNING_KEY_FILE || path.join(path.resolve(opts.dataDir ?? "data"), "signing-key.pem") });
 }
 
-export function wire(db: Database): Soquy {
+export function wire(db: Database, opts: WireOptions = {}): Soquy {
   const store = new KnexLedgerStore(db.knex);
   const ledger = new Ledger(store, new GroupCommitter(store, mapStoreError));
-  return { db, store, ledger, controls: new Controls(store, ledger), statements: new StatementQueries(db.knex), close: () => db.close() };
+  const statements = new StatementQueries(db.knex);
+  const publicQueries = new PublicQueries(db.knex);
+  const pub = new PublicService(store, publicQueries, statements);
+  let signer: Signer | null = null;
+  let checkpoints: Checkpoints | null = null;
+  const getCheckpoints = () => (checkpoints ??= new Checkpoints(pub, publicQueries, getSigner(), (id) => statements.head(id)));
+  const getSigner = () => (signer ??= Signer.fromFile(opts.signingKeyFile
+    || process.env.SOQUY_SIGNING_KEY_FILE || path.join(process.env.DATA_DIR || "data", "signing-key.pem")));
+  return {
+    db, store, ledger, controls: new Controls(store, ledger), statements, publicQueries, public: pub,
+    signer: getSigner,
+    checkpoints: getCheckpoints,
+    verify: async (committeeId) => verifyChain(store, committeeId, await getCheckpoints().anchors(committeeId)),
+    close: () => db.close(),
+  };
 }
 
 export function optionsFromEnv(holder: "server" | "cli"): OpenOptions {

@@ -24,6 +24,11 @@ async function main(): Promise<void> {
     chmodSync(file, 0o600);
     console.log("Demo data loaded. Demo API tokens (kept in %s; only their hashes are in the database):", file);
     for (const t of seeded.tokens) console.log(`  ${t.committee.padEnd(18)} ${t.role.padEnd(10)} ${t.token}`);
+    const users = path.join(dataDir, "demo-users.json");
+    writeFileSync(users, JSON.stringify(seeded.users, null, 2) + "\n", { mode: 0o600 });
+    chmodSync(users, 0o600);
+    console.log("Demo workspace accounts (sign in at /app/login; kept in %s):", users);
+    for (const u of seeded.users) console.log(`  ${u.login.padEnd(30)} ${u.password}`);
   }
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST ?? "127.0.0.1";

@@ -8,7 +8,7 @@ import type { RouteSpec } from "../src/http/route.js";
 import { roles, type Role } from "../src/ledger/types.js";
 import { importStatement } from "../src/db/bankimports.js";
 import { makeCommittee, meta, uniqueCode, type TestCommittee } from "./support/db.js";
-import { testApp } from "./support/http.js";
+import { testAppUnlimited } from "./support/http.js";
 
 // The authorisation matrix: every route of apiRoutes × every role and no
 // token, against the answer we intend (written here by hand from the README,
@@ -47,6 +47,12 @@ interface Row {
   allowed: readonly Role[];
   /** Answers without a token too. */
   public?: true;
+  /**
+   * Open data: answers about any committee named in the path, to anyone
+   * (verified public figures, Nghị định 93/2021 Điều 14), so A's token reading
+   * B's public figures is not a leak. Writes are still checked.
+   */
+  openData?: true;
   /** What an allowed call with this row's request answers. */
   ok: number;
   /** What committee A's token answers when the request names committee B's things. */
@@ -151,6 +157,45 @@ const matrix: Record<string, Row> = {
   "POST /tokens": { allowed: ["admin"], ok: 201, foreign: 201, req: () => ({ body: { role: "auditor", name: "Kiểm tra viên" } }) },
   // Shows only the caller's committee's rows; B's rows carry none of B's secrets anyway (paths, codes).
   "GET /audit-log": { allowed: ["auditor"], ok: 200, foreign: 200, req: () => ({ query: { limit: "50" } }) },
+  "GET /public/committees/:committee/campaigns": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200, req: (f) => ({ params: { committee: f.c.committee.code } }),
+  },
+  "GET /public/committees/:committee/totals": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200,
+    req: (f) => ({ params: { committee: f.c.committee.code }, query: { from: "2024-01-01", to: "2024-06-30" } }),
+  },
+  "GET /public/committees/:committee/campaigns/:code/totals": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200, req: (f) => ({ params: { committee: f.c.committee.code, code: f.campaign } }),
+  },
+  "GET /public/committees/:committee/campaigns/:code/press": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200,
+    req: (f) => ({ params: { committee: f.c.committee.code, code: f.campaign }, query: { lang: "en" } }),
+  },
+  "POST /public/committees/:committee/campaigns/:code/press/check": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200,
+    req: (f) => ({ params: { committee: f.c.committee.code, code: f.campaign }, body: { figure: "received", value: "0" } }),
+  },
+  "GET /public/receipts/:receiptNumber": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200,
+    req: (f) => ({ params: { receiptNumber: "PT-2024-000001" }, query: { committee: f.c.committee.code } }),
+  },
+  "GET /public/donations": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200,
+    req: (f) => ({ query: { committee: f.c.committee.code, amountDong: "90000000", date: "2024-01-05" } }),
+  },
+  "GET /public/committees/:committee/checkpoints": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200, req: (f) => ({ params: { committee: f.c.committee.code } }),
+  },
+  "GET /public/committees/:committee/checkpoints/:id": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200,
+    req: async (f) => {
+      const committee = await s.public.committee(f.c.committee.code);
+      const c = await s.checkpoints().create(committee, "on_demand", f.c.principals.approver.tokenId);
+      return { params: { committee: f.c.committee.code, id: String(c.id) } };
+    },
+  },
+  // A's approver signs A's checkpoint: nothing of B's is read or written.
+  "POST /checkpoints": { allowed: ["approver"], ok: 201, foreign: 201, req: () => ({ body: {} }) },
   "POST /bank-imports": {
     // B's campaign code does not exist in A's committee: campaign_not_found.
     allowed: ["treasurer"], ok: 201, foreign: 404,
@@ -254,14 +299,7 @@ describe("authorisation matrix", () => {
   before(async () => {
     // The matrix makes some sixty anonymous and bad-token calls from one address; the rate
     // limiter (tested in audit.test.ts) would answer the later ones 429. Off for this app only.
-    const rate = process.env.RATE_LIMIT_PER_MINUTE;
-    process.env.RATE_LIMIT_PER_MINUTE = "0";
-    try {
-      ({ app, s } = await testApp());
-    } finally {
-      if (rate === undefined) delete process.env.RATE_LIMIT_PER_MINUTE;
-      else process.env.RATE_LIMIT_PER_MINUTE = rate;
-    }
+    ({ app, s } = await testAppUnlimited());
     a = await fixture("Ủy ban MTTQ phường A");
     b = await fixture("Ủy ban MTTQ xã B");
   });
@@ -317,7 +355,7 @@ describe("authorisation matrix", () => {
         expect(res.status, `${key} as A's ${role} on B: ${JSON.stringify(res.body)}`).to.equal(row.foreign);
         if (row.foreign === 404) expect(res.headers["content-type"]).to.match(/^application\/problem\+json/);
         const text = res.text ?? (Buffer.isBuffer(res.body) ? res.body.toString("latin1") : JSON.stringify(res.body));
-        for (const secret of b.secrets()) expect(text, `B's ${secret} leaked to A`).not.to.contain(secret);
+        if (!row.openData) for (const secret of b.secrets()) expect(text, `B's ${secret} leaked to A`).not.to.contain(secret);
         expect(await snapshot(b.c.committee.id), "B's books did not change").to.deep.equal(beforeB);
         if (res.status >= 400) expect(await snapshot(a.c.committee.id), "nor did A's").to.deep.equal(beforeA);
         if (key === "POST /entries/verify") {

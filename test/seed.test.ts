@@ -6,6 +6,7 @@ import { hashToken, type Soquy, wire } from "../src/context.js";
 import { migrate, openDatabase } from "../src/db/connect.js";
 import { verifyChain } from "../src/ledger/verify.js";
 import { seedDemo, type DemoTokens } from "../seeds/demo.js";
+import { testSigningKeyFile } from "./support/db.js";
 
 // The demo data must reproduce the figures the two committees published
 // (DOMAIN.md, "Real figures for demo data and tests"). It runs on a database
@@ -15,6 +16,7 @@ describe("demo seed", function () {
   this.timeout(120_000);
   let s: Soquy;
   let tokens: DemoTokens;
+  let seeded: Awaited<ReturnType<typeof seedDemo>>;
   let dropDatabase: (() => Promise<void>) | null = null;
 
   before(async () => {
@@ -41,12 +43,13 @@ describe("demo seed", function () {
     }
     const db = await openDatabase(databaseUrl ? { databaseUrl } : { pglite: new PGlite() });
     await migrate(db.knex);
-    s = wire(db);
+    s = wire(db, { signingKeyFile: testSigningKeyFile });
     const started = performance.now();
     const result = await seedDemo(s);
     console.log(`      seedDemo took ${Math.round(performance.now() - started)} ms on ${db.kind}`);
     expect(result.created).to.equal(true);
     tokens = result.tokens;
+    seeded = result;
   });
 
   after(async () => {
@@ -187,11 +190,22 @@ describe("demo seed", function () {
     }
   });
 
+  it("gives each committee a workspace account per role that signs in with its generated password", async () => {
+    const { UserStore } = await import("../src/db/users.js");
+    const { signIn } = await import("../src/web/session.js");
+    const users = new UserStore(s.db.knex);
+    expect(seeded.users.map((u) => u.login)).to.include.members(["phuong2-kientuong.treasurer", "tt-goquao.approver"]);
+    const u = seeded.users.find((x) => x.login === "phuong2-kientuong.approver")!;
+    expect((await signIn(users, u.login, u.password, false)).ok).to.equal(true);
+    expect((await signIn(users, u.login, "not the password", false)).ok).to.equal(false);
+    expect((await users.byLogin(u.login))!.role).to.equal("approver");
+  });
+
   it("writes nothing when run a second time", async () => {
     const count = async () => Number((await s.db.knex("journal_entries").count("* as n").first())?.n);
     const before = { entries: await count(), committees: (await s.store.listCommittees()).length };
     const again = await seedDemo(s);
-    expect(again).to.deep.equal({ created: false, tokens: [] });
+    expect(again).to.deep.equal({ created: false, tokens: [], users: [] });
     expect({ entries: await count(), committees: (await s.store.listCommittees()).length }).to.deep.equal(before);
   });
 });

@@ -43,10 +43,11 @@ export class StatementQueries {
   }
 
   /** Σ of the campaign's asset postings on entries dated before `before` or up to `through`. */
-  async assetSum(c: Campaign, headSeq: number, bound: { before: string } | { through: string }, verifiedOnly: boolean): Promise<bigint> {
+  async assetSum(c: Campaign, headSeq: number, bound: { before: string } | { through: string }, verifiedOnly: boolean, vseqMax?: number): Promise<bigint> {
     const q = this.knex("postings as p").join("journal_entries as e", "e.id", "p.entry_id")
       .whereIn("p.account_id", assetIds(c)).where("e.seq", "<=", headSeq);
     if (verifiedOnly) q.join("entry_verified as ev", "ev.entry_id", "e.id");
+    if (verifiedOnly && vseqMax !== undefined) q.where("ev.vseq", "<=", vseqMax);
     if ("before" in bound) q.where("e.entry_date", "<", bound.before);
     else q.where("e.entry_date", "<=", bound.through);
     const row = await q.sum("p.amount_dong as total").first();
@@ -59,7 +60,7 @@ export class StatementQueries {
    * from the postings index (not a lateral per entry) let the query run in
    * less than half the time on a 1M-entry campaign.
    */
-  rows(c: Campaign, headSeq: number, from: string, to: string, verifiedOnly: boolean): AsyncIterable<StatementRowRaw> {
+  rows(c: Campaign, headSeq: number, from: string, to: string, verifiedOnly: boolean, vseqMax?: number): AsyncIterable<StatementRowRaw> {
     const [cash, bank, goods] = assetIds(c);
     const sql = `
       select e.id, e.seq, e.entry_date,
@@ -69,7 +70,7 @@ export class StatementQueries {
         b.beneficiary_name, b.area, b.category, b.purpose,
         coalesce(b.quantity, i.quantity) as quantity, coalesce(b.unit, i.unit) as unit,
         greatest(p.amount_dong, 0) as in_dong, greatest(-p.amount_dong, 0) as out_dong,
-        (ev.entry_id is not null) as verified
+        (ev.entry_id is not null${vseqMax !== undefined ? ` and ev.vseq <= ${Math.trunc(vseqMax)}` : ""}) as verified
       from postings p
       join journal_entries e on e.id = p.entry_id
       left join vouchers v on v.entry_id = e.id
@@ -85,6 +86,7 @@ export class StatementQueries {
       ) i on i.entry_id = d.entry_id
       where p.account_id in (?, ?, ?) and e.seq <= ? and e.entry_date between ? and ?
         ${verifiedOnly ? "and ev.entry_id is not null" : ""}
+        ${verifiedOnly && vseqMax !== undefined ? `and ev.vseq <= ${Math.trunc(vseqMax)}` : ""}
       order by e.seq, p.line`;
     return this.knex.raw(sql, [c.committeeId, cash, bank, goods, headSeq, from, to]).stream() as unknown as AsyncIterable<StatementRowRaw>;
   }

@@ -18,6 +18,9 @@ import { campaignRoutes } from "./routes/campaigns.js";
 import { controlRoutes } from "./routes/controls.js";
 import { entryRoutes } from "./routes/entries.js";
 import { recordRoutes } from "./routes/records.js";
+import { publicRoutes } from "./routes/public.js";
+import { publicPages } from "../web/public.js";
+import { workspace, workspaceErrors, workspaceSessions } from "../web/workspace.js";
 import { statementRoutes } from "./routes/statements.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { bankImportRoutes } from "./routes/bankimports.js";
@@ -28,7 +31,7 @@ const BODY_LIMIT = "64kb";
 export function apiRoutes(s: Soquy): RouteSpec<any, any, any>[] {
   return [
     ...campaignRoutes(s), ...recordRoutes(s), ...statementRoutes(s), ...controlRoutes(s), ...entryRoutes(s), ...accountRoutes(s),
-    ...tokenRoutes(s), ...auditRoutes(s), ...bankImportRoutes(s),
+    ...tokenRoutes(s), ...auditRoutes(s), ...publicRoutes(s), ...bankImportRoutes(s),
   ];
 }
 
@@ -36,6 +39,9 @@ export function createApp(s: Soquy, log: Logger): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
+  // Behind a TLS-terminating proxy: TRUST_PROXY=1 (or a subnet list) makes req.secure and req.ip
+  // come from X-Forwarded-*, so session cookies get Secure and rate limits see the client.
+  if (process.env.TRUST_PROXY) app.set("trust proxy", /^\d+$/.test(process.env.TRUST_PROXY) ? Number(process.env.TRUST_PROXY) : process.env.TRUST_PROXY);
   app.use(helmet());
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
@@ -58,7 +64,16 @@ export function createApp(s: Soquy, log: Logger): Express {
   const audit = new AuditWriter(s.db.knex, log);
   app.locals.audit = audit; // flushed by main.ts on shutdown, and by tests
   app.use(auditMiddleware(audit));
+  app.use(workspaceSessions(s)); // a signed-in person is accountable like a token
   app.use(rateLimit());
+  // The donor self-check answers about people's gifts: a tighter limit against enumeration.
+  const selfCheck = rateLimit({ perMinute: Number(process.env.SELF_CHECK_PER_MINUTE ?? 30), burst: 15 });
+  app.use(["/api/v1/public/receipts", "/api/v1/public/donations", /^\/c\/[^/]+\/check/], selfCheck);
+
+  app.get("/.well-known/soquy-key", (_req, res) => {
+    res.setHeader("Cache-Control", "public, max-age=300");
+    res.json(s.signer().info);
+  });
 
   app.get("/health", async (_req, res) => {
     await s.db.knex.raw("select 1");
@@ -78,6 +93,9 @@ export function createApp(s: Soquy, log: Logger): Express {
   api.use(bearerAuth(s.store));
   for (const r of routes) mount(api, r);
   app.use("/api/v1", api);
+  app.use(publicPages(s));
+  app.use("/app", workspace(s));
+  app.use(workspaceErrors);
 
   app.use((req, res) => sendProblem(res, "not_found", `no route ${req.method} ${req.path}`));
   app.use(errorHandler);

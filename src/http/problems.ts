@@ -45,6 +45,8 @@ export const statusByCode: Record<ResultCode, number> = {
   unverified_entries: 409,
   self_verification_forbidden: 403,
   already_verified: 409,
+  reversal_before_original: 409,
+  query_too_broad: 422,
   payload_too_large: 413,
   rate_limited: 429,
   bank_file_malformed: 422,

@@ -74,7 +74,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
   };
 
   const limiter = ((req, res, next) => {
-    if (perMinute <= 0) return next();
+    if (perMinute <= 0 || res.locals.session !== undefined) return next();
     const t = now();
     const key = keyOf(req);
     const hasCredentials = req.get("authorization") !== undefined;

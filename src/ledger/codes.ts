@@ -40,6 +40,8 @@ export const resultCodes = [
   "unverified_entries",
   "self_verification_forbidden",
   "already_verified",
+  "reversal_before_original",
+  "query_too_broad",
   "payload_too_large",
   "rate_limited",
   "bank_file_malformed",

@@ -40,22 +40,33 @@ export class Controls {
     if (ids.length > MAX_VERIFY_BATCH) fail("validation_failed", `at most ${MAX_VERIFY_BATCH} entries per call`, "ids");
     const unique = [...new Set(ids)];
     const found = await this.store.approvals(p.committeeId, unique);
-    const outcomes = unique.map((id): VerifyOutcome => {
+    // In ledger order, so that an entry and its reversal verified in one call
+    // are published original first (the public figures never dip).
+    const ordered = [...unique].sort((x, y) => (found.get(x)?.seq ?? 0) - (found.get(y)?.seq ?? 0));
+    const becomesVerified = new Set<string>();
+    const byId = new Map<string, VerifyOutcome>();
+    for (const id of ordered) {
       const a = found.get(id);
       const refuse = (code: string, detail: string): VerifyOutcome => ({
         id, sequence: a?.seq ?? null, ok: false, code, detail, approvals: a?.verifiers.length ?? 0,
         requiredApprovals: a?.requiredApprovals ?? 1, verified: a ? a.verifiers.length >= a.requiredApprovals : false,
       });
-      if (!a) return refuse("entry_not_found", `no entry ${id} in this committee`);
-      if (a.recordedBy === p.tokenId) return refuse("self_verification_forbidden", "an entry is never verified by the one who recorded it");
-      if (a.verifiers.includes(p.tokenId)) return refuse("already_verified", "you have already verified this entry");
-      const approvals = a.verifiers.length + 1;
-      return {
-        id, sequence: a.seq, ok: true, code: null, detail: null, approvals, requiredApprovals: a.requiredApprovals,
-        verified: approvals >= a.requiredApprovals,
-      };
-    });
-    await this.store.addVerifications(p.committeeId, p.tokenId, outcomes.filter((o) => o.ok).map((o) => o.id));
+      const outcome = ((): VerifyOutcome => {
+        if (!a) return refuse("entry_not_found", `no entry ${id} in this committee`);
+        if (a.recordedBy === p.tokenId) return refuse("self_verification_forbidden", "an entry is never verified by the one who recorded it");
+        if (a.verifiers.includes(p.tokenId)) return refuse("already_verified", "you have already verified this entry");
+        const approvals = a.verifiers.length + 1;
+        const verified = approvals >= a.requiredApprovals;
+        if (verified && a.reversalOf && !a.originalVerified && !becomesVerified.has(a.reversalOf)) {
+          return refuse("reversal_before_original", `verify entry ${a.reversalOf}, which this reversal reverses, first`);
+        }
+        if (verified) becomesVerified.add(id);
+        return { id, sequence: a.seq, ok: true, code: null, detail: null, approvals, requiredApprovals: a.requiredApprovals, verified };
+      })();
+      byId.set(id, outcome);
+    }
+    await this.store.addVerifications(p.committeeId, p.tokenId, ordered.filter((id) => byId.get(id)!.ok));
+    const outcomes = unique.map((id) => byId.get(id)!);
     return outcomes;
   }
 

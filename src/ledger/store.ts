@@ -82,6 +82,9 @@ export interface Approvals {
   recordedBy: number;
   requiredApprovals: number;
   verifiers: number[];
+  /** For a reversal: the entry it reverses, and whether that one is verified. */
+  reversalOf: string | null;
+  originalVerified: boolean;
 }
 
 export interface PeriodClose {
@@ -139,6 +142,8 @@ export interface LedgerStore {
    * postings, a donor or household record not matching the hashed name.
    */
   firstInconsistency(committeeId: number): Promise<{ seq: number; reason: string } | null>;
+  /** Where the kept public figures differ from a recomputation from the published entries, or null. */
+  publicFiguresMismatch(committeeId: number): Promise<string | null>;
   /** Streams every entry of a committee in sequence order, in pages. */
   walkChain(committeeId: number, visit: (e: CommittedEntry) => void): Promise<void>;
 

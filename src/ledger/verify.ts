@@ -16,13 +16,28 @@ export interface ChainReport {
   reason: string | null;
 }
 
-export async function verifyChain(store: LedgerStore, committeeId: number): Promise<ChainReport> {
+/**
+ * A chain head vouched for from outside the database (a signed checkpoint):
+ * the chain must still hold that entry with that hash. This is what catches
+ * the newest entries being deleted, which the chain alone cannot show.
+ */
+export interface Anchor {
+  label: string; // "checkpoint #3"
+  seq: number;
+  hash: string;
+  /** False when the anchor's own signature does not hold: it cannot be trusted, and that is reported. */
+  signatureOk: boolean;
+}
+
+export async function verifyChain(store: LedgerStore, committeeId: number, anchors: Anchor[] = []): Promise<ChainReport> {
   let prev = { seq: 0, hash: GENESIS_HASH };
   let checked = 0;
   let broken: { seq: number; reason: string } | null = null;
   const sums = new Map<number, bigint>();
+  const anchored = new Map(anchors.map((a) => [a.seq, null as string | null]));
   await store.walkChain(committeeId, (e) => {
     for (const p of e.postings) sums.set(p.account.id, (sums.get(p.account.id) ?? 0n) + p.amountDong);
+    if (anchored.has(e.seq)) anchored.set(e.seq, e.hash);
     if (broken) return;
     const reason = checkLink(e, prev);
     checked++;
@@ -34,12 +49,24 @@ export async function verifyChain(store: LedgerStore, committeeId: number): Prom
   const b = linkBreak && (!chainBreak || linkBreak.seq < chainBreak.seq) ? linkBreak : chainBreak;
   const report = { checked, headSeq: prev.seq, headHash: prev.hash };
   if (b) return { ok: false, ...report, firstBrokenSeq: b.seq, reason: b.reason };
+  for (const a of anchors) {
+    if (!a.signatureOk) return { ok: false, ...report, firstBrokenSeq: null, reason: `${a.label}: its signature does not match its contents` };
+    if (a.seq === 0) continue;
+    const found = anchored.get(a.seq) ?? null;
+    if (found === null) {
+      return { ok: false, ...report, firstBrokenSeq: prev.seq + 1, reason: `${a.label} signed sequence ${a.seq}, but the ledger ends at ${prev.seq}: entries were removed` };
+    }
+    if (found !== a.hash) return { ok: false, ...report, firstBrokenSeq: a.seq, reason: `entry ${a.seq} is not the one ${a.label} signed` };
+  }
   for (const { account, balanceDong } of await store.listAccounts(committeeId)) {
     const sum = sums.get(account.id) ?? 0n;
     if (sum !== balanceDong) {
       return { ok: false, ...report, firstBrokenSeq: null, reason: `balance of ${account.code} is ${balanceDong} but its postings sum to ${sum}` };
     }
   }
+  // The public figures are kept sums: they must equal what the published entries add up to.
+  const published = await store.publicFiguresMismatch(committeeId);
+  if (published) return { ok: false, ...report, firstBrokenSeq: null, reason: published };
   return { ok: true, ...report, firstBrokenSeq: null, reason: null };
 }
 

@@ -24,6 +24,12 @@ export interface StatementOptions {
   to?: string | undefined;
   audience: Audience;
   verifiedOnly?: boolean | undefined;
+  /**
+   * Cut at a publication (what the public figures were at that number):
+   * verified entries published up to it, at the chain head it saw. The same
+   * publication gives the same bytes for good.
+   */
+  publication?: { vseq: number; headSeq: number; headHash: string } | undefined;
 }
 
 export interface PreparedStatement {
@@ -40,8 +46,10 @@ export interface PreparedStatement {
 export async function prepareStatement(
   q: StatementQueries, committee: Committee, campaign: Campaign, opts: StatementOptions,
 ): Promise<PreparedStatement> {
-  const position = await q.head(committee.id);
-  const verifiedOnly = opts.verifiedOnly ?? false;
+  const pub = opts.publication;
+  const position = pub ? { seq: pub.headSeq, hash: pub.headHash } : await q.head(committee.id);
+  const verifiedOnly = pub ? true : opts.verifiedOnly ?? false;
+  const vseqMax = pub?.vseq;
   const range = await q.dateRange(campaign, position.seq);
   const from = opts.from ? parseIsoDate(opts.from, "from") : min(campaign.startsOn, range.first);
   const to = opts.to ? parseIsoDate(opts.to, "to") : max(campaign.startsOn, range.last);
@@ -53,10 +61,10 @@ export async function prepareStatement(
       targetDong: campaign.targetDong,
     },
     from, to, audience: opts.audience, verifiedOnly,
-    openingDong: await q.assetSum(campaign, position.seq, { before: from }, verifiedOnly),
+    openingDong: await q.assetSum(campaign, position.seq, { before: from }, verifiedOnly, vseqMax),
     position,
   };
-  const rows = () => statementRows(q.rows(campaign, position.seq, from, to, verifiedOnly), header);
+  const rows = () => statementRows(q.rows(campaign, position.seq, from, to, verifiedOnly, vseqMax), header);
   const lines = async function* () {
     for await (const { line } of rows()) yield line;
   };
@@ -92,7 +100,7 @@ export async function prepareStatement(
       summary.add(line, raw);
       await write(csvLine(line));
     }
-    const expected = await q.assetSum(campaign, position.seq, { through: to }, verifiedOnly);
+    const expected = await q.assetSum(campaign, position.seq, { through: to }, verifiedOnly, vseqMax);
     assert(header.openingDong + totals.inDong - totals.outDong === totals.closingDong, "opening + in − out = closing");
     assert(totals.closingDong === expected, `statement closing ${totals.closingDong} equals the ledger's ${expected}`);
     await write(csvClosing(header, totals));

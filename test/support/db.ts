@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { openDatabase, migrate } from "../../src/db/connect.js";
 import { createToken, type Soquy, wire } from "../../src/context.js";
@@ -9,12 +12,15 @@ import type { Campaign, Committee, Principal, Role } from "../../src/ledger/type
 // own committees (the ledger's unit of isolation), never by mocking.
 let shared: Promise<Soquy> | null = null;
 
+/** A signing key of this test process's own, in a temporary folder. */
+export const testSigningKeyFile = path.join(mkdtempSync(path.join(tmpdir(), "soquy-key-")), "signing-key.pem");
+
 export function testSoquy(): Promise<Soquy> {
   shared ??= (async () => {
     const url = process.env.TEST_DATABASE_URL || undefined;
     const db = await openDatabase(url ? { databaseUrl: url } : { pglite: new PGlite() });
     await migrate(db.knex);
-    return wire(db);
+    return wire(db, { signingKeyFile: testSigningKeyFile });
   })();
   return shared;
 }

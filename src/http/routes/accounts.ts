@@ -3,7 +3,6 @@ import type { Soquy } from "../../context.js";
 import { fail } from "../../ledger/codes.js";
 import { parseIsoDate } from "../../ledger/dates.js";
 import type { AccountBalance } from "../../ledger/store.js";
-import { verifyChain } from "../../ledger/verify.js";
 import { allRoles, defineRoute } from "../route.js";
 import { accountBalanceResponse, accountCode, asOfQuery, trialBalanceResponse, verifyResponse } from "../schemas.js";
 
@@ -54,7 +53,7 @@ export function accountRoutes(s: Soquy) {
       method: "get", path: "/ledger/verify", tag: "Ledger", summary: "Verify the hash chain", roles: ["auditor", "approver", "admin"],
       responses: { 200: { description: "What the walk found", schema: verifyResponse } },
       async handle({ principal }) {
-        return { status: 200, body: await verifyChain(s.store, principal.committeeId) };
+        return { status: 200, body: await s.verify(principal.committeeId) };
       },
     }),
   ];

@@ -19,6 +19,8 @@ const statementQuery = z.strictObject({
   to: isoDate.optional(),
   audience: z.enum(["auditor", "public"]).default("public"),
   verified: verifiedFlag,
+  at: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional()
+    .meta({ description: "Cut at this publication: the verified entries the public figures counted then (same bytes for good)" }),
 });
 
 const seesEverything = new Set(["auditor", "approver"]);
@@ -31,7 +33,13 @@ export function statementRoutes(s: Soquy) {
     if (!committee) fail("committee_not_found", `no committee with code ${q.committee}`, "query.committee");
     const campaign = await s.ledger.campaign(committee.id, code);
     const audience: Audience = q.audience === "auditor" && principal && seesEverything.has(principal.role) ? "auditor" : "public";
-    return prepareStatement(s.statements, committee, campaign, { from: q.from, to: q.to, audience, verifiedOnly: q.verified === "true" });
+    let publication;
+    if (q.at !== undefined) {
+      const p = await s.publicQueries.publication(committee.id, { vseq: q.at });
+      if (!p || p.headHash === null) fail("not_found", `no publication ${q.at} in committee ${committee.code}`, "query.at");
+      publication = { vseq: p.vseq, headSeq: p.headSeq, headHash: p.headHash };
+    }
+    return prepareStatement(s.statements, committee, campaign, { from: q.from, to: q.to, audience, verifiedOnly: q.verified === "true", publication });
   };
   const headers = (res: Response, st: PreparedStatement, ext: string) => {
     const h = st.header;

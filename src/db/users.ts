@@ -1,0 +1,107 @@
+import { randomBytes } from "node:crypto";
+import type { Knex } from "knex";
+import type { Principal, Role } from "../ledger/types.js";
+import { createHash } from "node:crypto";
+
+// Users of the browser workspace and their sessions. Each user acts through
+// an api_tokens row of their own whose secret is never issued (only a hash of
+// random bytes is stored), so the domain code sees an ordinary principal.
+
+export interface UserRow {
+  id: number;
+  committeeId: number;
+  committeeCode: string;
+  committeeName: string;
+  login: string;
+  name: string;
+  role: Role;
+  principalId: number;
+  passwordHash: string;
+  failedAttempts: number;
+  lockedUntil: Date | null;
+  disabled: boolean;
+}
+
+export interface SessionRow {
+  user: UserRow;
+  csrfToken: string;
+  expiresAt: Date;
+}
+
+export class UserStore {
+  constructor(private readonly knex: Knex) {}
+
+  async create(committeeId: number, u: { login: string; name: string; role: Role; passwordHash: string }): Promise<UserRow> {
+    return this.knex.transaction(async (trx) => {
+      const [t] = await trx("api_tokens").insert({
+        committee_id: committeeId, role: u.role, name: u.name, token_hash: createHash("sha256").update(randomBytes(32)).digest("hex"), user_principal: true,
+      }).returning("id");
+      await trx("users").insert({
+        committee_id: committeeId, login: u.login, name: u.name, role: u.role, principal_id: t.id, password_hash: u.passwordHash,
+      });
+      return (await this.byLogin(u.login, trx))!;
+    });
+  }
+
+  async byLogin(login: string, db: Knex | Knex.Transaction = this.knex): Promise<UserRow | null> {
+    const row = await this.base(db).where("u.login", login).first();
+    return row ? toUser(row) : null;
+  }
+
+  async list(committeeId: number): Promise<UserRow[]> {
+    return (await this.base(this.knex).where("u.committee_id", committeeId).orderBy("u.id")).map(toUser);
+  }
+
+  async failed(userId: number, lockFor: { attempts: number; ms: number }): Promise<void> {
+    await this.knex.raw(`update users set failed_attempts = failed_attempts + 1,
+      locked_until = case when failed_attempts + 1 >= ? then now() + (? * interval '1 millisecond') else locked_until end
+      where id = ?`, [lockFor.attempts, lockFor.ms, userId]);
+  }
+
+  async succeeded(userId: number): Promise<void> {
+    await this.knex("users").where({ id: userId }).update({ failed_attempts: 0, locked_until: null });
+  }
+
+  async setPassword(userId: number, passwordHash: string): Promise<void> {
+    await this.knex("users").where({ id: userId }).update({ password_hash: passwordHash, password_changed_at: this.knex.fn.now() });
+  }
+
+  async startSession(userId: number, idHash: string, csrfToken: string, expiresAt: Date): Promise<void> {
+    await this.knex("user_sessions").insert({ id_hash: idHash, user_id: userId, csrf_token: csrfToken, expires_at: expiresAt });
+  }
+
+  async session(idHash: string): Promise<SessionRow | null> {
+    const row = await this.base(this.knex).join("user_sessions as s", "s.user_id", "u.id")
+      .where("s.id_hash", idHash).whereNull("s.ended_at").where("s.expires_at", ">", this.knex.fn.now())
+      .first("s.csrf_token", "s.expires_at");
+    if (!row) return null;
+    return { user: toUser(row), csrfToken: row.csrf_token, expiresAt: row.expires_at };
+  }
+
+  async endSession(idHash: string): Promise<void> {
+    await this.knex("user_sessions").where({ id_hash: idHash }).update({ ended_at: this.knex.fn.now() });
+  }
+
+  async endSessions(userId: number, except: string | null): Promise<void> {
+    const q = this.knex("user_sessions").where({ user_id: userId }).whereNull("ended_at");
+    if (except) q.whereNot("id_hash", except);
+    await q.update({ ended_at: this.knex.fn.now() });
+  }
+
+  private base(db: Knex | Knex.Transaction) {
+    return db("users as u").join("committees as c", "c.id", "u.committee_id").join("api_tokens as t", "t.id", "u.principal_id")
+      .select("u.*", "c.code as committee_code", "c.name as committee_name", "t.revoked_at");
+  }
+}
+
+export function principalOf(u: UserRow): Principal {
+  return { tokenId: u.principalId, committeeId: u.committeeId, committeeCode: u.committeeCode, role: u.role, name: u.name };
+}
+
+function toUser(r: Record<string, any>): UserRow {
+  return {
+    id: Number(r.id), committeeId: Number(r.committee_id), committeeCode: r.committee_code, committeeName: r.committee_name, login: r.login,
+    name: r.name, role: r.role, principalId: Number(r.principal_id), passwordHash: r.password_hash, failedAttempts: Number(r.failed_attempts),
+    lockedUntil: r.locked_until ?? null, disabled: r.disabled_at !== null || r.revoked_at !== null,
+  };
+}

@@ -1,0 +1,634 @@
+import { createHash, randomUUID } from "node:crypto";
+import { pipeline } from "node:stream/promises";
+import express, { type Request, type Response, type Router } from "express";
+import { z } from "zod";
+import type { Soquy } from "../context.js";
+import { listAudit } from "../db/audit.js";
+import { UserStore, type UserRow } from "../db/users.js";
+import { WorkspaceQueries } from "../db/workspace.js";
+import { LedgerError } from "../ledger/codes.js";
+import { progressPercent } from "../ledger/figures.js";
+import { beneficiaryCategories, donorKinds, purposes, roles, type CommittedEntry, type Role } from "../ledger/types.js";
+import { prepareStatement } from "../statements/builder.js";
+import { renderStatementPdf } from "../../reports/pdf.js";
+import { renderReceiptPdf } from "../../reports/receipt.js";
+import { formatDateVi, formatDong } from "../../reports/format.js";
+import { createToken } from "../context.js";
+import { disbursementCreate, donationCreate } from "../http/schemas.js";
+import { APP_CSS, APP_JS, appPage, langOf, ROLE, type Lang } from "./applayout.js";
+import { Html, html } from "./html.js";
+import { generatePassword, hashPassword, checkPassword, passwordProblem } from "./passwords.js";
+import { checkCsrf, clearCookie, CsrfRefused, ForbiddenPage, isSecure, requireUser, sessionMiddleware, signIn, type WebSession } from "./session.js";
+
+// The workspace for the people who keep the books: sign-in, keyboard-first
+// entry forms that cannot post twice, printed receipts, the verification
+// queue, period close, statements, chain check, audit log, checkpoints,
+// users and tokens — server-rendered, reaching the same domain calls as the
+// API (so the same rules, result codes and audit log apply).
+
+const MSG: Record<string, { vi: string; en: string }> = {
+  amount_must_be_positive: { vi: "Số tiền phải lớn hơn 0 đồng.", en: "The amount must be more than 0 đồng." },
+  amount_not_whole_dong: { vi: "Số tiền là số nguyên đồng, không có phần lẻ.", en: "Whole đồng only." },
+  amount_not_a_number: { vi: "Số tiền chỉ gồm chữ số, ví dụ 500000.", en: "Digits only, e.g. 500000." },
+  amount_too_large: { vi: "Số tiền quá lớn.", en: "The amount is too large." },
+  invalid_date: { vi: "Ngày không hợp lệ.", en: "The date is not valid." },
+  campaign_not_found: { vi: "Không có cuộc vận động này.", en: "No such campaign." },
+  insufficient_campaign_balance: { vi: "Quỹ của cuộc vận động không đủ để chi khoản này.", en: "The campaign does not hold enough for this." },
+  insufficient_balance: { vi: "Không đủ tiền trong tài khoản để chi.", en: "Not enough money in the account." },
+  items_required: { vi: "Ủng hộ hiện vật cần ghi hàng hóa.", en: "An in-kind donation lists its goods." },
+  items_value_mismatch: { vi: "Giá trị hàng hóa phải bằng số tiền.", en: "The goods must be worth exactly the amount." },
+  items_not_allowed: { vi: "Chỉ ủng hộ hiện vật mới ghi hàng hóa.", en: "Only in-kind donations list goods." },
+  bank_reference_duplicate: { vi: "Mã giao dịch này đã được ghi cho tài khoản ngân hàng này.", en: "This bank reference is already recorded." },
+  idempotency_key_reused: { vi: "Biểu mẫu này đã được gửi với nội dung khác: hãy mở biểu mẫu mới.", en: "This form was already sent with other content: open a new form." },
+  donation_outside_receiving_window: { vi: "Ngoài thời gian tiếp nhận của cuộc vận động.", en: "Outside the campaign's receiving window." },
+  purpose_not_allowed_for_campaign: { vi: "Mục đích chi này không thuộc cuộc vận động.", en: "This purpose is not allowed for the campaign." },
+  period_closed: { vi: "Sổ đã khóa đến ngày này: hãy ghi bút toán điều chỉnh trong kỳ đang mở.", en: "The books are closed through this date." },
+  unverified_entries: { vi: "Còn bút toán chưa duyệt đến ngày này.", en: "Entries up to this date are not all verified." },
+  period_already_closed: { vi: "Đã khóa sổ đến ngày này hoặc muộn hơn.", en: "Already closed through this date or later." },
+  validation_failed: { vi: "Dữ liệu chưa hợp lệ.", en: "Please correct the form." },
+};
+
+const FIELD_VI: Record<string, string> = {
+  too_small: "Bắt buộc nhập hoặc quá ngắn.", too_big: "Quá dài.", invalid_type: "Bắt buộc nhập.", invalid_format: "Không đúng định dạng.",
+  invalid_value: "Chọn một giá trị trong danh sách.", custom: "Không hợp lệ.", unrecognized_keys: "Trường không được phép.", invalid_union: "Không hợp lệ.",
+};
+
+type Errors = Map<string, string>;
+
+const PURPOSE_VI: Record<string, string> = {
+  gift_package: "Trao quà (suất quà)", house_new: "Xây nhà Đại đoàn kết", house_repair: "Sửa chữa nhà", livelihood: "Hỗ trợ sinh kế", schooling: "Học tập",
+  health: "Y tế", relief_cash: "Hỗ trợ tiền mặt", infrastructure: "Công trình", regular_support: "Trợ cấp thường xuyên", other: "Khác",
+};
+const CATEGORY_VI: Record<string, string> = { poor: "Hộ nghèo", near_poor: "Hộ cận nghèo", hardship: "Hộ khó khăn", policy_family: "Gia đình chính sách", other: "Khác" };
+const DONOR_VI: Record<string, string> = { individual: "Cá nhân", business: "Doanh nghiệp", organisation: "Tổ chức", anonymous: "Ẩn danh" };
+const METHOD_VI: Record<string, string> = { cash: "Tiền mặt", bank: "Chuyển khoản", in_kind: "Hiện vật" };
+
+export function workspace(s: Soquy): Router {
+  const users = new UserStore(s.db.knex);
+  const q = new WorkspaceQueries(s.db.knex);
+  const r = express.Router();
+  const form = express.urlencoded({ extended: false, limit: "64kb", parameterLimit: 200 });
+  r.get("/assets/app.css", (_req, res) => void res.type("text/css").set("Cache-Control", "public, max-age=3600").send(APP_CSS));
+  r.get("/assets/app.js", (_req, res) => void res.type("application/javascript").set("Cache-Control", "public, max-age=3600").send(APP_JS));
+
+  const page = (req: Request, res: Response, title: string, body: Html, flash: Html | string | null = null, status = 200) => {
+    res.status(status).type("html").set("Cache-Control", "no-store")
+      .send(appPage({ lang: langOf(req), title, session: sessionOf(res), body, path: req.path === "/" ? "/app" : `/app${req.path}`.replace(/\/$/, ""), flash }));
+  };
+  const T = (req: Request, vi: string, en: string) => (langOf(req) === "vi" ? vi : en);
+
+  r.get("/lang", (req, res) => {
+    const to = req.query.to === "en" ? "en" : "vi";
+    const back = typeof req.query.back === "string" && /^\/(app|c\/)/.test(req.query.back) ? req.query.back : "/app";
+    res.setHeader("Set-Cookie", `soquy_lang=${to}; Path=/; SameSite=Lax; Max-Age=31536000`);
+    res.redirect(303, back);
+  });
+
+  // ---- sign-in
+  const loginForm = (req: Request, res: Response, error: string | null, status = 200) => {
+    const next = typeof req.query.next === "string" ? req.query.next : "";
+    page(req, res, T(req, "Đăng nhập", "Sign in"), html`<h1>${T(req, "Đăng nhập", "Sign in")}</h1>
+${error ? html`<p class="errors" role="alert">${error}</p>` : ""}
+<form method="post" action="/app/login${next ? `?next=${encodeURIComponent(next)}` : ""}" class="entry" data-once>
+<label>${T(req, "Tên đăng nhập", "Login")}<input name="login" autocomplete="username" required autofocus></label>
+<label>${T(req, "Mật khẩu", "Password")}<input name="password" type="password" autocomplete="current-password" required></label>
+<button type="submit">${T(req, "Đăng nhập", "Sign in")}</button></form>`, null, status);
+  };
+  r.get("/login", (req, res) => loginForm(req, res, null));
+  r.post("/login", form, async (req, res) => {
+    const login = String(req.body.login ?? "").slice(0, 64);
+    const password = String(req.body.password ?? "").slice(0, 200);
+    const result = await signIn(users, login, password, isSecure(req));
+    if (!result.ok) {
+      const msg = result.reason === "locked"
+        ? T(req, "Tài khoản tạm khóa 15 phút do nhập sai mật khẩu nhiều lần.", "Account locked for 15 minutes after repeated wrong passwords.")
+        : T(req, "Sai tên đăng nhập hoặc mật khẩu.", "Wrong login or password.");
+      res.locals.problemCode = result.reason === "locked" ? "rate_limited" : "unauthorized";
+      return loginForm(req, res, msg, result.reason === "locked" ? 429 : 401);
+    }
+    res.setHeader("Set-Cookie", result.cookie);
+    const next = typeof req.query.next === "string" && /^\/app(\/|$)/.test(req.query.next) ? req.query.next : "/app";
+    res.redirect(303, next);
+  });
+  r.post("/logout", form, requireUser(), async (req, res) => {
+    checkCsrf(req, res);
+    await users.endSession(sessionOf(res)!.idHash);
+    res.setHeader("Set-Cookie", clearCookie(isSecure(req)));
+    res.redirect(303, "/app/login");
+  });
+  r.get("/password", requireUser(), (req, res) => passwordPage(req, res, null));
+  const passwordPage = (req: Request, res: Response, error: string | null, status = 200) => {
+    const sess = sessionOf(res)!;
+    page(req, res, T(req, "Đổi mật khẩu", "Change password"), html`<h1>${T(req, "Đổi mật khẩu", "Change password")}</h1>
+${error ? html`<p class="errors" role="alert">${error}</p>` : ""}
+<form method="post" action="/app/password" class="entry" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}">
+<label>${T(req, "Mật khẩu hiện tại", "Current password")}<input name="current" type="password" autocomplete="current-password" required></label>
+<label>${T(req, "Mật khẩu mới (ít nhất 10 ký tự)", "New password (10 characters or more)")}<input name="next" type="password" autocomplete="new-password" required minlength="10"></label>
+<button type="submit">${T(req, "Lưu", "Save")}</button></form>`, null, status);
+  };
+  r.post("/password", form, requireUser(), async (req, res) => {
+    checkCsrf(req, res);
+    const sess = sessionOf(res)!;
+    if (!(await checkPassword(String(req.body.current ?? ""), sess.user.passwordHash))) {
+      return passwordPage(req, res, T(req, "Mật khẩu hiện tại không đúng.", "The current password is wrong."), 422);
+    }
+    const next = String(req.body.next ?? "");
+    const problem = passwordProblem(next, sess.user.login);
+    if (problem) return passwordPage(req, res, T(req, `Mật khẩu mới chưa đạt: ${problem}.`, `New password refused: ${problem}.`), 422);
+    await users.setPassword(sess.user.id, await hashPassword(next));
+    await users.endSessions(sess.user.id, sess.idHash); // other devices sign in again
+    page(req, res, T(req, "Đổi mật khẩu", "Change password"), html`<p>${T(req, "Đã đổi mật khẩu.", "Password changed.")}</p>`);
+  });
+
+  // ---- dashboard
+  r.get("/", requireUser(), async (req, res) => {
+    const p = principal(res);
+    const campaigns = await s.store.listCampaigns(p.committeeId);
+    const cards = [];
+    for (const c of campaigns) {
+      const f = await s.store.campaignFigures(c, false);
+      const pct = progressPercent(f.receivedDong, c.targetDong);
+      cards.push(html`<article class="campaign"><h3>${c.name} <span class="muted">(${c.code})</span></h3>
+${c.targetDong !== null ? html`<div class="progress" role="img" aria-label="${formatDong(f.receivedDong)} / ${formatDong(c.targetDong)} đồng (${pct}%)"><div class="bar" style="width:${Math.min(100, pct ?? 0)}%"></div></div>
+<p class="figure"><strong>${formatDong(f.receivedDong)}</strong> / ${formatDong(c.targetDong)} đồng (${pct}%)</p>` : ""}
+<dl class="totals"><div><dt>${T(req, "Đã nhận", "Received")}</dt><dd>${formatDong(f.receivedDong)} đồng</dd></div>
+<div><dt>${T(req, "Đã chi", "Disbursed")}</dt><dd>${formatDong(f.disbursedDong)} đồng</dd></div>
+<div><dt>${T(req, "Còn lại", "Balance")}</dt><dd>${formatDong(f.balanceDong)} đồng</dd></div>
+<div><dt>${T(req, "Hộ được hỗ trợ", "Households")}</dt><dd>${f.households}</dd></div></dl></article>`);
+    }
+    const reach = await q.reach(p.committeeId);
+    const weekly = await q.weekly(p.committeeId, 26);
+    const unverified = (await s.store.listEntries(p.committeeId, { verified: false, limit: 1000 })).length;
+    page(req, res, T(req, "Tổng quan", "Dashboard"), html`<h1>${T(req, "Tổng quan", "Dashboard")}</h1>
+<p>${T(req, "Chưa duyệt:", "Waiting for verification:")} <a href="/app/queue">${unverified}${unverified === 1000 ? "+" : ""}</a> ·
+<a href="/c/${p.committeeCode}">${T(req, "Trang công khai", "Public page")}</a> · <a href="/app/password">${T(req, "Đổi mật khẩu", "Change password")}</a></p>
+${cards}
+${(["area", "category"] as const).map((by) => {
+      const rows = reach.filter((x) => x.by === by);
+      if (rows.length === 0) return "";
+      return html`<table class="list"><caption>${by === "area" ? T(req, "Hộ được hỗ trợ theo khu phố", "Households reached by area") : T(req, "Hộ được hỗ trợ theo đối tượng", "Households reached by category")}</caption>
+<thead><tr><th scope="col">${by === "area" ? T(req, "Khu phố", "Area") : T(req, "Đối tượng", "Category")}</th><th scope="col" class="num">${T(req, "Số hộ", "Households")}</th><th scope="col" class="num">${T(req, "Số tiền (đồng)", "Amount (đồng)")}</th></tr></thead>
+<tbody>${rows.map((x) => html`<tr><th scope="row">${by === "category" ? CATEGORY_VI[x.key] ?? x.key : x.key}</th><td class="num">${x.households}</td><td class="num">${formatDong(x.amountDong)}</td></tr>`)}</tbody></table>`;
+    })}
+<h2>${T(req, "Thu và chi theo tuần", "Money in and out by week")}</h2>${weeklyChart(weekly, langOf(req))}`);
+  });
+
+  // ---- treasurer: donations and disbursements
+  const campaignOptions = async (committeeId: number, selected: string) => (await s.store.listCampaigns(committeeId))
+    .map((c) => html`<option value="${c.code}"${c.code === selected ? new Html(" selected") : ""}>${c.name} (${c.code})</option>`);
+
+  const donationForm = async (req: Request, res: Response, values: Record<string, string>, errors: Errors, flash: Html | null, status = 200) => {
+    const sess = sessionOf(res)!;
+    const method = values.method || "cash";
+    const v = (k: string) => values[k] ?? "";
+    const err = (k: string) => fieldError(errors, k);
+    page(req, res, T(req, "Ghi thu", "Record a donation"), html`<h1>${T(req, "Ghi thu (ủng hộ)", "Record a donation")}</h1>
+${errors.size ? html`<div class="errors" role="alert">${T(req, "Hãy sửa các trường được đánh dấu.", "Please correct the marked fields.")}</div>` : ""}
+<form method="post" action="/app/donations" class="entry" data-once data-method-switch novalidate>
+<input type="hidden" name="_csrf" value="${sess.csrfToken}"><input type="hidden" name="_idem" value="${values._idem || randomUUID()}">
+<label>${T(req, "Cuộc vận động", "Campaign")}<select name="campaign" required>${await campaignOptions(sess.user.committeeId, v("campaign"))}</select></label>
+<fieldset><legend>${T(req, "Hình thức", "Method")}</legend>
+${(["cash", "bank", "in_kind"] as const).map((m) => html`<label class="check-label"><input type="radio" name="method" value="${m}"${m === method ? new Html(" checked") : ""}> ${METHOD_VI[m]}</label>`)}</fieldset>
+${input(req, "receivedOn", T(req, "Ngày nhận", "Date received"), v("receivedOn") || todayVn(), err("receivedOn"), { type: "date", required: true })}
+${input(req, "amountDong", T(req, "Số tiền (đồng)", "Amount (đồng)"), v("amountDong"), err("amountDong"), { inputmode: "numeric", required: true, autofocus: true })}
+<fieldset><legend>${T(req, "Người ủng hộ", "Donor")}</legend>
+${input(req, "donor.name", T(req, "Họ tên / tên đơn vị", "Name"), v("donor.name"), err("donor.name"), {})}
+<label>${T(req, "Loại", "Kind")}<select name="donor.kind">${donorKinds.map((k) => html`<option value="${k}"${k === (v("donor.kind") || "individual") ? new Html(" selected") : ""}>${DONOR_VI[k]}</option>`)}</select></label>
+<label class="check-label"><input type="checkbox" name="donor.publishName" value="true"${v("donor.publishName") === "true" ? new Html(" checked") : ""}> ${T(req, "Đồng ý công khai tên", "Agrees to publish the name")}</label>
+${input(req, "donor.phone", T(req, "Điện thoại (không công khai)", "Phone (never published)"), v("donor.phone"), err("donor.phone"), { inputmode: "tel" })}
+</fieldset>
+<fieldset data-for-method="bank"${method === "bank" ? "" : new Html(" hidden")}><legend>${T(req, "Chuyển khoản", "Bank transfer")}</legend>
+${input(req, "bankAccount", T(req, "Số tài khoản nhận", "Receiving account"), v("bankAccount"), err("bankAccount"), {})}
+${input(req, "bankReference", T(req, "Mã giao dịch", "Bank reference"), v("bankReference"), err("bankReference"), {})}</fieldset>
+<fieldset data-for-method="in_kind"${method === "in_kind" ? "" : new Html(" hidden")}><legend>${T(req, "Hiện vật", "Goods")}</legend>
+${input(req, "items[0].description", T(req, "Tên hàng", "Goods"), v("items[0].description"), err("items[0].description"), {})}
+${input(req, "items[0].quantity", T(req, "Số lượng", "Quantity"), v("items[0].quantity"), err("items[0].quantity"), { inputmode: "numeric" })}
+${input(req, "items[0].unit", T(req, "Đơn vị (kg, thùng…)", "Unit"), v("items[0].unit"), err("items[0].unit"), {})}
+${input(req, "items[0].unitValueDong", T(req, "Đơn giá (đồng)", "Unit value (đồng)"), v("items[0].unitValueDong"), err("items[0].unitValueDong"), { inputmode: "numeric" })}
+${input(req, "items[0].valuationBasis", T(req, "Căn cứ định giá", "Valuation basis"), v("items[0].valuationBasis") || "Giá thị trường tại thời điểm nhận", err("items[0].valuationBasis"), {})}</fieldset>
+${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Description (optional)"), v("description"), err("description"), {})}
+<button type="submit">${T(req, "Ghi sổ", "Record")}</button></form>`, flash, status);
+  };
+  r.get("/donations/new", requireUser(["treasurer"]), (req, res) =>
+    donationForm(req, res, { campaign: String(req.query.campaign ?? ""), method: String(req.query.method ?? "cash") }, new Map(), null));
+  r.post("/donations", form, requireUser(["treasurer"]), async (req, res) => {
+    checkCsrf(req, res);
+    const values = strings(req.body);
+    const body = nest(values, ["donor.publishName"]);
+    if (body.method !== "in_kind") delete body.items;
+    if (body.method !== "bank") { delete body.bankAccount; delete body.bankReference; }
+    const parsed = donationCreate.safeParse(body);
+    if (!parsed.success) return donationForm(req, res, values, zodErrors(parsed.error, langOf(req)), null, 422);
+    try {
+      const meta = { idempotencyKey: `web-${values._idem}`, requestHash: hashBody("donation", values.campaign ?? "", parsed.data) };
+      const w = await s.ledger.recordDonation(principal(res), values.campaign ?? "", parsed.data, meta);
+      const e = w.entry;
+      const flash = html`${T(req, "Đã ghi sổ", "Recorded")} <strong>${e.receiptNumber ?? ""}</strong> — ${formatDong(BigInt(parsed.data.amountDong))} đồng
+(${T(req, "số thứ tự", "sequence")} ${e.sequence}).${e.receiptNumber ? html` <a href="/app/receipts/${e.id}.pdf" data-testid="receipt-link">${T(req, "In phiếu thu", "Print receipt")}</a>` : ""}`;
+      return donationForm(req, res, { campaign: values.campaign ?? "", method: values.method ?? "cash", receivedOn: values.receivedOn ?? "" }, new Map(), flash, 201);
+    } catch (error) {
+      if (error instanceof LedgerError) return donationForm(req, res, values, ledgerErrors(error, langOf(req)), null, 422);
+      throw error;
+    }
+  });
+
+  const disbursementForm = async (req: Request, res: Response, values: Record<string, string>, errors: Errors, flash: Html | null, status = 200) => {
+    const sess = sessionOf(res)!;
+    const v = (k: string) => values[k] ?? "";
+    const err = (k: string) => fieldError(errors, k);
+    const households = await q.households(sess.user.committeeId);
+    const areas = [...new Set(households.map((h) => h.area))];
+    page(req, res, T(req, "Ghi chi", "Record a disbursement"), html`<h1>${T(req, "Ghi chi (hỗ trợ hộ gia đình)", "Record a disbursement")}</h1>
+${errors.size ? html`<div class="errors" role="alert">${T(req, "Hãy sửa các trường được đánh dấu.", "Please correct the marked fields.")}</div>` : ""}
+<form method="post" action="/app/disbursements" class="entry" data-once novalidate>
+<input type="hidden" name="_csrf" value="${sess.csrfToken}"><input type="hidden" name="_idem" value="${values._idem || randomUUID()}">
+<label>${T(req, "Cuộc vận động", "Campaign")}<select name="campaign" required>${await campaignOptions(sess.user.committeeId, v("campaign"))}</select></label>
+<label>${T(req, "Chọn hộ đã có (theo khu phố)", "Pick a known household (by area)")}<select id="household-pick"><option value="">—</option>
+${areas.map((a) => html`<optgroup label="${a}">${households.filter((h) => h.area === a).map((h) =>
+    html`<option value="${h.name}" data-name="${h.name}" data-category="${h.category}" data-area="${h.area}">${h.name} · ${CATEGORY_VI[h.category] ?? h.category}</option>`)}</optgroup>`)}</select></label>
+<fieldset><legend>${T(req, "Hộ nhận hỗ trợ", "Household")}</legend>
+${input(req, "beneficiary.name", T(req, "Họ tên chủ hộ", "Head of household"), v("beneficiary.name"), err("beneficiary.name"), { required: true })}
+<label>${T(req, "Đối tượng", "Category")}<select name="beneficiary.category">${beneficiaryCategories.map((c) => html`<option value="${c}"${c === v("beneficiary.category") ? new Html(" selected") : ""}>${CATEGORY_VI[c]}</option>`)}</select></label>
+${input(req, "beneficiary.area", T(req, "Khu phố / ấp", "Area (khu phố)"), v("beneficiary.area"), err("beneficiary.area"), { required: true })}
+</fieldset>
+<label>${T(req, "Mục đích", "Purpose")}<select name="purpose">${purposes.map((p) => html`<option value="${p}"${p === (v("purpose") || "gift_package") ? new Html(" selected") : ""}>${PURPOSE_VI[p]}</option>`)}</select></label>
+<label>${T(req, "Hình thức", "Method")}<select name="method">${(["cash", "bank", "in_kind"] as const).map((m) => html`<option value="${m}"${m === (v("method") || "cash") ? new Html(" selected") : ""}>${METHOD_VI[m]}</option>`)}</select></label>
+${input(req, "paidOn", T(req, "Ngày chi", "Date paid"), v("paidOn") || todayVn(), err("paidOn"), { type: "date", required: true })}
+${input(req, "quantity", T(req, "Số suất / số lượng", "Packages / quantity"), v("quantity"), err("quantity"), { inputmode: "numeric" })}
+${input(req, "unit", T(req, "Đơn vị (suất, căn, con…)", "Unit"), v("unit") || "suất", err("unit"), {})}
+${input(req, "amountDong", T(req, "Số tiền / giá trị (đồng)", "Amount (đồng)"), v("amountDong"), err("amountDong"), { inputmode: "numeric", required: true })}
+<button type="submit">${T(req, "Ghi sổ", "Record")}</button></form>`, flash, status);
+  };
+  // A result page's address is the post's: reloading it, or switching language there, opens a fresh form.
+  r.get("/donations", (_req, res) => res.redirect(303, "/app/donations/new"));
+  r.get("/disbursements", (_req, res) => res.redirect(303, "/app/disbursements/new"));
+  r.get("/disbursements/new", requireUser(["treasurer"]), (req, res) => disbursementForm(req, res, { campaign: String(req.query.campaign ?? "") }, new Map(), null));
+  r.post("/disbursements", form, requireUser(["treasurer"]), async (req, res) => {
+    checkCsrf(req, res);
+    const values = strings(req.body);
+    const body = nest(values, []);
+    if (!body.quantity) delete body.unit;
+    const parsed = disbursementCreate.safeParse(body);
+    if (!parsed.success) return disbursementForm(req, res, values, zodErrors(parsed.error, langOf(req)), null, 422);
+    try {
+      const meta = { idempotencyKey: `web-${values._idem}`, requestHash: hashBody("disbursement", values.campaign ?? "", parsed.data) };
+      const w = await s.ledger.recordDisbursement(principal(res), values.campaign ?? "", parsed.data, meta);
+      const flash = html`${T(req, "Đã ghi sổ", "Recorded")} ${w.entry.receiptNumber ?? ""} — ${formatDong(BigInt(parsed.data.amountDong))} đồng (${T(req, "số thứ tự", "sequence")} ${w.entry.sequence}).`;
+      return disbursementForm(req, res, { campaign: values.campaign ?? "", paidOn: values.paidOn ?? "", purpose: values.purpose ?? "", unit: values.unit ?? "" }, new Map(), flash, 201);
+    } catch (error) {
+      if (error instanceof LedgerError) return disbursementForm(req, res, values, ledgerErrors(error, langOf(req)), null, 422);
+      throw error;
+    }
+  });
+
+  r.get("/receipts/:id.pdf", requireUser(), async (req, res) => {
+    const p = principal(res);
+    const id = String(req.params.id);
+    const e = /^[0-9a-f-]{36}$/.test(id) ? await s.store.findEntry(p.committeeId, id) : null;
+    if (!e || e.kind !== "donation" || !e.voucherNo || !e.donation) throw new LedgerError("entry_not_found", `no receipt for entry ${id}`, "id");
+    const committee = (await s.store.findCommittee(p.committeeCode))!;
+    const income = e.postings.find((x) => x.account.role === "income");
+    const names = await q.principalNames(p.committeeId);
+    const origin = process.env.PUBLIC_URL?.replace(/\/$/, "") || `${req.protocol}://${req.get("host")}`;
+    res.type("application/pdf").setHeader("Content-Disposition", `inline; filename="phieu-thu-${e.voucherNo}.pdf"`);
+    await renderReceiptPdf({
+      committeeName: committee.name, receiptNumber: e.voucherNo, date: e.entryDate, donorName: e.donation.donorName,
+      campaignName: (await s.store.findCampaign(p.committeeId, e.campaign!.code))!.name, description: e.description,
+      amountDong: -(income?.amountDong ?? 0n), method: e.donation.method, recordedBy: names.get(e.recordedBy) ?? "", sequence: e.seq, hash: e.hash,
+      checkUrl: `${origin}/c/${committee.code}/check?receipt=${e.voucherNo}#tra-cuu`,
+    }, res);
+  });
+
+  // ---- approver: the verification queue and period close
+  const queuePage = async (req: Request, res: Response, flash: Html | null) => {
+    const sess = sessionOf(res)!;
+    const p = principal(res);
+    const f = strings(req.query as Record<string, unknown>);
+    const campaigns = await s.store.listCampaigns(p.committeeId);
+    const campaign = campaigns.find((c) => c.code === f.campaign);
+    const list = await s.store.listEntries(p.committeeId, {
+      verified: false, limit: 500, ...(campaign ? { campaignId: campaign.id } : {}),
+      ...(isDate(f.from) ? { from: f.from } : {}), ...(isDate(f.to) ? { to: f.to } : {}),
+    });
+    const names = await q.principalNames(p.committeeId);
+    const min = /^\d+$/.test(f.min ?? "") ? BigInt(f.min!) : null;
+    const max = /^\d+$/.test(f.max ?? "") ? BigInt(f.max!) : null;
+    const rows = list.filter((e) => (!f.recorder || String(e.recordedBy) === f.recorder))
+      .filter((e) => (min === null || size(e) >= min) && (max === null || size(e) <= max));
+    const recorders = [...new Set(list.map((e) => e.recordedBy))];
+    page(req, res, T(req, "Chờ duyệt", "Verification queue"), html`<h1>${T(req, "Bút toán chờ duyệt", "Entries waiting for verification")}</h1>
+<form method="get" action="/app/queue" class="filters">
+<label>${T(req, "Cuộc vận động", "Campaign")}<select name="campaign"><option value="">${T(req, "Tất cả", "All")}</option>${campaigns.map((c) => html`<option value="${c.code}"${c.code === f.campaign ? new Html(" selected") : ""}>${c.code}</option>`)}</select></label>
+<label>${T(req, "Từ ngày", "From")}<input type="date" name="from" value="${f.from ?? ""}"></label><label>${T(req, "Đến ngày", "To")}<input type="date" name="to" value="${f.to ?? ""}"></label>
+<label>${T(req, "Người ghi", "Recorded by")}<select name="recorder"><option value="">${T(req, "Tất cả", "All")}</option>${recorders.map((id) => html`<option value="${id}"${String(id) === f.recorder ? new Html(" selected") : ""}>${names.get(id) ?? id}</option>`)}</select></label>
+<label>${T(req, "Từ số tiền", "Min amount")}<input name="min" inputmode="numeric" value="${f.min ?? ""}"></label><label>${T(req, "Đến số tiền", "Max amount")}<input name="max" inputmode="numeric" value="${f.max ?? ""}"></label>
+<button type="submit">${T(req, "Lọc", "Filter")}</button></form>
+<form method="post" action="/app/queue" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}">
+<table class="list"><thead><tr><th scope="col"><input type="checkbox" id="select-all" aria-label="${T(req, "Chọn tất cả", "Select all")}"></th>
+<th scope="col">#</th><th scope="col">${T(req, "Ngày", "Date")}</th><th scope="col">${T(req, "Diễn giải", "Description")}</th><th scope="col">${T(req, "Người ghi", "Recorded by")}</th><th scope="col" class="num">${T(req, "Số tiền", "Amount")}</th></tr></thead>
+<tbody>${rows.map((e) => {
+      const own = e.recordedBy === p.tokenId;
+      return html`<tr><td><input type="checkbox" name="ids" value="${e.id}" aria-label="${T(req, "Duyệt", "Verify")} ${e.seq}"${own ? new Html(" disabled") : ""}></td>
+<td>${e.seq}</td><td>${formatDateVi(e.entryDate)}</td><td>${e.description}${e.requiredApprovals === 2 ? html` <strong>(${T(req, "cần 2 người duyệt", "needs 2 approvers")})</strong>` : ""}${own ? html` <em>(${T(req, "bạn ghi — người khác duyệt", "yours — someone else verifies")})</em>` : ""}</td>
+<td>${names.get(e.recordedBy) ?? e.recordedBy}</td><td class="num">${formatDong(size(e))}</td></tr>`;
+    })}</tbody></table>
+<p>${rows.length} ${T(req, "bút toán", "entries")}${list.length === 500 ? T(req, " (500 đầu tiên)", " (first 500)") : ""}</p>
+<button type="submit">${T(req, "Duyệt các bút toán đã chọn", "Verify the selected entries")}</button></form>`, flash);
+  };
+  r.get("/queue", requireUser(["approver"]), (req, res) => queuePage(req, res, null));
+  r.post("/queue", form, requireUser(["approver"]), async (req, res) => {
+    checkCsrf(req, res);
+    const ids = ([] as unknown[]).concat(req.body.ids ?? []).filter((x): x is string => typeof x === "string").slice(0, 1000);
+    const outcomes = ids.length ? await s.controls.verify(principal(res), ids) : [];
+    const ok = outcomes.filter((o) => o.ok).length;
+    const refused = outcomes.filter((o) => !o.ok);
+    await queuePage(req, res, html`${T(req, `Đã duyệt ${ok} bút toán.`, `Verified ${ok} entries.`)}${refused.length ? html` ${T(req, "Không duyệt được", "Refused")}: ${refused.map((o) => `#${o.sequence ?? "?"} (${o.code})`).join(", ")}` : ""}`);
+  });
+
+  const periodsPage = async (req: Request, res: Response, flash: Html | null, through: string | null, status = 200) => {
+    const sess = sessionOf(res)!;
+    const p = principal(res);
+    const closes = await s.store.listCloses(p.committeeId);
+    const pending = through && isDate(through) ? await s.store.unverifiedThrough(p.committeeId, through, 50) : [];
+    page(req, res, T(req, "Khóa sổ", "Period close"), html`<h1>${T(req, "Khóa sổ", "Close the books")}</h1>
+<form method="get" action="/app/periods" class="filters"><label>${T(req, "Khóa đến hết ngày", "Close through")}<input type="date" name="through" value="${through ?? ""}" required></label>
+<button type="submit">${T(req, "Kiểm tra trước", "Pre-check")}</button></form>
+${through && isDate(through) ? (pending.length
+    ? html`<div class="errors" role="alert">${T(req, "Còn bút toán chưa duyệt đến ngày này (số thứ tự):", "Unverified entries up to this date (sequence):")} ${pending.join(", ")}. <a href="/app/queue?to=${through}">${T(req, "Mở hàng chờ", "Open the queue")}</a></div>`
+    : html`<form method="post" action="/app/periods" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}"><input type="hidden" name="_idem" value="${randomUUID()}">
+<input type="hidden" name="through" value="${through}"><p class="ok">${T(req, "Mọi bút toán đến ngày này đã được duyệt.", "Every entry up to this date is verified.")}</p>
+<label>${T(req, "Ghi chú", "Note")}<input name="note" maxlength="500"></label> <button type="submit">${T(req, "Khóa sổ và ký điểm kiểm tra", "Close and sign a checkpoint")}</button></form>`) : ""}
+<h2>${T(req, "Các lần khóa sổ", "Closes")}</h2><table class="list"><thead><tr><th scope="col">#</th><th scope="col">${T(req, "Đến ngày", "Through")}</th><th scope="col">${T(req, "Lúc", "At")}</th><th scope="col">${T(req, "Vị trí sổ", "Chain head")}</th></tr></thead>
+<tbody>${closes.map((c) => html`<tr><td>${c.id}</td><td>${formatDateVi(c.throughDate)}</td><td>${c.closedAt}</td><td>${c.headSeq} <code>${c.headHash.slice(0, 12)}…</code></td></tr>`)}</tbody></table>`, flash, status);
+  };
+  r.get("/periods", requireUser(["approver"]), (req, res) => periodsPage(req, res, null, typeof req.query.through === "string" ? req.query.through : null));
+  r.post("/periods", form, requireUser(["approver"]), async (req, res) => {
+    checkCsrf(req, res);
+    const through = String(req.body.through ?? "");
+    const note = String(req.body.note ?? "").trim();
+    try {
+      const p = principal(res);
+      const key = `web-${String(req.body._idem ?? randomUUID())}`;
+      const result = await s.controls.closePeriod(p, { through, note: note || undefined }, { idempotencyKey: key, requestHash: hashBody("close", through, { note }) });
+      const close = result.response as { id: number; through: string };
+      const committee = await s.public.committee(p.committeeCode);
+      const ckpt = await s.checkpoints().create(committee, "period_close", p.tokenId, close);
+      await periodsPage(req, res, html`${T(req, "Đã khóa sổ đến ngày", "Closed through")} ${formatDateVi(close.through)}; <a href="/api/v1/public/committees/${committee.code}/checkpoints/${ckpt.id}">${T(req, "điểm kiểm tra có chữ ký", "signed checkpoint")} #${ckpt.id}</a>.`, null, 201);
+    } catch (error) {
+      if (error instanceof LedgerError) return periodsPage(req, res, html`<span class="bad">${message(error, langOf(req))}</span>`, through, 422);
+      throw error;
+    }
+  });
+
+  // ---- auditor and everyone: statements, chain check, audit log, checkpoints
+  r.get("/statements", requireUser(), async (req, res) => {
+    const p = principal(res);
+    const campaigns = await s.store.listCampaigns(p.committeeId);
+    const auditorView = p.role === "auditor" || p.role === "approver";
+    page(req, res, T(req, "Sao kê", "Statements"), html`<h1>${T(req, "Sao kê theo cuộc vận động", "Campaign statements")}</h1>
+${campaigns.map((c) => html`<form method="get" action="/app/statements/${c.code}" class="filters"><strong>${c.name}</strong>
+<label>${T(req, "Từ ngày", "From")}<input type="date" name="from"></label><label>${T(req, "Đến ngày", "To")}<input type="date" name="to"></label>
+<label>${T(req, "Bản", "Version")}<select name="audience">${auditorView ? html`<option value="auditor">${T(req, "Kiểm toán (đầy đủ)", "Auditor (full)")}</option>` : ""}<option value="public">${T(req, "Công khai", "Public")}</option></select></label>
+<label>${T(req, "Định dạng", "Format")}<select name="format"><option value="pdf">PDF</option><option value="csv">CSV</option></select></label>
+<button type="submit">${T(req, "Tải về", "Download")}</button></form>`)}`);
+  });
+  r.get("/statements/:code", requireUser(), async (req, res) => {
+    const p = principal(res);
+    const committee = (await s.store.findCommittee(p.committeeCode))!;
+    const campaign = await s.ledger.campaign(p.committeeId, String(req.params.code));
+    const audience = req.query.audience === "auditor" && (p.role === "auditor" || p.role === "approver") ? "auditor" : "public";
+    const st = await prepareStatement(s.statements, committee, campaign, {
+      audience, from: isDate(req.query.from) ? String(req.query.from) : undefined, to: isDate(req.query.to) ? String(req.query.to) : undefined,
+    });
+    try {
+      const ext = req.query.format === "csv" ? "csv" : "pdf";
+      res.setHeader("X-Statement-Digest", st.digest);
+      res.setHeader("Content-Disposition", `attachment; filename="soquy-${committee.code}-${campaign.code}-${st.header.from}-${st.header.to}-${audience}.${ext}"`);
+      if (ext === "csv") {
+        res.type("text/csv; charset=utf-8");
+        await pipeline(st.csv(), res);
+      } else {
+        res.type("application/pdf");
+        await renderStatementPdf({ header: st.header, totals: st.totals, summary: st.summary, digest: st.digest, lines: st.lines(), lineCount: st.totals.lines }, res);
+      }
+    } finally {
+      st.dispose();
+    }
+  });
+  r.get("/verify", requireUser(["approver", "auditor", "admin"]), async (req, res) => {
+    const p = principal(res);
+    const rep = await s.verify(p.committeeId);
+    page(req, res, T(req, "Kiểm tra chuỗi", "Chain check"), html`<h1>${T(req, "Kiểm tra chuỗi băm", "Hash chain check")}</h1>
+<p class="${rep.ok ? "ok" : "bad"}" data-testid="verify-result">${rep.ok ? T(req, `Toàn vẹn: ${rep.checked} bút toán, mã cuối ${rep.headHash.slice(0, 16)}…`, `Intact: ${rep.checked} entries, head ${rep.headHash.slice(0, 16)}…`)
+    : T(req, `Hỏng tại số thứ tự ${rep.firstBrokenSeq ?? "?"}: ${rep.reason}`, `Broken at sequence ${rep.firstBrokenSeq ?? "?"}: ${rep.reason}`)}</p>`);
+  });
+  r.get("/audit", requireUser(["auditor"]), async (req, res) => {
+    const p = principal(res);
+    const rows = await listAudit(s.db.knex, p.committeeId, { limit: 200, ...(/^\d+$/.test(String(req.query.after ?? "")) ? { afterId: Number(req.query.after) } : {}) });
+    page(req, res, T(req, "Nhật ký", "Audit log"), html`<h1>${T(req, "Nhật ký kiểm tra", "Audit log")}</h1>
+<table class="list"><thead><tr><th scope="col">#</th><th scope="col">${T(req, "Lúc", "At")}</th><th scope="col">${T(req, "Vai trò", "Role")}</th><th scope="col">${T(req, "Hành động", "Action")}</th><th scope="col">${T(req, "Kết quả", "Outcome")}</th></tr></thead>
+<tbody>${rows.map((a) => html`<tr><td>${a.id}</td><td>${a.at}</td><td>${a.role ?? ""}</td><td>${a.action}</td><td>${a.outcome}${a.code ? ` ${a.code}` : ""}</td></tr>`)}</tbody></table>
+${rows.length === 200 ? html`<a href="/app/audit?after=${rows.at(-1)!.id}">${T(req, "Trang sau", "Next page")}</a>` : ""}`);
+  });
+  r.get("/checkpoints", requireUser(), async (req, res) => checkpointsPage(req, res, null));
+  const checkpointsPage = async (req: Request, res: Response, flash: Html | null, status = 200) => {
+    const sess = sessionOf(res)!;
+    const committee = await s.public.committee(sess.user.committeeCode);
+    const list = await s.checkpoints().list(committee, 50, null);
+    page(req, res, T(req, "Điểm kiểm tra", "Checkpoints"), html`<h1>${T(req, "Điểm kiểm tra có chữ ký", "Signed checkpoints")}</h1>
+<p class="muted">${T(req, "Khóa công khai", "Public key")}: <a href="/.well-known/soquy-key">${s.signer().info.keyId}</a></p>
+${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoints" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}"><button type="submit">${T(req, "Ký điểm kiểm tra ngay", "Sign a checkpoint now")}</button></form>` : ""}
+<table class="list"><thead><tr><th scope="col">#</th><th scope="col">${T(req, "Lúc", "At")}</th><th scope="col">${T(req, "Lý do", "Reason")}</th><th scope="col">${T(req, "Vị trí sổ", "Chain head")}</th></tr></thead>
+<tbody>${list.map((c) => html`<tr><td><a href="/api/v1/public/committees/${committee.code}/checkpoints/${c.id}">${c.id}</a></td><td>${c.payload.createdAt}</td><td>${c.payload.reason}</td><td>${c.payload.ledger.sequence}</td></tr>`)}</tbody></table>`, flash, status);
+  };
+  r.post("/checkpoints", form, requireUser(["approver"]), async (req, res) => {
+    checkCsrf(req, res);
+    const p = principal(res);
+    const c = await s.checkpoints().create(await s.public.committee(p.committeeCode), "on_demand", p.tokenId);
+    await checkpointsPage(req, res, html`${T(req, "Đã ký điểm kiểm tra", "Signed checkpoint")} #${c.id}.`, 201);
+  });
+
+  // ---- people: users (admin) and API tokens (anyone, no higher than their own role)
+  const usersPage = async (req: Request, res: Response, flash: Html | null, status = 200) => {
+    const sess = sessionOf(res)!;
+    const list = await users.list(sess.user.committeeId);
+    page(req, res, T(req, "Người dùng", "Users"), html`<h1>${T(req, "Người dùng", "Users")}</h1>
+<table class="list"><thead><tr><th scope="col">${T(req, "Tên đăng nhập", "Login")}</th><th scope="col">${T(req, "Họ tên", "Name")}</th><th scope="col">${T(req, "Vai trò", "Role")}</th></tr></thead>
+<tbody>${list.map((u) => html`<tr><td>${u.login}</td><td>${u.name}</td><td>${ROLE[langOf(req)][u.role]}${u.disabled ? " (tắt)" : ""}</td></tr>`)}</tbody></table>
+<h2>${T(req, "Tạo người dùng", "Create a user")}</h2>
+<form method="post" action="/app/users" class="entry" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}">
+<label>${T(req, "Tên đăng nhập (chữ thường, số, . _ -)", "Login (lower-case letters, digits, . _ -)")}<input name="login" required pattern="[a-z0-9][a-z0-9._\\-]{2,63}"></label>
+<label>${T(req, "Họ tên", "Name")}<input name="name" required maxlength="200"></label>
+<label>${T(req, "Vai trò", "Role")}<select name="role">${roles.map((x) => html`<option value="${x}">${ROLE[langOf(req)][x]}</option>`)}</select></label>
+<button type="submit">${T(req, "Tạo", "Create")}</button></form>`, flash, status);
+  };
+  r.get("/users", requireUser(["admin"]), (req, res) => usersPage(req, res, null));
+  r.post("/users", form, requireUser(["admin"]), async (req, res) => {
+    checkCsrf(req, res);
+    const parsed = z.object({ login: z.string().regex(/^[a-z0-9][a-z0-9._-]{2,63}$/), name: z.string().trim().min(1).max(200), role: z.enum(roles) }).safeParse(req.body);
+    if (!parsed.success) return usersPage(req, res, html`<span class="bad">${T(req, "Tên đăng nhập, họ tên hoặc vai trò chưa hợp lệ.", "Login, name or role is not valid.")}</span>`, 422);
+    if (await users.byLogin(parsed.data.login)) return usersPage(req, res, html`<span class="bad">${T(req, "Tên đăng nhập đã có.", "That login is taken.")}</span>`, 409);
+    const password = generatePassword();
+    await users.create(sessionOf(res)!.user.committeeId, { ...parsed.data, passwordHash: await hashPassword(password) });
+    await usersPage(req, res, html`${T(req, "Đã tạo", "Created")} <strong>${parsed.data.login}</strong>. ${T(req, "Mật khẩu (chỉ hiện một lần):", "Password (shown once):")} <span class="secret" data-testid="new-password">${password}</span>`, 201);
+  });
+  const tokensPage = async (req: Request, res: Response, flash: Html | null, status = 200) => {
+    const sess = sessionOf(res)!;
+    page(req, res, T(req, "Khóa API", "API tokens"), html`<h1>${T(req, "Khóa API cho phần mềm khác", "API tokens for integrations")}</h1>
+<p class="muted">${T(req, "Khóa mang vai trò không cao hơn vai trò của bạn.", "A token's role is never higher than your own.")}</p>
+<form method="post" action="/app/tokens" class="entry" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}">
+<label>${T(req, "Tên gợi nhớ", "Name")}<input name="name" required maxlength="200"></label>
+<label>${T(req, "Vai trò", "Role")}<select name="role">${grantable(sess.user.role).map((x) => html`<option value="${x}">${ROLE[langOf(req)][x]}</option>`)}</select></label>
+<button type="submit">${T(req, "Tạo khóa", "Create token")}</button></form>`, flash, status);
+  };
+  r.get("/tokens", requireUser(), (req, res) => tokensPage(req, res, null));
+  r.post("/tokens", form, requireUser(), async (req, res) => {
+    checkCsrf(req, res);
+    const sess = sessionOf(res)!;
+    const role = String(req.body.role ?? "") as Role;
+    const name = String(req.body.name ?? "").trim().slice(0, 200);
+    if (!grantable(sess.user.role).includes(role) || !name) {
+      res.locals.problemCode = "forbidden";
+      return tokensPage(req, res, html`<span class="bad">${T(req, "Không thể tạo khóa với vai trò này.", "You cannot create a token with this role.")}</span>`, 403);
+    }
+    const token = await createToken(s, sess.user.committeeId, role, `${name} (${sess.user.login})`);
+    await tokensPage(req, res, html`${T(req, "Khóa mới (chỉ hiện một lần):", "New token (shown once):")} <span class="secret" data-testid="new-token">${token}</span>`, 201);
+  });
+
+  return r;
+}
+
+/** The session middleware and the workspace's error pages, mounted around the router by app.ts. */
+export function workspaceSessions(s: Soquy) {
+  return sessionMiddleware(new UserStore(s.db.knex));
+}
+
+export function workspaceErrors(error: unknown, req: Request, res: Response, next: (e?: unknown) => void): void {
+  if (!req.path.startsWith("/app")) return next(error);
+  const lang = langOf(req);
+  const session = sessionOf(res);
+  if (error instanceof CsrfRefused) {
+    res.locals.problemCode = "forbidden";
+    res.status(403).type("html").send(appPage({ lang, title: "403", session, path: req.path, body: html`<h1>403</h1><p class="bad">${lang === "vi"
+      ? "Biểu mẫu thiếu mã bảo mật hoặc đã cũ: hãy tải lại trang và gửi lại." : error.message}</p>` }));
+    return;
+  }
+  if (error instanceof ForbiddenPage) {
+    res.locals.problemCode = "forbidden";
+    res.status(403).type("html").send(appPage({ lang, title: "403", session, path: req.path, body: html`<h1>403</h1><p>${lang === "vi" ? "Vai trò của bạn không dùng được trang này." : "Your role cannot use this page."}</p>` }));
+    return;
+  }
+  if (error instanceof LedgerError && error.code.endsWith("not_found")) {
+    res.status(404).type("html").send(appPage({ lang, title: "404", session, path: req.path, body: html`<h1>404</h1><p>${error.message}</p>` }));
+    return;
+  }
+  next(error);
+}
+
+function sessionOf(res: Response): WebSession | null {
+  return (res.locals.session as WebSession | undefined) ?? null;
+}
+
+function principal(res: Response) {
+  return res.locals.principal as import("../ledger/types.js").Principal;
+}
+
+function grantable(role: Role): Role[] {
+  return role === "admin" ? [...roles] : role === "auditor" ? ["auditor"] : [role, "auditor"];
+}
+
+function size(e: CommittedEntry): bigint {
+  return e.postings.reduce((a, p) => a + (p.amountDong > 0n ? p.amountDong : 0n), 0n);
+}
+
+function isDate(v: unknown): v is string {
+  return typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v);
+}
+
+function todayVn(): string {
+  return new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10);
+}
+
+function strings(body: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body ?? {})) if (typeof v === "string") out[k] = v;
+  return out;
+}
+
+/** Form fields named like API paths ("donor.name", "items[0].quantity") into the API's body; empty fields left out. */
+function nest(values: Record<string, string>, booleans: string[]): Record<string, any> {
+  const out: Record<string, any> = {};
+  for (const [k, raw] of Object.entries(values)) {
+    if (k.startsWith("_") || k === "campaign") continue;
+    const v = raw.trim();
+    if (v === "" && !booleans.includes(k)) continue;
+    const path = k.replace(/\[(\d+)\]/g, ".$1").split(".");
+    let o = out;
+    for (let i = 0; i < path.length - 1; i++) {
+      const key = path[i]!;
+      o[key] ??= /^\d+$/.test(path[i + 1]!) ? [] : {};
+      o = o[key];
+    }
+    o[path.at(-1)!] = booleans.includes(k) ? v === "true" : /amountDong$|quantity$|unitValueDong$/.test(k) ? v.replace(/[.\s]/g, "") : v;
+  }
+  for (const b of booleans) {
+    const path = b.split(".");
+    let o = out;
+    for (let i = 0; i < path.length - 1; i++) o = o[path[i]!] ??= {};
+    o[path.at(-1)!] ??= false;
+  }
+  return out;
+}
+
+function hashBody(kind: string, campaign: string, body: unknown): string {
+  return createHash("sha256").update(`${kind} ${campaign}\n${JSON.stringify(body)}`).digest("hex");
+}
+
+function zodErrors(error: z.ZodError, lang: Lang): Errors {
+  const m: Errors = new Map();
+  for (const i of error.issues) {
+    const field = i.path.map((p, n) => (typeof p === "number" ? `[${p}]` : n === 0 ? String(p) : `.${String(p)}`)).join("");
+    if (!m.has(field)) m.set(field, lang === "vi" ? FIELD_VI[i.code] ?? "Không hợp lệ." : i.message);
+  }
+  return m;
+}
+
+function ledgerErrors(e: LedgerError, lang: Lang): Errors {
+  return new Map([[e.field && !e.field.startsWith("Idempotency") ? e.field : "amountDong", message(e, lang)]]);
+}
+
+function message(e: LedgerError, lang: Lang): string {
+  const m = MSG[e.code];
+  return m ? m[lang] : e.message;
+}
+
+function fieldError(errors: Errors, field: string): string | null {
+  return errors.get(field) ?? null;
+}
+
+function input(_req: Request, name: string, label: string, value: string, error: string | null,
+  o: { type?: string; required?: boolean; inputmode?: string; autofocus?: boolean }): Html {
+  const id = `f-${name.replace(/[^A-Za-z0-9]/g, "-")}`;
+  return html`<label for="${id}">${label}<input id="${id}" name="${name}" value="${value}" type="${o.type ?? "text"}"${o.required ? new Html(" required") : ""}${o.inputmode ? new Html(` inputmode="${o.inputmode}"`) : ""}${o.autofocus && !error ? new Html(" autofocus") : ""}${error ? new Html(` aria-invalid="true" aria-describedby="${id}-error"`) : ""} autocomplete="off">
+${error ? html`<span class="field-error" id="${id}-error">${error}</span>` : ""}</label>`;
+}
+
+function weeklyChart(rows: { week: string; inDong: bigint; outDong: bigint }[], lang: Lang): Html {
+  if (rows.length === 0) return html`<p class="muted">—</p>`;
+  const max = rows.reduce((m, r) => (r.inDong > m ? r.inDong : r.outDong > m ? r.outDong : m), 1n);
+  const W = 720;
+  const H = 200;
+  const bw = Math.max(4, Math.floor((W - 40) / rows.length / 2) - 1);
+  const h = (v: bigint) => Number((v * BigInt(H - 30)) / max);
+  const bars = rows.map((r, i) => {
+    const x = 30 + i * (bw * 2 + 2);
+    return html`<rect x="${x}" y="${H - 20 - h(r.inDong)}" width="${bw}" height="${h(r.inDong)}" fill="#1f6f43"><title>${r.week}: ${lang === "vi" ? "thu" : "in"} ${formatDong(r.inDong)}</title></rect>
+<rect x="${x + bw}" y="${H - 20 - h(r.outDong)}" width="${bw}" height="${h(r.outDong)}" fill="#a4161a"><title>${r.week}: ${lang === "vi" ? "chi" : "out"} ${formatDong(r.outDong)}</title></rect>`;
+  });
+  return html`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${lang === "vi" ? "Biểu đồ thu (xanh) và chi (đỏ) theo tuần" : "Money in (green) and out (red) by week"}">
+<line x1="28" y1="${H - 20}" x2="${W}" y2="${H - 20}" stroke="#50575e"/>${bars}
+<text x="30" y="${H - 4}" font-size="11" fill="#50575e">${rows[0]!.week}</text><text x="${W - 80}" y="${H - 4}" font-size="11" fill="#50575e">${rows.at(-1)!.week}</text>
+<text x="30" y="12" font-size="11" fill="#50575e">${lang === "vi" ? "cao nhất" : "max"} ${formatDong(max)} đồng</text></svg>`;
+}
+
+export type { UserRow };

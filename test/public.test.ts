@@ -1,0 +1,386 @@
+import { spawnSync } from "node:child_process";
+import { createHash, createPublicKey, verify } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { parse } from "csv-parse/sync";
+import type { Express } from "express";
+import { pino } from "pino";
+import request from "supertest";
+import type { Soquy } from "../src/context.js";
+import { createApp } from "../src/http/app.js";
+import { canonicalJson } from "../src/public/signing.js";
+import type { TestCommittee } from "./support/db.js";
+import { makeCommittee, meta, testSigningKeyFile, uniqueCode } from "./support/db.js";
+import { testAppUnlimited } from "./support/http.js";
+
+// Verified figures for the press and the public, end to end over HTTP on the
+// real database: only verified entries count, a permalink gives the same
+// figures later, press wording never overstates, the donor self-check leaks
+// nothing, and a signed checkpoint vouches for a downloaded statement that a
+// standalone CLI checks offline.
+
+let app: Express;
+let s: Soquy;
+let c: TestCommittee;
+const VNN = uniqueCode("VNN").toUpperCase();
+const TET = uniqueCode("TET").toUpperCase();
+const ids: Record<string, string> = {};
+
+const cash = (date: string, amount: number, name: string, publishName = true, phone?: string) => ({
+  receivedOn: date, amountDong: String(amount), method: "cash" as const,
+  donor: { name, kind: "individual" as const, publishName, ...(phone ? { phone } : {}) },
+});
+const gift = (date: string, amount: number, quantity: number, name: string, category: "poor" | "near_poor" | "policy_family", area: string) => ({
+  paidOn: date, amountDong: String(amount), method: "cash" as const, purpose: "gift_package" as const, quantity: String(quantity), unit: "suất",
+  beneficiary: { name, category, area },
+});
+
+async function verifyAll(list: string[]) {
+  const res = await request(app).post("/api/v1/entries/verify").set("Authorization", `Bearer ${c.tokens.approver}`).send({ ids: list });
+  expect(res.status, JSON.stringify(res.body)).to.equal(200);
+  for (const o of res.body.items) expect(o.ok, JSON.stringify(o)).to.equal(true);
+}
+
+const totalsPath = (code: string) => `/api/v1/public/committees/${c.committee.code}/campaigns/${code}/totals`;
+
+describe("public figures", () => {
+  before(async () => {
+    ({ app, s } = await testAppUnlimited());
+    c = await makeCommittee(s, "Ủy ban MTTQ Việt Nam Phường 2, thị xã Kiến Tường");
+    const t = c.principals.treasurer;
+    await s.ledger.createCampaign(t, {
+      code: VNN, name: "Quỹ “Vì người nghèo” năm 2024", kind: "for_the_poor", targetDong: "21000000", startsOn: "2024-01-01",
+    }, meta());
+    await s.ledger.createCampaign(t, { code: TET, name: "Quà Tết Giáp Thìn 2024", kind: "tet_gifts", startsOn: "2024-01-01" }, meta());
+    const rec = async (name: string, code: string, body: ReturnType<typeof cash>) => {
+      ids[name] = (await s.ledger.recordDonation(t, code, body, meta())).entry.id;
+    };
+    // 8.000.000 for the poor, one of them given twice by mistake and reversed.
+    await rec("v1", VNN, cash("2024-01-08", 5_000_000, "Nguyễn Văn Tâm", true, "0912 345 678"));
+    await rec("v2", VNN, cash("2024-01-15", 2_000_000, "Trần Thị Mỹ Dung", false));
+    await rec("v3", VNN, cash("2024-02-20", 1_000_000, "Lê Hoàng Nam"));
+    await rec("dup", VNN, cash("2024-02-20", 1_000_000, "Lê Hoàng Nam"));
+    ids.rev = (await s.ledger.reverse(t, ids.dup!, { reason: "Ghi trùng", entryDate: "2024-02-21" }, meta())).entry.id;
+    // Tết: 214.700.000 in, 607 packages out to three households in two khu phố.
+    await rec("t1", TET, cash("2024-01-05", 200_000_000, "Công ty TNHH Phát Đạt"));
+    await rec("t2", TET, cash("2024-01-06", 14_700_000, "Ban điều hành Khu phố 1"));
+    const pay = async (name: string, body: ReturnType<typeof gift>) => {
+      ids[name] = (await s.ledger.recordDisbursement(t, TET, body, meta())).entry.id;
+    };
+    await pay("g1", gift("2024-02-01", 106_000_000, 300, "Hội người cao tuổi khu phố 1", "poor", "Khu phố 1"));
+    await pay("g2", gift("2024-02-02", 106_000_000, 300, "Hội người cao tuổi khu phố 2", "near_poor", "Khu phố 2"));
+    await pay("g3", gift("2024-02-03", 2_700_000, 7, "Gia đình chính sách khu phố 2", "policy_family", "Khu phố 2"));
+  });
+
+  it("count nothing before an approver verifies, and only verified entries after", async () => {
+    const none = await request(app).get(totalsPath(VNN)).expect(200);
+    expect(none.body.receivedDong).to.equal("0");
+    expect(none.body.position.publication).to.equal(0);
+    await verifyAll([ids.v1!]);
+    const one = await request(app).get(totalsPath(VNN)).expect(200);
+    expect(one.body).to.include({ receivedDong: "5000000", verifiedOnly: true, progressPercent: 23, targetDong: "21000000" });
+    expect(one.body.receivedByMethod.cash).to.equal("5000000");
+    expect(one.body.donors).to.equal(1);
+    expect(one.body.position.publication).to.equal(1);
+    ids.permalink1 = one.body.permalink;
+  });
+
+  it("refuse to publish a reversal before the entry it reverses, in TypeScript and in SQL", async () => {
+    const res = await request(app).post("/api/v1/entries/verify").set("Authorization", `Bearer ${c.tokens.approver}`).send({ ids: [ids.rev] });
+    expect(res.body.items[0]).to.include({ ok: false, code: "reversal_before_original" });
+    const sql = s.db.knex("entry_verifications").insert({ entry_id: ids.rev, committee_id: c.committee.id, verified_by: c.principals.approver.tokenId });
+    await rejects(sql, /reversal reverses/);
+    // Both in one call: the original is published first, so it is accepted.
+    await verifyAll([ids.rev!, ids.dup!, ids.v2!, ids.v3!, ids.t1!, ids.t2!, ids.g1!, ids.g2!, ids.g3!]);
+  });
+
+  it("give the published figures: 8.000.000 of 21.000.000 (38 %), 607 packages worth 214.700.000", async () => {
+    const v = (await request(app).get(totalsPath(VNN)).expect(200)).body;
+    expect(v).to.include({ receivedDong: "8000000", progressPercent: 38, donations: 3, donors: 3, balanceDong: "8000000" });
+    const t = (await request(app).get(totalsPath(TET)).expect(200)).body;
+    expect(t).to.include({ receivedDong: "214700000", disbursedDong: "214700000", balanceDong: "0", households: 3, disbursements: 3 });
+    expect(t.inKind.disbursed).to.deep.equal([{ unit: "suất", quantity: "607", valueDong: "214700000", count: 3 }]);
+    expect(t.disbursedByArea).to.deep.equal([
+      { key: "Khu phố 2", amountDong: "108700000", count: 2 }, { key: "Khu phố 1", amountDong: "106000000", count: 1 },
+    ]);
+    expect(t.disbursedByCategory.map((x: { key: string }) => x.key)).to.have.members(["poor", "near_poor", "policy_family"]);
+    expect(t.statement.digest).to.match(/^[0-9a-f]{64}$/);
+  });
+
+  it("keep sums that equal a recomputation from the ledger, at every publication", async () => {
+    const head = await s.publicQueries.currentPublication(c.committee.id);
+    for (const vseq of [1, Math.floor(head.vseq / 2), head.vseq]) {
+      const scope = { campaignIds: null, from: null, to: null };
+      const recomputed = await s.publicQueries.recomputed(c.committee.id, scope, vseq, false);
+      const kept = vseq === head.vseq ? (await s.publicQueries.live(c.committee.id, scope)).rows : null;
+      if (kept) expect(sorted(kept)).to.deep.equal(sorted(recomputed));
+      const pinned = await s.publicQueries.at(c.committee.id, scope, (await s.publicQueries.publication(c.committee.id, { vseq }))!);
+      expect(sorted(pinned.rows), `publication ${vseq}`).to.deep.equal(sorted(recomputed));
+    }
+  });
+
+  it("answer a permalink with the same figures later, whatever was verified since", async () => {
+    const later = await request(app).get(ids.permalink1!).expect(200);
+    expect(later.body).to.include({ receivedDong: "5000000", progressPercent: 23 });
+    expect(later.body.position.publication).to.equal(1);
+    expect(later.body.permalink).to.equal(ids.permalink1);
+    // asOf: the figures as published by a time (before anything: nothing).
+    const before = await request(app).get(totalsPath(VNN)).query({ asOf: "2000-01-01" }).expect(200);
+    expect(before.body.receivedDong).to.equal("0");
+    const bad = await request(app).get(totalsPath(VNN)).query({ asOf: "yesterday" });
+    expect(bad.status).to.equal(422);
+    expect(bad.body.field).to.equal("asOf");
+    const missing = await request(app).get(totalsPath(VNN)).query({ at: "999999" });
+    expect(missing.status).to.equal(404);
+  });
+
+  it("are checked by verify: kept sums altered behind the triggers' back are caught", async () => {
+    const { verifyChain } = await import("../src/ledger/verify.js");
+    expect((await verifyChain(s.store, c.committee.id)).ok).to.equal(true);
+    const tamper = (delta: number) => s.db.knex.transaction(async (trx) => {
+      await trx.raw("set local session_replication_role = replica");
+      await trx.raw(`update public_figures set amount_dong = amount_dong + ${delta} where committee_id = ? and metric = 'income'
+        and entry_date = (select min(entry_date) from public_figures where committee_id = ? and metric = 'income')`, [c.committee.id, c.committee.id]);
+    });
+    await tamper(-1_000_000);
+    try {
+      const r = await verifyChain(s.store, c.committee.id);
+      expect(r.ok).to.equal(false);
+      expect(r.reason).to.match(/public figures differ from the published entries: .* income/);
+    } finally {
+      await tamper(1_000_000);
+    }
+    expect((await verifyChain(s.store, c.committee.id)).ok).to.equal(true);
+  });
+
+  it("are written by the ledger only: PostgreSQL refuses direct writes to the kept sums", async () => {
+    await rejects(s.db.knex.raw("update public_figures set amount_dong = amount_dong + 1"), /kept by the ledger/);
+    await rejects(s.db.knex("public_heads").where({ committee_id: c.committee.id }).del(), /kept by the ledger/);
+    await rejects(s.db.knex.raw("delete from public_snapshots"), /append-only/);
+  });
+
+  it("give committee totals for a period: opening + received − disbursed − other = closing", async () => {
+    const res = await request(app).get(`/api/v1/public/committees/${c.committee.code}/totals`).query({ from: "2024-02-01", to: "2024-06-30" }).expect(200);
+    const b = res.body;
+    expect(b.openingDong).to.equal(String(5_000_000 + 2_000_000 + 214_700_000));
+    expect(BigInt(b.openingDong) + BigInt(b.receivedDong) - BigInt(b.disbursedDong) - BigInt(b.otherOutDong)).to.equal(BigInt(b.closingDong));
+    expect(b.closingDong).to.equal("8000000");
+    expect(b.donors).to.equal(null); // distinct counts are over a campaign's whole life only
+    const list = await request(app).get(`/api/v1/public/committees/${c.committee.code}/campaigns`).expect(200);
+    expect(list.body.items.map((i: { campaign: { code: string } }) => i.campaign.code)).to.have.members([VNN, TET]);
+    expect(list.body.overall.receivedDong).to.equal(String(8_000_000 + 214_700_000));
+  });
+
+  describe("press wording", () => {
+    it("reads like local news and never overstates, each sentence with its exact figures and permalink", async () => {
+      const vi = (await request(app).get(`${totalsPath(VNN).replace(/totals$/, "press")}`).expect(200)).body;
+      const progress = vi.sentences.find((x: { id: string }) => x.id === "progress");
+      expect(progress.text).to.equal("Quỹ “Vì người nghèo” năm 2024 vận động được 8.000.000/21.000.000 đồng (đạt 38%).");
+      expect(progress.exact).to.deep.equal({ receivedDong: "8000000", targetDong: "21000000", percentFloored: "38" });
+      expect(progress.permalink).to.match(/\/totals\?at=\d+$/);
+      const tet = (await request(app).get(`${totalsPath(TET).replace(/totals$/, "press")}`).expect(200)).body;
+      const units = tet.sentences.find((x: { id: string }) => x.id === "units:suất");
+      expect(units.text).to.equal("Đã trao 607 phần quà trị giá trên 214 triệu đồng.");
+      expect(units.exact).to.deep.equal({ quantity: "607", unit: "suất", valueDong: "214700000" });
+      const en = (await request(app).get(`${totalsPath(TET).replace(/totals$/, "press")}`).query({ lang: "en" }).expect(200)).body;
+      expect(en.sentences.find((x: { id: string }) => x.id === "units:suất").text).to.equal("607 gift packages worth over 214 million đồng were handed out.");
+    });
+
+    it("checks a claimed figure, and flags a headline that is not the sum of its parts (590 vs 910)", async () => {
+      const check = (body: object) => request(app).post(`${totalsPath(TET).replace(/totals$/, "press/check")}`).send(body);
+      // "trên X" means at least X (the press convention for rounded figures): 608 is not supported.
+      const over = await check({ figure: "units", unit: "suất", value: "608", valueDong: "214000000", qualifier: "trên" });
+      expect(over.body).to.include({ supported: false, exact: "607" });
+      const ok = await check({ figure: "units", unit: "suất", value: "600", valueDong: "214000000", qualifier: "trên" });
+      expect(ok.body).to.include({ supported: true, valueSupported: true, exactValueDong: "214700000" });
+      const overstated = await check({ figure: "disbursed", value: "215000000", qualifier: "trên" });
+      expect(overstated.body).to.include({ supported: false, exact: "214700000" });
+      const headline = await check({ figure: "units", unit: "suất", value: "590", parts: [{ value: 250 }, { value: 260 }, { value: 250 }, { value: 150 }] });
+      expect(headline.body).to.include({ supported: false, partsSum: "910", partsAddUp: false });
+      expect(headline.body.flag).to.contain("590").and.contain("910");
+      const noUnit = await check({ figure: "units", value: "5" });
+      expect(noUnit.status).to.equal(422);
+      expect(noUnit.body.field).to.equal("unit");
+    });
+  });
+
+  describe("donor self-check", () => {
+    it("finds a receipt, with the name only where the donor agreed, and never a phone number", async () => {
+      const entry = await request(app).get(`/api/v1/entries/${ids.v1}`).set("Authorization", `Bearer ${c.tokens.auditor}`).expect(200);
+      const receipt = entry.body.receiptNumber as string;
+      const res = await request(app).get(`/api/v1/public/receipts/${receipt}`).query({ committee: c.committee.code }).expect(200);
+      expect(res.body.donation).to.include({ amountDong: "5000000", donor: "Nguyễn Văn Tâm", verified: true, receiptNumber: receipt });
+      expect(res.body.donation.campaign.code).to.equal(VNN);
+      expect(res.text).not.to.contain("0912").and.not.to.contain("345 678");
+      const hidden = (await request(app).get(`/api/v1/entries/${ids.v2}`).set("Authorization", `Bearer ${c.tokens.auditor}`)).body.receiptNumber;
+      const h = await request(app).get(`/api/v1/public/receipts/${hidden}`).query({ committee: c.committee.code }).expect(200);
+      expect(h.body.donation.donor).to.equal("Nhà hảo tâm");
+      expect(h.text).not.to.contain("Dung");
+      const none = await request(app).get("/api/v1/public/receipts/PT-2024-999999").query({ committee: c.committee.code });
+      expect(none.status).to.equal(404);
+      const bad = await request(app).get("/api/v1/public/receipts/PT-1").query({ committee: c.committee.code });
+      expect(bad.status).to.equal(422);
+    });
+
+    it("searches by exact amount and date, a name narrowing only among published names", async () => {
+      const q = { committee: c.committee.code, amountDong: "2000000", date: "2024-01-15" };
+      const found = await request(app).get("/api/v1/public/donations").query(q).expect(200);
+      expect(found.body.count).to.equal(1);
+      expect(found.body.items[0]).to.include({ donor: "Nhà hảo tâm", verified: true });
+      // The hidden donor's own name must not confirm them.
+      const named = await request(app).get("/api/v1/public/donations").query({ ...q, name: "Dung" }).expect(200);
+      expect(named.body.count).to.equal(0);
+      const reversed = await request(app).get("/api/v1/public/donations").query({ ...q, amountDong: "1000000", date: "2024-02-20" }).expect(200);
+      expect(reversed.body.items.map((i: { reversed: boolean }) => i.reversed).sort()).to.deep.equal([false, true]);
+      const vague = await request(app).get("/api/v1/public/donations").query({ committee: c.committee.code, date: "2024-01-15" });
+      expect(vague.status).to.equal(422);
+      const shortRef = await request(app).get("/api/v1/public/donations").query({ committee: c.committee.code, bankReference: "FT1" });
+      expect(shortRef.status).to.equal(422);
+    });
+
+    it("refuses a question that matches more than five donations", async () => {
+      for (let i = 0; i < 6; i++) await s.ledger.recordDonation(c.principals.treasurer, VNN, cash("2024-03-01", 10_000, `Người ${i}`), meta());
+      const res = await request(app).get("/api/v1/public/donations").query({ committee: c.committee.code, amountDong: "10000", date: "2024-03-01" });
+      expect(res.status).to.equal(422);
+      expect(res.body.code).to.equal("query_too_broad");
+    });
+
+    it("is rate-limited per client address against enumeration", async () => {
+      const limited = createApp(s, pino({ level: "silent" }));
+      const statuses: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        statuses.push((await request(limited).get("/api/v1/public/receipts/PT-2024-000001").query({ committee: c.committee.code })).status);
+      }
+      expect(statuses.slice(0, 15).every((x) => x !== 429), statuses.join(",")).to.equal(true);
+      expect(statuses.slice(15)).to.include(429);
+    });
+  });
+
+  describe("signed checkpoints", () => {
+    let checkpoint: { id: number; payload: any; signature: string; keyId: string };
+    let keyInfo: { keyId: string; publicKey: string; publicKeyPem: string };
+
+    it("are signed on demand by an approver with the key served at /.well-known/soquy-key", async () => {
+      const refused = await request(app).post("/api/v1/checkpoints").set("Authorization", `Bearer ${c.tokens.treasurer}`).send({});
+      expect(refused.status).to.equal(403);
+      const res = await request(app).post("/api/v1/checkpoints").set("Authorization", `Bearer ${c.tokens.approver}`).send({}).expect(201);
+      checkpoint = res.body;
+      keyInfo = (await request(app).get("/.well-known/soquy-key").expect(200)).body;
+      expect(checkpoint.keyId).to.equal(keyInfo.keyId);
+      const ok = verify(null, Buffer.from(canonicalJson(checkpoint.payload)), createPublicKey(keyInfo.publicKeyPem), Buffer.from(checkpoint.signature, "base64"));
+      expect(ok).to.equal(true);
+      const head = await s.statements.head(c.committee.id);
+      expect(checkpoint.payload.ledger).to.deep.equal({ sequence: head.seq, hash: head.hash });
+      const tet = checkpoint.payload.campaigns.find((x: { code: string }) => x.code === TET);
+      expect(tet).to.include({ receivedDong: "214700000", disbursedDong: "214700000", balanceDong: "0" });
+      // The key is outside the database: the private key file is not in any table.
+      const pem = readFileSync(testSigningKeyFile, "utf8");
+      const dump = JSON.stringify(await s.db.knex("checkpoints").select("*"));
+      expect(dump).not.to.contain(pem.split("\n")[1]);
+      const list = await request(app).get(`/api/v1/public/committees/${c.committee.code}/checkpoints`).expect(200);
+      expect(list.body.items[0].id).to.equal(checkpoint.id);
+    });
+
+    it("vouch for the public statement cut at their publication, checked offline by the CLI", async () => {
+      const tet = checkpoint.payload.campaigns.find((x: { code: string }) => x.code === TET);
+      const totals = (await request(app).get(totalsPath(TET)).query({ at: checkpoint.payload.publication.number }).expect(200)).body;
+      const csv = await request(app).get(totals.statement.csv).buffer(true).parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (d: Buffer) => chunks.push(d));
+        res.on("end", () => cb(null, Buffer.concat(chunks)));
+      }).expect(200);
+      const bytes = csv.body as Buffer;
+      expect(createHash("sha256").update(bytes).digest("hex")).to.equal(tet.statement.digest).and.equal(csv.headers["x-statement-digest"]);
+      const rows = parse(bytes, { bom: true, columns: true }) as Record<string, string>[];
+      expect(rows.at(-1)!.balance_dong).to.equal(tet.balanceDong);
+
+      const dir = mkdtempSync(path.join(tmpdir(), "soquy-check-"));
+      const files = { csv: path.join(dir, "tet.csv"), ckpt: path.join(dir, "checkpoint.json"), key: path.join(dir, "key.json"), bad: path.join(dir, "bad.csv") };
+      const file = (await request(app).get(`/api/v1/public/committees/${c.committee.code}/checkpoints/${checkpoint.id}`).expect(200)).body;
+      writeFileSync(files.csv, bytes);
+      writeFileSync(files.ckpt, JSON.stringify(file, null, 2));
+      writeFileSync(files.key, JSON.stringify(keyInfo));
+      const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "check-statement", ...args],
+        { encoding: "utf8", env: { ...process.env, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none", DATA_DIR: dir } });
+      const good = cli(files.csv, files.ckpt, "--key", files.key);
+      expect(good.status, good.stdout + good.stderr).to.equal(0);
+      expect(good.stdout).to.contain("MATCH").and.contain(TET);
+
+      // One amount changed in the file: caught by the digest and by the arithmetic.
+      const text = bytes.toString("utf8").replace(",106000000,", ",100000000,");
+      expect(text).not.to.equal(bytes.toString("utf8"));
+      writeFileSync(files.bad, text);
+      const bad = cli(files.bad, files.ckpt, "--key", files.key);
+      expect(bad.status).to.equal(1);
+      expect(bad.stdout).to.contain("FAIL").and.contain("NO MATCH");
+
+      // A checkpoint whose figures were edited no longer carries a valid signature.
+      const forged = JSON.parse(JSON.stringify(file));
+      forged.payload.campaigns.find((x: { code: string }) => x.code === TET).balanceDong = "1";
+      writeFileSync(files.ckpt, JSON.stringify(forged));
+      const f = cli(files.csv, files.ckpt, "--key", files.key);
+      expect(f.status).to.equal(1);
+      expect(f.stdout).to.match(/FAIL +the checkpoint's signature does not match/);
+    });
+
+    it("anchor verify: removing the newest entries, or editing a checkpoint, is caught", async () => {
+      const x = await makeCommittee(s, "Ủy ban MTTQ xã thử xóa bút toán");
+      const code = uniqueCode("DEL").toUpperCase();
+      await s.ledger.createCampaign(x.principals.treasurer, { code, name: "Thử", kind: "for_the_poor", startsOn: "2024-01-01" }, meta());
+      for (const n of [1, 2, 3]) await s.ledger.recordDonation(x.principals.treasurer, code, cash("2024-01-10", n * 100_000, `Người ${n}`), meta());
+      const committee = await s.public.committee(x.committee.code);
+      const ckpt = await s.checkpoints().create(committee, "on_demand", x.principals.approver.tokenId);
+      expect(ckpt.payload.ledger.sequence).to.equal(3);
+      expect((await s.verify(x.committee.id)).ok).to.equal(true);
+      // A superuser drops the newest entry, every row of it: the chain that is left is whole.
+      const last = (await s.store.listEntries(x.committee.id, { afterSeq: 2, limit: 1 }))[0]!;
+      await s.db.knex.transaction(async (trx) => {
+        await trx.raw("set local session_replication_role = replica");
+        for (const t of ["postings", "donations", "vouchers", "idempotency_keys"]) await trx(t).where({ entry_id: last.id }).del();
+        await trx("journal_entries").where({ id: last.id }).del();
+      });
+      const { verifyChain } = await import("../src/ledger/verify.js");
+      expect((await verifyChain(s.store, x.committee.id)).reason, "the chain alone cannot see it").not.to.match(/removed/);
+      const r = await s.verify(x.committee.id);
+      expect(r).to.include({ ok: false, firstBrokenSeq: 3 });
+      expect(r.reason).to.equal(`checkpoint #${ckpt.id} signed sequence 3, but the ledger ends at 2: entries were removed`);
+      // Editing the stored checkpoint to match breaks its signature instead.
+      const head = await s.statements.head(x.committee.id);
+      await s.db.knex.transaction(async (trx) => {
+        await trx.raw("set local session_replication_role = replica");
+        const row = await trx("checkpoints").where({ id: ckpt.id }).first();
+        const payload = JSON.parse(row.payload);
+        payload.ledger = { sequence: 2, hash: head.hash };
+        await trx("checkpoints").where({ id: ckpt.id }).update({ payload: canonicalJson(payload) });
+      });
+      expect((await s.verify(x.committee.id)).reason).to.equal(`checkpoint #${ckpt.id}: its signature does not match its contents`);
+    });
+
+    it("are signed at each period close", async () => {
+      const other = await makeCommittee(s, "Ủy ban MTTQ xã thử khóa sổ");
+      const res = await request(app).post("/api/v1/periods").set("Authorization", `Bearer ${other.tokens.approver}`)
+        .set("Idempotency-Key", uniqueCode("close")).send({ through: "2001-06-30" }).expect(201);
+      const list = await request(app).get(`/api/v1/public/committees/${other.committee.code}/checkpoints`).expect(200);
+      expect(list.body.items).to.have.length(1);
+      expect(list.body.items[0].payload).to.include({ reason: "period_close", periodThrough: "2001-06-30" });
+      expect(res.body.id).to.be.a("number");
+    });
+  });
+});
+
+function sorted<T extends { campaignId: number; metric: string; key: string }>(rows: T[]): T[] {
+  return rows.filter((r: any) => r.amountDong !== 0n || r.n !== 0n || r.quantity !== "0")
+    .sort((a, b) => `${a.campaignId}|${a.metric}|${a.key}`.localeCompare(`${b.campaignId}|${b.metric}|${b.key}`));
+}
+
+async function rejects(p: PromiseLike<unknown>, pattern: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (error) {
+    expect(String((error as Error).message)).to.match(pattern);
+    return;
+  }
+  expect.fail(`expected a refusal matching ${pattern}`);
+}
