@@ -9,6 +9,8 @@ import type { Soquy } from "../src/context.js";
 import { testServer } from "./support/http.js";
 import { UserStore } from "../src/db/users.js";
 import { hashPassword } from "../src/web/passwords.js";
+import { formatDong } from "../reports/format.js";
+import { sampleFacts, sampleFile } from "./support/bank.js";
 import { makeCommittee, meta, uniqueCode, type TestCommittee } from "./support/db.js";
 
 // The workspace end to end in Debian's Chromium: a treasurer signs in, records
@@ -170,6 +172,44 @@ describe("workspace in a browser", function () {
     await context.close();
   });
 
+  it("imports a bank statement with a live progress bar, then shows the reconciliation and the lines to classify", async () => {
+    const relief = uniqueCode("YAGI").toUpperCase();
+    await s.ledger.createCampaign(c.principals.treasurer, { code: relief, name: "Ủng hộ đồng bào bị bão số 3", kind: "relief", startsOn: "2024-09-01" }, meta());
+    const { context, page } = await signedIn("treasurer");
+    await page.getByRole("link", { name: "Sao kê ngân hàng" }).click();
+    await page.waitForURL(/bank-imports/);
+    await axe(page, "bank imports");
+    await page.getByLabel("Cuộc vận động").selectOption(relief);
+    await page.getByLabel("Số tài khoản ngân hàng").fill(sampleFacts.vcb.account);
+    await page.getByLabel("Mẫu sao kê").selectOption("vcb");
+    await page.getByLabel("Số dư đầu kỳ (đồng, nếu biết)").fill(sampleFacts.vcb.opening.toString());
+    await page.getByLabel("Tệp sao kê").setInputFiles(sampleFile("vcb"));
+    await page.getByRole("button", { name: "Tải lên và nhập" }).click();
+    await page.locator("#bank-progress").waitFor();
+    await page.getByTestId("bank-result").locator("dl").waitFor({ timeout: 120_000 });
+    const read = async (key: string) => page.locator(`[data-key="${key}"]`).innerText();
+    expect(await read("Dòng đã đọc")).to.equal(String(sampleFacts.vcb.lines));
+    expect(await read("Số dư đã kiểm")).to.equal(String(sampleFacts.vcb.checks));
+    expect(await read("Phí ngân hàng")).to.equal(String(sampleFacts.vcb.fees));
+    expect(await page.locator("#upload-bar").evaluate((e) => (e as HTMLProgressElement).value === (e as HTMLProgressElement).max)).to.equal(true);
+    await shoot(page, "bank-imported");
+    await page.getByRole("link", { name: "Xem đối chiếu và các khoản cần phân loại" }).click();
+    await page.waitForURL(/reconciliation/);
+    await axe(page, "reconciliation");
+    expect(await page.getByTestId("bank-balance").innerText()).to.equal(`${formatDong(sampleFacts.vcb.closing)} đồng`);
+    expect(await page.getByTestId("ledger-balance").innerText()).to.equal(`${formatDong(sampleFacts.vcb.closing)} đồng`);
+    await shoot(page, "reconciliation");
+    // The same file again: every line is already there.
+    await page.goto(`${base}/app/bank-imports`);
+    await page.getByLabel("Cuộc vận động").selectOption(relief);
+    await page.getByLabel("Số tài khoản ngân hàng").fill(sampleFacts.vcb.account);
+    await page.getByLabel("Tệp sao kê").setInputFiles(sampleFile("vcb"));
+    await page.getByRole("button", { name: "Tải lên và nhập" }).click();
+    await page.getByTestId("bank-result").locator("dl").waitFor({ timeout: 120_000 });
+    expect(await read("Ghi mới")).to.equal("0");
+    await context.close();
+  });
+
   it("refuses a post without the CSRF token, and writes nothing", async () => {
     const { context, page } = await signedIn("treasurer");
     await page.goto(`${base}/app/donations/new`);
@@ -178,7 +218,7 @@ describe("workspace in a browser", function () {
     const res = await context.request.post(`${base}/app/donations`, { form: { ...form, amountDong: "500000", receivedOn: "2024-03-07" } });
     expect(res.status()).to.equal(403);
     expect(await res.text()).to.contain("mã bảo mật");
-    expect(await s.store.listEntries(c.committee.id, { limit: 10 })).to.have.length(4);
+    expect(await s.store.listEntries(c.committee.id, { campaignId: (await s.store.findCampaign(c.committee.id, CODE))!.id, limit: 10 })).to.have.length(4);
     await context.close();
   });
 
@@ -189,6 +229,9 @@ describe("workspace in a browser", function () {
     await page.getByRole("link", { name: "Chờ duyệt" }).click();
     await page.waitForURL(/\/app\/queue/);
     await axe(page, "queue");
+    await page.getByLabel("Cuộc vận động").selectOption(CODE);
+    await page.getByRole("button", { name: "Lọc" }).click();
+    await page.waitForURL(/campaign=/);
     await shoot(page, "queue");
     await page.locator("#select-all").check();
     await page.getByRole("button", { name: "Duyệt các bút toán đã chọn" }).click();

@@ -16,6 +16,7 @@ import { formatDateVi, formatDong } from "../../reports/format.js";
 import { createToken } from "../context.js";
 import { disbursementCreate, donationCreate } from "../http/schemas.js";
 import { APP_CSS, APP_JS, appPage, langOf, ROLE, type Lang } from "./applayout.js";
+import { bankPages } from "./bankpages.js";
 import { Html, html } from "./html.js";
 import { generatePassword, hashPassword, checkPassword, passwordProblem } from "./passwords.js";
 import { checkCsrf, clearCookie, CsrfRefused, ForbiddenPage, isSecure, requireUser, sessionMiddleware, signIn, type WebSession } from "./session.js";
@@ -495,6 +496,7 @@ ${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoi
     await tokensPage(req, res, html`${T(req, "Khóa mới (chỉ hiện một lần):", "New token (shown once):")} <span class="secret" data-testid="new-token">${token}</span>`, 201);
   });
 
+  bankPages(s, r, page);
   return r;
 }
 

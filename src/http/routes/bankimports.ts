@@ -37,7 +37,7 @@ const summarySchema = z.object({
 const reconcileQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional() });
 const accountParams = z.strictObject({ account: accountNo });
 
-function limited(max: number) {
+export function limited(max: number) {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, done) {

@@ -1,0 +1,212 @@
+import { randomUUID } from "node:crypto";
+import type { Request, Response, Router } from "express";
+import type { Soquy } from "../context.js";
+import { importStatement, parseOpeningDong, toSummary, type ImportSummary } from "../db/bankimports.js";
+import { reconcile } from "../db/reconcile.js";
+import { LedgerError } from "../ledger/codes.js";
+import { limited, MAX_STATEMENT_BYTES } from "../http/routes/bankimports.js";
+import { formatDateVi, formatDong } from "../../reports/format.js";
+import { langOf } from "./applayout.js";
+import { Html, html } from "./html.js";
+import { checkCsrf, requireUser, type WebSession } from "./session.js";
+
+// Bank statements in the workspace: upload the file the bank exported (CSV or
+// .xlsx) with a live progress bar — the upload's own bytes, then the import's
+// lines as the server reads and posts them — then the reconciliation view and
+// the debits left to classify. The import is the same call as the API's.
+
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const JOBS_KEPT = 200;
+
+interface Job {
+  committeeId: number;
+  phase: "waiting" | "reading" | "posting" | "done" | "failed";
+  done: number;
+  total: number | null;
+  summary?: ImportSummary;
+  error?: { code: string; message: string; field?: string | undefined };
+}
+
+type Page = (req: Request, res: Response, title: string, body: Html, flash?: Html | string | null, status?: number) => void;
+
+export function bankPages(s: Soquy, r: Router, page: Page): void {
+  const jobs = new Map<string, Job>();
+  const T = (req: Request, vi: string, en: string) => (langOf(req) === "vi" ? vi : en);
+
+  r.get("/bank-imports", requireUser(["treasurer"]), async (req, res) => {
+    const sess = res.locals.session as WebSession;
+    const committeeId = sess.user.committeeId;
+    const campaigns = await s.store.listCampaigns(committeeId);
+    const accounts = await s.db.knex("bank_accounts").where({ committee_id: committeeId }).orderBy("account_no").select("account_no", "layout");
+    const recent = await s.db.knex("bank_imports as i").join("bank_accounts as a", "a.id", "i.bank_account_id")
+      .join("campaigns as c", "c.id", "i.campaign_id").where("i.committee_id", committeeId).orderBy("i.id", "desc").limit(20)
+      .select("i.*", "a.account_no", "c.code as campaign_code");
+    const saved = accounts.filter((a) => a.layout).map((a) => String((a.layout as { name?: string }).name ?? "")).filter(Boolean);
+    page(req, res, T(req, "Sao kê ngân hàng", "Bank statements"), html`<h1>${T(req, "Nhập sao kê ngân hàng", "Import a bank statement")}</h1>
+<p class="muted">${T(req, "Tải lên đúng tệp ngân hàng xuất (CSV hoặc Excel .xlsx). Mỗi giao dịch chỉ được ghi một lần, kể cả khi tải lại hoặc các sao kê trùng ngày; số dư in trên sao kê phải khớp, nếu không sẽ không ghi gì.",
+      "Upload the file as the bank exported it (CSV or Excel .xlsx). Each transfer is recorded once, even when a file is uploaded again or statements overlap; every printed balance must add up, or nothing is written.")}</p>
+<form id="bank-upload" class="entry" data-csrf="${sess.csrfToken}">
+<label>${T(req, "Cuộc vận động", "Campaign")}<select name="campaign" required>${campaigns.map((c) => html`<option value="${c.code}">${c.name} (${c.code})</option>`)}</select></label>
+<label>${T(req, "Số tài khoản ngân hàng", "Bank account number")}<input name="bankAccount" required list="bank-accounts" autocomplete="off" inputmode="numeric">
+<datalist id="bank-accounts">${accounts.map((a) => html`<option value="${a.account_no}">`)}</datalist></label>
+<label>${T(req, "Mẫu sao kê", "Statement layout")}<select name="layout">
+<option value="vcb">Vietcombank</option><option value="agribank">Agribank</option><option value="vietinbank">VietinBank</option>
+${saved.map((n) => html`<option value="${n}">${n}</option>`)}</select></label>
+<label>${T(req, "Số dư đầu kỳ (đồng, nếu biết)", "Opening balance (đồng, if known)")}<input name="openingBalance" inputmode="numeric" autocomplete="off"></label>
+<label>${T(req, "Tệp sao kê", "Statement file")}<input type="file" name="file" accept=".csv,.xlsx,text/csv,${XLSX}" required></label>
+<button type="submit">${T(req, "Tải lên và nhập", "Upload and import")}</button>
+<div id="bank-progress" hidden>
+<label>${T(req, "Tải lên", "Upload")} <progress id="upload-bar" max="100" value="0"></progress></label>
+<label>${T(req, "Đọc và ghi sổ", "Reading and posting")} <progress id="import-bar" max="100"></progress></label>
+<p id="import-status" role="status" aria-live="polite"></p></div>
+<div id="bank-result" data-testid="bank-result"></div>
+</form>
+<h2>${T(req, "Đối chiếu tài khoản", "Reconcile an account")}</h2>
+<form method="get" action="/app/bank-imports/reconciliation" class="filters">
+<label>${T(req, "Số tài khoản", "Account")}<input name="account" required list="bank-accounts"></label>
+<label>${T(req, "Từ ngày", "From")}<input type="date" name="from"></label><label>${T(req, "Đến ngày", "To")}<input type="date" name="to"></label>
+<button type="submit">${T(req, "Đối chiếu", "Reconcile")}</button></form>
+<h2>${T(req, "Các lần nhập gần đây", "Recent imports")}</h2>
+<table class="list"><thead><tr><th scope="col">#</th><th scope="col">${T(req, "Tài khoản", "Account")}</th><th scope="col">${T(req, "Kỳ", "Period")}</th>
+<th scope="col" class="num">${T(req, "Dòng", "Lines")}</th><th scope="col" class="num">${T(req, "Ghi mới", "Recorded")}</th><th scope="col" class="num">${T(req, "Đã có", "Present")}</th>
+<th scope="col" class="num">${T(req, "Khớp", "Matched")}</th><th scope="col" class="num">${T(req, "Cần phân loại", "To classify")}</th></tr></thead>
+<tbody>${recent.map((row) => {
+      const x = toSummary(row, row.account_no, row.campaign_code);
+      return html`<tr><td>${x.id}</td><td><a href="/app/bank-imports/reconciliation?account=${x.bankAccount}">${x.bankAccount}</a></td>
+<td>${x.firstDate ? formatDateVi(x.firstDate) : ""}–${x.lastDate ? formatDateVi(x.lastDate) : ""}</td><td class="num">${x.linesRead}</td><td class="num">${x.recorded}</td>
+<td class="num">${x.alreadyPresent}</td><td class="num">${x.matched}</td><td class="num">${x.toClassify}</td></tr>`;
+    })}</tbody></table>
+<script src="/app/assets/bank.js" defer></script>`);
+  });
+
+  r.get("/assets/bank.js", (_req, res) => void res.type("application/javascript").set("Cache-Control", "public, max-age=3600").send(BANK_JS));
+
+  // The file arrives as the request body (no multipart parsing); the page polls the job meanwhile.
+  r.post("/bank-imports/upload", requireUser(["treasurer"]), async (req, res) => {
+    checkCsrf(req, res);
+    const sess = res.locals.session as WebSession;
+    const q = req.query as Record<string, string | undefined>;
+    const jobId = typeof q.job === "string" && /^[0-9a-f-]{36}$/.test(q.job) ? q.job : randomUUID();
+    const job: Job = { committeeId: sess.user.committeeId, phase: "waiting", done: 0, total: null };
+    if (jobs.size >= JOBS_KEPT) jobs.delete(jobs.keys().next().value!);
+    jobs.set(jobId, job);
+    try {
+      const campaign = await s.ledger.campaign(sess.user.committeeId, String(q.campaign ?? ""));
+      const input = req.pipe(limited(MAX_STATEMENT_BYTES));
+      req.on("error", (e) => input.destroy(e));
+      const summary = await importStatement(s.db.knex, {
+        committee: { id: sess.user.committeeId, code: sess.user.committeeCode }, campaign, bankAccountNo: String(q.bankAccount ?? ""),
+        layout: String(q.layout ?? ""), recordedBy: sess.user.principalId, input, format: req.is(XLSX) ? "xlsx" : "csv",
+        openingDong: q.openingBalance ? parseOpeningDong(q.openingBalance.replace(/[.\s]/g, "")) : null,
+        onProgress: (p) => Object.assign(job, p),
+      });
+      Object.assign(job, { phase: "done", summary });
+      res.status(201).json({ job: jobId, summary });
+    } catch (error) {
+      if (!(error instanceof LedgerError)) throw error;
+      Object.assign(job, { phase: "failed", error: { code: error.code, message: error.message, field: error.field } });
+      res.locals.problemCode = error.code;
+      res.status(422).json({ job: jobId, error: job.error });
+    }
+  });
+  r.get("/bank-imports/progress/:job", requireUser(["treasurer"]), (req, res) => {
+    const job = jobs.get(String(req.params.job));
+    const sess = res.locals.session as WebSession;
+    if (!job || job.committeeId !== sess.user.committeeId) return void res.status(404).json({ phase: "unknown" });
+    res.set("Cache-Control", "no-store").json({ phase: job.phase, done: job.done, total: job.total, summary: job.summary ?? null, error: job.error ?? null });
+  });
+
+  r.get("/bank-imports/reconciliation", requireUser(), async (req, res) => {
+    const sess = res.locals.session as WebSession;
+    const q = req.query as Record<string, string | undefined>;
+    const isDate = (v: string | undefined) => (v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : undefined);
+    let body: Html;
+    try {
+      const rec = await reconcile(s.db.knex, sess.user.committeeId, String(q.account ?? ""), { from: isDate(q.from), to: isDate(q.to) });
+      const money = (v: string | null) => (v === null ? "—" : `${formatDong(BigInt(v))} đồng`);
+      const toClassify = rec.onlyInBank.filter((l) => l.kind === "to_classify");
+      body = html`<h1>${T(req, "Đối chiếu tài khoản", "Reconciliation of account")} ${rec.bankAccount}</h1>
+<p><a href="/api/v1/bank-accounts/${rec.bankAccount}/reconciliation.csv${q.from || q.to ? `?${new URLSearchParams({ ...(isDate(q.from) ? { from: q.from! } : {}), ...(isDate(q.to) ? { to: q.to! } : {}) })}` : ""}">${T(req, "Tải CSV", "Download CSV")}</a></p>
+<dl class="totals"><div><dt>${T(req, "Số dư theo ngân hàng", "Bank balance")}</dt><dd data-testid="bank-balance">${money(rec.bankBalanceDong)}</dd></div>
+<div><dt>${T(req, "Số dư theo sổ", "Ledger balance")}</dt><dd data-testid="ledger-balance">${money(rec.ledgerBalanceDong)}</dd></div>
+<div><dt>${T(req, "Chênh lệch", "Difference")}</dt><dd>${money(rec.differenceDong)}</dd></div>
+<div><dt>${T(req, "Ghi từ sao kê", "Recorded from statements")}</dt><dd>${rec.recordedByImport}</dd></div></dl>
+<h2>${T(req, "Khớp với bút toán ghi tay", "Matched to hand-recorded transfers")} (${rec.matched.length})</h2>
+<table class="list" data-testid="matched"><thead><tr><th scope="col">${T(req, "Ngày", "Date")}</th><th scope="col">${T(req, "Số CT", "Doc no.")}</th><th scope="col">${T(req, "Người ủng hộ", "Donor")}</th><th scope="col">${T(req, "Bút toán", "Entry")}</th><th scope="col" class="num">${T(req, "Số tiền", "Amount")}</th></tr></thead>
+<tbody>${rec.matched.map((m) => html`<tr><td>${formatDateVi(m.date)}</td><td>${m.docRef}</td><td>${m.donorName}</td><td>${m.entrySeq}</td><td class="num">${formatDong(BigInt(m.amountDong))}</td></tr>`)}</tbody></table>
+<h2>${T(req, "Chỉ có trên sao kê — cần phân loại", "Only in the bank — to classify")} (${toClassify.length})</h2>
+<p class="muted">${T(req, "Các khoản chi này không được tự ghi thành khoản hỗ trợ: thủ quỹ phân loại và ghi bút toán tương ứng.", "These debits are never guessed into disbursements: the treasurer classifies them and records the matching entry.")}</p>
+<table class="list" data-testid="to-classify"><thead><tr><th scope="col">${T(req, "Dòng", "Line")}</th><th scope="col">${T(req, "Ngày", "Date")}</th><th scope="col">${T(req, "Nội dung", "Memo")}</th><th scope="col" class="num">${T(req, "Số tiền", "Amount")}</th></tr></thead>
+<tbody>${toClassify.map((l) => html`<tr><td>${l.lineNo}</td><td>${formatDateVi(l.date)}</td><td>${l.memo}</td><td class="num">${l.direction === "D" ? "−" : ""}${formatDong(BigInt(l.amountDong))}</td></tr>`)}</tbody></table>
+<h2>${T(req, "Chỉ có trong sổ", "Only in the ledger")} (${rec.onlyInLedger.length})</h2>
+<table class="list" data-testid="only-ledger"><thead><tr><th scope="col">${T(req, "Ngày", "Date")}</th><th scope="col">${T(req, "Mã GD", "Reference")}</th><th scope="col">${T(req, "Người ủng hộ", "Donor")}</th><th scope="col" class="num">${T(req, "Số tiền", "Amount")}</th></tr></thead>
+<tbody>${rec.onlyInLedger.map((l) => html`<tr><td>${formatDateVi(l.date)}</td><td>${l.bankReference ?? ""}</td><td>${l.donorName}</td><td class="num">${formatDong(BigInt(l.amountDong))}</td></tr>`)}</tbody></table>
+${rec.truncated ? html`<p class="muted">${T(req, "Danh sách đã cắt bớt; tải CSV để xem đủ.", "Lists cut short; the CSV has everything.")}</p>` : ""}`;
+    } catch (error) {
+      if (!(error instanceof LedgerError)) throw error;
+      body = html`<h1>${T(req, "Đối chiếu tài khoản", "Reconciliation")}</h1><p class="bad">${error.message}</p>`;
+      res.status(422);
+    }
+    page(req, res, T(req, "Đối chiếu", "Reconciliation"), body, null, res.statusCode);
+  });
+}
+
+const BANK_JS = `
+(function () {
+  var form = document.getElementById("bank-upload");
+  if (!form) return;
+  var vi = document.documentElement.lang !== "en";
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var file = form.elements.file.files[0];
+    if (!file) return;
+    var job = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + "-0000-4000-8000-000000000000").slice(0, 36);
+    var q = new URLSearchParams({ job: job, campaign: form.elements.campaign.value, bankAccount: form.elements.bankAccount.value,
+      layout: form.elements.layout.value });
+    if (form.elements.openingBalance.value) q.set("openingBalance", form.elements.openingBalance.value);
+    var box = document.getElementById("bank-progress"), up = document.getElementById("upload-bar"), imp = document.getElementById("import-bar");
+    var status = document.getElementById("import-status"), result = document.getElementById("bank-result");
+    box.hidden = false; result.textContent = ""; imp.removeAttribute("value");
+    form.querySelector("button[type=submit]").disabled = true;
+    var poll = setInterval(function () {
+      fetch("/app/bank-imports/progress/" + job, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (p) {
+        if (p.phase === "reading" || p.phase === "posting") {
+          if (p.total) { imp.max = p.total; imp.value = p.done; } else imp.removeAttribute("value");
+          status.textContent = (vi ? (p.phase === "reading" ? "Đang đọc: " : "Đang ghi sổ: ") : (p.phase === "reading" ? "Reading: " : "Posting: ")) + p.done + (vi ? " dòng" : " lines");
+        }
+      }).catch(function () {});
+    }, 400);
+    var x = new XMLHttpRequest();
+    x.open("POST", "/app/bank-imports/upload?" + q.toString());
+    x.setRequestHeader("X-CSRF-Token", form.getAttribute("data-csrf"));
+    x.setRequestHeader("Content-Type", /\\.xlsx$/i.test(file.name) ? "${XLSX}" : "text/csv");
+    x.upload.onprogress = function (ev) { if (ev.lengthComputable) { up.max = ev.total; up.value = ev.loaded; } };
+    x.onload = function () {
+      clearInterval(poll);
+      form.querySelector("button[type=submit]").disabled = false;
+      var body = {}; try { body = JSON.parse(x.responseText); } catch (err) {}
+      if (x.status === 201 && body.summary) {
+        var s = body.summary; imp.max = 1; imp.value = 1;
+        status.textContent = vi ? "Đã nhập xong." : "Imported.";
+        result.innerHTML = "";
+        var dl = document.createElement("dl"); dl.className = "totals";
+        [[vi ? "Dòng đã đọc" : "Lines read", s.linesRead], [vi ? "Ghi mới" : "Recorded", s.recorded], [vi ? "Đã có từ trước" : "Already present", s.alreadyPresent],
+         [vi ? "Khớp với ghi tay" : "Matched", s.matched], [vi ? "Phí ngân hàng" : "Bank fees", s.fees], [vi ? "Cần phân loại" : "To classify", s.toClassify],
+         [vi ? "Số dư đã kiểm" : "Balances checked", s.balanceChecks]].forEach(function (kv) {
+          var d = document.createElement("div"), t = document.createElement("dt"), v = document.createElement("dd");
+          t.textContent = kv[0]; v.textContent = String(kv[1]); v.setAttribute("data-key", kv[0]); d.appendChild(t); d.appendChild(v); dl.appendChild(d);
+        });
+        result.appendChild(dl);
+        var a = document.createElement("a"); a.href = "/app/bank-imports/reconciliation?account=" + encodeURIComponent(s.bankAccount);
+        a.textContent = vi ? "Xem đối chiếu và các khoản cần phân loại" : "See the reconciliation and the lines to classify"; result.appendChild(a);
+      } else {
+        status.textContent = "";
+        var p = document.createElement("p"); p.className = "bad"; p.setAttribute("role", "alert");
+        p.textContent = (vi ? "Không nhập được, chưa ghi gì: " : "Refused, nothing written: ") + ((body.error && body.error.message) || x.status);
+        result.appendChild(p);
+      }
+    };
+    x.send(file);
+  });
+})();
+`;
