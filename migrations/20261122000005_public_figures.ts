@@ -17,7 +17,7 @@ import type { Knex } from "knex";
 const statements = [
   `create table public_heads (
     committee_id bigint primary key references committees(id),
-    vseq bigint not null check (vseq > 0),
+    vseq bigint not null check (vseq >= 0),
     published_at timestamptz(3) not null,
     head_seq bigint not null,
     head_hash text not null check (head_hash ~ '^[0-9a-f]{64}$')
@@ -120,6 +120,14 @@ const statements = [
     union all
     select e.committee_id, d.campaign_id, e.entry_date, 'received', d.method, d.amount, 0, e.sign from e, d
     union all
+    -- income and expense that no donation or disbursement explains (a general entry): their own key,
+    -- so that received = Σ by method and disbursed = Σ by purpose always hold
+    select e.committee_id, p.campaign_id, e.entry_date, case p.role when 'income' then 'received' else 'purpose' end, 'other',
+      case p.role when 'income' then -p.amount else p.amount end, 0, 0
+    from e, p
+    where (p.role = 'income' and not exists (select 1 from d where d.campaign_id = p.campaign_id))
+       or (p.role = 'expense' and not exists (select 1 from b where b.campaign_id = p.campaign_id))
+    union all
     select e.committee_id, i_d.campaign_id, e.entry_date, 'received_unit', i.unit, e.sign * sum(i.value_dong), e.sign * sum(i.quantity), e.sign
     from e join entry_items i on i.entry_id = e.src join donations i_d on i_d.entry_id = e.src
     group by e.committee_id, i_d.campaign_id, e.entry_date, i.unit, e.sign
@@ -136,7 +144,10 @@ const statements = [
       select coalesce(j.reversal_of, j.id) as src, case when j.reversal_of is null then 1 else -1 end as sign
       from journal_entries j where j.id = p_entry
     )
-    select d.campaign_id, 'donor', d.donor_id, e.sign::bigint from e join donations d on d.entry_id = e.src
+    -- an anonymous donor cannot be told apart from another: each anonymous donation counts as one donor
+    select d.campaign_id, 'donor', case when d.donor_kind = 'anonymous' then -abs(hashtextextended(e.src::text, 0)) - 1 else d.donor_id end,
+      e.sign::bigint
+    from e join donations d on d.entry_id = e.src
     union all
     select b.campaign_id, 'household', b.beneficiary_id, e.sign::bigint from e join disbursements b on b.entry_id = e.src
   $$`,
@@ -154,11 +165,14 @@ const statements = [
       raise exception using errcode = 'SQ015',
         message = 'verify the entry a reversal reverses before the reversal itself';
     end if;
+    -- The committee's publication row is locked first, and the chain head read after: publication
+    -- numbers and the heads they record then rise together, whatever approvers run at once.
+    insert into public_heads (committee_id, vseq, published_at, head_seq, head_hash)
+      values (NEW.committee_id, 0, clock_timestamp(), 0, repeat('0', 64)) on conflict (committee_id) do nothing;
+    perform 1 from public_heads where committee_id = NEW.committee_id for update;
     select seq, hash into h from journal_entries where committee_id = NEW.committee_id order by seq desc limit 1;
-    insert into public_heads as ph (committee_id, vseq, published_at, head_seq, head_hash)
-      values (NEW.committee_id, 1, clock_timestamp(), h.seq, h.hash)
-      on conflict (committee_id) do update
-        set vseq = ph.vseq + 1, published_at = greatest(clock_timestamp(), ph.published_at), head_seq = h.seq, head_hash = h.hash
+    update public_heads ph set vseq = ph.vseq + 1, published_at = greatest(clock_timestamp(), ph.published_at), head_seq = h.seq, head_hash = h.hash
+      where ph.committee_id = NEW.committee_id
       returning vseq, published_at into NEW.vseq, NEW.published_at;
     NEW.head_seq := h.seq;
     NEW.head_hash := h.hash;

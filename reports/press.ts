@@ -13,7 +13,10 @@ export interface PressInput {
   receivedDong: bigint;
   disbursedDong: bigint;
   otherOutDong: bigint;
+  /** The change in holdings over the scope; what remains is openingDong + balanceDong. */
   balanceDong: bigint;
+  /** Holdings before `from` (0 over a campaign's whole life). */
+  openingDong: bigint;
   donations: number;
   donors: number | null;
   households: number | null;
@@ -79,7 +82,7 @@ function sentencesVi(p: PressInput): Sentence[] {
   const out: Sentence[] = [];
   const who = subjectVi(p.campaignName);
   const period = p.from || p.to ? periodTextVi(p.from, p.to) : "";
-  if (p.targetDong !== null) {
+  if (p.targetDong !== null && !period) {
     const pct = flooredPercent(p.receivedDong, p.targetDong);
     out.push({
       id: "progress",
@@ -112,12 +115,14 @@ function sentencesVi(p: PressInput): Sentence[] {
     });
   }
   const other = p.otherOutDong > 0n ? `, chi phí khác ${approxVi(p.otherOutDong).phrase}` : "";
+  const closing = p.openingDong + p.balanceDong;
+  const opening = period ? `Số dư đầu kỳ ${approxVi(nonNegative(p.openingDong)).phrase}, thu` : "Tổng thu";
   out.push({
     id: "position",
-    text: `Tổng thu ${approxVi(p.receivedDong).phrase}, đã chi ${approxVi(p.disbursedDong).phrase}${other}, còn ${approxVi(nonNegative(p.balanceDong)).phrase}.`,
+    text: `${period ? `${capitalise(period.trim())}: ` : ""}${opening} ${approxVi(p.receivedDong).phrase}, đã chi ${approxVi(p.disbursedDong).phrase}${other}, còn ${approxVi(nonNegative(closing)).phrase}.`,
     exact: {
-      receivedDong: p.receivedDong.toString(), disbursedDong: p.disbursedDong.toString(), otherOutDong: p.otherOutDong.toString(),
-      balanceDong: p.balanceDong.toString(),
+      openingDong: p.openingDong.toString(), receivedDong: p.receivedDong.toString(), disbursedDong: p.disbursedDong.toString(),
+      otherOutDong: p.otherOutDong.toString(), closingDong: closing.toString(),
     },
   });
   if (p.pledges > 0) {
@@ -136,7 +141,8 @@ function sentencesVi(p: PressInput): Sentence[] {
 function sentencesEn(p: PressInput): Sentence[] {
   const out: Sentence[] = [];
   const who = subjectEn(p.campaignName);
-  if (p.targetDong !== null) {
+  const period = p.from || p.to ? periodTextEn(p.from, p.to) : "";
+  if (p.targetDong !== null && !period) {
     const pct = flooredPercent(p.receivedDong, p.targetDong);
     out.push({
       id: "progress",
@@ -144,7 +150,10 @@ function sentencesEn(p: PressInput): Sentence[] {
       exact: { receivedDong: p.receivedDong.toString(), targetDong: p.targetDong.toString(), percentFloored: String(pct) },
     });
   } else {
-    out.push({ id: "received", text: `${who} has raised ${approxEn(p.receivedDong)}.`, exact: { receivedDong: p.receivedDong.toString() } });
+    out.push({
+      id: "received", text: `${period ? `${period}, ${who.replace(/^The/, "the")} raised` : `${who} has raised`} ${approxEn(p.receivedDong)}.`,
+      exact: { receivedDong: p.receivedDong.toString() },
+    });
   }
   for (const u of p.disbursedUnits) {
     const names = UNIT_EN[u.unit] ?? [u.unit, u.unit];
@@ -166,12 +175,14 @@ function sentencesEn(p: PressInput): Sentence[] {
     });
   }
   const other = p.otherOutDong > 0n ? `, other costs ${approxEn(p.otherOutDong)}` : "";
+  const closing = p.openingDong + p.balanceDong;
   out.push({
     id: "position",
-    text: `Received ${approxEn(p.receivedDong)}, disbursed ${approxEn(p.disbursedDong)}${other}, ${approxEn(nonNegative(p.balanceDong))} remaining.`,
+    text: `${period ? `${period}: opening balance ${approxEn(nonNegative(p.openingDong))}, received` : "Received"} ${approxEn(p.receivedDong)}, ` +
+      `disbursed ${approxEn(p.disbursedDong)}${other}, ${approxEn(nonNegative(closing))} remaining.`,
     exact: {
-      receivedDong: p.receivedDong.toString(), disbursedDong: p.disbursedDong.toString(), otherOutDong: p.otherOutDong.toString(),
-      balanceDong: p.balanceDong.toString(),
+      openingDong: p.openingDong.toString(), receivedDong: p.receivedDong.toString(), disbursedDong: p.disbursedDong.toString(),
+      otherOutDong: p.otherOutDong.toString(), closingDong: closing.toString(),
     },
   });
   if (p.pledges > 0) {
@@ -189,6 +200,16 @@ function periodTextVi(from: string | null, to: string | null): string {
   if (from && to) return ` từ ngày ${formatDateVi(from)} đến ngày ${formatDateVi(to)}`;
   if (from) return ` từ ngày ${formatDateVi(from)}`;
   return ` đến ngày ${formatDateVi(to!)}`;
+}
+
+function periodTextEn(from: string | null, to: string | null): string {
+  if (from && to) return `From ${from} to ${to}`;
+  if (from) return `Since ${from}`;
+  return `Up to ${to!}`;
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 function nonNegative(v: bigint): bigint {

@@ -28,7 +28,7 @@ const usage = `usage: npm run --silent cli -- <command>
   checkpoint create --committee <code>                sign a checkpoint now (prints it as JSON)
   user create --committee <code> --role <role> --name "<name>" --login <login>
                                                       a workspace account; prints its generated password once
-  check-statement <statement.csv> <checkpoint.json> [--key <key.json|key.pem>]
+  check-statement <statement.csv> <checkpoint.json> --key <key.json|key.pem>
                                                       offline, no database: does the statement match the signed
                                                       checkpoint? exit 0 yes, 1 no
 ${bankUsage}
@@ -178,25 +178,24 @@ async function statement(s: Soquy, o: Opts): Promise<number> {
 /** Standalone: reads two files (and a key), never a database. */
 function checkStatementCommand(files: string[], o: Opts): number {
   if (files.length !== 2) {
-    console.error("usage: check-statement <statement.csv> <checkpoint.json> [--key <key.json|key.pem>]");
+    console.error("usage: check-statement <statement.csv> <checkpoint.json> --key <key.json|key.pem>");
     return 2;
   }
-  let checkpoint: CheckpointFile & { key?: { publicKey?: string; keyId?: string } };
+  let checkpoint: CheckpointFile;
   let key;
   try {
+    // The key must come from somewhere else than the checkpoint: a key carried inside the file
+    // would let whoever forged the file vouch for it.
+    if (!o.key) throw new Error("--key is required: the committee's public key from /.well-known/soquy-key, kept apart from the checkpoint");
     checkpoint = JSON.parse(readFileSync(files[1]!, "utf8"));
-    const keyText = o.key ? readFileSync(String(o.key), "utf8") : null;
-    const fromFile = keyText && keyText.trim().startsWith("{") ? (JSON.parse(keyText) as { publicKey: string }).publicKey : keyText;
-    const keySource = fromFile ?? checkpoint.key?.publicKey;
-    if (!keySource) throw new Error("no public key: pass --key with the committee's /.well-known/soquy-key");
-    key = importPublicKey(keySource);
+    const keyText = readFileSync(String(o.key), "utf8");
+    key = importPublicKey(keyText.trim().startsWith("{") ? (JSON.parse(keyText) as { publicKey: string }).publicKey : keyText);
   } catch (error) {
     console.error(`check-statement: ${(error as Error).message}`);
     return 2;
   }
   const info = publicKeyInfo(key);
   const r = checkStatement(readFileSync(files[0]!), checkpoint, key, info.keyId);
-  if (!o.key) console.log(`note: the key came from the checkpoint file itself; compare its id ${info.keyId} with the committee's /.well-known/soquy-key`);
   for (const line of r.passed) console.log(`ok    ${line}`);
   for (const line of r.problems) console.log(`FAIL  ${line}`);
   console.log(r.ok ? `MATCH: ${files[0]} is the statement of ${r.campaign} signed in this checkpoint` : `NO MATCH (${r.problems.length} problems)`);

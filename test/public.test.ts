@@ -173,6 +173,87 @@ describe("public figures", () => {
     expect(list.body.overall.receivedDong).to.equal(String(8_000_000 + 214_700_000));
   });
 
+  it("keep received = Σ by method and disbursed = Σ by purpose with general entries, and count anonymous donors one by one", async () => {
+    const x = await makeCommittee(s, "Ủy ban MTTQ xã thử bút toán chung");
+    const code = uniqueCode("GEN").toUpperCase();
+    const t = x.principals.treasurer;
+    await s.ledger.createCampaign(t, { code, name: "Quỹ thử", kind: "for_the_poor", startsOn: "2024-01-01" }, meta());
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) {
+      ids.push((await s.ledger.recordDonation(t, code, { receivedOn: "2024-01-05", amountDong: String(n * 100_000), method: "cash",
+        donor: { kind: "anonymous", publishName: false } }, meta())).entry.id);
+    }
+    // Interest the bank paid into the campaign's account, and a bank fee charged to the campaign's expense.
+    ids.push((await s.ledger.recordGeneral(t, { entryDate: "2024-01-31", description: "Lãi tiền gửi tháng 1",
+      postings: [{ account: `1121.${code}`, amountDong: "5000" }, { account: `5111.${code}`, amountDong: "-5000" }] }, meta())).entry.id);
+    ids.push((await s.ledger.recordGeneral(t, { entryDate: "2024-01-31", description: "Phí quản lý tài khoản",
+      postings: [{ account: `6111.${code}`, amountDong: "2000" }, { account: `1121.${code}`, amountDong: "-2000" }] }, meta())).entry.id);
+    await s.controls.verify(x.principals.approver, ids);
+    const b = (await request(app).get(`/api/v1/public/committees/${x.committee.code}/campaigns/${code}/totals`).expect(200)).body;
+    expect(b.receivedDong).to.equal("605000");
+    expect(b.receivedByMethod).to.deep.equal({ cash: "600000", bank: "0", inKind: "0", other: "5000" });
+    expect(b.disbursedDong).to.equal("2000");
+    expect(b.disbursedByPurpose).to.deep.equal([{ key: "other", amountDong: "2000", count: 0 }]);
+    expect(b).to.include({ donations: 3, donors: 3 });
+    const { verifyChain } = await import("../src/ledger/verify.js");
+    expect((await verifyChain(s.store, x.committee.id)).ok).to.equal(true);
+  });
+
+  it("word a period with its opening balance: what remains, not the change", async () => {
+    const res = await request(app).get(`${totalsPath(TET).replace(/totals$/, "press")}`).query({ from: "2024-02-01", to: "2024-02-29" }).expect(200);
+    const position = res.body.sentences.find((x: { id: string }) => x.id === "position");
+    expect(position.text).to.equal("Từ ngày 01/02/2024 đến ngày 29/02/2024: Số dư đầu kỳ trên 214 triệu đồng, thu 0 đồng, đã chi trên 214 triệu đồng, còn 0 đồng.");
+    expect(position.exact).to.include({ openingDong: "214700000", closingDong: "0" });
+    expect(res.body.sentences.map((x: { id: string }) => x.id)).not.to.include("progress");
+    const en = await request(app).get(`${totalsPath(VNN).replace(/totals$/, "press")}`).query({ from: "2024-02-01", lang: "en" }).expect(200);
+    expect(en.body.sentences[0].text).to.equal("Since 2024-02-01, the “Quỹ “Vì người nghèo” năm 2024” campaign raised 1 million đồng.");
+    expect(en.body.sentences.find((x: { id: string }) => x.id === "position").text).to.equal(
+      "Since 2024-02-01: opening balance 7 million đồng, received 1 million đồng, disbursed 0 đồng, 8 million đồng remaining.");
+  });
+
+  it("number publications in the order their chain heads rise, with two approvers at once on two connections [PostgreSQL]", async function () {
+    const url = process.env.TEST_DATABASE_URL;
+    if (!url) this.skip();
+    const { openDatabase } = await import("../src/db/connect.js");
+    const { wire } = await import("../src/context.js");
+    const x = await makeCommittee(s, "Ủy ban MTTQ xã thử hai người duyệt");
+    const code = uniqueCode("TWO").toUpperCase();
+    await s.ledger.createCampaign(x.principals.treasurer, { code, name: "Quỹ thử", kind: "for_the_poor", startsOn: "2024-01-01" }, meta());
+    const second = await s.store.findPrincipal((await import("../src/context.js")).hashToken(
+      await (await import("../src/context.js")).createToken(s, x.committee.id, "approver", "Người duyệt thứ hai")));
+    const a = wire(await openDatabase({ databaseUrl: url }));
+    const b = wire(await openDatabase({ databaseUrl: url }));
+    try {
+      const ids: string[] = [];
+      // Entries keep arriving while two approvers verify in small batches on two connections.
+      const writing = (async () => {
+        for (let i = 0; i < 60; i++) {
+          ids.push((await s.ledger.recordDonation(x.principals.treasurer, code, cash("2024-01-09", 10_000 + i, `Người ${i}`), meta())).entry.id);
+        }
+      })();
+      const verifying = (async () => {
+        for (let round = 0; round < 30; round++) {
+          const batch = ids.slice(round * 2, round * 2 + 2);
+          if (batch.length === 0) await new Promise((r) => setTimeout(r, 5));
+          await Promise.all([a.controls.verify(x.principals.approver, batch.slice(0, 1)), b.controls.verify(second!, batch.slice(1))]);
+        }
+      })();
+      await Promise.all([writing, verifying]);
+      await s.controls.verify(x.principals.approver, ids);
+      const rows = await s.db.knex("entry_verified as v").join("journal_entries as e", "e.id", "v.entry_id")
+        .where("v.committee_id", x.committee.id).orderBy("v.vseq").select("v.vseq", "v.head_seq", "e.seq");
+      expect(rows.map((r) => Number(r.vseq))).to.deep.equal(rows.map((_, i) => i + 1));
+      for (let i = 0; i < rows.length; i++) {
+        expect(Number(rows[i].seq), `publication ${rows[i].vseq}`).to.be.at.most(Number(rows[i].head_seq));
+        if (i > 0) expect(Number(rows[i].head_seq)).to.be.at.least(Number(rows[i - 1].head_seq));
+      }
+      expect((await s.verify(x.committee.id)).ok).to.equal(true);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   describe("press wording", () => {
     it("reads like local news and never overstates, each sentence with its exact figures and permalink", async () => {
       const vi = (await request(app).get(`${totalsPath(VNN).replace(/totals$/, "press")}`).expect(200)).body;
@@ -247,7 +328,7 @@ describe("public figures", () => {
       expect(res.body.code).to.equal("query_too_broad");
     });
 
-    it("is rate-limited per client address against enumeration", async () => {
+    it("is rate-limited per client address against enumeration, on the page too, whatever header is sent", async () => {
       const limited = createApp(s, pino({ level: "silent" }));
       const statuses: number[] = [];
       for (let i = 0; i < 20; i++) {
@@ -255,6 +336,14 @@ describe("public figures", () => {
       }
       expect(statuses.slice(0, 15).every((x) => x !== 429), statuses.join(",")).to.equal(true);
       expect(statuses.slice(15)).to.include(429);
+      // An Authorization header proves nothing on the page (only the API checks tokens): still limited.
+      const page = createApp(s, pino({ level: "silent" }));
+      const onPage: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        onPage.push((await request(page).get(`/c/${c.committee.code}/check`).query({ receipt: "PT-2024-000001" })
+          .set("Authorization", "Bearer made-up-0123456789")).status);
+      }
+      expect(onPage.slice(15), onPage.join(",")).to.include(429);
     });
   });
 
@@ -304,6 +393,9 @@ describe("public figures", () => {
       writeFileSync(files.key, JSON.stringify(keyInfo));
       const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "check-statement", ...args],
         { encoding: "utf8", env: { ...process.env, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none", DATA_DIR: dir } });
+      const keyless = cli(files.csv, files.ckpt);
+      expect(keyless.status, "a key carried in the checkpoint file itself is never trusted").to.equal(2);
+      expect(keyless.stderr).to.contain("--key is required");
       const good = cli(files.csv, files.ckpt, "--key", files.key);
       expect(good.status, good.stdout + good.stderr).to.equal(0);
       expect(good.stdout).to.contain("MATCH").and.contain(TET);

@@ -128,7 +128,9 @@ export class PublicQueries {
   private async remember(committeeId: number, scope: FigureScope, set: FigureSet): Promise<void> {
     const key = scopeKey(scope);
     const memo = `${committeeId}|${key}|${set.publication.vseq}`;
-    if (set.publication.vseq === 0 || this.stored.has(memo)) return;
+    // Only whole-life scopes are kept (the permalinks the service hands out most): a period is
+    // recomputed when asked again, so anonymous requests cannot grow this append-only table at will.
+    if (set.publication.vseq === 0 || scope.from !== null || scope.to !== null || this.stored.has(memo)) return;
     await this.knex("public_snapshots").insert({
       committee_id: committeeId, scope: key, vseq: set.publication.vseq, figures: JSON.stringify(toJson(set)),
     }).onConflict(["committee_id", "scope", "vseq"]).ignore();

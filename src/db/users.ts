@@ -52,10 +52,20 @@ export class UserStore {
     return (await this.base(this.knex).where("u.committee_id", committeeId).orderBy("u.id")).map(toUser);
   }
 
-  async failed(userId: number, lockFor: { attempts: number; ms: number }): Promise<void> {
-    await this.knex.raw(`update users set failed_attempts = failed_attempts + 1,
-      locked_until = case when failed_attempts + 1 >= ? then now() + (? * interval '1 millisecond') else locked_until end
-      where id = ?`, [lockFor.attempts, lockFor.ms, userId]);
+  /**
+   * Counts a password attempt before the password is checked, in one statement, so that
+   * concurrent guesses cannot slip past the limit; null when the account is locked. A lock
+   * that has run out starts the count again.
+   */
+  async reserveAttempt(userId: number, lockFor: { attempts: number; ms: number }): Promise<number | null> {
+    const r = await this.knex.raw(`update users set
+        failed_attempts = case when locked_until is not null and locked_until <= now() then 1 else failed_attempts + 1 end,
+        locked_until = case
+          when (case when locked_until is not null and locked_until <= now() then 1 else failed_attempts + 1 end) >= ?
+          then now() + (? * interval '1 millisecond') else null end
+      where id = ? and (locked_until is null or locked_until <= now() or failed_attempts < ?)
+      returning failed_attempts`, [lockFor.attempts, lockFor.ms, userId, lockFor.attempts]);
+    return r.rows.length ? Number(r.rows[0].failed_attempts) : null;
   }
 
   async succeeded(userId: number): Promise<void> {

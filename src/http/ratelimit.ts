@@ -74,10 +74,15 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
   };
 
   const limiter = ((req, res, next) => {
-    if (perMinute <= 0 || res.locals.session !== undefined) return next();
+    if (perMinute <= 0) return next();
+    const url = req.originalUrl;
+    // A signed-in person is accountable in the workspace; on public pages they count like anyone.
+    if (res.locals.session !== undefined && url.startsWith("/app")) return next();
     const t = now();
     const key = keyOf(req);
-    const hasCredentials = req.get("authorization") !== undefined;
+    // Only the API checks a bearer token (and answers 401 to a bad one, which is charged below):
+    // elsewhere an Authorization header proves nothing and buys nothing.
+    const hasCredentials = req.get("authorization") !== undefined && url.startsWith("/api/");
     if (hasCredentials) {
       const b = buckets.get(key);
       // Guessing tokens: refused once the bucket is empty and tokens were refused lately.

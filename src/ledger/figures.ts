@@ -37,7 +37,8 @@ export interface UnitFigure {
 
 export interface PublicFigures {
   receivedDong: bigint;
-  receivedByMethod: { cash: bigint; bank: bigint; in_kind: bigint };
+  /** By donation method; "other" is income no donation explains (e.g. a general entry), so the parts add up to receivedDong. */
+  receivedByMethod: { cash: bigint; bank: bigint; in_kind: bigint; other: bigint };
   donations: number;
   donors: number | null; // distinct counts only over a campaign's whole life
   disbursedDong: bigint;
@@ -62,7 +63,7 @@ const count = (n: bigint): number => {
 /** Adds up kept rows into figures. `distinct` says whether donor and household counts apply. */
 export function assembleFigures(rows: Iterable<FigureRow>, distinct: boolean): PublicFigures {
   const f: PublicFigures = {
-    receivedDong: 0n, receivedByMethod: { cash: 0n, bank: 0n, in_kind: 0n }, donations: 0, donors: distinct ? 0 : null,
+    receivedDong: 0n, receivedByMethod: { cash: 0n, bank: 0n, in_kind: 0n, other: 0n }, donations: 0, donors: distinct ? 0 : null,
     disbursedDong: 0n, disbursements: 0, households: distinct ? 0 : null, byPurpose: [], byCategory: [], byArea: [],
     otherOutDong: 0n, balanceDong: 0n, holdingsDong: { cash: 0n, bank: 0n, goods: 0n }, receivedUnits: [], disbursedUnits: [],
   };

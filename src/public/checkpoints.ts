@@ -3,7 +3,7 @@ import { fail } from "../ledger/codes.js";
 import type { Committee } from "../ledger/types.js";
 import type { PublicService } from "./service.js";
 import type { Anchor } from "../ledger/verify.js";
-import { canonicalJson, importPublicKey, verifySignature, type Signer } from "./signing.js";
+import { canonicalJson, importPublicKey, publicKeyInfo, verifySignature, type Signer } from "./signing.js";
 
 // Signed checkpoints: at each period close and on demand, the committee's
 // chain head and each campaign's verified totals, with the digest of its
@@ -101,15 +101,22 @@ export class Checkpoints {
 
   /** The chain heads signed so far, each with whether its signature still holds (for verify). */
   async anchors(committeeId: number): Promise<Anchor[]> {
-    const key = importPublicKey(this.signer.info.publicKey);
+    // The current key and any retired ones (SOQUY_RETIRED_KEYS: raw public keys, base64, comma-separated).
+    const keys = new Map([[this.signer.info.keyId, importPublicKey(this.signer.info.publicKey)]]);
+    for (const k of (process.env.SOQUY_RETIRED_KEYS ?? "").split(",").map((x) => x.trim()).filter(Boolean)) {
+      const pub = importPublicKey(k);
+      keys.set(publicKeyInfo(pub).keyId, pub);
+    }
     const out: Anchor[] = [];
     for (let before: number | null = null; ;) {
       const page = await this.q.checkpoints(committeeId, 500, before);
       for (const c of page) {
         const p = JSON.parse(c.payload) as CheckpointPayload;
+        const key = keys.get(c.keyId);
+        // A checkpoint signed by a key we do not hold cannot vouch for anything: reported, never skipped.
         out.push({
-          label: `checkpoint #${c.id}`, seq: p.ledger.sequence, hash: p.ledger.hash ?? "",
-          signatureOk: c.keyId !== this.signer.info.keyId || verifySignature(c.payload, c.signature, key),
+          label: key ? `checkpoint #${c.id}` : `checkpoint #${c.id} (key ${c.keyId}, not this service's nor a retired one)`,
+          seq: p.ledger.sequence, hash: p.ledger.hash ?? "", signatureOk: key !== undefined && verifySignature(c.payload, c.signature, key),
         });
       }
       if (page.length < 500) return out;

@@ -153,7 +153,7 @@ function campaignCard(c: CampaignTotals, facts: StatementFacts | null, lang: Lan
   const permalink = `/api/v1/public/committees/${c.committee.code}/campaigns/${c.campaign.code}/totals?at=${c.publication.vseq}`;
   const sentences = pressSentences({
     campaignName: c.campaign.name, targetDong: target, receivedDong: f.receivedDong, disbursedDong: f.disbursedDong, otherOutDong: f.otherOutDong,
-    balanceDong: f.balanceDong, donations: f.donations, donors: f.donors, households: f.households, disbursedUnits: f.disbursedUnits,
+    balanceDong: f.balanceDong, openingDong: c.openingDong, donations: f.donations, donors: f.donors, households: f.households, disbursedUnits: f.disbursedUnits,
     pledgedDong: c.pledged.amountDong, pledges: c.pledged.count, asOf: c.publication.publishedAt, from: null, to: null,
   }, lang);
   return html`<article class="campaign" id="${c.campaign.code}" data-campaign="${c.campaign.code}">

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import type { SessionRow, UserStore } from "../db/users.js";
+import type { SessionRow, UserRow, UserStore } from "../db/users.js";
 import { principalOf } from "../db/users.js";
 import type { Role } from "../ledger/types.js";
 import { checkPassword } from "./passwords.js";
@@ -41,7 +41,7 @@ export function sessionMiddleware(users: UserStore): RequestHandler {
 
 export type SignIn =
   | { ok: true; cookie: string }
-  | { ok: false; reason: "wrong" | "locked"; lockedUntil?: Date };
+  | { ok: false; reason: "wrong" | "locked" };
 
 export async function signIn(users: UserStore, login: string, password: string, secure: boolean): Promise<SignIn> {
   const u = await users.byLogin(login.trim().toLowerCase());
@@ -49,15 +49,22 @@ export async function signIn(users: UserStore, login: string, password: string, 
     await checkPassword(password, DUMMY_HASH);
     return { ok: false, reason: "wrong" };
   }
-  if (u.lockedUntil && u.lockedUntil.getTime() > Date.now()) return { ok: false, reason: "locked", lockedUntil: u.lockedUntil };
-  if (!(await checkPassword(password, u.passwordHash))) {
-    await users.failed(u.id, { attempts: MAX_FAILURES, ms: LOCK_MS });
-    return u.failedAttempts + 1 >= MAX_FAILURES ? { ok: false, reason: "locked" } : { ok: false, reason: "wrong" };
-  }
-  await users.succeeded(u.id);
+  const check = await attemptPassword(users, u, password);
+  if (check !== "ok") return { ok: false, reason: check };
   const id = randomBytes(32).toString("base64url");
   await users.startSession(u.id, sha256(id), randomBytes(32).toString("base64url"), new Date(Date.now() + SESSION_MS));
   return { ok: true, cookie: sessionCookie(id, SESSION_MS, secure) };
+}
+
+/** One counted password attempt: the count is taken before the (slow) check, then cleared on success. */
+export async function attemptPassword(users: UserStore, u: UserRow, password: string): Promise<"ok" | "wrong" | "locked"> {
+  const n = await users.reserveAttempt(u.id, { attempts: MAX_FAILURES, ms: LOCK_MS });
+  if (n === null) return "locked";
+  if (await checkPassword(password, u.passwordHash)) {
+    await users.succeeded(u.id);
+    return "ok";
+  }
+  return n >= MAX_FAILURES ? "locked" : "wrong";
 }
 
 export function sessionCookie(id: string, maxAgeMs: number, secure: boolean): string {

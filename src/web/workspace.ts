@@ -18,8 +18,8 @@ import { disbursementCreate, donationCreate } from "../http/schemas.js";
 import { APP_CSS, APP_JS, appPage, langOf, ROLE, type Lang } from "./applayout.js";
 import { bankPages } from "./bankpages.js";
 import { Html, html } from "./html.js";
-import { generatePassword, hashPassword, checkPassword, passwordProblem } from "./passwords.js";
-import { checkCsrf, clearCookie, CsrfRefused, ForbiddenPage, isSecure, requireUser, sessionMiddleware, signIn, type WebSession } from "./session.js";
+import { generatePassword, hashPassword, passwordProblem } from "./passwords.js";
+import { attemptPassword, checkCsrf, clearCookie, CsrfRefused, ForbiddenPage, isSecure, requireUser, sessionMiddleware, signIn, type WebSession } from "./session.js";
 
 // The workspace for the people who keep the books: sign-in, keyboard-first
 // entry forms that cannot post twice, printed receipts, the verification
@@ -130,8 +130,11 @@ ${error ? html`<p class="errors" role="alert">${error}</p>` : ""}
   r.post("/password", form, requireUser(), async (req, res) => {
     checkCsrf(req, res);
     const sess = sessionOf(res)!;
-    if (!(await checkPassword(String(req.body.current ?? ""), sess.user.passwordHash))) {
-      return passwordPage(req, res, T(req, "Mật khẩu hiện tại không đúng.", "The current password is wrong."), 422);
+    const attempt = await attemptPassword(users, sess.user, String(req.body.current ?? ""));
+    if (attempt !== "ok") {
+      return passwordPage(req, res, attempt === "locked"
+        ? T(req, "Tài khoản tạm khóa 15 phút do nhập sai mật khẩu nhiều lần.", "Account locked for 15 minutes after repeated wrong passwords.")
+        : T(req, "Mật khẩu hiện tại không đúng.", "The current password is wrong."), 422);
     }
     const next = String(req.body.next ?? "");
     const problem = passwordProblem(next, sess.user.login);
@@ -476,7 +479,7 @@ ${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoi
   const tokensPage = async (req: Request, res: Response, flash: Html | null, status = 200) => {
     const sess = sessionOf(res)!;
     page(req, res, T(req, "Khóa API", "API tokens"), html`<h1>${T(req, "Khóa API cho phần mềm khác", "API tokens for integrations")}</h1>
-<p class="muted">${T(req, "Khóa mang vai trò không cao hơn vai trò của bạn.", "A token's role is never higher than your own.")}</p>
+<p class="muted">${T(req, "Khóa mang đúng vai trò của bạn (quản trị viên chọn được mọi vai trò).", "A token carries your own role (an admin may choose any).")}</p>
 <form method="post" action="/app/tokens" class="entry" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}">
 <label>${T(req, "Tên gợi nhớ", "Name")}<input name="name" required maxlength="200"></label>
 <label>${T(req, "Vai trò", "Role")}<select name="role">${grantable(sess.user.role).map((x) => html`<option value="${x}">${ROLE[langOf(req)][x]}</option>`)}</select></label>
@@ -535,8 +538,9 @@ function principal(res: Response) {
   return res.locals.principal as import("../ledger/types.js").Principal;
 }
 
+/** Roles a person may give a token of their own: their own (an auditor token reads the audit log, so it is not "lower"). */
 function grantable(role: Role): Role[] {
-  return role === "admin" ? [...roles] : role === "auditor" ? ["auditor"] : [role, "auditor"];
+  return role === "admin" ? [...roles] : [role];
 }
 
 function size(e: CommittedEntry): bigint {

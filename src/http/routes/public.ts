@@ -38,7 +38,7 @@ const totalsResponse = z.object({
   asOf: z.string().nullable(),
   position,
   scope: z.object({ from: z.string().nullable(), to: z.string().nullable() }),
-  receivedDong: dong, receivedByMethod: z.object({ cash: dong, bank: dong, inKind: dong }), donations: z.number().int(), donors: z.number().int().nullable(),
+  receivedDong: dong, receivedByMethod: z.object({ cash: dong, bank: dong, inKind: dong, other: dong }), donations: z.number().int(), donors: z.number().int().nullable(),
   disbursedDong: dong, disbursements: z.number().int(), households: z.number().int().nullable(),
   disbursedByPurpose: breakdown, disbursedByCategory: breakdown, disbursedByArea: breakdown,
   otherOutDong: dong, openingDong: dong, balanceDong: dong, holdingsDong: z.object({ cash: dong, bank: dong, goods: dong }),
@@ -52,7 +52,7 @@ const totalsResponse = z.object({
 const committeeRef = z.object({ code: z.string(), name: z.string() });
 const scopeView = z.object({ from: z.string().nullable(), to: z.string().nullable() });
 const figuresShape = {
-  receivedDong: dong, receivedByMethod: z.object({ cash: dong, bank: dong, inKind: dong }), donations: z.number().int(), donors: z.number().int().nullable(),
+  receivedDong: dong, receivedByMethod: z.object({ cash: dong, bank: dong, inKind: dong, other: dong }), donations: z.number().int(), donors: z.number().int().nullable(),
   disbursedDong: dong, disbursements: z.number().int(), households: z.number().int().nullable(),
   disbursedByPurpose: breakdown, disbursedByCategory: breakdown, disbursedByArea: breakdown,
   otherOutDong: dong, balanceDong: dong, holdingsDong: z.object({ cash: dong, bank: dong, goods: dong }),
@@ -156,7 +156,7 @@ export function publicRoutes(s: Soquy) {
         const link = permalink(`/public/committees/${t.committee.code}/campaigns/${t.campaign.code}/totals`, t.publication.vseq, t.scope);
         const sentences = pressSentences({
           campaignName: t.campaign.name, targetDong: t.campaign.targetDong, receivedDong: f.receivedDong, disbursedDong: f.disbursedDong,
-          otherOutDong: f.otherOutDong, balanceDong: f.balanceDong, donations: f.donations, donors: f.donors, households: f.households,
+          otherOutDong: f.otherOutDong, balanceDong: f.balanceDong, openingDong: t.openingDong, donations: f.donations, donors: f.donors, households: f.households,
           disbursedUnits: f.disbursedUnits, pledgedDong: t.pledged.amountDong, pledges: t.pledged.count, asOf: t.publication.publishedAt,
           from: t.scope.from, to: t.scope.to,
         }, lang);
@@ -313,7 +313,10 @@ export function figuresView(f: PublicFigures) {
   const unitList = (u: PublicFigures["receivedUnits"]) => u.map((x) => ({ unit: x.unit, quantity: x.quantity, valueDong: x.valueDong.toString(), count: x.count }));
   return {
     receivedDong: f.receivedDong.toString(),
-    receivedByMethod: { cash: f.receivedByMethod.cash.toString(), bank: f.receivedByMethod.bank.toString(), inKind: f.receivedByMethod.in_kind.toString() },
+    receivedByMethod: {
+      cash: f.receivedByMethod.cash.toString(), bank: f.receivedByMethod.bank.toString(), inKind: f.receivedByMethod.in_kind.toString(),
+      other: f.receivedByMethod.other.toString(),
+    },
     donations: f.donations, donors: f.donors,
     disbursedDong: f.disbursedDong.toString(), disbursements: f.disbursements, households: f.households,
     disbursedByPurpose: list(f.byPurpose), disbursedByCategory: list(f.byCategory), disbursedByArea: list(f.byArea),
