@@ -5,7 +5,6 @@ import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, readdir
 import { once } from "node:events";
 import os from "node:os";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import type { Knex } from "knex";
 import pg from "pg";
@@ -25,6 +24,7 @@ import type { Campaign } from "../src/ledger/types.js";
 //   STATEMENT_PROFILE=1    run the measured children with --cpu-prof into /tmp/prof-statements/<what>
 //                          and print bench/cpuprofile.ts's summary of each
 //   STATEMENT_NODE_ARGS    extra node options for the measured children, e.g. "--max-old-space-size=128"
+//   STATEMENT_DB=<name>    generate into a database of that name instead of soquy_bench_statements_<pid>
 //   STATEMENT_KEEP=1       keep the database (its name is printed); STATEMENT_REUSE=<name> measures
 //                          an existing one made by a kept run (no generation, not dropped)
 //   STATEMENT_VERBOSE=1    print the time of each generating statement
@@ -33,7 +33,7 @@ import type { Campaign } from "../src/ledger/types.js";
 // peak RSS (process.resourceUsage().maxRSS) is that process's alone (start-up included: node,
 // tsx and the modules loaded are most of it; the RSS after start-up is printed too):
 //   csv     prepareStatement (rows streamed from the database through the CSV writer into the
-//           temporary file, hashed, reconciled) + csv() copied to /dev/null: what GET statement.csv costs;
+//           temporary file, hashed, reconciled) + writeCsv() to /dev/null: what GET statement.csv costs;
 //   pdf     prepareStatement + renderStatementPdf into a file: what GET statement.pdf costs;
 //   format  baseline for the PDF: the same statement lines (st.lines(), one more pass over the
 //           database cursor) formatted as plain text lines with reports/format.ts, no pdfkit;
@@ -83,6 +83,7 @@ interface ChildResult {
   position: { seq: number; hash: string };
   from: string;
   to: string;
+  openingDong: string;
   rssStartKb: number; // after imports and connecting: node + tsx + the app's modules
   maxRssKb: number;
   peakHeapTotalKb: number; // V8 heap reserved
@@ -397,7 +398,7 @@ function childMain(what: "csv" | "pdf" | "format"): Promise<void> {
       let bytes = 0;
       try {
         if (what === "csv") {
-          await pipeline(st.csv(), createWriteStream(out));
+          await st.writeCsv(createWriteStream(out));
           bytes = st.csvBytes;
         } else if (what === "pdf") {
           const file = createWriteStream(out);
@@ -432,7 +433,7 @@ function childMain(what: "csv" | "pdf" | "format"): Promise<void> {
       sample();
       const result: ChildResult = {
         what, lines: st.totals.lines, prepareMs: t1 - t0, passMs: t2 - t1, totalMs: what === "format" ? t2 - t1 : t2 - t0, bytes,
-        digest: st.digest, position: st.header.position, from: st.header.from, to: st.header.to,
+        digest: st.digest, position: st.header.position, from: st.header.from, to: st.header.to, openingDong: st.header.openingDong.toString(),
         rssStartKb, maxRssKb: process.resourceUsage().maxRSS,
         peakHeapTotalKb: Math.round(peak.heapTotal / 1024), peakHeapUsedKb: Math.round(peak.heapUsed / 1024),
         peakExternalKb: Math.round(peak.external / 1024),
@@ -538,23 +539,10 @@ function countLines(file: string): number {
   return n;
 }
 
-/** The statement's SELECT as src/db/statements.ts builds it, with its bindings inlined by knex. */
+/** The statement's SELECT (the CSV pass's) as src/db/statements.ts builds it, with its bindings inlined by knex. */
 function statementSelect(knex: Knex, campaign: Campaign, r: ChildResult): string {
-  let captured: { sql: string; bindings: readonly unknown[] } | null = null;
-  const spy = {
-    raw(sql: string, bindings: readonly unknown[]) {
-      return {
-        stream() {
-          captured = { sql, bindings };
-          return (async function* () {})();
-        },
-      };
-    },
-  } as unknown as Knex;
-  new StatementQueries(spy).rows(campaign, r.position.seq, r.from, r.to, false);
-  const c = captured as { sql: string; bindings: readonly unknown[] } | null;
-  if (!c) throw new Error("src/db/statements.ts rows() no longer goes through knex.raw(...).stream(): update bench/statements.ts");
-  return knex.raw(c.sql, c.bindings as Knex.RawBinding[]).toQuery();
+  const q = new StatementQueries(knex).csvRowsSql(campaign, r.position.seq, r.from, r.to, false, BigInt(r.openingDong));
+  return knex.raw(q.sql, q.bindings).toQuery();
 }
 
 function summariseProfile(what: string, log: (line: string) => void): Promise<void> {
@@ -580,7 +568,7 @@ export async function runStatementBench(opts: StatementBenchOptions = {}): Promi
   const pdfEntries = opts.pdfEntries ?? Number(process.env.STATEMENT_PDF_ENTRIES ?? 200_000);
   const reuse = process.env.STATEMENT_REUSE;
   const keep = process.env.STATEMENT_KEEP === "1" || Boolean(reuse);
-  const dbName = reuse || `soquy_bench_statements_${process.pid}`;
+  const dbName = reuse || process.env.STATEMENT_DB || `soquy_bench_statements_${process.pid}`;
   const databaseUrl = dbUrl(adminUrl, dbName);
   const tmp = mkdtempSync(path.join(os.tmpdir(), "soquy-bench-statements-"));
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -635,7 +623,7 @@ export async function runStatementBench(opts: StatementBenchOptions = {}): Promi
     const copyBytes = statSync(copyFile).size;
     rmSync(copyFile, { force: true });
     if (copy.rows !== csv.lines) throw new Error(`COPY gave ${copy.rows} rows, the statement ${csv.lines}: not the same rows`);
-    log(`  CSV: prepareStatement ${secs(csv.prepareMs)} (query, lines, CSV, SHA-256, temporary file, reconciliation) + csv() to /dev/null ` +
+    log(`  CSV: prepareStatement ${secs(csv.prepareMs)} (query, lines, CSV, SHA-256, temporary file, reconciliation) + writeCsv() to /dev/null ` +
       `${secs(csv.passMs)}; ${fmt(csv.bytes / 1e6, 0)} MB; ${loadNote(csv.load)}`);
     log(`       memory: RSS after start-up (node, tsx, modules, connected) ${mb(csv.rssStartKb)} MB, peak ${mb(csv.maxRssKb)} MB; ` +
       `V8 heap peak ${mb(csv.peakHeapUsedKb)} MB used of ${mb(csv.peakHeapTotalKb)} MB, Buffers peak ${mb(csv.peakExternalKb)} MB`);

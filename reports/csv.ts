@@ -21,7 +21,8 @@ function quote(cell: string): string {
   return /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
 }
 
-function text(value: string | null): string {
+/** A text cell: "" for null, formulas defused, quoted when needed. */
+export function csvText(value: string | null): string {
   return value === null ? "" : quote(neutralise(value));
 }
 
@@ -42,22 +43,22 @@ export function csvHeader(): string {
 export function csvOpening(h: StatementHeader): string {
   return row([
     "opening", "", "", h.from, "", "", "",
-    text(`Số dư đầu kỳ — ${h.campaign.code} ${h.campaign.name}${h.verifiedOnly ? " (chỉ các bút toán đã kiểm duyệt)" : ""}`), text(h.committee.name),
+    csvText(`Số dư đầu kỳ — ${h.campaign.code} ${h.campaign.name}${h.verifiedOnly ? " (chỉ các bút toán đã kiểm duyệt)" : ""}`), csvText(h.committee.name),
     "", "", h.openingDong.toString(), "", "", "", "",
   ]);
 }
 
 export function csvLine(l: StatementLine): string {
   return row([
-    "entry", String(l.seq), l.entryId, l.documentDate, l.recordedDate, text(l.voucherNo), l.kind, text(l.description),
-    text(l.counterparty), l.inDong.toString(), l.outDong.toString(), l.balanceDong.toString(), plainQuantity(l.quantity),
-    text(l.unit), l.verified === null ? "" : String(l.verified), l.hash,
+    "entry", String(l.seq), l.entryId, l.documentDate, l.recordedDate, csvText(l.voucherNo), l.kind, csvText(l.description),
+    csvText(l.counterparty), l.inDong.toString(), l.outDong.toString(), l.balanceDong.toString(), plainQuantity(l.quantity),
+    csvText(l.unit), l.verified === null ? "" : String(l.verified), l.hash,
   ]);
 }
 
 export function csvClosing(h: StatementHeader, t: StatementTotals): string {
   return row([
-    "closing", String(h.position.seq), "", h.to, "", "", "", text(`Số dư cuối kỳ (${t.lines} dòng; bản ${h.audience === "public" ? "công khai" : "kiểm toán"})`),
+    "closing", String(h.position.seq), "", h.to, "", "", "", csvText(`Số dư cuối kỳ (${t.lines} dòng; bản ${h.audience === "public" ? "công khai" : "kiểm toán"})`),
     "", t.inDong.toString(), t.outDong.toString(), t.closingDong.toString(), "", "", "", h.position.hash,
   ]);
 }

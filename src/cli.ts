@@ -1,5 +1,4 @@
 import { createWriteStream, readFileSync } from "node:fs";
-import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { renderStatementPdf } from "../reports/pdf.js";
 import { bankCommands, bankOptions, bankUsage } from "./bankcli.js";
@@ -162,7 +161,7 @@ async function statement(s: Soquy, o: Opts): Promise<number> {
   try {
     const out = createWriteStream(required(o, "out"));
     if (format === "csv") {
-      await pipeline(st.csv(), out);
+      await st.writeCsv(out);
     } else {
       await renderStatementPdf({
         header: st.header, totals: st.totals, summary: st.summary, digest: st.digest, lines: st.lines(), lineCount: st.totals.lines,

@@ -1,14 +1,16 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { csvClosing, csvHeader, csvLine, csvOpening } from "../../reports/csv.js";
-import type { StatementQueries, StatementRowRaw } from "../db/statements.js";
+import { csvClosing, csvHeader, csvOpening, csvText } from "../../reports/csv.js";
+import { CsvCol as C, type StatementCsvRow, type StatementQueries, type StatementRowRaw } from "../db/statements.js";
 import { assert } from "../ledger/assert.js";
 import { fail } from "../ledger/codes.js";
 import { parseIsoDate } from "../ledger/dates.js";
 import type { Campaign, Committee } from "../ledger/types.js";
+import { ExactSum } from "./exact.js";
 import { counterparty, describe } from "./mask.js";
 import type { Audience, StatementHeader, StatementLine, StatementSummary, StatementTotals } from "./types.js";
 
@@ -38,7 +40,8 @@ export interface PreparedStatement {
   summary: StatementSummary;
   digest: string;
   csvBytes: number;
-  csv(): NodeJS.ReadableStream;
+  /** Writes the CSV (exactly the bytes digested) to dest and ends it. */
+  writeCsv(dest: NodeJS.WritableStream): Promise<void>;
   lines(): AsyncIterable<StatementLine>;
   dispose(): void;
 }
@@ -64,52 +67,34 @@ export async function prepareStatement(
     openingDong: await q.assetSum(campaign, position.seq, { before: from }, verifiedOnly, vseqMax),
     position,
   };
-  const rows = () => statementRows(q.rows(campaign, position.seq, from, to, verifiedOnly, vseqMax), header);
   const lines = async function* () {
-    for await (const { line } of rows()) yield line;
+    for await (const { line } of statementRows(q.rows(campaign, position.seq, from, to, verifiedOnly, vseqMax), header)) yield line;
   };
 
   const dir = mkdtempSync(path.join(tmpdir(), "soquy-statement-"));
   const file = path.join(dir, "statement.csv");
   const dispose = () => rmSync(dir, { recursive: true, force: true });
+  // The independent sum runs on a connection of its own while the rows stream (after them on PGlite's one).
+  const expectedDong = q.assetSum(campaign, position.seq, { through: to }, verifiedOnly, vseqMax);
+  expectedDong.catch(() => {}); // awaited below; a failed pass must not leave it unhandled
   try {
-    const hash = createHash("sha256");
-    const out = createWriteStream(file);
-    let bytes = 0;
-    // Lines are gathered into ~64 KB pieces: a million small writes and hash updates cost seconds.
-    let pending = "";
-    const flush = async () => {
-      const chunk = Buffer.from(pending, "utf8");
-      pending = "";
-      hash.update(chunk);
-      bytes += chunk.length;
-      if (!out.write(chunk)) await once(out, "drain");
-    };
-    const write = async (s: string) => {
-      pending += s;
-      if (pending.length >= 65_536) await flush();
-    };
-    const summary = new SummaryBuilder();
-    const totals: StatementTotals = { lines: 0, inDong: 0n, outDong: 0n, closingDong: header.openingDong };
-    await write(csvHeader() + csvOpening(header));
-    for await (const { line, raw } of rows()) {
-      totals.lines++;
-      totals.inDong += line.inDong;
-      totals.outDong += line.outDong;
-      totals.closingDong = line.balanceDong;
-      summary.add(line, raw);
-      await write(csvLine(line));
+    const out = new HashedFile(file);
+    const pass = new CsvPass(header, out);
+    out.write(csvHeader() + csvOpening(header));
+    for await (const batch of q.csvRows(campaign, position.seq, from, to, verifiedOnly, header.openingDong, vseqMax)) {
+      pass.batch(batch);
+      await out.drained();
     }
-    const expected = await q.assetSum(campaign, position.seq, { through: to }, verifiedOnly, vseqMax);
+    pass.end();
+    const totals = pass.totals();
+    const expected = await expectedDong;
     assert(header.openingDong + totals.inDong - totals.outDong === totals.closingDong, "opening + in − out = closing");
     assert(totals.closingDong === expected, `statement closing ${totals.closingDong} equals the ledger's ${expected}`);
-    await write(csvClosing(header, totals));
-    await flush();
-    out.end();
-    await once(out, "finish");
+    out.write(csvClosing(header, totals));
+    const { digest, bytes } = await out.end();
     return {
-      header, totals, summary: summary.result(), digest: hash.digest("hex"), csvBytes: bytes,
-      csv: () => createReadStream(file), lines, dispose,
+      header, totals, summary: pass.summary.result(), digest, csvBytes: bytes,
+      writeCsv: (dest) => copyFile(file, dest), lines, dispose,
     };
   } catch (error) {
     dispose();
@@ -117,22 +102,193 @@ export async function prepareStatement(
   }
 }
 
-/** Merges the rows of one entry (one per asset posting) into one. */
-async function* perEntry(rows: AsyncIterable<StatementRowRaw>): AsyncIterable<{ r: StatementRowRaw; inDong: bigint; outDong: bigint }> {
-  let current: { r: StatementRowRaw; inDong: bigint; outDong: bigint } | null = null;
-  for await (const r of rows) {
-    if (current && current.r.seq === r.seq) {
-      current.inDong += BigInt(r.in_dong);
-      current.outDong += BigInt(r.out_dong);
-      continue;
+/**
+ * Copies a file to dest and ends it, through two buffers used in turn (a
+ * buffer is read into again once its last write is done). A read stream's
+ * fresh buffer per chunk is garbage the GC leaves lying for a while: serving
+ * 257 MB that way held tens of megabytes more.
+ */
+async function copyFile(file: string, dest: NodeJS.WritableStream): Promise<void> {
+  const size = 256 * 1024;
+  const handle = await open(file, "r");
+  let stop: (e: Error) => void = () => {};
+  const stopped = new Promise<never>((_, reject) => {
+    stop = reject;
+  });
+  stopped.catch(() => {}); // raced below
+  const onError = (e: Error) => stop(e);
+  const onClose = () => stop(new Error("the destination closed before the whole statement was written"));
+  dest.on("error", onError);
+  dest.on("close", onClose);
+  try {
+    const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)] as const;
+    const writing: [Promise<void> | null, Promise<void> | null] = [null, null];
+    for (let i: 0 | 1 = 0; ; i = i === 0 ? 1 : 0) {
+      const buffer = buffers[i];
+      if (writing[i]) await Promise.race([writing[i], stopped]);
+      const { bytesRead } = await handle.read(buffer, 0, size, null);
+      if (bytesRead === 0) break;
+      const done = new Promise<void>((resolve, reject) => {
+        dest.write(buffer.subarray(0, bytesRead), (e?: Error | null) => (e ? reject(e) : resolve()));
+      });
+      done.catch(() => {}); // raced when the buffer comes round again, or at the end
+      writing[i] = done;
     }
-    if (current) yield current;
-    current = { r, inDong: BigInt(r.in_dong), outDong: BigInt(r.out_dong) };
+    for (const w of writing) if (w) await Promise.race([w, stopped]);
+    const finished = new Promise<void>((resolve) => dest.once("finish", resolve));
+    dest.end();
+    await Promise.race([finished, stopped]);
+  } finally {
+    dest.off("error", onError);
+    dest.off("close", onClose);
+    await handle.close();
+  }
+}
+
+/**
+ * The CSV written to a file through 1 MB buffers, hashed (the digest) and
+ * counted on the way. Lines are encoded into the buffer one by one, so no
+ * long string is ever built (a megabyte of joined lines cost seconds of GC),
+ * and the buffers are used again once written: new ones for every megabyte
+ * piled up tens of megabytes outside the heap until the next full GC.
+ */
+class HashedFile {
+  private static readonly SIZE = 1 << 20;
+  private readonly hash = createHash("sha256");
+  private readonly out: WriteStream;
+  private readonly free: Buffer[] = [];
+  private buf: Buffer = Buffer.allocUnsafe(HashedFile.SIZE);
+  private used = 0;
+  private bytes = 0;
+  private behind = false; // the file stream holds more than its high-water mark
+
+  constructor(file: string) {
+    this.out = createWriteStream(file, { highWaterMark: 4 * HashedFile.SIZE });
+  }
+
+  write(text: string): void {
+    // A UTF-16 unit takes at most 3 bytes in UTF-8.
+    if (this.used + text.length * 3 > this.buf.length) {
+      this.flush();
+      if (text.length * 3 > this.buf.length) this.buf = Buffer.allocUnsafe(text.length * 3); // not pooled
+    }
+    this.used += this.buf.write(text, this.used, "utf8");
+  }
+
+  /** Waits while the file is behind (called between batches of rows). */
+  async drained(): Promise<void> {
+    if (this.behind) {
+      await once(this.out, "drain");
+      this.behind = false;
+    }
+  }
+
+  async end(): Promise<{ digest: string; bytes: number }> {
+    this.flush();
+    this.out.end();
+    await once(this.out, "finish");
+    return { digest: this.hash.digest("hex"), bytes: this.bytes };
+  }
+
+  private flush(): void {
+    if (this.used === 0) return;
+    const buf = this.buf;
+    const chunk = buf.subarray(0, this.used);
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    const written = () => {
+      if (buf.length === HashedFile.SIZE) this.free.push(buf);
+    };
+    if (!this.out.write(chunk, written)) this.behind = true;
+    this.buf = this.free.pop() ?? Buffer.allocUnsafe(HashedFile.SIZE);
+    this.used = 0;
+  }
+}
+
+/**
+ * The CSV pass over the rows: merges an entry's rows (one per asset
+ * posting), adds up the totals and the summary, and writes each entry's line:
+ * the cells PostgreSQL wrote, the masked description and counterparty, the
+ * amounts and the balance. Amounts stay decimal text; sums are exact (ExactSum).
+ */
+class CsvPass {
+  readonly summary = new SummaryBuilder();
+  private readonly inSum = new ExactSum();
+  private readonly outSum = new ExactSum();
+  private lines = 0;
+  private closingDong: string;
+  // The entry whose rows are being read: its first row and "in,out,balance" so far.
+  private row: StatementCsvRow | null = null;
+  private amounts = "";
+
+  constructor(private readonly h: StatementHeader, private readonly out: HashedFile) {
+    this.closingDong = h.openingDong.toString();
+  }
+
+  batch(rows: StatementCsvRow[]): void {
+    for (const r of rows) {
+      if (this.row !== null && this.row[C.csvHead] === r[C.csvHead]) {
+        this.amounts = mergeAmounts(this.amounts, r[C.amounts]); // another posting of the entry (rare)
+        continue;
+      }
+      if (this.row !== null) this.line();
+      this.row = r;
+      this.amounts = r[C.amounts];
+    }
+  }
+
+  end(): void {
+    if (this.row !== null) this.line();
+    this.row = null;
+  }
+
+  totals(): StatementTotals {
+    return { lines: this.lines, inDong: this.inSum.value(), outDong: this.outSum.value(), closingDong: BigInt(this.closingDong) };
+  }
+
+  private line(): void {
+    const r = this.row!;
+    const a = this.amounts;
+    const comma1 = a.indexOf(",");
+    const comma2 = a.indexOf(",", comma1 + 1);
+    const inDong = a.slice(0, comma1);
+    const outDong = a.slice(comma1 + 1, comma2);
+    this.lines++;
+    this.inSum.add(inDong);
+    this.outSum.add(outDong);
+    this.closingDong = a.slice(comma2 + 1);
+    const rc = this.summary.add(r, inDong, outDong);
+    const party = { donorName: r[C.donorName], publishName: rc.publish, beneficiaryName: r[C.beneficiaryName], area: r[C.area] };
+    this.out.write(`${r[C.csvHead]}${csvText(describe(r[C.description], party, this.h.audience))},${csvText(counterparty(party, this.h.audience))},` +
+      `${a}${r[C.csvTail]}\r\n`);
+  }
+}
+
+/** "in,out,balance" of an entry so far and of its next posting → the entry's, the balance after the posting. */
+function mergeAmounts(sofar: string, next: string): string {
+  const [in1, out1] = sofar.split(",");
+  const [in2, out2, balance] = next.split(",");
+  return `${BigInt(in1!) + BigInt(in2!)},${BigInt(out1!) + BigInt(out2!)},${balance}`;
+}
+
+/** Merges the rows of one entry (one per asset posting) into one. */
+async function* perEntry(batches: AsyncIterable<StatementRowRaw[]>): AsyncIterable<{ r: StatementRowRaw; inDong: bigint; outDong: bigint }> {
+  let current: { r: StatementRowRaw; inDong: bigint; outDong: bigint } | null = null;
+  for await (const rows of batches) {
+    for (const r of rows) {
+      if (current && current.r.seq === r.seq) {
+        current.inDong += BigInt(r.in_dong);
+        current.outDong += BigInt(r.out_dong);
+        continue;
+      }
+      if (current) yield current;
+      current = { r, inDong: BigInt(r.in_dong), outDong: BigInt(r.out_dong) };
+    }
   }
   if (current) yield current;
 }
 
-async function* statementRows(rows: AsyncIterable<StatementRowRaw>, h: StatementHeader): AsyncIterable<{ line: StatementLine; raw: StatementRowRaw }> {
+async function* statementRows(rows: AsyncIterable<StatementRowRaw[]>, h: StatementHeader): AsyncIterable<{ line: StatementLine; raw: StatementRowRaw }> {
   let balance = h.openingDong;
   for await (const { r, inDong, outDong } of perEntry(rows)) {
     balance += inDong - outDong;
@@ -158,57 +314,102 @@ async function* statementRows(rows: AsyncIterable<StatementRowRaw>, h: Statement
   }
 }
 
-type Keyed = { key: string; amountDong: bigint; count: number };
+type Keyed = { key: string; amount: ExactSum; count: number };
 
+/** Lines alike for the summary (the query's row class): their flags, and the sums of their amounts. */
+interface RowClass {
+  month: string;
+  kind: string;
+  method: "cash" | "bank" | "in_kind" | null;
+  donor: boolean;
+  publish: boolean | null;
+  in: ExactSum;
+  out: ExactSum;
+}
+
+/**
+ * The summary tables, added up line by line with exact sums of decimal text:
+ * lines of one row class share a pair of sums, folded into the tables at the end.
+ */
 class SummaryBuilder {
-  private readonly received = { cash: 0n, bank: 0n, in_kind: 0n };
+  private readonly classes = new Map<string, RowClass>();
   private readonly purpose = new Map<string, Keyed>();
   private readonly category = new Map<string, Keyed>();
   private readonly area = new Map<string, Keyed>();
-  private readonly units = new Map<string, { unit: string; direction: "in" | "out"; milli: bigint; valueDong: bigint }>();
-  private readonly months = new Map<string, { month: string; inDong: bigint; outDong: bigint }>();
+  private readonly units = new Map<string, { unit: string; direction: "in" | "out"; milli: bigint; value: ExactSum }>();
 
-  add(line: StatementLine, r: StatementRowRaw): void {
-    const sign = line.kind === "reversal" ? -1 : 1;
-    const net = line.inDong - line.outDong;
-    if (r.donor_name !== null && r.method) this.received[r.method] += net;
-    if (r.beneficiary_name !== null) {
-      for (const [map, key] of [[this.purpose, r.purpose], [this.category, r.category], [this.area, r.area]] as const) {
-        const k = key ?? "other";
-        const e = map.get(k) ?? { key: k, amountDong: 0n, count: 0 };
-        e.amountDong -= net;
+  /** Adds a line; gives its row class. */
+  add(r: StatementCsvRow, inDong: string, outDong: string): RowClass {
+    const key = r[C.rowClass];
+    let k = this.classes.get(key);
+    if (!k) this.classes.set(key, (k = rowClass(key)));
+    k.in.add(inDong);
+    k.out.add(outDong);
+    const sign = k.kind === "reversal" ? -1 : 1;
+    if (r[C.beneficiaryName] !== null) {
+      for (const [map, name] of [[this.purpose, r[C.purpose]], [this.category, r[C.category]], [this.area, r[C.area]]] as const) {
+        const n = name ?? "other";
+        let e = map.get(n);
+        if (!e) map.set(n, (e = { key: n, amount: new ExactSum(), count: 0 }));
+        e.amount.sub(inDong);
+        e.amount.add(outDong);
         e.count += sign;
-        map.set(k, e);
       }
     }
-    if (line.unit && line.quantity) {
-      const direction = r.donor_name !== null ? "in" : "out";
-      const k = `${direction}\u0000${line.unit}`;
-      const e = this.units.get(k) ?? { unit: line.unit, direction, milli: 0n, valueDong: 0n };
-      e.milli += BigInt(sign) * milli(line.quantity);
-      e.valueDong += direction === "in" ? net : -net;
-      this.units.set(k, e);
+    const unit = r[C.unit];
+    const quantity = r[C.quantity];
+    if (unit && quantity) {
+      const direction = k.donor ? "in" : "out";
+      const uk = `${direction}\u0000${unit}`;
+      let e = this.units.get(uk);
+      if (!e) this.units.set(uk, (e = { unit, direction, milli: 0n, value: new ExactSum() }));
+      e.milli += BigInt(sign) * milli(quantity);
+      if (direction === "in") {
+        e.value.add(inDong);
+        e.value.sub(outDong);
+      } else {
+        e.value.sub(inDong);
+        e.value.add(outDong);
+      }
     }
-    const month = line.documentDate.slice(0, 7);
-    const m = this.months.get(month) ?? { month, inDong: 0n, outDong: 0n };
-    m.inDong += line.inDong;
-    m.outDong += line.outDong;
-    this.months.set(month, m);
+    return k;
   }
 
   result(): StatementSummary {
-    const sorted = (m: Map<string, Keyed>) => [...m.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const received = { cash: 0n, bank: 0n, in_kind: 0n };
+    const months = new Map<string, { month: string; inDong: bigint; outDong: bigint }>();
+    for (const k of this.classes.values()) {
+      const inDong = k.in.value();
+      const outDong = k.out.value();
+      if (k.donor && k.method) received[k.method] += inDong - outDong;
+      const m = months.get(k.month) ?? { month: k.month, inDong: 0n, outDong: 0n };
+      m.inDong += inDong;
+      m.outDong += outDong;
+      months.set(k.month, m);
+    }
+    const sorted = (m: Map<string, Keyed>) => [...m.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((e) => ({ key: e.key, amountDong: e.amount.value(), count: e.count }));
     return {
-      receivedByMethod: { ...this.received },
+      receivedByMethod: received,
       disbursedByPurpose: sorted(this.purpose),
       disbursedByCategory: sorted(this.category),
       disbursedByArea: sorted(this.area),
       quantitiesByUnit: [...this.units.values()]
         .sort((a, b) => (a.direction + a.unit < b.direction + b.unit ? -1 : 1))
-        .map((u) => ({ unit: u.unit, direction: u.direction, quantity: fromMilli(u.milli), valueDong: u.valueDong })),
-      byMonth: [...this.months.values()].sort((a, b) => (a.month < b.month ? -1 : 1)),
+        .map((u) => ({ unit: u.unit, direction: u.direction, quantity: fromMilli(u.milli), valueDong: u.value.value() })),
+      byMonth: [...months.values()].sort((a, b) => (a.month < b.month ? -1 : 1)),
     };
   }
+}
+
+/** "2024-09 donation cash true false" → its flags ("-" is null). */
+function rowClass(key: string): RowClass {
+  const [month, kind, method, donor, publish] = key.split(" ");
+  assert(month !== undefined && kind !== undefined && publish !== undefined, `row class ${key}`);
+  return {
+    month, kind, method: method === "-" ? null : (method as RowClass["method"]), donor: donor === "true",
+    publish: publish === "-" ? null : publish === "true", in: new ExactSum(), out: new ExactSum(),
+  };
 }
 
 // Quantities are numeric(18,3): add them exactly as thousandths.

@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from "node:crypto";
-import { pipeline } from "node:stream/promises";
 import express, { type Request, type Response, type Router } from "express";
 import { z } from "zod";
 import type { Soquy } from "../context.js";
@@ -410,7 +409,7 @@ ${campaigns.map((c) => html`<form method="get" action="/app/statements/${c.code}
       res.setHeader("Content-Disposition", `attachment; filename="soquy-${committee.code}-${campaign.code}-${st.header.from}-${st.header.to}-${audience}.${ext}"`);
       if (ext === "csv") {
         res.type("text/csv; charset=utf-8");
-        await pipeline(st.csv(), res);
+        await st.writeCsv(res);
       } else {
         res.type("application/pdf");
         await renderStatementPdf({ header: st.header, totals: st.totals, summary: st.summary, digest: st.digest, lines: st.lines(), lineCount: st.totals.lines }, res);

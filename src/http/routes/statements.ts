@@ -1,4 +1,3 @@
-import { pipeline } from "node:stream/promises";
 import { z } from "zod";
 import type { Soquy } from "../../context.js";
 import { fail } from "../../ledger/codes.js";
@@ -65,7 +64,7 @@ export function statementRoutes(s: Soquy) {
           headers(res, st, "csv");
           res.setHeader("Content-Type", "text/csv; charset=utf-8");
           res.setHeader("Content-Length", String(st.csvBytes));
-          await pipeline(st.csv(), res);
+          await st.writeCsv(res);
         } finally {
           st.dispose();
         }
