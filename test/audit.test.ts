@@ -492,6 +492,8 @@ describe("audit log", () => {
       const tiny = express();
       tiny.use(limiter);
       tiny.get("/", (req, res) => void res.status(req.get("authorization") === "Bearer good" ? 200 : req.get("authorization") ? 401 : 200).json({}));
+      // Only the API checks bearer tokens, so only there does a token count as credentials.
+      tiny.get("/api/probe", (req, res) => void res.status(req.get("authorization") === "Bearer good" ? 200 : req.get("authorization") ? 401 : 200).json({}));
       return { tiny, limiter, advance: (ms: number) => void (t += ms) };
     }
 
@@ -516,13 +518,17 @@ describe("audit log", () => {
 
     it("does not limit requests with a token, but does once that address's tokens keep being refused", async () => {
       const { tiny } = clocked({ perMinute: 60, burst: 2 });
-      const hit = (auth?: string) => {
-        const r = request(tiny).get("/").set("X-Client", "z");
+      const hit = (auth?: string, path = "/api/probe") => {
+        const r = request(tiny).get(path).set("X-Client", "z");
         return (auth ? r.set("Authorization", auth) : r).then((x) => x.status);
       };
       for (let i = 0; i < 5; i++) expect(await hit("Bearer good")).to.equal(200);
       expect([await hit("Bearer bad1"), await hit("Bearer bad2"), await hit("Bearer bad3")]).to.deep.equal([401, 401, 429]);
       expect(await hit()).to.equal(429);
+      // Outside the API a header buys nothing: counted like any anonymous request.
+      const other = clocked({ perMinute: 60, burst: 2 }).tiny;
+      const page = () => request(other).get("/").set("X-Client", "y").set("Authorization", "Bearer good").then((x) => x.status);
+      expect([await page(), await page(), await page()]).to.deep.equal([200, 200, 429]);
     });
 
     it("takes its rate from RATE_LIMIT_PER_MINUTE, and 0 turns it off", async () => {
