@@ -116,7 +116,7 @@ async function runBatch(tx: LockedLedger, batch: Pending[]): Promise<Outcome[]> 
   let head = await tx.head();
   const stored = await tx.storedResponses([...new Set(batch.map((p) => p.request.idempotencyKey))]);
   const refs = batch.flatMap((p) => (p.request.bankReference ? [p.request.bankReference] : []));
-  const ctx = new BatchContext(tx, refs.length > 0 ? await tx.bankReferencesUsed(refs) : new Set());
+  const ctx = new BatchContext(tx, refs.length > 0 ? await tx.bankReferencesUsed(refs) : new Set(), refs);
   const outcomes: Outcome[] = [];
   const rows: EntryRow[] = [];
   const responses: IdempotentResponse[] = [];
@@ -232,13 +232,18 @@ class BatchContext implements PlanContext {
   private readonly deltas = new Map<number, bigint>();
   private readonly refs = new Set<string>();
   private readonly reversed = new Set<string>();
+  private readonly checked: Set<string>;
   private closed: Promise<string | null> | null = null;
 
   constructor(
     private readonly tx: LockedLedger,
-    /** Recorded before this batch: every reference the batch's requests declared. */
+    /** Recorded before this batch: those of the batch's declared references already in the ledger. */
     private readonly recorded: Set<string>,
-  ) {}
+    /** Every reference the batch's requests declared: looked up once, together, before planning. */
+    declared: { bankAccount: string | null; reference: string }[],
+  ) {
+    this.checked = new Set(declared.map((r) => refKey(r.bankAccount, r.reference)));
+  }
 
   closedThrough(): Promise<string | null> {
     this.closed ??= this.tx.closedThrough();
@@ -252,6 +257,7 @@ class BatchContext implements PlanContext {
   async bankReferenceUsed(bankAccount: string | null, reference: string): Promise<boolean> {
     const key = refKey(bankAccount, reference);
     if (this.refs.has(key) || this.recorded.has(key)) return true;
+    if (this.checked.has(key)) return false; // declared, looked up before planning, not recorded
     return (await this.tx.bankReferencesUsed([{ bankAccount, reference }])).has(key);
   }
 
