@@ -4,10 +4,10 @@ import { campaignAccounts, committeeAccounts } from "../ledger/chart.js";
 import { distributionDeadline } from "../ledger/earmarks.js";
 import { LedgerError, fail } from "../ledger/codes.js";
 import type {
-  AccountBalance, Approvals, CampaignFigures, NewPledge, PeriodClose, Pledge, EntryFilter, EntryRow, IdempotentResponse, LedgerStore, LockedLedger, NewCampaign,
+  AccountBalance, Approvals, BatchContextData, BatchQuery, CampaignFigures, NewPledge, PeriodClose, Pledge, EntryFilter, EntryRow, IdempotentResponse, LedgerStore, LockedLedger, NewCampaign,
   StoredResponse,
 } from "../ledger/store.js";
-import type { Account, Campaign, CommittedEntry, Committee, PartyIdentity, Principal, Role } from "../ledger/types.js";
+import type { Account, Campaign, CommittedEntry, Committee, Principal, Role } from "../ledger/types.js";
 import { GENESIS_HASH } from "../ledger/types.js";
 import { refKey } from "../ledger/writer.js";
 
@@ -511,57 +511,88 @@ class KnexLocked implements LockedLedger {
     return row?.d ?? null;
   }
 
-  async upsertParties(kind: "donor" | "beneficiary", parties: PartyIdentity[]): Promise<Map<string, number>> {
-    const table = kind === "donor" ? "donors" : "beneficiaries";
-    const unique = [...new Map(parties.map((p) => [p.key, p])).values()];
-    const rows = unique.map((p) => kind === "donor"
-      ? { committee_id: this.committeeId, identity_key: p.key, name: p.name, kind: p.kind, phone: p.phone ?? null }
-      : { committee_id: this.committeeId, identity_key: p.key, name: p.name, category: p.kind, area: p.area ?? "" });
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await this.trx(table).insert(rows.slice(i, i + INSERT_CHUNK)).onConflict(["committee_id", "identity_key"]).ignore();
+  async batchContext(q: BatchQuery): Promise<BatchContextData> {
+    const c = this.committeeId;
+    // One round trip under the lock for everything a batch reads before planning.
+    // Bank references are matched on the unique index's own expression, one
+    // index probe each (the LIMIT keeps the planner from a scan of every
+    // donation of the committee, which grows with the ledger).
+    const refs = q.refs.map((r) => ({ a: r.bankAccount ?? "", r: r.reference }));
+    const { rows: [row] } = await this.trx.raw(`select
+      (select json_build_array(seq, hash) from journal_entries where committee_id = ? order by seq desc limit 1) as head,
+      (select max(through_date) from period_closes where committee_id = ?) as closed,
+      (select coalesce(json_agg(json_build_array(k.key, k.request_hash, k.response)), '[]')
+        from idempotency_keys k where k.committee_id = ? and k.key in (select json_array_elements_text(?::json))) as stored,
+      (select coalesce(json_agg(json_build_array(d.bank_account, d.bank_reference)), '[]')
+        from json_to_recordset(?::json) as x(a text, r text)
+        cross join lateral (select bank_account, bank_reference from donations
+          where committee_id = ? and coalesce(bank_account, '') = x.a and bank_reference = x.r and bank_reference is not null
+          limit 1) d) as refs,
+      (select coalesce(json_agg(json_build_array(b.series, x.year, b.id, b.code,
+          coalesce((select max(v.number) from vouchers v where v.book_id = b.id and v.year = x.year), 0))), '[]')
+        from json_to_recordset(?::json) as x(series text, year int)
+        join receipt_books b on b.committee_id = ? and b.series = x.series and b.code = x.series) as vouchers`,
+    [c, c, c, JSON.stringify(q.keys), JSON.stringify(refs), c, JSON.stringify(q.vouchers), c]);
+    const head = row.head as [string | number, string] | null;
+    const vouchers = new Map<string, { bookId: number; bookCode: string; number: number }>();
+    for (const [series, year, bookId, bookCode, number] of row.vouchers as [string, number, number, string, number][]) {
+      vouchers.set(`${series}-${year}`, { bookId: Number(bookId), bookCode, number: Number(number) });
     }
-    const found = await this.trx(table).where({ committee_id: this.committeeId }).whereIn("identity_key", unique.map((p) => p.key))
-      .select("id", "identity_key");
-    return new Map(found.map((r) => [r.identity_key as string, Number(r.id)]));
+    return {
+      head: head ? { seq: Number(head[0]), hash: head[1] } : { seq: 0, hash: GENESIS_HASH },
+      closedThrough: row.closed ?? null,
+      stored: new Map((row.stored as [string, string, unknown][]).map(([key, requestHash, response]) => [key, { requestHash, response }])),
+      refsUsed: new Set((row.refs as [string | null, string][]).map(([a, r]) => refKey(a, r))),
+      lastVouchers: vouchers,
+    };
   }
 
+  /** The whole batch in one statement (soquy_append_entries, migration 0007): the same INSERTs, run in the database. */
   async insertEntries(rows: EntryRow[], responses: IdempotentResponse[]): Promise<void> {
-    const c = this.committeeId;
-    const entries = rows.map(({ entry: e }) => ({
-      id: e.id, committee_id: c, seq: e.seq, entry_date: e.entryDate, recorded_at: e.recordedAt, kind: e.kind,
-      description: e.description, campaign_id: e.campaign?.id ?? null, recorded_by: e.recordedBy,
-      idempotency_key: e.idempotencyKey, reversal_of: e.reversalOf, resolution_ref: e.resolutionRef,
-      required_approvals: e.requiredApprovals, prev_hash: e.prevHash, hash: e.hash,
-    }));
-    const postings = rows.flatMap(({ entry: e }) => e.postings.map((p, i) => ({
-      entry_id: e.id, committee_id: c, line: i + 1, account_id: p.account.id, amount_dong: p.amountDong.toString(),
-    })));
-    const vouchers = rows.flatMap(({ entry: e, voucher: v }) => v ? [{
-      committee_id: c, book_id: v.bookId, year: v.year, number: v.number, voucher_no: e.voucherNo, entry_id: e.id,
-    }] : []);
-    const donations = rows.flatMap(({ entry: e, donorId }) => e.donation ? [{
-      entry_id: e.id, committee_id: c, campaign_id: e.campaign?.id, method: e.donation.method, donor_id: donorId,
-      donor_name: e.donation.donorName, donor_kind: e.donation.donorKind, publish_name: e.donation.publishName,
-      bank_account: e.donation.bankAccount, bank_reference: e.donation.bankReference, note: e.donation.note,
-    }] : []);
-    const items = rows.flatMap(({ entry: e }) => e.items.map((it, i) => ({
-      entry_id: e.id, committee_id: c, line: i + 1, description: it.description, quantity: it.quantity, unit: it.unit,
-      unit_value_dong: it.unitValueDong.toString(), value_dong: it.valueDong.toString(), valuation_basis: it.valuationBasis,
-    })));
-    const disbursements = rows.flatMap(({ entry: e, beneficiaryId }) => e.disbursement ? [{
-      entry_id: e.id, committee_id: c, campaign_id: e.campaign?.id, method: e.disbursement.method, beneficiary_id: beneficiaryId,
-      beneficiary_name: e.disbursement.beneficiaryName, category: e.disbursement.category, area: e.disbursement.area,
-      purpose: e.disbursement.purpose, quantity: e.disbursement.quantity, unit: e.disbursement.unit, note: e.disbursement.note,
-    }] : []);
-    const idem = responses.map((r) => ({
-      committee_id: c, key: r.key, request_hash: r.requestHash, entry_id: r.entryId, response: JSON.stringify(r.response),
-    }));
-    for (const [table, list] of [
-      ["journal_entries", entries], ["postings", postings], ["vouchers", vouchers], ["donations", donations],
-      ["entry_items", items], ["disbursements", disbursements], ["idempotency_keys", idem],
-    ] as const) {
-      for (let i = 0; i < list.length; i += INSERT_CHUNK) await this.trx(table).insert(list.slice(i, i + INSERT_CHUNK));
-    }
+    const parties = (kind: "donor" | "beneficiary") => [...new Map(rows.flatMap(({ entry: e }) => {
+      const p = kind === "donor" ? e.donorIdentity : e.beneficiaryIdentity;
+      return p ? [[p.key, p] as const] : [];
+    })).values()];
+    const batch = {
+      donors: parties("donor").map((p) => ({ identity_key: p.key, name: p.name, kind: p.kind, phone: p.phone ?? null })),
+      beneficiaries: parties("beneficiary").map((p) => ({ identity_key: p.key, name: p.name, category: p.kind, area: p.area ?? "" })),
+      entries: rows.map(({ entry: e }) => ({
+        id: e.id, seq: e.seq, entry_date: e.entryDate, recorded_at: e.recordedAt, kind: e.kind,
+        description: e.description, campaign_id: e.campaign?.id ?? null, recorded_by: e.recordedBy,
+        idempotency_key: e.idempotencyKey, reversal_of: e.reversalOf, resolution_ref: e.resolutionRef,
+        required_approvals: e.requiredApprovals, prev_hash: e.prevHash, hash: e.hash,
+      })),
+      postings: rows.flatMap(({ entry: e }) => e.postings.map((p, i) => ({
+        entry_id: e.id, line: i + 1, account_id: p.account.id, amount_dong: p.amountDong.toString(),
+      }))),
+      vouchers: rows.flatMap(({ entry: e, voucher: v }) => v ? [{
+        book_id: v.bookId, year: v.year, number: v.number, voucher_no: e.voucherNo, entry_id: e.id,
+      }] : []),
+      donations: rows.flatMap(({ entry: e }) => {
+        if (!e.donation) return [];
+        assert(e.donorIdentity, "every donation has a donor identity");
+        return [{
+          entry_id: e.id, campaign_id: e.campaign?.id, method: e.donation.method, donor_key: e.donorIdentity.key,
+          donor_name: e.donation.donorName, donor_kind: e.donation.donorKind, publish_name: e.donation.publishName,
+          bank_account: e.donation.bankAccount, bank_reference: e.donation.bankReference, note: e.donation.note,
+        }];
+      }),
+      items: rows.flatMap(({ entry: e }) => e.items.map((it, i) => ({
+        entry_id: e.id, line: i + 1, description: it.description, quantity: it.quantity, unit: it.unit,
+        unit_value_dong: it.unitValueDong.toString(), value_dong: it.valueDong.toString(), valuation_basis: it.valuationBasis,
+      }))),
+      disbursements: rows.flatMap(({ entry: e }) => {
+        if (!e.disbursement) return [];
+        assert(e.beneficiaryIdentity, "every disbursement has a beneficiary identity");
+        return [{
+          entry_id: e.id, campaign_id: e.campaign?.id, method: e.disbursement.method, beneficiary_key: e.beneficiaryIdentity.key,
+          beneficiary_name: e.disbursement.beneficiaryName, category: e.disbursement.category, area: e.disbursement.area,
+          purpose: e.disbursement.purpose, quantity: e.disbursement.quantity, unit: e.disbursement.unit, note: e.disbursement.note,
+        }];
+      }),
+      idempotency: responses.map((r) => ({ key: r.key, request_hash: r.requestHash, entry_id: r.entryId, response: r.response })),
+    };
+    await this.trx.raw("select soquy_append_entries(?, ?::json)", [this.committeeId, JSON.stringify(batch)]);
   }
 }
 
