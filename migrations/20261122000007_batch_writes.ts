@@ -1,15 +1,37 @@
 import type { Knex } from "knex";
 
-// One round trip for a whole batch of entries. The group committer used to
-// send one INSERT per table (donors, beneficiaries, entries, postings,
-// vouchers, donations, items, disbursements, idempotency keys) plus the
-// lookups between them, each waiting on the service's event loop while the
-// committee's lock was held. This function runs the same INSERTs, one after
-// the other inside the database, from one JSON document. It is only a
-// transport: every trigger, constraint and deferred check fires exactly as for
-// separate statements (each INSERT here is its own statement, so each sees
-// the rows of the ones before it), and it grants nothing a client could not
-// do with plain INSERTs.
+// Batched writes, bought with design and not with durability.
+//
+// 1. One round trip for a whole batch of entries. The group committer used to
+//    send one INSERT per table (donors, beneficiaries, entries, postings,
+//    vouchers, donations, items, disbursements, idempotency keys) plus the
+//    lookups between them, each waiting on the service's event loop while the
+//    committee's lock was held. soquy_append_entries runs the same INSERTs,
+//    one after the other inside the database, from one JSON document. It is
+//    only a transport: every trigger, constraint and deferred check fires as
+//    for separate statements (each INSERT is its own statement and sees the
+//    rows of the ones before it), and it grants nothing a client could not do
+//    with plain INSERTs.
+//
+// 2. The same rules as before, checked per statement and per transaction
+//    instead of per row. The per-row deferred triggers on journal_entries
+//    (soquy_check_entry_shape, soquy_check_entry: chain link, balance,
+//    approvals, SHA-256 of the canonical text, reversal) ran some thirty
+//    queries for every entry at COMMIT. Now an AFTER INSERT statement trigger
+//    on journal_entries queues the ids the statement inserted in
+//    pending_entry_checks, whose deferred constraint trigger checks them all
+//    at COMMIT in one set-based query (soquy_check_entries) and removes the
+//    queued row. The canonical text is built for a set of entries at once
+//    (soquy_entries_canonical); soquy_entry_canonical(id) is that same
+//    definition for one entry. Each entry meets the checks in the order the
+//    two old triggers applied them, and the first failing entry (in insertion
+//    order) is reported with the old SQLSTATE and message.
+//    The "rows only with their entry" checks on postings and details run once
+//    per statement over its transition table instead of once per row.
+//    Unchanged: the BEFORE ROW rule triggers (open period, receiving window,
+//    disbursement purpose, which must meet a row before any other check), the
+//    per-statement balance trigger, the gap-free voucher check, append-only,
+//    foreign keys and every constraint.
 const statements = [
   `create function soquy_append_entries(p_committee bigint, p json) returns void language plpgsql as $$
   begin
@@ -60,10 +82,223 @@ const statements = [
   end $$`,
 ];
 
+const detailTables = ["vouchers", "donations", "entry_items", "disbursements"];
+
+// Each donation, item, etc. is one row at most per entry (primary keys), postings and items are in line order.
+const checkStatements = [
+  `create function soquy_entries_canonical(p_ids uuid[]) returns table (id uuid, canonical text) language sql stable as $$
+    select e.id,
+      soquy_field('soquy-entry-v1') || soquy_field(cm.code) || soquy_field(e.seq::text)
+      || soquy_field(e.id::text) || soquy_field(to_char(e.entry_date, 'YYYY-MM-DD'))
+      || soquy_field(to_char(e.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+      || soquy_field(e.kind) || soquy_field(cp.code) || soquy_field(e.description)
+      || soquy_field(e.recorded_by::text) || soquy_field(e.idempotency_key) || soquy_field(e.reversal_of::text)
+      || soquy_field(e.resolution_ref)
+      || soquy_field('postings') || soquy_field(p.n::text) || coalesce(p.lines, '')
+      || soquy_field('voucher') || soquy_field(v.voucher_no)
+      || coalesce(d.part, '') || coalesce(i.lines, '') || coalesce(b.part, '')
+    from unnest(p_ids) as ids(id)
+    join journal_entries e on e.id = ids.id
+    join committees cm on cm.id = e.committee_id
+    left join campaigns cp on cp.id = e.campaign_id
+    cross join lateral (
+      select count(*) as n,
+        string_agg(soquy_field(x.line::text) || soquy_field(a.code) || soquy_field(x.amount_dong::text), '' order by x.line)
+          filter (where a.id is not null) as lines
+      from postings x left join accounts a on a.id = x.account_id where x.entry_id = e.id
+    ) p
+    left join vouchers v on v.entry_id = e.id
+    left join lateral (
+      select soquy_field('donation') || soquy_field(x.method) || soquy_field(x.donor_name)
+        || soquy_field(x.donor_kind) || soquy_field(x.publish_name::text) || soquy_field(x.bank_account)
+        || soquy_field(x.bank_reference) || soquy_field(x.note) as part
+      from donations x where x.entry_id = e.id
+    ) d on true
+    cross join lateral (
+      select string_agg(soquy_field('item') || soquy_field(x.line::text) || soquy_field(x.description)
+        || soquy_field(x.quantity::text) || soquy_field(x.unit) || soquy_field(x.unit_value_dong::text)
+        || soquy_field(x.value_dong::text) || soquy_field(x.valuation_basis), '' order by x.line) as lines
+      from entry_items x where x.entry_id = e.id
+    ) i
+    left join lateral (
+      select soquy_field('disbursement') || soquy_field(x.method) || soquy_field(x.beneficiary_name)
+        || soquy_field(x.category) || soquy_field(x.area) || soquy_field(x.purpose)
+        || soquy_field(x.quantity::text) || soquy_field(x.unit) || soquy_field(x.note) as part
+      from disbursements x where x.entry_id = e.id
+    ) b on true
+  $$`,
+  `create function soquy_entry_canonical(p_id uuid) returns text language sql stable as $$
+    select c.canonical from soquy_entries_canonical(array[p_id]) c
+  $$`,
+  // The first failing check of the first failing entry (in the order given),
+  // with the SQLSTATE and message of the per-row triggers this replaces.
+  `create function soquy_check_entries(p_ids uuid[]) returns void language plpgsql as $$
+  declare
+    f text[];
+  begin
+    select failure into f from (
+      select ids.n, case
+        -- the entry's shape (was soquy_check_entry_shape)
+        when (e.kind = 'donation') <> (d.entry_id is not null) or (e.kind = 'disbursement') <> (b.entry_id is not null) then
+          array['SQ014', format('entry %s: a %s entry has %s donation and %s disbursement rows', e.id, e.kind,
+            case when d.entry_id is null then 'no' else 'a' end, case when b.entry_id is null then 'no' else 'a' end)]
+        when d.entry_id is null and b.entry_id is null and it.n > 0 then
+          array['SQ014', format('entry %s: only an in-kind donation lists items', e.id)]
+        when (d.entry_id is not null or b.entry_id is not null) and (ps.n <> 2 or ps.amount is null or not exists (
+            select 1 from postings p join accounts a on a.id = p.account_id
+            where p.entry_id = e.id and a.campaign_id = e.campaign_id and p.amount_dong = -ps.amount
+              and a.role = case
+                when d.entry_id is not null then 'income'
+                else case b.method when 'in_kind' then 'goods' else b.method end
+              end)) then
+          array['SQ014', format('entry %s: its postings do not match a %s of its campaign by its method', e.id, e.kind)]
+        when (d.entry_id is not null or b.entry_id is not null)
+            and ((d.method = 'in_kind') <> (it.n > 0) or (it.n > 0 and it.value <> ps.amount)) then
+          array['SQ014', format('entry %s: an in-kind donation lists goods worth exactly its amount, and only it lists goods', e.id)]
+        -- the chain link, balance, approvals, hash and reversal (was soquy_check_entry)
+        when e.seq <> 1 and pred.hash is null then
+          array['SQ002', format('entry %s: sequence %s has no predecessor in its committee', e.id, e.seq)]
+        when e.prev_hash <> case when e.seq = 1 then repeat('0', 64) else pred.hash end then
+          array['SQ002', format('entry %s: prev_hash is not the hash of sequence %s', e.id, e.seq - 1)]
+        when ps.n < 2 or ps.total <> 0 then
+          array['SQ001', format('entry %s: %s postings summing to %s (needs at least 2, summing to 0)', e.id, ps.n, ps.total)]
+        when e.required_approvals <> case when ps.campaigns >= 2 then 2 else 1 end
+            or (e.required_approvals = 2 and e.resolution_ref is null) then
+          array['SQ009', format('entry %s: an entry between campaigns needs a resolution reference and 2 approvals', e.id)]
+        when e.hash <> soquy_entry_hash(e.prev_hash, c.canonical) then
+          array['SQ003', format('entry %s: hash does not match its content', e.id)]
+        when e.reversal_of is not null and exists (
+            select account_id from (
+              select account_id, amount_dong from postings where entry_id = e.id
+              union all
+              select account_id, amount_dong from postings where entry_id = e.reversal_of
+            ) both_entries group by account_id having sum(amount_dong) <> 0) then
+          array['SQ006', format('entry %s: a reversal must negate every posting of entry %s', e.id, e.reversal_of)]
+      end as failure
+      from unnest(p_ids) with ordinality as ids(id, n)
+      join journal_entries e on e.id = ids.id
+      left join donations d on d.entry_id = e.id
+      left join disbursements b on b.entry_id = e.id
+      left join journal_entries pred on pred.committee_id = e.committee_id and pred.seq = e.seq - 1
+      cross join lateral soquy_entries_canonical(array[e.id]) c
+      cross join lateral (select count(*) as n, coalesce(sum(x.value_dong), 0) as value from entry_items x where x.entry_id = e.id) it
+      cross join lateral (
+        select count(*) as n, coalesce(sum(p.amount_dong), 0) as total, count(distinct a.campaign_id) as campaigns,
+          max(case
+            when d.entry_id is not null and a.campaign_id = e.campaign_id and p.amount_dong > 0
+              and a.role = case d.method when 'in_kind' then 'goods' else d.method end then p.amount_dong
+            when b.entry_id is not null and a.campaign_id = e.campaign_id and p.amount_dong > 0 and a.role = 'expense' then p.amount_dong
+          end) as amount
+        from postings p left join accounts a on a.id = p.account_id where p.entry_id = e.id
+      ) ps
+    ) checked
+    where failure is not null
+    order by n
+    limit 1;
+    if f is not null then
+      raise exception using errcode = f[1], message = f[2];
+    end if;
+  end $$`,
+  // Planning that query takes milliseconds (the canonical text inlines into
+  // it): plan it once per session, never per call with the ids' values.
+  `alter function soquy_check_entries(uuid[]) set plan_cache_mode = force_generic_plan`,
+  // Entries inserted and not yet checked, by statement: written and removed
+  // only by the triggers below (trigger depth 2), empty between transactions.
+  `create table pending_entry_checks (
+    id bigint generated always as identity primary key,
+    committee_id bigint not null,
+    entry_ids uuid[] not null
+  )`,
+  `create function soquy_guard_pending_checks() returns trigger language plpgsql as $$
+  begin
+    if pg_trigger_depth() < 2 then
+      raise exception using errcode = 'SQ010',
+        message = 'pending_entry_checks is kept by the ledger itself and cannot be written directly';
+    end if;
+    return case when TG_OP = 'DELETE' then OLD else NEW end;
+  end $$`,
+  `create trigger pending_entry_checks_guard before insert or update or delete on pending_entry_checks
+    for each row execute function soquy_guard_pending_checks()`,
+  `create trigger pending_entry_checks_no_truncate before truncate on pending_entry_checks
+    for each statement execute function soquy_forbid_change()`,
+  `create function soquy_queue_entry_checks() returns trigger language plpgsql as $$
+  begin
+    insert into pending_entry_checks (committee_id, entry_ids)
+      select committee_id, array_agg(id) from new_entries group by committee_id;
+    return null;
+  end $$`,
+  `create trigger journal_entries_queue_checks after insert on journal_entries
+    referencing new table as new_entries for each statement execute function soquy_queue_entry_checks()`,
+  `create function soquy_run_entry_checks() returns trigger language plpgsql as $$
+  begin
+    perform soquy_check_entries(NEW.entry_ids);
+    delete from pending_entry_checks where id = NEW.id;
+    return null;
+  end $$`,
+  `create constraint trigger pending_entry_checks_run after insert on pending_entry_checks
+    deferrable initially deferred for each row execute function soquy_run_entry_checks()`,
+  // Postings and details only with their entry, in the transaction that
+  // inserted it (see soquy_entry_is_new), checked once per statement.
+  `create function soquy_check_with_their_entries() returns trigger language plpgsql as $$
+  declare
+    stale uuid;
+  begin
+    select n.entry_id into stale from new_rows n
+      where not exists (select 1 from journal_entries e where e.id = n.entry_id
+        and pg_xact_status(((pg_current_xact_id()::text::bigint >> 32 << 32) | e.xmin::text::bigint)::text::xid8) = 'in progress')
+      limit 1;
+    if not found then
+      return null;
+    end if;
+    if TG_TABLE_NAME = 'postings' then
+      raise exception using errcode = 'SQ001',
+        message = format('entry %s is already committed: postings cannot be added to it', stale);
+    end if;
+    raise exception using errcode = 'SQ003',
+      message = format('entry %s is already committed: a %s row cannot be added to it', stale, TG_TABLE_NAME);
+  end $$`,
+];
+
+const oldRowTriggers = [
+  "journal_entries_verify on journal_entries", "journal_entries_shape on journal_entries", "postings_with_their_entry on postings",
+  ...detailTables.map((t) => `${t}_with_their_entry on ${t}`),
+];
+
 export async function up(knex: Knex): Promise<void> {
   for (const sql of statements) await knex.raw(sql);
+  for (const trigger of oldRowTriggers) await knex.raw(`drop trigger ${trigger}`);
+  // The per-entry canonical function is kept under another name for down().
+  await knex.raw("alter function soquy_entry_canonical(uuid) rename to soquy_entry_canonical_per_row");
+  for (const sql of checkStatements) await knex.raw(sql);
+  // Named to fire before postings_balances, as the row trigger did.
+  await knex.raw(`create trigger postings_added_with_their_entry after insert on postings
+    referencing new table as new_rows for each statement execute function soquy_check_with_their_entries()`);
+  for (const table of detailTables) {
+    await knex.raw(`create trigger ${table}_with_their_entry after insert on ${table}
+      referencing new table as new_rows for each statement execute function soquy_check_with_their_entries()`);
+  }
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw("drop function if exists soquy_append_entries(bigint, json)");
+  await knex.raw("drop trigger if exists postings_added_with_their_entry on postings");
+  for (const table of detailTables) await knex.raw(`drop trigger if exists ${table}_with_their_entry on ${table}`);
+  await knex.raw("drop trigger if exists journal_entries_queue_checks on journal_entries");
+  await knex.raw("drop table if exists pending_entry_checks");
+  for (const fn of [
+    "soquy_check_with_their_entries()", "soquy_run_entry_checks()", "soquy_queue_entry_checks()", "soquy_guard_pending_checks()",
+    "soquy_check_entries(uuid[])", "soquy_entry_canonical(uuid)", "soquy_entries_canonical(uuid[])", "soquy_append_entries(bigint, json)",
+  ]) {
+    await knex.raw(`drop function if exists ${fn}`);
+  }
+  await knex.raw("alter function soquy_entry_canonical_per_row(uuid) rename to soquy_entry_canonical");
+  await knex.raw(`create constraint trigger journal_entries_verify after insert on journal_entries
+    deferrable initially deferred for each row execute function soquy_check_entry()`);
+  await knex.raw(`create constraint trigger journal_entries_shape after insert on journal_entries
+    deferrable initially deferred for each row execute function soquy_check_entry_shape()`);
+  await knex.raw(`create trigger postings_with_their_entry after insert on postings
+    for each row execute function soquy_check_postings()`);
+  for (const table of detailTables) {
+    await knex.raw(`create trigger ${table}_with_their_entry after insert on ${table}
+      for each row execute function soquy_check_detail()`);
+  }
 }
