@@ -33,6 +33,29 @@ import type { Knex } from "knex";
 //    per-statement balance trigger, the gap-free voucher check, append-only,
 //    foreign keys and every constraint.
 const statements = [
+  // What a batch reads under the committee lock before planning, in one call
+  // whose plan is kept by the session (a statement sent with its values is
+  // planned again each time). Bank references are matched on the unique
+  // index's own expression, one index probe each: the LIMIT keeps the planner
+  // from a scan of every bank donation of the committee.
+  `create function soquy_batch_context(p_committee bigint, p json) returns json language plpgsql stable as $$
+  begin
+    return json_build_object(
+      'head', (select json_build_array(seq, hash) from journal_entries where committee_id = p_committee order by seq desc limit 1),
+      'closed', (select max(through_date) from period_closes where committee_id = p_committee),
+      'stored', (select coalesce(json_agg(json_build_array(k.key, k.request_hash, k.response)), '[]')
+        from json_array_elements_text(p->'keys') as x(key)
+        join idempotency_keys k on k.committee_id = p_committee and k.key = x.key),
+      'refs', (select coalesce(json_agg(json_build_array(d.bank_account, d.bank_reference)), '[]')
+        from json_to_recordset(p->'refs') as x(a text, r text)
+        cross join lateral (select bank_account, bank_reference from donations
+          where committee_id = p_committee and coalesce(bank_account, '') = x.a and bank_reference = x.r and bank_reference is not null
+          limit 1) d),
+      'vouchers', (select coalesce(json_agg(json_build_array(b.series, x.year, b.id, b.code,
+          coalesce((select max(v.number) from vouchers v where v.book_id = b.id and v.year = x.year), 0))), '[]')
+        from json_to_recordset(p->'vouchers') as x(series text, year int)
+        join receipt_books b on b.committee_id = p_committee and b.series = x.series and b.code = x.series));
+  end $$`,
   `create function soquy_append_entries(p_committee bigint, p json) returns void language plpgsql as $$
   begin
     insert into donors (committee_id, identity_key, name, kind, phone)
@@ -287,6 +310,7 @@ export async function down(knex: Knex): Promise<void> {
   for (const fn of [
     "soquy_check_with_their_entries()", "soquy_run_entry_checks()", "soquy_queue_entry_checks()", "soquy_guard_pending_checks()",
     "soquy_check_entries(uuid[])", "soquy_entry_canonical(uuid)", "soquy_entries_canonical(uuid[])", "soquy_append_entries(bigint, json)",
+    "soquy_batch_context(bigint, json)",
   ]) {
     await knex.raw(`drop function if exists ${fn}`);
   }

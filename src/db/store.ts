@@ -513,26 +513,10 @@ class KnexLocked implements LockedLedger {
 
   async batchContext(q: BatchQuery): Promise<BatchContextData> {
     const c = this.committeeId;
-    // One round trip under the lock for everything a batch reads before planning.
-    // Bank references are matched on the unique index's own expression, one
-    // index probe each (the LIMIT keeps the planner from a scan of every
-    // donation of the committee, which grows with the ledger).
+    // One round trip under the lock for everything a batch reads before planning (migration 0007).
     const refs = q.refs.map((r) => ({ a: r.bankAccount ?? "", r: r.reference }));
-    const { rows: [row] } = await this.trx.raw(`select
-      (select json_build_array(seq, hash) from journal_entries where committee_id = ? order by seq desc limit 1) as head,
-      (select max(through_date) from period_closes where committee_id = ?) as closed,
-      (select coalesce(json_agg(json_build_array(k.key, k.request_hash, k.response)), '[]')
-        from idempotency_keys k where k.committee_id = ? and k.key in (select json_array_elements_text(?::json))) as stored,
-      (select coalesce(json_agg(json_build_array(d.bank_account, d.bank_reference)), '[]')
-        from json_to_recordset(?::json) as x(a text, r text)
-        cross join lateral (select bank_account, bank_reference from donations
-          where committee_id = ? and coalesce(bank_account, '') = x.a and bank_reference = x.r and bank_reference is not null
-          limit 1) d) as refs,
-      (select coalesce(json_agg(json_build_array(b.series, x.year, b.id, b.code,
-          coalesce((select max(v.number) from vouchers v where v.book_id = b.id and v.year = x.year), 0))), '[]')
-        from json_to_recordset(?::json) as x(series text, year int)
-        join receipt_books b on b.committee_id = ? and b.series = x.series and b.code = x.series) as vouchers`,
-    [c, c, c, JSON.stringify(q.keys), JSON.stringify(refs), c, JSON.stringify(q.vouchers), c]);
+    const { rows: [{ context: row }] } = await this.trx.raw("select soquy_batch_context(?, ?::json) as context",
+      [c, JSON.stringify({ keys: q.keys, refs, vouchers: q.vouchers })]);
     const head = row.head as [string | number, string] | null;
     const vouchers = new Map<string, { bookId: number; bookCode: string; number: number }>();
     for (const [series, year, bookId, bookCode, number] of row.vouchers as [string, number, number, string, number][]) {
