@@ -576,7 +576,9 @@ class KnexLocked implements LockedLedger {
       }),
       idempotency: responses.map((r) => ({ key: r.key, request_hash: r.requestHash, entry_id: r.entryId, response: r.response })),
     };
-    await this.trx.raw("select soquy_append_entries(?, ?::json)", [this.committeeId, JSON.stringify(batch)]);
+    const tables = ["donors", "beneficiaries", "entries", "postings", "vouchers", "donations", "items", "disbursements", "idempotency"] as const;
+    await this.trx.raw(`select soquy_append_entries(?, ${tables.map(() => "?::json").join(", ")})`,
+      [this.committeeId, ...tables.map((t) => JSON.stringify(batch[t]))]);
   }
 }
 
