@@ -301,7 +301,9 @@ const oldRowTriggers = [
 export async function up(knex: Knex): Promise<void> {
   for (const sql of statements) await knex.raw(sql);
   for (const trigger of oldRowTriggers) await knex.raw(`drop trigger ${trigger}`);
-  // The per-entry canonical function is kept under another name for down().
+  // The per-row functions (soquy_check_entry, soquy_check_entry_shape, soquy_check_postings,
+  // soquy_check_detail) stay defined but unused, and the per-entry canonical function is kept
+  // under another name, so that down() can put the old triggers back as they were.
   await knex.raw("alter function soquy_entry_canonical(uuid) rename to soquy_entry_canonical_per_row");
   for (const sql of checkStatements) await knex.raw(sql);
   // Named to fire before postings_balances, as the row trigger did.
