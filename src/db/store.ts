@@ -363,6 +363,7 @@ export class KnexLedgerStore implements LedgerStore {
         return { response: prior.response, replayed: true };
       }
       const trx = (tx as KnexLocked).trx;
+      assert(trx, "idempotent work runs in a knex transaction");
       const response = respond(await work(trx));
       await trx("idempotency_keys").insert({ committee_id: committeeId, key: idem.key, request_hash: idem.requestHash, response: JSON.stringify(response) });
       return { response, replayed: false };
@@ -457,29 +458,92 @@ export class KnexLedgerStore implements LedgerStore {
     return this.knex.transaction(async (trx) => {
       const locked = await trx.raw("select id from committees where id = ? for no key update", [committeeId]);
       if (locked.rows.length !== 1) fail("committee_not_found", `no committee ${committeeId}`);
-      return work(new KnexLocked(trx, committeeId));
+      return work(new KnexLocked({ table: (name) => trx(name), raw: (sql, bindings) => trx.raw(sql, bindings) }, committeeId, trx));
     });
+  }
+
+  // The group committer's transaction, on a connection of its own from the
+  // pool: the batch's INSERTs go to the server in the same message as COMMIT,
+  // so the lock is released one round trip (and one turn of the event loop,
+  // busy with HTTP) sooner. The rows travel as escaped literals: a multi-
+  // statement message cannot carry parameters.
+  async withCommitteeBatch<T>(committeeId: number, work: (tx: LockedLedger) => Promise<T>): Promise<T> {
+    assert(Number.isSafeInteger(committeeId), "a committee id is an integer");
+    const client = this.knex.client;
+    const conn = (await client.acquireConnection()) as PgConnection;
+    let open = false;
+    try {
+      await conn.query("begin");
+      open = true;
+      const locked = await conn.query("select id from committees where id = $1 for no key update", [committeeId]);
+      if (locked.rows.length !== 1) fail("committee_not_found", `no committee ${committeeId}`);
+      const tx = new KnexLocked({
+        table: (name) => this.knex(name).connection(conn),
+        raw: (sql, bindings) => {
+          const native = this.knex.raw(sql, bindings).toSQL().toNative();
+          return conn.query(native.sql, native.bindings as unknown[]);
+        },
+      }, committeeId, null, conn);
+      const result = await work(tx);
+      const append = tx.takeAppend();
+      await conn.query(append ? `${append}; commit` : "commit");
+      open = false;
+      return result;
+    } catch (error) {
+      // After a failed statement the transaction is aborted and must be rolled back;
+      // after a failed COMMIT it is gone already (the server only warns).
+      if (open) await conn.query("rollback").catch(() => undefined);
+      throw error;
+    } finally {
+      client.releaseConnection(conn);
+    }
   }
 }
 
+/** The part of a pg client the batch transaction uses. */
+interface PgConnection {
+  query(sql: string, values?: unknown[]): Promise<{ rows: any[] }>;
+  escapeLiteral(value: string): string;
+}
+
+/** Queries inside a locked transaction: through knex's transaction, or on the batch's own connection. */
+interface LockedQueries {
+  table(name: string): Knex.QueryBuilder;
+  raw(sql: string, bindings: readonly Knex.RawBinding[]): Promise<{ rows: any[] }>;
+}
+
 class KnexLocked implements LockedLedger {
+  private append: string | null = null;
+
   constructor(
-    readonly trx: Knex.Transaction,
+    private readonly db: LockedQueries,
     private readonly committeeId: number,
+    /** The knex transaction, for idempotent() work; null on the batch's own connection. */
+    readonly trx: Knex.Transaction | null,
+    /** The batch's own connection: insertEntries then prepares the statement sent with COMMIT. */
+    private readonly conn: PgConnection | null = null,
   ) {}
 
-  head() {
-    return chainHead(this.trx, this.committeeId);
+  async head() {
+    const row = await this.db.table("journal_entries").where({ committee_id: this.committeeId }).orderBy("seq", "desc").first("seq", "hash");
+    return row ? { seq: Number(row.seq), hash: row.hash as string } : { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** The INSERT statement insertEntries prepared, once (withCommitteeBatch sends it with COMMIT). */
+  takeAppend(): string | null {
+    const sql = this.append;
+    this.append = null;
+    return sql;
   }
 
   async storedResponses(keys: string[]): Promise<Map<string, StoredResponse>> {
     if (keys.length === 0) return new Map();
-    const rows = await this.trx("idempotency_keys").where({ committee_id: this.committeeId }).whereIn("key", keys);
-    return new Map(rows.map((r) => [r.key, { requestHash: r.request_hash, response: r.response }]));
+    const rows = await this.db.table("idempotency_keys").where({ committee_id: this.committeeId }).whereIn("key", keys);
+    return new Map(rows.map((r: Record<string, any>) => [r.key, { requestHash: r.request_hash, response: r.response }]));
   }
 
   async balance(accountId: number): Promise<bigint> {
-    const row = await this.trx("account_balances").where({ account_id: accountId }).first("balance_dong");
+    const row = await this.db.table("account_balances").where({ account_id: accountId }).first("balance_dong");
     return row ? BigInt(row.balance_dong) : 0n;
   }
 
@@ -487,27 +551,27 @@ class KnexLocked implements LockedLedger {
     const key = `${this.committeeId}:${series}`;
     let book = defaultBooks.get(key); // book codes never change (frozen in SQL)
     if (!book) {
-      const row = await this.trx("receipt_books").where({ committee_id: this.committeeId, series, code: series }).first("id", "code");
+      const row = await this.db.table("receipt_books").where({ committee_id: this.committeeId, series, code: series }).first("id", "code");
       assert(row, `committee ${this.committeeId} has its default ${series} book`);
       book = { id: Number(row.id), code: row.code as string };
       defaultBooks.set(key, book);
     }
-    const last = await this.trx("vouchers").where({ book_id: book.id, year }).orderBy("number", "desc").first("number");
+    const last = await this.db.table("vouchers").where({ book_id: book.id, year }).orderBy("number", "desc").first("number");
     return { bookId: book.id, bookCode: book.code, number: Number(last?.number ?? 0) };
   }
 
   async bankReferencesUsed(refs: { bankAccount: string | null; reference: string }[]): Promise<Set<string>> {
-    const rows = await this.trx("donations").where({ committee_id: this.committeeId })
+    const rows = await this.db.table("donations").where({ committee_id: this.committeeId })
       .whereIn("bank_reference", [...new Set(refs.map((r) => r.reference))]).select("bank_account", "bank_reference");
-    return new Set(rows.map((r) => refKey(r.bank_account, r.bank_reference)));
+    return new Set(rows.map((r: Record<string, any>) => refKey(r.bank_account, r.bank_reference)));
   }
 
   async isReversed(entryId: string): Promise<boolean> {
-    return (await this.trx("journal_entries").where({ reversal_of: entryId }).first("id")) !== undefined;
+    return (await this.db.table("journal_entries").where({ reversal_of: entryId }).first("id")) !== undefined;
   }
 
   async closedThrough(): Promise<string | null> {
-    const row = await this.trx("period_closes").where({ committee_id: this.committeeId }).max("through_date as d").first();
+    const row = await this.db.table("period_closes").where({ committee_id: this.committeeId }).max("through_date as d").first();
     return row?.d ?? null;
   }
 
@@ -515,7 +579,7 @@ class KnexLocked implements LockedLedger {
     const c = this.committeeId;
     // One round trip under the lock for everything a batch reads before planning (migration 0007).
     const refs = q.refs.map((r) => ({ a: r.bankAccount ?? "", r: r.reference }));
-    const { rows: [{ context: row }] } = await this.trx.raw("select soquy_batch_context(?, ?::json) as context",
+    const { rows: [{ context: row }] } = await this.db.raw("select soquy_batch_context(?, ?::json) as context",
       [c, JSON.stringify({ keys: q.keys, refs, vouchers: q.vouchers })]);
     const head = row.head as [string | number, string] | null;
     const vouchers = new Map<string, { bookId: number; bookCode: string; number: number }>();
@@ -577,7 +641,13 @@ class KnexLocked implements LockedLedger {
       idempotency: responses.map((r) => ({ key: r.key, request_hash: r.requestHash, entry_id: r.entryId, response: r.response })),
     };
     const tables = ["donors", "beneficiaries", "entries", "postings", "vouchers", "donations", "items", "disbursements", "idempotency"] as const;
-    await this.trx.raw(`select soquy_append_entries(?, ${tables.map(() => "?::json").join(", ")})`,
+    if (this.conn) {
+      assert(this.append === null, "one batch is inserted once");
+      const conn = this.conn;
+      this.append = `select soquy_append_entries(${this.committeeId}, ${tables.map((t) => `${conn.escapeLiteral(JSON.stringify(batch[t]))}::json`).join(", ")})`;
+      return;
+    }
+    await this.db.raw(`select soquy_append_entries(?, ${tables.map(() => "?::json").join(", ")})`,
       [this.committeeId, ...tables.map((t) => JSON.stringify(batch[t]))]);
   }
 }

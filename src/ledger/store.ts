@@ -162,6 +162,12 @@ export interface LedgerStore {
   walkChain(committeeId: number, visit: (e: CommittedEntry) => void): Promise<void>;
 
   withCommitteeLock<T>(committeeId: number, work: (tx: LockedLedger) => Promise<T>): Promise<T>;
+  /**
+   * The same lock and transaction for the group committer, except that the rows given to
+   * insertEntries are written together with the COMMIT, in one round trip, once work
+   * returns: insertEntries is the last thing work does, and its errors come from here.
+   */
+  withCommitteeBatch<T>(committeeId: number, work: (tx: LockedLedger) => Promise<T>): Promise<T>;
   /** Runs a non-ledger write once per Idempotency-Key, inside the committee's lock. */
   idempotent<T>(committeeId: number, idem: { key: string; requestHash: string }, work: (trx: unknown) => Promise<T>,
     respond: (value: T) => unknown): Promise<{ response: unknown; replayed: boolean }>;

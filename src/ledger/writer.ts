@@ -88,7 +88,7 @@ export class GroupCommitter {
   private async commitNext(committeeId: number, queue: Pending[]): Promise<void> {
     let batch: Pending[] = [];
     try {
-      const outcomes = await this.store.withCommitteeLock(committeeId, (tx) => {
+      const outcomes = await this.store.withCommitteeBatch(committeeId, (tx) => {
         batch = queue.splice(0, MAX_BATCH);
         return batch.length > 0 ? runBatch(tx, batch) : Promise.resolve([]);
       });
@@ -106,7 +106,7 @@ export class GroupCommitter {
 
   private async commitAlone(committeeId: number, p: Pending): Promise<void> {
     try {
-      const [outcome] = await this.store.withCommitteeLock(committeeId, (tx) => runBatch(tx, [p]));
+      const [outcome] = await this.store.withCommitteeBatch(committeeId, (tx) => runBatch(tx, [p]));
       p.settle(outcome!);
     } catch (error) {
       p.settle({ ok: false, error: this.mapStoreError(error) ?? error });
