@@ -10,7 +10,7 @@ import { createApp } from "../src/http/app.js";
 // It listens on a free port of 127.0.0.1 and tells the parent which over IPC.
 //
 // Instrumentation, all from outside src/: knex's query events count and time
-// every statement, and the store's withCommitteeLock is wrapped to time each
+// every statement, and the store's withCommitteeBatch is wrapped to time each
 // write transaction's phases (lock, plan, insert, commit with the deferred
 // triggers). The cost is a few clock reads per query.
 
@@ -53,8 +53,8 @@ s.db.knex.on("query-error", done);
 interface TxStat { n: number; lockMs: number; planMs: number; insertMs: number; commitMs: number; totalMs: number; entries: number }
 const tx: TxStat = { n: 0, lockMs: 0, planMs: 0, insertMs: 0, commitMs: 0, totalMs: 0, entries: 0 };
 const sizes = new Map<number, number>();
-const original = s.store.withCommitteeLock.bind(s.store);
-s.store.withCommitteeLock = async <T>(committeeId: number, work: (t: LockedLedger) => Promise<T>): Promise<T> => {
+const original = s.store.withCommitteeBatch.bind(s.store);
+s.store.withCommitteeBatch = async <T>(committeeId: number, work: (t: LockedLedger) => Promise<T>): Promise<T> => {
   const t0 = performance.now();
   let t1 = t0, t2 = t0, t3 = t0, entries = 0;
   const result = await original(committeeId, async (locked) => {

@@ -59,23 +59,6 @@ try {
     }
     console.log(`  deferred triggers at commit (set constraints all immediate): ${fmt((x.deferredMs * 1000) / x.entries)} µs; ` +
       `alone: soquy_entry_canonical ${fmt((x.canonicalMs * 1000) / x.entries)} µs, soquy_entry_is_new ${fmt((x.isNewMs * 1000) / x.entries)} µs\n`);
-    // Prototype: the "rows only with their entry" checks as one statement-level trigger per
-    // insert (transition table) instead of one trigger call per row.
-    await s.db.knex.raw(`create function bench_with_their_entry() returns trigger language plpgsql as $$
-      begin
-        if exists (select 1 from new_rows n where not soquy_entry_is_new(n.entry_id)) then
-          raise exception using errcode = 'SQ003', message = format('%s rows can only be added with their entry', TG_TABLE_NAME);
-        end if;
-        return null;
-      end $$`);
-    const perRow = ["postings", "vouchers", "donations", "entry_items", "disbursements"];
-    for (const t of perRow) {
-      await s.db.knex.raw(`drop trigger if exists ${t}_with_their_entry on ${t}`);
-      await s.db.knex.raw(`create trigger ${t}_with_their_entry after insert on ${t} referencing new table as new_rows
-        for each statement execute function bench_with_their_entry()`);
-    }
-    for (const b of [16, 32, 256]) await run("with-their-entry checks per statement", b);
-
     for (const t of tables) await s.db.knex.raw(`alter table ${t} disable trigger user`);
     for (const b of [16, 256]) await run("ledger triggers off, foreign keys on", b);
     for (const t of tables) await s.db.knex.raw(`alter table ${t} disable trigger all`);

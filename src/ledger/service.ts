@@ -11,7 +11,7 @@ import type {
   Principal, Purpose,
 } from "./types.js";
 import { campaignView } from "./view.js";
-import { GroupCommitter, type PlanContext, type WriteResult } from "./writer.js";
+import { GroupCommitter, type PlanContext, type WriteRequest, type WriteResult } from "./writer.js";
 
 // The ledger's commands. Each turns a request (already shaped by zod) into a
 // planned entry, checks the rules that need the locked ledger inside plan(),
@@ -167,7 +167,7 @@ export class Ledger {
         fail("bank_reference_duplicate", `bank reference ${bankReference} is already recorded for this bank account`, "bankReference");
       }
       return draft;
-    }, declared);
+    }, { bankReference: declared, voucher: voucherOf(draft) });
   }
 
   async recordDisbursement(p: Principal, campaignCode: string, input: DisbursementInput, meta: WriteMeta): Promise<WriteResult> {
@@ -225,7 +225,7 @@ export class Ledger {
           `campaign ${campaign.code} holds ${held} đồng in ${methodWords[input.method]}; cannot pay ${amountDong}`, "amountDong");
       }
       return draft;
-    });
+    }, { voucher: voucherOf(draft) });
   }
 
   async recordGeneral(p: Principal, input: GeneralEntryInput, meta: WriteMeta): Promise<WriteResult> {
@@ -282,9 +282,9 @@ export class Ledger {
   }
 
   private submit(p: Principal, meta: WriteMeta, plan: (ctx: PlanContext) => Promise<EntryDraft>,
-    bankReference?: { bankAccount: string | null; reference: string }): Promise<WriteResult> {
+    hints: Pick<WriteRequest, "bankReference" | "voucher"> = {}): Promise<WriteResult> {
     return this.committer.submit({
-      bankReference,
+      ...hints,
       committeeId: p.committeeId,
       committeeCode: p.committeeCode,
       recordedBy: p.tokenId,
@@ -293,6 +293,11 @@ export class Ledger {
       plan,
     });
   }
+}
+
+/** The voucher book and year a draft will be numbered in, so the batch reads its last number up front. */
+function voucherOf(d: EntryDraft): WriteRequest["voucher"] {
+  return d.voucherSeries ? { series: d.voucherSeries, year: Number(d.entryDate.slice(0, 4)) } : undefined;
 }
 
 /** An entry that is only its postings: no voucher, donor, household or goods. */

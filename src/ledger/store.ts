@@ -1,5 +1,5 @@
 import type {
-  Account, Campaign, CampaignFields, CampaignKind, CommittedEntry, Committee, PartyIdentity, Principal, Role,
+  Account, Campaign, CampaignFields, CampaignKind, CommittedEntry, Committee, Principal, Role,
 } from "./types.js";
 
 // What the ledger needs from storage. src/db/ implements it with knex; the
@@ -58,15 +58,34 @@ export interface LockedLedger {
   bankReferencesUsed(refs: { bankAccount: string | null; reference: string }[]): Promise<Set<string>>;
   isReversed(entryId: string): Promise<boolean>;
   closedThrough(): Promise<string | null>;
-  upsertParties(kind: "donor" | "beneficiary", parties: PartyIdentity[]): Promise<Map<string, number>>;
+  /** Everything a batch reads before planning, in one go. */
+  batchContext(q: BatchQuery): Promise<BatchContextData>;
+  /** The batch's entries with their details, donor and household rows and idempotency records. */
   insertEntries(rows: EntryRow[], responses: IdempotentResponse[]): Promise<void>;
+}
+
+export interface BatchQuery {
+  /** Idempotency keys of the batch. */
+  keys: string[];
+  /** Bank transfers the batch's requests declared. */
+  refs: { bankAccount: string | null; reference: string }[];
+  /** Voucher series and years the batch's requests expect to number in (default books). */
+  vouchers: { series: "PT" | "PC"; year: number }[];
+}
+
+export interface BatchContextData {
+  head: { seq: number; hash: string };
+  closedThrough: string | null;
+  stored: Map<string, StoredResponse>;
+  /** Those of the declared references already recorded, as "account\u0000reference" keys. */
+  refsUsed: Set<string>;
+  /** The last voucher number per "PT-2025" of the requested series and years (0 when none yet). */
+  lastVouchers: Map<string, { bookId: number; bookCode: string; number: number }>;
 }
 
 export interface EntryRow {
   entry: CommittedEntry;
   voucher: { bookId: number; year: number; number: number } | null;
-  donorId: number | null;
-  beneficiaryId: number | null;
 }
 
 export interface IdempotentResponse {
@@ -148,6 +167,12 @@ export interface LedgerStore {
   walkChain(committeeId: number, visit: (e: CommittedEntry) => void): Promise<void>;
 
   withCommitteeLock<T>(committeeId: number, work: (tx: LockedLedger) => Promise<T>): Promise<T>;
+  /**
+   * The same lock and transaction for the group committer, except that the rows given to
+   * insertEntries are written together with the COMMIT, in one round trip, once work
+   * returns: insertEntries is the last thing work does, and its errors come from here.
+   */
+  withCommitteeBatch<T>(committeeId: number, work: (tx: LockedLedger) => Promise<T>): Promise<T>;
   /** Runs a non-ledger write once per Idempotency-Key, inside the committee's lock. */
   idempotent<T>(committeeId: number, idem: { key: string; requestHash: string }, work: (trx: unknown) => Promise<T>,
     respond: (value: T) => unknown): Promise<{ response: unknown; replayed: boolean }>;

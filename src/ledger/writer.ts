@@ -21,6 +21,8 @@ export interface WriteRequest {
   requestHash: string;
   /** A bank transfer's identity, known before planning: the batch checks them all in one query. */
   bankReference?: { bankAccount: string | null; reference: string } | undefined;
+  /** The voucher series and year the entry will likely be numbered in: read with the batch's other lookups. */
+  voucher?: { series: "PT" | "PC"; year: number } | undefined;
   /** Plans the entry against the locked ledger; throws LedgerError to refuse. */
   plan(ctx: PlanContext): Promise<EntryDraft>;
 }
@@ -86,7 +88,7 @@ export class GroupCommitter {
   private async commitNext(committeeId: number, queue: Pending[]): Promise<void> {
     let batch: Pending[] = [];
     try {
-      const outcomes = await this.store.withCommitteeLock(committeeId, (tx) => {
+      const outcomes = await this.store.withCommitteeBatch(committeeId, (tx) => {
         batch = queue.splice(0, MAX_BATCH);
         return batch.length > 0 ? runBatch(tx, batch) : Promise.resolve([]);
       });
@@ -104,7 +106,7 @@ export class GroupCommitter {
 
   private async commitAlone(committeeId: number, p: Pending): Promise<void> {
     try {
-      const [outcome] = await this.store.withCommitteeLock(committeeId, (tx) => runBatch(tx, [p]));
+      const [outcome] = await this.store.withCommitteeBatch(committeeId, (tx) => runBatch(tx, [p]));
       p.settle(outcome!);
     } catch (error) {
       p.settle({ ok: false, error: this.mapStoreError(error) ?? error });
@@ -113,15 +115,21 @@ export class GroupCommitter {
 }
 
 async function runBatch(tx: LockedLedger, batch: Pending[]): Promise<Outcome[]> {
-  let head = await tx.head();
-  const stored = await tx.storedResponses([...new Set(batch.map((p) => p.request.idempotencyKey))]);
   const refs = batch.flatMap((p) => (p.request.bankReference ? [p.request.bankReference] : []));
-  const ctx = new BatchContext(tx, refs.length > 0 ? await tx.bankReferencesUsed(refs) : new Set());
+  const voucherKeys = new Map(batch.flatMap((p) => (p.request.voucher ? [[`${p.request.voucher.series}-${p.request.voucher.year}`, p.request.voucher]] : [])));
+  const read = await tx.batchContext({
+    keys: [...new Set(batch.map((p) => p.request.idempotencyKey))],
+    refs,
+    vouchers: [...voucherKeys.values()],
+  });
+  let head = read.head;
+  const stored = read.stored;
+  const ctx = new BatchContext(tx, read.refsUsed, refs, read.closedThrough);
   const outcomes: Outcome[] = [];
   const rows: EntryRow[] = [];
   const responses: IdempotentResponse[] = [];
   const done = new Map<string, { requestHash: string; result: WriteResult }>();
-  const vouchers = new Map<string, { bookId: number; bookCode: string; number: number }>();
+  const vouchers = new Map(read.lastVouchers);
 
   for (const { request } of batch) {
     const key = request.idempotencyKey;
@@ -149,14 +157,11 @@ async function runBatch(tx: LockedLedger, batch: Pending[]): Promise<Outcome[]> 
     ctx.apply(entry);
     const result: WriteResult = { replayed: false, entry: entryView(entry) };
     done.set(key, { requestHash: request.requestHash, result });
-    rows.push({ entry, voucher: voucher && { bookId: voucher.bookId, year: voucher.year, number: voucher.number }, donorId: null, beneficiaryId: null });
+    rows.push({ entry, voucher: voucher && { bookId: voucher.bookId, year: voucher.year, number: voucher.number } });
     responses.push({ key, requestHash: request.requestHash, entryId: entry.id, response: result.entry });
     outcomes.push({ ok: true, result });
   }
-  if (rows.length > 0) {
-    await attachParties(tx, rows);
-    await tx.insertEntries(rows, responses);
-  }
+  if (rows.length > 0) await tx.insertEntries(rows, responses);
   return outcomes;
 }
 
@@ -214,35 +219,26 @@ async function nextVoucher(
   return { bookId: next.bookId, year, number: next.number, voucherNo: `${prefix}-${year}-${String(next.number).padStart(6, "0")}` };
 }
 
-async function attachParties(tx: LockedLedger, rows: EntryRow[]): Promise<void> {
-  const donors = rows.flatMap((r) => (r.entry.donorIdentity ? [r.entry.donorIdentity] : []));
-  const beneficiaries = rows.flatMap((r) => (r.entry.beneficiaryIdentity ? [r.entry.beneficiaryIdentity] : []));
-  const donorIds = donors.length > 0 ? await tx.upsertParties("donor", donors) : new Map<string, number>();
-  const beneficiaryIds = beneficiaries.length > 0 ? await tx.upsertParties("beneficiary", beneficiaries) : new Map<string, number>();
-  for (const row of rows) {
-    if (row.entry.donorIdentity) row.donorId = donorIds.get(row.entry.donorIdentity.key) ?? null;
-    if (row.entry.beneficiaryIdentity) row.beneficiaryId = beneficiaryIds.get(row.entry.beneficiaryIdentity.key) ?? null;
-    assert(!row.entry.donation || row.donorId !== null, "every donation has a donor row");
-    assert(!row.entry.disbursement || row.beneficiaryId !== null, "every disbursement has a beneficiary row");
-  }
-}
-
 /** Answers plan questions from the database plus what this batch already did. */
 class BatchContext implements PlanContext {
   private readonly deltas = new Map<number, bigint>();
   private readonly refs = new Set<string>();
   private readonly reversed = new Set<string>();
-  private closed: Promise<string | null> | null = null;
+  private readonly checked: Set<string>;
 
   constructor(
     private readonly tx: LockedLedger,
-    /** Recorded before this batch: every reference the batch's requests declared. */
+    /** Recorded before this batch: those of the batch's declared references already in the ledger. */
     private readonly recorded: Set<string>,
-  ) {}
+    /** Every reference the batch's requests declared: looked up once, together, before planning. */
+    declared: { bankAccount: string | null; reference: string }[],
+    private readonly closed: string | null,
+  ) {
+    this.checked = new Set(declared.map((r) => refKey(r.bankAccount, r.reference)));
+  }
 
   closedThrough(): Promise<string | null> {
-    this.closed ??= this.tx.closedThrough();
-    return this.closed;
+    return Promise.resolve(this.closed);
   }
 
   async balance(accountId: number): Promise<bigint> {
@@ -252,6 +248,7 @@ class BatchContext implements PlanContext {
   async bankReferenceUsed(bankAccount: string | null, reference: string): Promise<boolean> {
     const key = refKey(bankAccount, reference);
     if (this.refs.has(key) || this.recorded.has(key)) return true;
+    if (this.checked.has(key)) return false; // declared, looked up before planning, not recorded
     return (await this.tx.bankReferencesUsed([{ bankAccount, reference }])).has(key);
   }
 
