@@ -10,6 +10,8 @@ import { testServer } from "./support/http.js";
 import { UserStore } from "../src/db/users.js";
 import { hashPassword } from "../src/web/passwords.js";
 import { formatDong } from "../reports/format.js";
+import jsQRModule from "jsqr";
+import { PNG } from "pngjs";
 import { sampleFacts, sampleFile } from "./support/bank.js";
 import { makeCommittee, meta, uniqueCode, type TestCommittee } from "./support/db.js";
 
@@ -123,6 +125,15 @@ describe("workspace in a browser", function () {
     expect(text).to.contain("PHIẾU THU").and.contain(receipt).and.contain("1.250.000 đồng")
       .and.contain("Một triệu hai trăm năm mươi nghìn đồng").and.contain("Quỹ “Vì người nghèo” năm 2024").and.contain("Nguyễn Văn An");
     expect(text.replace(/\s+/g, ""), "the QR code link is printed too").to.contain(`/c/${c.committee.code}/check?receipt=${receipt}`);
+    // The QR code itself, read back from the rendered page: it opens this receipt's self-check.
+    execFileSync("pdftoppm", ["-png", "-r", "200", "-singlefile", file, path.join(shots, "receipt")]);
+    const png = PNG.sync.read(readFileSync(path.join(shots, "receipt.png")));
+    // jsqr is CommonJS: under NodeNext its default import is the function itself at run time.
+    const jsQR = jsQRModule as unknown as (data: Uint8ClampedArray, w: number, h: number) => { data: string } | null;
+    const qr = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+    expect(qr?.data).to.equal(`${base}/c/${c.committee.code}/check?receipt=${receipt}#tra-cuu`);
+    const check = await context.request.get(qr!.data);
+    expect(await check.text()).to.contain(receipt).and.contain("chưa kiểm duyệt");
     const entries = await s.store.listEntries(c.committee.id, { limit: 10 });
     expect(entries).to.have.length(1); // the refused form wrote nothing
     await context.close();
