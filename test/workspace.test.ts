@@ -6,7 +6,8 @@ import { expect } from "chai";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { createRequire } from "node:module";
 import type { Soquy } from "../src/context.js";
-import { testServer } from "./support/http.js";
+import request from "supertest";
+import { testAppUnlimited, testServer } from "./support/http.js";
 import { UserStore } from "../src/db/users.js";
 import { hashPassword } from "../src/web/passwords.js";
 import { formatDong } from "../reports/format.js";
@@ -314,6 +315,25 @@ describe("workspace in a browser", function () {
     await shoot(p2, "tokens");
     const options = await p2.getByLabel("Vai trò").locator("option").allInnerTexts();
     expect(options, "a token carries one's own role only").to.deep.equal(["Thủ quỹ / kế toán"]);
+    await p2.getByLabel("Tên gợi nhớ").fill("Phần mềm kế toán");
+    await p2.getByRole("button", { name: "Tạo khóa" }).click();
+    const token = await p2.getByTestId("new-token").innerText();
+    const api = (t: string) => fetch(`${base}/api/v1/campaigns`, { headers: { Authorization: `Bearer ${t}` } }).then((r) => r.status);
+    expect(await api(token)).to.equal(200);
+    // The admin disables the account: sessions end, sign-in is refused, and the token it made is revoked.
+    const admin = await signedIn("admin");
+    await admin.page.goto(`${base}/app/users`);
+    await admin.page.getByRole("button", { name: `Tắt tài khoản ${newLogin}` }).click();
+    await admin.page.waitForSelector(".flash");
+    expect(await admin.page.locator(".flash").innerText()).to.contain("Đã tắt tài khoản");
+    await admin.context.close();
+    await p2.goto(`${base}/app`);
+    expect(p2.url()).to.contain("/app/login");
+    const again = await other.request.post(`${base}/app/login`, { form: { login: newLogin, password: "một mật khẩu mới đủ dài" } });
+    expect(again.status()).to.equal(401);
+    // A server that has not cached the token's lookup (each keeps one for 10 s) refuses it at once.
+    const fresh = (await testAppUnlimited()).app;
+    expect((await request(fresh).get("/api/v1/campaigns").set("Authorization", `Bearer ${token}`)).status).to.equal(401);
     await other.close();
   });
 

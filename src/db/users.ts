@@ -72,6 +72,19 @@ export class UserStore {
     await this.knex("users").where({ id: userId }).update({ failed_attempts: 0, locked_until: null });
   }
 
+  /** Disables a user: no sign-in, sessions ended, their principal and the tokens they made revoked. */
+  async disable(committeeId: number, userId: number): Promise<boolean> {
+    return this.knex.transaction(async (trx) => {
+      const [u] = await trx("users").where({ id: userId, committee_id: committeeId }).whereNull("disabled_at")
+        .update({ disabled_at: trx.fn.now() }).returning(["principal_id"]);
+      if (!u) return false;
+      await trx("api_tokens").where({ committee_id: committeeId }).whereNull("revoked_at")
+        .where((q) => q.where("id", u.principal_id).orWhere("created_by_user", userId)).update({ revoked_at: trx.fn.now() });
+      await trx("user_sessions").where({ user_id: userId }).whereNull("ended_at").update({ ended_at: trx.fn.now() });
+      return true;
+    });
+  }
+
   async setPassword(userId: number, passwordHash: string): Promise<void> {
     await this.knex("users").where({ id: userId }).update({ password_hash: passwordHash, password_changed_at: this.knex.fn.now() });
   }

@@ -12,7 +12,7 @@ import { prepareStatement } from "../statements/builder.js";
 import { renderStatementPdf } from "../../reports/pdf.js";
 import { renderReceiptPdf } from "../../reports/receipt.js";
 import { formatDateVi, formatDong } from "../../reports/format.js";
-import { createToken } from "../context.js";
+import { newToken } from "../context.js";
 import { disbursementCreate, donationCreate } from "../http/schemas.js";
 import { APP_CSS, APP_JS, appPage, langOf, ROLE, type Lang } from "./applayout.js";
 import { bankPages } from "./bankpages.js";
@@ -456,8 +456,10 @@ ${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoi
     const sess = sessionOf(res)!;
     const list = await users.list(sess.user.committeeId);
     page(req, res, T(req, "Người dùng", "Users"), html`<h1>${T(req, "Người dùng", "Users")}</h1>
-<table class="list"><thead><tr><th scope="col">${T(req, "Tên đăng nhập", "Login")}</th><th scope="col">${T(req, "Họ tên", "Name")}</th><th scope="col">${T(req, "Vai trò", "Role")}</th></tr></thead>
-<tbody>${list.map((u) => html`<tr><td>${u.login}</td><td>${u.name}</td><td>${ROLE[langOf(req)][u.role]}${u.disabled ? " (tắt)" : ""}</td></tr>`)}</tbody></table>
+<table class="list"><thead><tr><th scope="col">${T(req, "Tên đăng nhập", "Login")}</th><th scope="col">${T(req, "Họ tên", "Name")}</th><th scope="col">${T(req, "Vai trò", "Role")}</th><th scope="col"></th></tr></thead>
+<tbody>${list.map((u) => html`<tr><td>${u.login}</td><td>${u.name}</td><td>${ROLE[langOf(req)][u.role]}</td>
+<td>${u.disabled ? T(req, "đã tắt", "disabled") : u.id === sess.user.id ? "" : html`<form method="post" action="/app/users/${u.id}/disable" class="inline" data-once>
+<input type="hidden" name="_csrf" value="${sess.csrfToken}"><button type="submit" aria-label="${T(req, "Tắt tài khoản", "Disable")} ${u.login}">${T(req, "Tắt", "Disable")}</button></form>`}</td></tr>`)}</tbody></table>
 <h2>${T(req, "Tạo người dùng", "Create a user")}</h2>
 <form method="post" action="/app/users" class="entry" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}">
 <label>${T(req, "Tên đăng nhập (chữ thường, số, . _ -)", "Login (lower-case letters, digits, . _ -)")}<input name="login" required pattern="[a-z0-9][a-z0-9._\\-]{2,63}"></label>
@@ -466,6 +468,15 @@ ${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoi
 <button type="submit">${T(req, "Tạo", "Create")}</button></form>`, flash, status);
   };
   r.get("/users", requireUser(["admin"]), (req, res) => usersPage(req, res, null));
+  r.post("/users/:id/disable", form, requireUser(["admin"]), async (req, res) => {
+    checkCsrf(req, res);
+    const sess = sessionOf(res)!;
+    const id = Number(req.params.id);
+    const ok = Number.isSafeInteger(id) && id !== sess.user.id && await users.disable(sess.user.committeeId, id);
+    if (!ok) res.locals.problemCode = "not_found";
+    await usersPage(req, res, ok ? html`${T(req, "Đã tắt tài khoản; các phiên và khóa API của người này đã bị thu hồi.", "Disabled; their sessions and API tokens are revoked.")}`
+      : html`<span class="bad">${T(req, "Không tắt được tài khoản này.", "This account cannot be disabled.")}</span>`, ok ? 200 : 404);
+  });
   r.post("/users", form, requireUser(["admin"]), async (req, res) => {
     checkCsrf(req, res);
     const parsed = z.object({ login: z.string().regex(/^[a-z0-9][a-z0-9._-]{2,63}$/), name: z.string().trim().min(1).max(200), role: z.enum(roles) }).safeParse(req.body);
@@ -494,7 +505,9 @@ ${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoi
       res.locals.problemCode = "forbidden";
       return tokensPage(req, res, html`<span class="bad">${T(req, "Không thể tạo khóa với vai trò này.", "You cannot create a token with this role.")}</span>`, 403);
     }
-    const token = await createToken(s, sess.user.committeeId, role, `${name} (${sess.user.login})`);
+    const { token, hash } = newToken();
+    const tokenId = await s.store.createToken(sess.user.committeeId, role, `${name} (${sess.user.login})`, hash);
+    await s.db.knex("api_tokens").where({ id: tokenId }).update({ created_by_user: sess.user.id });
     await tokensPage(req, res, html`${T(req, "Khóa mới (chỉ hiện một lần):", "New token (shown once):")} <span class="secret" data-testid="new-token">${token}</span>`, 201);
   });
 
