@@ -108,7 +108,11 @@ export class PublicService {
     }
     const byCampaign = (rows: FigureRow[]) => {
       const m = new Map<number, FigureRow[]>();
-      for (const r of rows) m.set(r.campaignId, [...(m.get(r.campaignId) ?? []), r]);
+      for (const r of rows) {
+        const list = m.get(r.campaignId);
+        if (list) list.push(r);
+        else m.set(r.campaignId, [r]);
+      }
       return m;
     };
     return {

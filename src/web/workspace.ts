@@ -8,8 +8,6 @@ import { WorkspaceQueries } from "../db/workspace.js";
 import { LedgerError } from "../ledger/codes.js";
 import { progressPercent } from "../ledger/figures.js";
 import { beneficiaryCategories, donorKinds, purposes, roles, type CommittedEntry, type Role } from "../ledger/types.js";
-import { prepareStatement } from "../statements/builder.js";
-import { renderStatementPdf } from "../../reports/pdf.js";
 import { renderReceiptPdf } from "../../reports/receipt.js";
 import { formatDateVi, formatDong } from "../../reports/format.js";
 import { newToken } from "../context.js";
@@ -395,28 +393,15 @@ ${campaigns.map((c) => html`<form method="get" action="/app/statements/${c.code}
 <label>${T(req, "Định dạng", "Format")}<select name="format"><option value="pdf">PDF</option><option value="csv">CSV</option></select></label>
 <button type="submit">${T(req, "Tải về", "Download")}</button></form>`)}`);
   });
-  r.get("/statements/:code", requireUser(), async (req, res) => {
-    const p = principal(res);
-    const committee = (await s.store.findCommittee(p.committeeCode))!;
-    const campaign = await s.ledger.campaign(p.committeeId, String(req.params.code));
-    const audience = req.query.audience === "auditor" && (p.role === "auditor" || p.role === "approver") ? "auditor" : "public";
-    const st = await prepareStatement(s.statements, committee, campaign, {
-      audience, from: isDate(req.query.from) ? String(req.query.from) : undefined, to: isDate(req.query.to) ? String(req.query.to) : undefined,
-    });
-    try {
-      const ext = req.query.format === "csv" ? "csv" : "pdf";
-      res.setHeader("X-Statement-Digest", st.digest);
-      res.setHeader("Content-Disposition", `attachment; filename="soquy-${committee.code}-${campaign.code}-${st.header.from}-${st.header.to}-${audience}.${ext}"`);
-      if (ext === "csv") {
-        res.type("text/csv; charset=utf-8");
-        await st.writeCsv(res);
-      } else {
-        res.type("application/pdf");
-        await renderStatementPdf({ header: st.header, totals: st.totals, summary: st.summary, digest: st.digest, lines: st.lines(), lineCount: st.totals.lines }, res);
-      }
-    } finally {
-      st.dispose();
-    }
+  // The download itself is the API's statement route, which reads the session for GETs: one
+  // builder, one set of headers and one audience rule for both.
+  r.get("/statements/:code", requireUser(), (req, res) => {
+    const code = String(req.params.code);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(code)) throw new LedgerError("campaign_not_found", `no campaign ${code}`, "code");
+    const q = new URLSearchParams({ audience: req.query.audience === "auditor" ? "auditor" : "public" });
+    if (isDate(req.query.from)) q.set("from", req.query.from);
+    if (isDate(req.query.to)) q.set("to", req.query.to);
+    res.redirect(303, `/api/v1/campaigns/${code}/statement.${req.query.format === "csv" ? "csv" : "pdf"}?${q}`);
   });
   r.get("/verify", requireUser(["approver", "auditor", "admin"]), async (req, res) => {
     const p = principal(res);
