@@ -107,22 +107,56 @@ export class PublicQueries {
       if (scope.to) { where.push("f.entry_date <= ?"); binds.push(scope.to); }
     }
     const filter = where.map((w) => ` and ${w}`).join("");
-    const sums = `select f.campaign_id, f.metric, f.key, sum(f.amount_dong) as amount_dong, sum(f.quantity) as quantity, sum(f.n) as n
-      from entry_verified ev cross join lateral soquy_entry_figures(ev.entry_id) f
-      where ev.committee_id = ? and ev.vseq <= ?${filter}
-      group by f.campaign_id, f.metric, f.key`;
+    const sums = recomputedSumsSql(filter, false);
     if (opening) return toRows((await this.knex.raw(sums, [committeeId, vseq, ...binds])).rows);
-    // Distinct donors and households: parties whose published count is above zero.
-    const reach = `select x.campaign_id, case x.kind when 'donor' then 'donors' else 'households' end as metric, '' as key,
-        0 as amount_dong, 0 as quantity, count(*) as n
-      from (
-        select r.campaign_id, r.kind, r.party_id
-        from entry_verified ev cross join lateral soquy_entry_reach(ev.entry_id) r join journal_entries f on f.id = ev.entry_id
-        where ev.committee_id = ? and ev.vseq <= ?${filter.replaceAll("f.campaign_id", "r.campaign_id")}
-        group by r.campaign_id, r.kind, r.party_id having sum(r.n) > 0
-      ) x group by x.campaign_id, x.kind`;
+    const reach = recomputedReachSql(filter.replaceAll("f.campaign_id", "r.campaign_id"));
     const sql = `${sums} union all ${reach}`;
     return toRows((await this.knex.raw(sql, [committeeId, vseq, ...binds, committeeId, vseq, ...binds])).rows);
+  }
+
+  /**
+   * Where the kept sums differ from a recomputation from the published entries (the same two
+   * queries as recomputed(), by day), or null: what verify checks.
+   */
+  async mismatch(committeeId: number): Promise<string | null> {
+    const all = Number.MAX_SAFE_INTEGER;
+    const sums = await this.knex.raw(`
+      with r as (${recomputedSumsSql("", true)}),
+      kept as (
+        select campaign_id, entry_date, metric, key, amount_dong, quantity, n from public_figures
+        where committee_id = ? and metric not in ('donors', 'households')
+      )
+      select coalesce(r.campaign_id, kept.campaign_id) as campaign_id, coalesce(r.entry_date, kept.entry_date) as entry_date,
+        coalesce(r.metric, kept.metric) as metric, coalesce(r.key, kept.key) as key,
+        r.amount_dong as ra, kept.amount_dong as ka, r.n as rn, kept.n as kn
+      from r full join kept on kept.campaign_id = r.campaign_id and kept.entry_date = r.entry_date and kept.metric = r.metric and kept.key = r.key
+      where coalesce(r.amount_dong, 0) <> coalesce(kept.amount_dong, 0) or coalesce(r.quantity, 0) <> coalesce(kept.quantity, 0)
+        or coalesce(r.n, 0) <> coalesce(kept.n, 0)
+      limit 1`, [committeeId, all, committeeId]);
+    const m = sums.rows[0];
+    if (m) {
+      return `public figures differ from the published entries: campaign ${m.campaign_id}, ${m.entry_date}, ${m.metric} ${m.key}: ` +
+        `kept ${m.ka ?? 0} đồng / ${m.kn ?? 0}, recomputed ${m.ra ?? 0} đồng / ${m.rn ?? 0}`;
+    }
+    const reach = await this.knex.raw(`
+      with r as (${recomputedReachSql("")}),
+      kept as (
+        select campaign_id, metric, sum(n) as n from public_figures
+        where committee_id = ? and metric in ('donors', 'households') group by campaign_id, metric
+      )
+      select coalesce(r.campaign_id, kept.campaign_id) as campaign_id, coalesce(r.metric, kept.metric) as metric, r.n as rn, kept.n as kn
+      from r full join kept on kept.campaign_id = r.campaign_id and kept.metric = r.metric
+      where coalesce(r.n, 0) <> coalesce(kept.n, 0) limit 1`, [committeeId, all, committeeId]);
+    const d = reach.rows[0];
+    if (d) return `public ${d.metric} count of campaign ${d.campaign_id} is ${d.kn ?? 0}, the published entries reach ${d.rn ?? 0}`;
+    const head = await this.knex.raw(`select (select vseq from public_heads where committee_id = ?) as kept,
+      (select max(vseq) from entry_verified where committee_id = ?) as published, (select count(*) from entry_verified where committee_id = ?) as n`,
+    [committeeId, committeeId, committeeId]);
+    const h = head.rows[0];
+    if (String(h.kept ?? 0) !== String(h.published ?? 0) || String(h.n) !== String(h.published ?? 0)) {
+      return `publication numbers are not 1…${h.n} with the head at the last (head ${h.kept ?? 0}, highest ${h.published ?? 0})`;
+    }
+    return null;
   }
 
   private async remember(committeeId: number, scope: FigureScope, set: FigureSet): Promise<void> {
@@ -255,6 +289,27 @@ function toCheckpoint(r: Record<string, any>): StoredCheckpoint {
     createdBy: r.created_by === null ? null : Number(r.created_by), vseq: Number(r.vseq), headSeq: Number(r.head_seq), headHash: r.head_hash,
     payload: r.payload, signature: r.signature, keyId: r.key_id, createdAt: (r.created_at as Date).toISOString(),
   };
+}
+
+/** Σ of the published entries' contributions (committee, then vseq bound), per campaign, metric and key (and day). */
+function recomputedSumsSql(filter: string, byDate: boolean): string {
+  const day = byDate ? "f.entry_date, " : "";
+  return `select f.campaign_id, ${day}f.metric, f.key, sum(f.amount_dong) as amount_dong, sum(f.quantity) as quantity, sum(f.n) as n
+    from entry_verified ev cross join lateral soquy_entry_figures(ev.entry_id) f
+    where ev.committee_id = ? and ev.vseq <= ?${filter}
+    group by f.campaign_id, ${day}f.metric, f.key`;
+}
+
+/** Distinct donors and households (committee, then vseq bound): parties whose published count is above zero. */
+function recomputedReachSql(filter: string): string {
+  return `select x.campaign_id, case x.kind when 'donor' then 'donors' else 'households' end as metric, '' as key,
+      0 as amount_dong, 0 as quantity, count(*) as n
+    from (
+      select r.campaign_id, r.kind, r.party_id
+      from entry_verified ev cross join lateral soquy_entry_reach(ev.entry_id) r join journal_entries f on f.id = ev.entry_id
+      where ev.committee_id = ? and ev.vseq <= ?${filter}
+      group by r.campaign_id, r.kind, r.party_id having sum(r.n) > 0
+    ) x group by x.campaign_id, x.kind`;
 }
 
 function scopeKey(s: FigureScope): string {

@@ -1,3 +1,4 @@
+import { PublicQueries } from "./public.js";
 import type { Knex } from "knex";
 import { assert } from "../ledger/assert.js";
 import { campaignAccounts, committeeAccounts } from "../ledger/chart.js";
@@ -251,50 +252,8 @@ export class KnexLedgerStore implements LedgerStore {
     return row?.id ?? null;
   }
 
-  async publicFiguresMismatch(committeeId: number): Promise<string | null> {
-    const k = this.knex;
-    const sums = await k.raw(`
-      with r as (
-        select f.campaign_id, f.entry_date, f.metric, f.key, sum(f.amount_dong) as a, sum(f.quantity) as q, sum(f.n) as n
-        from entry_verified ev cross join lateral soquy_entry_figures(ev.entry_id) f where ev.committee_id = ?
-        group by f.campaign_id, f.entry_date, f.metric, f.key
-      ), kept as (
-        select campaign_id, entry_date, metric, key, amount_dong as a, quantity as q, n from public_figures
-        where committee_id = ? and metric not in ('donors', 'households')
-      )
-      select coalesce(r.campaign_id, kept.campaign_id) as campaign_id, coalesce(r.entry_date, kept.entry_date) as entry_date,
-        coalesce(r.metric, kept.metric) as metric, coalesce(r.key, kept.key) as key, r.a as ra, kept.a as ka, r.n as rn, kept.n as kn
-      from r full join kept on kept.campaign_id = r.campaign_id and kept.entry_date = r.entry_date and kept.metric = r.metric and kept.key = r.key
-      where coalesce(r.a, 0) <> coalesce(kept.a, 0) or coalesce(r.q, 0) <> coalesce(kept.q, 0) or coalesce(r.n, 0) <> coalesce(kept.n, 0)
-      limit 1`, [committeeId, committeeId]);
-    const m = sums.rows[0];
-    if (m) {
-      return `public figures differ from the published entries: campaign ${m.campaign_id}, ${m.entry_date}, ${m.metric} ${m.key}: ` +
-        `kept ${m.ka ?? 0} đồng / ${m.kn ?? 0}, recomputed ${m.ra ?? 0} đồng / ${m.rn ?? 0}`;
-    }
-    const reach = await k.raw(`
-      with r as (
-        select x.campaign_id, x.kind, count(*) as n from (
-          select r.campaign_id, r.kind, r.party_id from entry_verified ev cross join lateral soquy_entry_reach(ev.entry_id) r
-          where ev.committee_id = ? group by r.campaign_id, r.kind, r.party_id having sum(r.n) > 0
-        ) x group by x.campaign_id, x.kind
-      ), kept as (
-        select campaign_id, case metric when 'donors' then 'donor' else 'household' end as kind, sum(n) as n
-        from public_figures where committee_id = ? and metric in ('donors', 'households') group by campaign_id, metric
-      )
-      select coalesce(r.campaign_id, kept.campaign_id) as campaign_id, coalesce(r.kind, kept.kind) as kind, r.n as rn, kept.n as kn
-      from r full join kept on kept.campaign_id = r.campaign_id and kept.kind = r.kind
-      where coalesce(r.n, 0) <> coalesce(kept.n, 0) limit 1`, [committeeId, committeeId]);
-    const d = reach.rows[0];
-    if (d) return `public ${d.kind} count of campaign ${d.campaign_id} is ${d.kn ?? 0}, the published entries reach ${d.rn ?? 0}`;
-    const head = await k.raw(`select (select vseq from public_heads where committee_id = ?) as kept,
-      (select max(vseq) from entry_verified where committee_id = ?) as published, (select count(*) from entry_verified where committee_id = ?) as n`,
-    [committeeId, committeeId, committeeId]);
-    const h = head.rows[0];
-    if (String(h.kept ?? 0) !== String(h.published ?? 0) || String(h.n) !== String(h.published ?? 0)) {
-      return `publication numbers are not 1…${h.n} with the head at the last (head ${h.kept ?? 0}, highest ${h.published ?? 0})`;
-    }
-    return null;
+  publicFiguresMismatch(committeeId: number): Promise<string | null> {
+    return new PublicQueries(this.knex).mismatch(committeeId);
   }
 
   async firstInconsistency(committeeId: number): Promise<{ seq: number; reason: string } | null> {
