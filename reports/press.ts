@@ -75,124 +75,91 @@ function subjectEn(name: string): string {
 }
 
 export function pressSentences(p: PressInput, lang: Lang): Sentence[] {
-  return lang === "vi" ? sentencesVi(p) : sentencesEn(p);
+  return facts(p).map((f) => ({ id: f.id, text: f[lang](), exact: f.exact }));
 }
 
-function sentencesVi(p: PressInput): Sentence[] {
-  const out: Sentence[] = [];
-  const who = subjectVi(p.campaignName);
-  const period = p.from || p.to ? periodTextVi(p.from, p.to) : "";
-  if (p.targetDong !== null && !period) {
-    const pct = flooredPercent(p.receivedDong, p.targetDong);
+/** Each sentence once: its exact figures, and its wording in each language (the same figures in both). */
+interface Fact { id: string; exact: Record<string, string>; vi(): string; en(): string }
+
+function facts(p: PressInput): Fact[] {
+  const out: Fact[] = [];
+  const whoVi = subjectVi(p.campaignName);
+  const whoEn = subjectEn(p.campaignName);
+  const hasPeriod = Boolean(p.from || p.to);
+  const periodVi = hasPeriod ? periodTextVi(p.from, p.to) : "";
+  const periodEn = hasPeriod ? periodTextEn(p.from, p.to) : "";
+  const received = p.receivedDong.toString();
+  if (p.targetDong !== null && !hasPeriod) {
+    const target = p.targetDong;
+    const pct = flooredPercent(p.receivedDong, target);
     out.push({
-      id: "progress",
-      text: `${who}${period} vận động được ${formatDong(p.receivedDong)}/${formatDong(p.targetDong)} đồng (đạt ${pct}%).`,
-      exact: { receivedDong: p.receivedDong.toString(), targetDong: p.targetDong.toString(), percentFloored: String(pct) },
+      id: "progress", exact: { receivedDong: received, targetDong: target.toString(), percentFloored: String(pct) },
+      vi: () => `${whoVi} vận động được ${formatDong(p.receivedDong)}/${formatDong(target)} đồng (đạt ${pct}%).`,
+      en: () => `${whoEn} has raised ${formatEn(p.receivedDong)} of its ${formatEn(target)} đồng target (${pct}%).`,
     });
   } else {
     out.push({
-      id: "received",
-      text: `${who}${period} vận động được ${approxVi(p.receivedDong).phrase}.`,
-      exact: { receivedDong: p.receivedDong.toString() },
-    });
-  }
-  for (const u of p.disbursedUnits) {
-    const unit = UNIT_VI[u.unit] ?? u.unit;
-    out.push({
-      id: `units:${u.unit}`,
-      text: `Đã trao ${formatDecimalVi(u.quantity)} ${unit} trị giá ${approxVi(u.valueDong).phrase}.`,
-      exact: { quantity: u.quantity, unit: u.unit, valueDong: u.valueDong.toString() },
-    });
-  }
-  if (p.households !== null && p.households > 0) {
-    out.push({ id: "households", text: `Đã hỗ trợ ${formatDong(BigInt(p.households))} hộ gia đình.`, exact: { households: String(p.households) } });
-  }
-  if (p.donors !== null && p.donors > 0) {
-    out.push({
-      id: "donors",
-      text: `Có ${formatDong(BigInt(p.donors))} nhà hảo tâm với ${formatDong(BigInt(p.donations))} lượt ủng hộ.`,
-      exact: { donors: String(p.donors), donations: String(p.donations) },
-    });
-  }
-  const other = p.otherOutDong > 0n ? `, chi phí khác ${approxVi(p.otherOutDong).phrase}` : "";
-  const closing = p.openingDong + p.balanceDong;
-  const opening = period ? `Số dư đầu kỳ ${approxVi(nonNegative(p.openingDong)).phrase}, thu` : "Tổng thu";
-  out.push({
-    id: "position",
-    text: `${period ? `${capitalise(period.trim())}: ` : ""}${opening} ${approxVi(p.receivedDong).phrase}, đã chi ${approxVi(p.disbursedDong).phrase}${other}, còn ${approxVi(nonNegative(closing)).phrase}.`,
-    exact: {
-      openingDong: p.openingDong.toString(), receivedDong: p.receivedDong.toString(), disbursedDong: p.disbursedDong.toString(),
-      otherOutDong: p.otherOutDong.toString(), closingDong: closing.toString(),
-    },
-  });
-  if (p.pledges > 0) {
-    out.push({
-      id: "pledges",
-      text: `Số tiền đăng ký ủng hộ là ${approxVi(p.pledgedDong).phrase} (${formatDong(BigInt(p.pledges))} lượt đăng ký); số tiền đã thực nhận là ${approxVi(p.receivedDong).phrase}.`,
-      exact: { pledgedDong: p.pledgedDong.toString(), pledges: String(p.pledges), receivedDong: p.receivedDong.toString() },
-    });
-  }
-  if (p.asOf) {
-    out.push({ id: "as-of", text: `Số liệu đã được kiểm duyệt, tính đến ngày ${formatDateVi(vietnamDate(p.asOf))}.`, exact: { asOf: p.asOf } });
-  }
-  return out;
-}
-
-function sentencesEn(p: PressInput): Sentence[] {
-  const out: Sentence[] = [];
-  const who = subjectEn(p.campaignName);
-  const period = p.from || p.to ? periodTextEn(p.from, p.to) : "";
-  if (p.targetDong !== null && !period) {
-    const pct = flooredPercent(p.receivedDong, p.targetDong);
-    out.push({
-      id: "progress",
-      text: `${who} has raised ${formatEn(p.receivedDong)} of its ${formatEn(p.targetDong)} đồng target (${pct}%).`,
-      exact: { receivedDong: p.receivedDong.toString(), targetDong: p.targetDong.toString(), percentFloored: String(pct) },
-    });
-  } else {
-    out.push({
-      id: "received", text: `${period ? `${period}, ${who.replace(/^The/, "the")} raised` : `${who} has raised`} ${approxEn(p.receivedDong)}.`,
-      exact: { receivedDong: p.receivedDong.toString() },
+      id: "received", exact: { receivedDong: received },
+      vi: () => `${whoVi}${periodVi} vận động được ${approxVi(p.receivedDong).phrase}.`,
+      en: () => `${hasPeriod ? `${periodEn}, ${whoEn.replace(/^The/, "the")} raised` : `${whoEn} has raised`} ${approxEn(p.receivedDong)}.`,
     });
   }
   for (const u of p.disbursedUnits) {
     const names = UNIT_EN[u.unit] ?? [u.unit, u.unit];
     const one = u.quantity === "1";
     out.push({
-      id: `units:${u.unit}`,
-      text: `${quantityEn(u.quantity)} ${one ? names[0] : names[1]} worth ${approxEn(u.valueDong)} ${one ? "was" : "were"} handed out.`,
-      exact: { quantity: u.quantity, unit: u.unit, valueDong: u.valueDong.toString() },
+      id: `units:${u.unit}`, exact: { quantity: u.quantity, unit: u.unit, valueDong: u.valueDong.toString() },
+      vi: () => `Đã trao ${formatDecimalVi(u.quantity)} ${UNIT_VI[u.unit] ?? u.unit} trị giá ${approxVi(u.valueDong).phrase}.`,
+      en: () => `${quantityEn(u.quantity)} ${one ? names[0] : names[1]} worth ${approxEn(u.valueDong)} ${one ? "was" : "were"} handed out.`,
     });
   }
   if (p.households !== null && p.households > 0) {
-    out.push({ id: "households", text: `${formatEn(BigInt(p.households))} households received support.`, exact: { households: String(p.households) } });
-  }
-  if (p.donors !== null && p.donors > 0) {
+    const n = BigInt(p.households);
     out.push({
-      id: "donors",
-      text: `${formatEn(BigInt(p.donors))} donors gave ${formatEn(BigInt(p.donations))} times.`,
-      exact: { donors: String(p.donors), donations: String(p.donations) },
+      id: "households", exact: { households: String(p.households) },
+      vi: () => `Đã hỗ trợ ${formatDong(n)} hộ gia đình.`, en: () => `${formatEn(n)} households received support.`,
     });
   }
-  const other = p.otherOutDong > 0n ? `, other costs ${approxEn(p.otherOutDong)}` : "";
+  if (p.donors !== null && p.donors > 0) {
+    const donors = BigInt(p.donors);
+    const donations = BigInt(p.donations);
+    out.push({
+      id: "donors", exact: { donors: String(p.donors), donations: String(p.donations) },
+      vi: () => `Có ${formatDong(donors)} nhà hảo tâm với ${formatDong(donations)} lượt ủng hộ.`,
+      en: () => `${formatEn(donors)} donors gave ${formatEn(donations)} times.`,
+    });
+  }
   const closing = p.openingDong + p.balanceDong;
+  const opening = nonNegative(p.openingDong);
+  const other = p.otherOutDong > 0n;
   out.push({
     id: "position",
-    text: `${period ? `${period}: opening balance ${approxEn(nonNegative(p.openingDong))}, received` : "Received"} ${approxEn(p.receivedDong)}, ` +
-      `disbursed ${approxEn(p.disbursedDong)}${other}, ${approxEn(nonNegative(closing))} remaining.`,
     exact: {
-      openingDong: p.openingDong.toString(), receivedDong: p.receivedDong.toString(), disbursedDong: p.disbursedDong.toString(),
+      openingDong: p.openingDong.toString(), receivedDong: received, disbursedDong: p.disbursedDong.toString(),
       otherOutDong: p.otherOutDong.toString(), closingDong: closing.toString(),
     },
+    vi: () => `${hasPeriod ? `${capitalise(periodVi.trim())}: Số dư đầu kỳ ${approxVi(opening).phrase}, thu` : "Tổng thu"} ` +
+      `${approxVi(p.receivedDong).phrase}, đã chi ${approxVi(p.disbursedDong).phrase}` +
+      `${other ? `, chi phí khác ${approxVi(p.otherOutDong).phrase}` : ""}, còn ${approxVi(nonNegative(closing)).phrase}.`,
+    en: () => `${hasPeriod ? `${periodEn}: opening balance ${approxEn(opening)}, received` : "Received"} ${approxEn(p.receivedDong)}, ` +
+      `disbursed ${approxEn(p.disbursedDong)}${other ? `, other costs ${approxEn(p.otherOutDong)}` : ""}, ${approxEn(nonNegative(closing))} remaining.`,
   });
   if (p.pledges > 0) {
     out.push({
-      id: "pledges",
-      text: `Pledges total ${approxEn(p.pledgedDong)} (${p.pledges}); ${approxEn(p.receivedDong)} has actually been received.`,
-      exact: { pledgedDong: p.pledgedDong.toString(), pledges: String(p.pledges), receivedDong: p.receivedDong.toString() },
+      id: "pledges", exact: { pledgedDong: p.pledgedDong.toString(), pledges: String(p.pledges), receivedDong: received },
+      vi: () => `Số tiền đăng ký ủng hộ là ${approxVi(p.pledgedDong).phrase} (${formatDong(BigInt(p.pledges))} lượt đăng ký); ` +
+        `số tiền đã thực nhận là ${approxVi(p.receivedDong).phrase}.`,
+      en: () => `Pledges total ${approxEn(p.pledgedDong)} (${p.pledges}); ${approxEn(p.receivedDong)} has actually been received.`,
     });
   }
-  if (p.asOf) out.push({ id: "as-of", text: `Verified figures as of ${vietnamDate(p.asOf)}.`, exact: { asOf: p.asOf } });
+  const asOf = p.asOf;
+  if (asOf) {
+    out.push({
+      id: "as-of", exact: { asOf },
+      vi: () => `Số liệu đã được kiểm duyệt, tính đến ngày ${formatDateVi(vietnamDate(asOf))}.`,
+      en: () => `Verified figures as of ${vietnamDate(asOf)}.`,
+    });
+  }
   return out;
 }
 
