@@ -428,6 +428,19 @@ describe("ledger invariants, attacked in SQL", function () {
       expect(error.code).to.equal("SQ003");
     });
 
+    it("refuses at once a hash or prev_hash that is not 64 lowercase hex digits (check constraints)", async () => {
+      const spellings = [(h: string) => h.toUpperCase(), (h: string) => h.slice(1), (h: string) => `${h}0`, (h: string) => `${h.slice(1)}g`,
+        (h: string) => `${h.slice(0, 63)}\n`];
+      for (const spell of spellings) {
+        const bad = await refusal(rawEntry(f, { postings: cashIn(f, 1000n), hash: spell }));
+        expect(bad.code, spell(head.hash)).to.equal("23514");
+        expect(bad.constraint).to.equal("journal_entries_hash_check");
+        const badPrev = await refusal(rawEntry(f, { postings: cashIn(f, 1000n), prevHash: spell(head.hash) }));
+        expect(badPrev.code).to.equal("23514");
+        expect(badPrev.constraint).to.equal("journal_entries_prev_hash_check");
+      }
+    });
+
     it("refuses at COMMIT an entry whose postings were changed after hashing", async () => {
       const error = await refusedAtCommit(f, (trx) => insertRaw(trx, f, {
         postings: cashIn(f, 1000n),
