@@ -21,6 +21,7 @@ import { runBankImportBench } from "./bankimport.js";
 //   BENCH_BASELINE_SECONDS  seconds for each SQL baseline (default BENCH_SECONDS / 2, 3 to 10)
 //   BENCH_QUIET_WAIT    seconds to wait for other work on the machine to stop first (default 90)
 //   BENCH_AUTO_EXPLAIN=ms  log plans of statements slower than ms (auto_explain, nested in triggers too) and sum them
+//   BENCH_AUTO_EXPLAIN_ANALYZE=0  … without per-node timing (its overhead inflates nested loops): durations only
 //   BENCH_ANALYZE=0     do not ANALYZE after the warm-up (see the comment in main)
 //   BENCH_PROFILE=1     run the server with --cpu-prof into /tmp/prof (see bench/cpuprofile.ts)
 //   BENCH_SKIP_BASELINE=1  only the service
@@ -390,7 +391,8 @@ async function main(): Promise<void> {
     // its plan and trigger times by the server. Needs a superuser; the log is the server's own.
     const file = process.env.BENCH_PG_LOG || "/var/log/postgresql/postgresql-15-main.log";
     for (const [k, v] of [["session_preload_libraries", "auto_explain"], ["auto_explain.log_min_duration", `${Number(process.env.BENCH_AUTO_EXPLAIN)}ms`],
-      ["auto_explain.log_analyze", "on"], ["auto_explain.log_nested_statements", "on"], ["auto_explain.log_triggers", "on"]]) {
+      ["auto_explain.log_analyze", process.env.BENCH_AUTO_EXPLAIN_ANALYZE === "0" ? "off" : "on"],
+      ["auto_explain.log_nested_statements", "on"], ["auto_explain.log_triggers", process.env.BENCH_AUTO_EXPLAIN_ANALYZE === "0" ? "off" : "on"]]) {
       await admin.query(`alter database ${dbName} set ${k} = '${v}'`);
     }
     let from = 0;
@@ -601,7 +603,7 @@ async function main(): Promise<void> {
         byQuery.set(m[2]!, cur);
       }
       console.log(`\nauto_explain: ${mine.length} plans over ${process.env.BENCH_AUTO_EXPLAIN} ms in ${explainLog.file} (from byte ${explainLog.from}); slowest by total:`);
-      for (const [q, v] of [...byQuery.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
+      for (const [q, v] of [...byQuery.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20)) {
         console.log(`  ${String(v.n).padStart(6)} × ${fmt(v.ms / v.n, 1).padStart(6)} ms  ${q}`);
       }
     } catch (error) {

@@ -118,55 +118,10 @@ function field(expr: string): string {
   return `coalesce(octet_length(${expr})::text || ':' || ${expr} || ';', '~;')`;
 }
 
-// Each donation, item, etc. is one row at most per entry (primary keys), postings and items are in line order.
-const checkStatements = [
-  `create function soquy_entries_canonical(p_ids uuid[]) returns table (id uuid, canonical text) language sql stable as $$
-    select e.id,
-      ${field("'soquy-entry-v1'")} || ${field("cm.code")} || ${field("e.seq::text")}
-      || ${field("e.id::text")} || ${field("to_char(e.entry_date, 'YYYY-MM-DD')")}
-      || ${field("to_char(e.recorded_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")}
-      || ${field("e.kind")} || ${field("cp.code")} || ${field("e.description")}
-      || ${field("e.recorded_by::text")} || ${field("e.idempotency_key")} || ${field("e.reversal_of::text")}
-      || ${field("e.resolution_ref")}
-      || ${field("'postings'")} || ${field("p.n::text")} || coalesce(p.lines, '')
-      || ${field("'voucher'")} || ${field("v.voucher_no")}
-      || coalesce(d.part, '') || coalesce(i.lines, '') || coalesce(b.part, '')
-    from unnest(p_ids) as ids(id)
-    join journal_entries e on e.id = ids.id
-    join committees cm on cm.id = e.committee_id
-    left join campaigns cp on cp.id = e.campaign_id
-    cross join lateral (
-      select count(*) as n,
-        string_agg(${field("x.line::text")} || ${field("a.code")} || ${field("x.amount_dong::text")}, '' order by x.line)
-          filter (where a.id is not null) as lines
-      from postings x left join accounts a on a.id = x.account_id where x.entry_id = e.id
-    ) p
-    left join vouchers v on v.entry_id = e.id
-    left join lateral (
-      select ${field("'donation'")} || ${field("x.method")} || ${field("x.donor_name")}
-        || ${field("x.donor_kind")} || ${field("x.publish_name::text")} || ${field("x.bank_account")}
-        || ${field("x.bank_reference")} || ${field("x.note")} as part
-      from donations x where x.entry_id = e.id
-    ) d on true
-    cross join lateral (
-      select string_agg(${field("'item'")} || ${field("x.line::text")} || ${field("x.description")}
-        || ${field("x.quantity::text")} || ${field("x.unit")} || ${field("x.unit_value_dong::text")}
-        || ${field("x.value_dong::text")} || ${field("x.valuation_basis")}, '' order by x.line) as lines
-      from entry_items x where x.entry_id = e.id
-    ) i
-    left join lateral (
-      select ${field("'disbursement'")} || ${field("x.method")} || ${field("x.beneficiary_name")}
-        || ${field("x.category")} || ${field("x.area")} || ${field("x.purpose")}
-        || ${field("x.quantity::text")} || ${field("x.unit")} || ${field("x.note")} as part
-      from disbursements x where x.entry_id = e.id
-    ) b on true
-  $$`,
-  `create function soquy_entry_canonical(p_id uuid) returns text language sql stable as $$
-    select c.canonical from soquy_entries_canonical(array[p_id]) c
-  $$`,
-  // The first failing check of the first failing entry (in the order given),
-  // with the SQLSTATE and message of the per-row triggers this replaces.
-  `create function soquy_check_entries(p_ids uuid[]) returns void language plpgsql as $$
+// The first failing check of the first failing entry (in the order given),
+// with the SQLSTATE and message of the per-row triggers this replaces
+// (exported: migration 0013 restates one of its subqueries).
+export const checkEntriesSql = `create function soquy_check_entries(p_ids uuid[]) returns void language plpgsql as $$
   declare
     f text[];
   begin
@@ -232,7 +187,55 @@ const checkStatements = [
     if f is not null then
       raise exception using errcode = f[1], message = f[2];
     end if;
-  end $$`,
+  end $$`;
+
+// Each donation, item, etc. is one row at most per entry (primary keys), postings and items are in line order.
+const checkStatements = [
+  `create function soquy_entries_canonical(p_ids uuid[]) returns table (id uuid, canonical text) language sql stable as $$
+    select e.id,
+      ${field("'soquy-entry-v1'")} || ${field("cm.code")} || ${field("e.seq::text")}
+      || ${field("e.id::text")} || ${field("to_char(e.entry_date, 'YYYY-MM-DD')")}
+      || ${field("to_char(e.recorded_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")}
+      || ${field("e.kind")} || ${field("cp.code")} || ${field("e.description")}
+      || ${field("e.recorded_by::text")} || ${field("e.idempotency_key")} || ${field("e.reversal_of::text")}
+      || ${field("e.resolution_ref")}
+      || ${field("'postings'")} || ${field("p.n::text")} || coalesce(p.lines, '')
+      || ${field("'voucher'")} || ${field("v.voucher_no")}
+      || coalesce(d.part, '') || coalesce(i.lines, '') || coalesce(b.part, '')
+    from unnest(p_ids) as ids(id)
+    join journal_entries e on e.id = ids.id
+    join committees cm on cm.id = e.committee_id
+    left join campaigns cp on cp.id = e.campaign_id
+    cross join lateral (
+      select count(*) as n,
+        string_agg(${field("x.line::text")} || ${field("a.code")} || ${field("x.amount_dong::text")}, '' order by x.line)
+          filter (where a.id is not null) as lines
+      from postings x left join accounts a on a.id = x.account_id where x.entry_id = e.id
+    ) p
+    left join vouchers v on v.entry_id = e.id
+    left join lateral (
+      select ${field("'donation'")} || ${field("x.method")} || ${field("x.donor_name")}
+        || ${field("x.donor_kind")} || ${field("x.publish_name::text")} || ${field("x.bank_account")}
+        || ${field("x.bank_reference")} || ${field("x.note")} as part
+      from donations x where x.entry_id = e.id
+    ) d on true
+    cross join lateral (
+      select string_agg(${field("'item'")} || ${field("x.line::text")} || ${field("x.description")}
+        || ${field("x.quantity::text")} || ${field("x.unit")} || ${field("x.unit_value_dong::text")}
+        || ${field("x.value_dong::text")} || ${field("x.valuation_basis")}, '' order by x.line) as lines
+      from entry_items x where x.entry_id = e.id
+    ) i
+    left join lateral (
+      select ${field("'disbursement'")} || ${field("x.method")} || ${field("x.beneficiary_name")}
+        || ${field("x.category")} || ${field("x.area")} || ${field("x.purpose")}
+        || ${field("x.quantity::text")} || ${field("x.unit")} || ${field("x.note")} as part
+      from disbursements x where x.entry_id = e.id
+    ) b on true
+  $$`,
+  `create function soquy_entry_canonical(p_id uuid) returns text language sql stable as $$
+    select c.canonical from soquy_entries_canonical(array[p_id]) c
+  $$`,
+  checkEntriesSql,
   // Planning that query takes milliseconds (the canonical text inlines into
   // it): plan it once per session, never per call with the ids' values.
   `alter function soquy_check_entries(uuid[]) set plan_cache_mode = force_generic_plan`,

@@ -261,8 +261,8 @@ describe("controls", () => {
       // the rules are the first checks it meets, when its statement ends.
       const refused = (table: string, entryId: string, change: Record<string, unknown>) => s.db.knex.transaction(async (trx) => {
         const entry = await trx("journal_entries").where({ id: entryId }).first();
-        const [{ seq }] = await trx("journal_entries").where({ committee_id: c.committee.id }).max("seq as seq");
-        const copy = { ...entry, id: randomUUID(), seq: Number(seq) + 1 };
+        const head = await trx("journal_entries").where({ committee_id: c.committee.id }).max("seq as seq").first();
+        const copy = { ...entry, id: randomUUID(), seq: Number(head?.seq) + 1 };
         await trx("journal_entries").insert(copy);
         const detail = await trx(table).where({ entry_id: entryId }).first();
         await trx(table).insert({ ...detail, entry_id: copy.id, ...change });

@@ -1,0 +1,54 @@
+import { PGlite } from "@electric-sql/pglite";
+import { expect } from "chai";
+import type { Knex } from "knex";
+import { migrate, migrationsDir, openDatabase } from "../src/db/connect.js";
+
+// The migrations that change how the ledger's rules are checked (not what they
+// are) go down and up again cleanly, on a database of their own, so a
+// deployment can step back. The rules themselves are attacked in
+// invariants.test.ts on whatever database the suite runs.
+
+const stepped = ["20261201000013_key_lookup_plans.ts", "20261201000011_set_based_references.ts", "20261201000010_cheap_hex_checks.ts"];
+
+async function foreignKeys(knex: Knex): Promise<number> {
+  const { rows } = await knex.raw("select count(*)::int as n from pg_constraint where contype = 'f'");
+  return rows[0].n;
+}
+
+async function settings(knex: Knex, fn: string): Promise<string[]> {
+  const { rows } = await knex.raw("select coalesce(proconfig, '{}') as c from pg_proc where proname = ?", [fn]);
+  return rows[0].c;
+}
+
+describe("migrations", function () {
+  this.timeout(120_000);
+
+  it("steps back over this session's migrations and forward again", async () => {
+    const db = await openDatabase({ pglite: new PGlite() });
+    try {
+      await migrate(db.knex);
+      const after = await foreignKeys(db.knex);
+      expect(await settings(db.knex, "soquy_check_entries")).to.have.members(["plan_cache_mode=force_generic_plan", "enable_seqscan=off"]);
+      const { rows: hex } = await db.knex.raw("select pg_get_constraintdef(oid) as d from pg_constraint where conname = 'journal_entries_hash_check'");
+      expect(hex[0].d).to.include("octet_length");
+
+      for (const name of stepped) {
+        const [, down] = (await db.knex.migrate.down({ directory: migrationsDir, loadExtensions: [".ts"] })) as [number, string[]];
+        expect(down).to.deep.equal([name]);
+      }
+      // The foreign keys are back, the old spelling check too, and the commit check keeps its one setting.
+      expect(await foreignKeys(db.knex)).to.equal(after + 23);
+      const { rows: old } = await db.knex.raw("select pg_get_constraintdef(oid) as d from pg_constraint where conname = 'journal_entries_hash_check'");
+      expect(old[0].d).to.include("{64}");
+      expect(await settings(db.knex, "soquy_check_entries")).to.deep.equal(["plan_cache_mode=force_generic_plan"]);
+      const { rows: triggers } = await db.knex.raw(
+        "select tgname from pg_trigger where tgname in ('journal_entries_open_period', 'donations_receiving_window', 'disbursements_purpose')");
+      expect(triggers).to.have.length(3);
+
+      expect(await migrate(db.knex)).to.deep.equal([...stepped].reverse());
+      expect(await foreignKeys(db.knex)).to.equal(after);
+    } finally {
+      await db.close();
+    }
+  });
+});
