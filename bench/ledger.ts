@@ -27,6 +27,8 @@ await admin.query(`create database ${dbName}`);
 // LEDGER_LOG=1: the server logs every statement with its duration (log_min_duration_statement = 0);
 // LEDGER_LOG=2: also every statement run inside functions and triggers (auto_explain, no per-node timing).
 if (process.env.LEDGER_LOG) await admin.query(`alter database ${dbName} set log_min_duration_statement = 0`);
+// LEDGER_FUNCTIONS=1: time every SQL function and trigger (track_functions) and print the table at the end.
+if (process.env.LEDGER_FUNCTIONS === "1") await admin.query(`alter database ${dbName} set track_functions = 'all'`);
 if (process.env.LEDGER_LOG === "2") {
   for (const [k, v] of [["session_preload_libraries", "auto_explain"], ["auto_explain.log_min_duration", "0"],
     ["auto_explain.log_nested_statements", "on"]]) await admin.query(`alter database ${dbName} set ${k} = '${v}'`);
@@ -89,6 +91,14 @@ try {
       const median = times[Math.floor(times.length / 2)]!;
       console.log(`  one batch of ${String(size).padStart(3)} alone: median ${median.toFixed(2)} ms over ${times.length} batches = ${(median * 1000 / size).toFixed(0)} µs per entry; ` +
         `CPU per batch: PostgreSQL ${pgMs.toFixed(2)} ms, this process ${nodeMs.toFixed(2)} ms`);
+    }
+    if (process.env.LEDGER_FUNCTIONS === "1") {
+      await new Promise((r) => setTimeout(r, 1500)); // backends flush their statistics when idle
+      const { rows } = await s.db.knex.raw(`select funcname, calls, total_time, self_time from pg_stat_user_functions order by total_time desc limit 25`);
+      console.log("functions and triggers (whole run): calls, total ms, self ms, µs per call");
+      for (const r of rows) {
+        console.log(`  ${String(r.funcname).padEnd(36)} ${String(r.calls).padStart(8)} ${Number(r.total_time).toFixed(0).padStart(8)} ${Number(r.self_time).toFixed(0).padStart(8)} ${(Number(r.total_time) * 1000 / Number(r.calls)).toFixed(0).padStart(7)}`);
+      }
     }
   } finally {
     await s.close();

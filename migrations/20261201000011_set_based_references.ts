@@ -1,5 +1,9 @@
 import type { Knex } from "knex";
 
+function assert(ok: boolean, what: string): asserts ok {
+  if (!ok) throw new Error(`migration 0011: ${what}`);
+}
+
 // References checked once per statement instead of once per row.
 //
 // A foreign key is checked by a row trigger that runs a query and takes a
@@ -85,15 +89,23 @@ const frozenIds: [table: string, columns: string[]][] = [
   ["bank_accounts", ["id", "committee_id"]],
 ];
 
-/** The statement check of one reference: the first new key with no parent raises the foreign key's own error. */
+/**
+ * The statement check of one reference: the first new key with no parent raises the foreign key's own error.
+ * The parent is probed by its id alone (its primary key) and its committee compared after: a probe that also
+ * filtered on committee_id could be planned, on stale statistics, through another index led by committee_id.
+ */
 function referenceCheck(r: Reference): string {
   const present = r.columns.map((c) => `k.${c} is not null`).join(" and ");
   const keys = r.perRow ? "new_rows" : `(select distinct ${r.columns.join(", ")} from new_rows) `;
-  const match = r.columns.map((c, i) => `p.${r.parentColumns[i]} = k.${c}`).join(" and ");
+  const id = r.columns[r.columns.length - 1]!;
+  assert(r.parentColumns[r.parentColumns.length - 1] === "id", "references end on the parent's id");
+  const parentOk = r.columns.length === 1
+    ? `(select true from ${r.parent} p where p.id = k.${id} limit 1) is null`
+    : `(select p.committee_id from ${r.parent} p where p.id = k.${id} limit 1) is distinct from k.committee_id`;
   const values = r.columns.map((c) => `bad.${c}`).join(", ");
   return `
     select ${r.columns.map((c) => `k.${c}`).join(", ")} into bad from ${keys} k
-      where ${present} and (select 1 from ${r.parent} p where ${match} limit 1) is null limit 1;
+      where ${present} and ${parentOk} limit 1;
     if found then
       raise exception using errcode = 'foreign_key_violation', constraint = '${r.constraint}',
         message = 'insert or update on table "${r.table}" violates foreign key constraint "${r.constraint}"',
@@ -102,29 +114,41 @@ function referenceCheck(r: Reference): string {
 }
 
 /**
- * Postings and details only with their entry, in the transaction that inserted it (soquy_entry_is_new of
- * migration 0002): one probe per row answers both "is there such an entry in this committee" (else the old
- * foreign key's 23503, reported before anything else as the foreign key's row trigger was) and "is it new".
+ * Postings and details only with their entry: an entry inserted by this transaction whose commit check is still
+ * to run (it is queued in pending_entry_checks, migration 0007, until then). Rows of an entry that is not queued
+ * are refused: the old foreign key's 23503 when no such entry exists in the committee (reported first, as the
+ * foreign key's row trigger was), otherwise SQ001/SQ003 — the entry is committed, or its checks already ran
+ * early in this transaction (SET CONSTRAINTS … IMMEDIATE) and nothing would check what is added after them.
+ * The queue holds one row per statement that inserted entries, so the normal case reads a few rows and probes
+ * nothing; only a refused row is looked up.
  */
 function entryCheck(table: string): string {
   const r = entryOf(table);
-  const committed = table === "postings"
-    ? `raise exception using errcode = 'SQ001', message = format('entry %s is already committed: postings cannot be added to it', bad.entry_id);`
-    : `raise exception using errcode = 'SQ003', message = format('entry %s is already committed: a ${table} row cannot be added to it', bad.entry_id);`;
+  const what = table === "postings" ? "postings cannot be added to it" : `a ${table} row cannot be added to it`;
+  const code = table === "postings" ? "SQ001" : "SQ003";
   return `
     select x.committee_id, x.entry_id, x.status into bad from (
-      select n.committee_id, n.entry_id, coalesce((select case when pg_xact_status(((pg_current_xact_id()::text::bigint >> 32 << 32)
-          | e.xmin::text::bigint)::text::xid8) = 'in progress' then 'new' else 'committed' end
-        from journal_entries e where e.id = n.entry_id and e.committee_id = n.committee_id limit 1), 'missing') as status
-      from new_rows n offset 0
-    ) x where x.status <> 'new' order by x.status = 'missing' desc limit 1;
+      select n.committee_id, n.entry_id, coalesce((select case
+          when e.committee_id <> n.committee_id then 'missing'
+          when pg_xact_status(((pg_current_xact_id()::text::bigint >> 32 << 32) | e.xmin::text::bigint)::text::xid8) = 'in progress' then 'checked'
+          else 'committed' end
+        from journal_entries e where e.id = n.entry_id limit 1), 'missing') as status
+      from new_rows n
+      left join (select unnest(q.entry_ids) as id, q.committee_id from pending_entry_checks q) queued
+        on queued.id = n.entry_id and queued.committee_id = n.committee_id
+      where queued.id is null offset 0
+    ) x order by x.status = 'missing' desc limit 1;
     if found and bad.status = 'missing' then
       raise exception using errcode = 'foreign_key_violation', constraint = '${r.constraint}',
         message = 'insert or update on table "${table}" violates foreign key constraint "${r.constraint}"',
         detail = format('Key (committee_id, entry_id)=(%s, %s) is not present in table "journal_entries".', bad.committee_id, bad.entry_id);
     end if;
+    if found and bad.status = 'committed' then
+      raise exception using errcode = '${code}', message = format('entry %s is already committed: ${what}', bad.entry_id);
+    end if;
     if found then
-      ${committed}
+      raise exception using errcode = '${code}',
+        message = format('entry %s was already checked in this transaction (SET CONSTRAINTS … IMMEDIATE): ${what}', bad.entry_id);
     end if;`;
 }
 

@@ -28,7 +28,7 @@ describe("migrations", function () {
     try {
       await migrate(db.knex);
       const after = await foreignKeys(db.knex);
-      expect(await settings(db.knex, "soquy_check_entries")).to.have.members(["plan_cache_mode=force_generic_plan", "enable_seqscan=off"]);
+      expect(await settings(db.knex, "soquy_check_entries")).to.have.members(["plan_cache_mode=force_generic_plan", "enable_seqscan=off", "jit=off"]);
       const { rows: hex } = await db.knex.raw("select pg_get_constraintdef(oid) as d from pg_constraint where conname = 'journal_entries_hash_check'");
       expect(hex[0].d).to.include("octet_length");
 
