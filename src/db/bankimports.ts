@@ -8,7 +8,7 @@ import type { Account, Campaign, CommittedEntry } from "../ledger/types.js";
 import { genericLayout, genericLayoutSchema, isBuiltIn, builtInLayouts, type Layout } from "../imports/layouts.js";
 import { UNKNOWN_DONOR } from "../imports/memo.js";
 import { matchTransfers, MATCH_WINDOW_DAYS, type BankSide, type LedgerSide } from "../imports/match.js";
-import { readStatement, type FileFormat, type ReadSummary, type StatementLine } from "../imports/statement.js";
+import { readStatementBatches, type FileFormat, type ReadSummary, type StatementLine } from "../imports/statement.js";
 import { addDays } from "../ledger/earmarks.js";
 import { chainHead } from "./store.js";
 
@@ -139,8 +139,8 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     let page: StatementLine[] = [];
     // One insert in flight while the next page is parsed: the parser and PostgreSQL work at once.
     let inflight: Promise<void> = Promise.resolve();
-    for await (const line of readStatement(hashed, { bankAccount: accountNo, layout, opening }, summary, r.format ?? "csv")) {
-      page.push(line);
+    for await (const lines of readStatementBatches(hashed, { bankAccount: accountNo, layout, opening }, summary, r.format ?? "csv")) {
+      for (const line of lines) page.push(line);
       if (page.length >= STAGE_ROWS) {
         await inflight;
         inflight = stage(trx, page);
