@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { expect } from "chai";
 import type { Express } from "express";
 import request from "supertest";
@@ -256,15 +257,22 @@ describe("controls", () => {
         paidOn: "2024-02-01", amountDong: "400000", method: "cash", purpose: "gift_package", quantity: 1, unit: "suất",
         beneficiary: { name: "Võ Thị Mười", category: "poor", area: "Khu phố 4" },
       }).expect(201);
-      const detail = await s.db.knex("disbursements").where({ entry_id: paid.body.id }).first();
-      // The rule triggers run before any other check on the row, so a row written behind the app's back meets them first.
-      const purpose = await s.db.knex("disbursements").insert({ ...detail, purpose: "house_repair" }).then(() => null, (e: { code: string }) => e);
-      expect(purpose?.code).to.equal("SQ012");
+      // A detail row written behind the app's back, for an entry of its own transaction (a copy of a real one):
+      // the rules are the first checks it meets, when its statement ends.
+      const refused = (table: string, entryId: string, change: Record<string, unknown>) => s.db.knex.transaction(async (trx) => {
+        const entry = await trx("journal_entries").where({ id: entryId }).first();
+        const [{ seq }] = await trx("journal_entries").where({ committee_id: c.committee.id }).max("seq as seq");
+        const copy = { ...entry, id: randomUUID(), seq: Number(seq) + 1 };
+        await trx("journal_entries").insert(copy);
+        const detail = await trx(table).where({ entry_id: entryId }).first();
+        await trx(table).insert({ ...detail, entry_id: copy.id, ...change });
+      }).then(() => null, (e: { code: string }) => e);
+      expect((await refused("disbursements", paid.body.id, { purpose: "house_repair" }))?.code).to.equal("SQ012");
       const excepted = await campaign(c, { kind: "relief", startsOn: "2024-01-01", receivingException: "Gia hạn tiếp nhận" });
       const june = await as(c.tokens.treasurer).post(`/api/v1/campaigns/${excepted}/donations`, cash("2024-06-01", "1000")).expect(201);
-      const donation = await s.db.knex("donations").where({ entry_id: june.body.id }).first();
-      const late = await s.db.knex("donations").insert({ ...donation, campaign_id: tetRow.id }).then(() => null, (e: { code: string }) => e);
-      expect(late?.code).to.equal("SQ013");
+      expect((await refused("donations", june.body.id, { campaign_id: tetRow.id }))?.code).to.equal("SQ013");
+      // The control: the same copy within the rules gets as far as the commit, which refuses it (no postings).
+      expect((await refused("donations", june.body.id, {}))?.code).to.equal("SQ014");
     });
   });
 
