@@ -186,6 +186,22 @@ describe("bank statement import", () => {
     expect(await counts(b)).to.include({ entries: 0, lines: 0, imports: 0 });
   });
 
+  it("keeps memos with tabs, backslashes, line breaks and \\N exactly as the bank printed them (COPY's escapes on PostgreSQL)", async () => {
+    const b = await books();
+    const memos = ["NGUYEN VAN AN\tung ho\\bao lu", "\\N", "TRAN THI BINH\nung ho\r\nlan 2", "LE VAN C \\t \\n ung ho", "Phạm Thị Ánh ủng hộ \"bão\" số 3"];
+    const quoted = (m: string) => `"${m.replaceAll('"', '""')}"`;
+    const file = ["PageId,TNXDate,DocNo,Debit,Credit,Balance,TransactionDetails",
+      ...memos.map((m, i) => `1,02/09/2024,5078.${i},,10.000,,${quoted(m)}`)].join("\r\n");
+    const s = await run(b, text(file), { layout: "vcb", account: "0011009990001", opening: 0n });
+    expect(s.recorded).to.equal(memos.length);
+    const lines = await b.s.db.knex("bank_lines as l").join("donations as d", "d.entry_id", "l.entry_id")
+      .where({ "l.committee_id": b.tc.committee.id }).orderBy("l.line_no").select("l.memo", "d.note", "d.donor_name");
+    expect(lines.map((l) => l.memo)).to.deep.equal(memos);
+    expect(lines.map((l) => l.note)).to.deep.equal(memos);
+    expect(lines[0].donor_name).to.equal("NGUYEN VAN AN");
+    expect((await verifyChain(b.s.store, b.tc.committee.id)).ok).to.equal(true);
+  });
+
   it("tells identical lines of one day apart by their ordinal, and records each once", async () => {
     const b = await books();
     const header = "PageId,TNXDate,DocNo,Debit,Credit,Balance,TransactionDetails";

@@ -1,5 +1,9 @@
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
+import { parse } from "csv-parse/sync";
+import { CsvError, readCsv } from "../src/imports/csv.js";
+import { sampleFile } from "./support/bank.js";
 import { builtInLayouts, parseStatementAmount, parseStatementDate } from "../src/imports/layouts.js";
 import { matchTransfers, nameSimilarity } from "../src/imports/match.js";
 import { donorFromMemo, isBankFee, normaliseMemo, UNKNOWN_DONOR } from "../src/imports/memo.js";
@@ -130,5 +134,72 @@ describe("matching hand-recorded transfers", () => {
     const m = matchTransfers(lines, entries);
     expect(m.map((x) => [x.key, x.entryId, x.by])).to.deep.equal([["l3", "e2", "reference"], ["l1", "e1", "name"]]);
     expect(nameSimilarity("Đặng Quang Lân", "DANG QUANG LAN")).to.equal(1);
+  });
+});
+
+describe("the CSV reader", () => {
+  // csv-parse, with the options the import used before, is the reference: the same records, cells and start lines.
+  const reference = (text: string) => (parse(text, { bom: true, info: true, skip_empty_lines: true }) as unknown as { record: string[]; info: { lines: number; empty_lines: number } }[])
+    .reduce((acc: { out: [number, string[]][]; end: number; empty: number }, r) => {
+      acc.out.push([acc.end + 1 + (r.info.empty_lines - acc.empty), r.record]);
+      acc.end = r.info.lines;
+      acc.empty = r.info.empty_lines;
+      return acc;
+    }, { out: [], end: 0, empty: 0 }).out;
+  const read = async (chunks: (Buffer | string)[]) => {
+    const out: [number, string[]][] = [];
+    for await (const batch of readCsv(Readable.from(chunks), { maxRecord: 64 * 1024 })) for (const r of batch) out.push([r.lineNo, r.cells]);
+    return out;
+  };
+  const tricky = [
+    "a,b,c\n1,2,3\n",
+    "\ufeffa,b\r\n1,2\r\n\r\n3,4",
+    'a,b\n"x, ""quoted""\nover lines",2\n\n\n"",\n"é đ ủ",4\n',
+    'h1,h2\n"multi\nline\n",x\n,\n',
+    "only\n\n\nlast",
+  ];
+
+  it("reads what csv-parse reads, however the bytes are cut into chunks", async () => {
+    for (const text of tricky) {
+      const want = reference(text);
+      const bytes = Buffer.from(text, "utf8");
+      expect(await read([bytes]), JSON.stringify(text)).to.deep.equal(want);
+      for (let cut = 1; cut < bytes.length; cut++) {
+        expect(await read([bytes.subarray(0, cut), bytes.subarray(cut)]), `${JSON.stringify(text)} cut at ${cut}`).to.deep.equal(want);
+      }
+      expect(await read([...bytes].map((b) => Buffer.from([b]))), `${JSON.stringify(text)} byte by byte`).to.deep.equal(want);
+    }
+    for (const name of ["vcb", "agribank", "vietinbank"] as const) {
+      const bytes = readFileSync(sampleFile(name));
+      const chunks: Buffer[] = [];
+      for (let at = 0, size = 1; at < bytes.length; at += size, size = (size * 7 + 3) % 4093 + 1) chunks.push(bytes.subarray(at, at + size));
+      expect(await read(chunks), name).to.deep.equal(reference(bytes.toString("utf8")));
+    }
+  });
+
+  it("refuses what is not CSV, naming the line where the record starts", async () => {
+    const refused = async (text: string) => {
+      try {
+        await read([text]);
+      } catch (error) {
+        if (error instanceof CsvError) return [error.line, error.reason] as const;
+        throw error;
+      }
+      throw new Error(`read ${JSON.stringify(text.slice(0, 60))}…`);
+    };
+    expect(await refused("a,b\n1,2\n1,2,3\n")).to.deep.equal([3, "3 fields where the header has 2"]);
+    expect(await refused('a,b\n1,x"y\n')).to.deep.equal([2, "a quote inside the unquoted field 2"]);
+    expect(await refused('a,b\n"1"x,2\n')).to.deep.equal([2, "text after the closing quote of field 1"]);
+    expect(await refused('a,b\n1,2\n"never\nclosed,2\n')).to.deep.equal([3, "a quoted field is never closed"]);
+    expect((await refused(`a\n"${"x".repeat(70_000)}"\n`))[1]).to.equal("a record is longer than 65536 characters");
+    expect((await refused(`a\n${"x".repeat(70_000)}`))[1]).to.equal("a record is longer than 65536 characters");
+  });
+
+  it("ends records with the first line break it meets, as csv-parse did (a \\r in a \\n file is text)", async () => {
+    expect(await read(["a,b\n1,2\r\n3,4\r5\n"])).to.deep.equal([[1, ["a", "b"]], [2, ["1", "2\r"]], [3, ["3", "4\r5"]]]);
+    expect(await read(["a,b\r\n1,2\n3\r\n"])).to.deep.equal([[1, ["a", "b"]], [2, ["1", "2\n3"]]]);
+    expect(await read(["a,b\r1,2\r"])).to.deep.equal([[1, ["a", "b"]], [2, ["1", "2"]]]);
+    // A \r\n inside quotes is one line break (csv-parse counted two, and gave later lines wrong numbers).
+    expect(await read(['h1,h2\r\n"multi\r\nline\r\n",x\r\n,\r\n'])).to.deep.equal([[1, ["h1", "h2"]], [2, ["multi\r\nline\r\n", "x"]], [5, ["", ""]]]);
   });
 });

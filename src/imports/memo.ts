@@ -8,11 +8,19 @@ export const UNKNOWN_DONOR = "không rõ";
 
 /** One line, single spaces, NFC, upper case: the memo as the line identity sees it. */
 export function normaliseMemo(memo: string): string {
+  if (ascii.test(memo)) return (plainSpaced.test(memo) ? memo : memo.replace(/\s+/g, " ")).trim().toUpperCase();
   return memo.normalize("NFC").replace(/\s+/g, " ").trim().toUpperCase();
 }
 
+// ASCII text whose whitespace is single spaces already (\s in ASCII is space, \t, \n, \v, \f, \r).
+const plainSpaced = /^(?:[^\s]| (?! ))*$/;
+
+// Most memos are plain ASCII (banks strip diacritics): they need no Unicode normalisation.
+const ascii = /^[\x00-\x7f]*$/;
+
 /** Without diacritics (đ → d), for matching words whatever the keyboard. */
 export function foldVietnamese(s: string): string {
+  if (ascii.test(s)) return s;
   return s.normalize("NFD").replace(/\p{M}/gu, "").replace(/đ/g, "d").replace(/Đ/g, "D");
 }
 
@@ -22,25 +30,29 @@ const memoStarts = [
   "DONG BAO", "BAO LU", "HO TRO", "THAN GUI", "KINH GUI", "NOP ", "IBFT", "FT2", "TRA ", "THANH TOAN",
 ];
 const nameWord = /^[A-Z]{1,7}$/;
+// The same phrases as one sticky pattern: does the text at lastIndex start with any of them.
+const memoStart = new RegExp(memoStarts.join("|"), "y");
 
 /**
  * The leading run of name words of a memo tail: upper-case words of letters, two to six of them,
  * ending before a lower-case word, a known memo phrase, a digit or punctuation. Null when there is none.
  */
 export function leadingName(tail: string): string | null {
-  const text = foldVietnamese(tail).replace(/\s+/g, " ").trim();
-  const words = text.split(" ");
-  const out: string[] = [];
-  for (let i = 0; i < words.length && out.length < 6; i++) {
-    const w = words[i]!;
-    if (!nameWord.test(w)) break;
-    const rest = words.slice(i).join(" ") + " ";
-    if (memoStarts.some((p) => rest.startsWith(p))) break;
-    out.push(w);
+  // The words from the i-th on, joined by single spaces and followed by one, is \`rest\` from \`at\`.
+  const rest = foldVietnamese(tail).replace(/\s+/g, " ").trim() + " ";
+  let at = 0;
+  let count = 0;
+  while (count < 6 && at < rest.length) {
+    const end = rest.indexOf(" ", at);
+    if (!nameWord.test(rest.slice(at, end))) break;
+    memoStart.lastIndex = at;
+    if (memoStart.test(rest)) break;
+    count++;
+    at = end + 1;
   }
-  if (out.length < 2) return null;
+  if (count < 2) return null;
   // Keep the name as printed (with any diacritics the bank kept), word for word.
-  return tail.replace(/\s+/g, " ").trim().split(" ").slice(0, out.length).join(" ");
+  return tail.replace(/\s+/g, " ").trim().split(" ").slice(0, count).join(" ");
 }
 
 type Shape = { re: RegExp; take: (m: RegExpExecArray, raw: string) => string | null };
