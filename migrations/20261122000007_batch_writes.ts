@@ -114,7 +114,7 @@ const detailTables = ["vouchers", "donations", "entry_items", "disbursements"];
  * Inlining the SQL function ~40 times made planning the checks take ~17 ms,
  * paid again whenever an ANALYZE invalidates the session's plan.
  */
-function field(expr: string): string {
+export function field(expr: string): string {
   return `coalesce(octet_length(${expr})::text || ':' || ${expr} || ';', '~;')`;
 }
 
@@ -190,8 +190,8 @@ export const checkEntriesSql = `create function soquy_check_entries(p_ids uuid[]
   end $$`;
 
 // Each donation, item, etc. is one row at most per entry (primary keys), postings and items are in line order.
-const checkStatements = [
-  `create function soquy_entries_canonical(p_ids uuid[]) returns table (id uuid, canonical text) language sql stable as $$
+/** The canonical text of a set of entries (exported: migration 0014 redefines it over soquy_entries_facts and restores it on the way down). */
+export const canonicalSql = `create function soquy_entries_canonical(p_ids uuid[]) returns table (id uuid, canonical text) language sql stable as $$
     select e.id,
       ${field("'soquy-entry-v1'")} || ${field("cm.code")} || ${field("e.seq::text")}
       || ${field("e.id::text")} || ${field("to_char(e.entry_date, 'YYYY-MM-DD')")}
@@ -231,7 +231,10 @@ const checkStatements = [
         || ${field("x.quantity::text")} || ${field("x.unit")} || ${field("x.note")} as part
       from disbursements x where x.entry_id = e.id
     ) b on true
-  $$`,
+  $$`;
+
+const checkStatements = [
+  canonicalSql,
   `create function soquy_entry_canonical(p_id uuid) returns text language sql stable as $$
     select c.canonical from soquy_entries_canonical(array[p_id]) c
   $$`,

@@ -43,12 +43,28 @@ const probe = `(
 // itself). Declared stable, as its body is, it inlines into the commit check and into verify.
 const hashFunction = "soquy_entry_hash(text, text)";
 
-async function replaceCheckEntries(knex: Knex, from: string, to: string): Promise<void> {
+function restate(from: string, to: string): string {
   const [head, ...rest] = checkEntriesSql.split(from);
   if (rest.length !== 1) throw new Error("migration 0013: the subquery to restate appears once in soquy_check_entries");
-  await knex.raw(`${head!.replace("create function", "create or replace function")}${to}${rest[0]}`);
-  // CREATE OR REPLACE drops the function's settings: put back the one of migration 0007.
+  return `${head!.replace("create function", "create or replace function")}${to}${rest[0]}`;
+}
+
+/** soquy_check_entries as this migration leaves it (exported: migration 0014 puts it back on the way down). */
+export const restatedCheckEntriesSql = restate(hashedExists, probe);
+
+/** The settings the commit check runs with: migration 0007's plan cache mode, and those of keyLookupPlans. */
+export async function checkEntriesSettings(knex: Knex, on: boolean): Promise<void> {
+  // CREATE OR REPLACE drops a function's settings: each replacement puts them back.
   await knex.raw("alter function soquy_check_entries(uuid[]) set plan_cache_mode = force_generic_plan");
+  if (on) await keyLookupPlans(knex, "soquy_check_entries(uuid[])");
+}
+
+/** A key-lookup function's plans: sequential scans priced out, and no JIT. */
+export async function keyLookupPlans(knex: Knex, fn: string): Promise<void> {
+  await knex.raw(`alter function ${fn} set enable_seqscan = off`);
+  // A scan that has no index to take instead (a transition table's queue) is still priced out, and its
+  // inflated cost would cross jit_above_cost: JIT-compiling a query of a few rows took ~230 ms.
+  await knex.raw(`alter function ${fn} set jit = off`);
 }
 
 const keyLookups = [
@@ -67,18 +83,15 @@ const keyLookups = [
 ];
 
 export async function up(knex: Knex): Promise<void> {
-  await replaceCheckEntries(knex, hashedExists, probe);
+  await knex.raw(restatedCheckEntriesSql);
+  await checkEntriesSettings(knex, false);
   await knex.raw(`alter function ${hashFunction} stable`);
-  for (const fn of keyLookups) {
-    await knex.raw(`alter function ${fn} set enable_seqscan = off`);
-    // A scan that has no index to take instead (a transition table's queue) is still priced out, and its
-    // inflated cost would cross jit_above_cost: JIT-compiling a query of a few rows took ~230 ms.
-    await knex.raw(`alter function ${fn} set jit = off`);
-  }
+  for (const fn of keyLookups) await keyLookupPlans(knex, fn);
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await replaceCheckEntries(knex, hashedExists, hashedExists);
+  await knex.raw(restate(hashedExists, hashedExists));
+  await checkEntriesSettings(knex, false);
   await knex.raw(`alter function ${hashFunction} immutable`);
   for (const fn of keyLookups) {
     await knex.raw(`alter function ${fn} reset enable_seqscan`);
