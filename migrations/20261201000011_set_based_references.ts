@@ -114,43 +114,67 @@ function referenceCheck(r: Reference): string {
 }
 
 /**
- * Postings and details only with their entry: an entry inserted by this transaction whose commit check is still
- * to run (it is queued in pending_entry_checks, migration 0007, until then). Rows of an entry that is not queued
- * are refused: the old foreign key's 23503 when no such entry exists in the committee (reported first, as the
- * foreign key's row trigger was), otherwise SQ001/SQ003 — the entry is committed, or its checks already ran
- * early in this transaction (SET CONSTRAINTS … IMMEDIATE) and nothing would check what is added after them.
- * The queue holds one row per statement that inserted entries, so the normal case reads a few rows and probes
- * nothing; only a refused row is looked up.
+ * Postings and details only with their entry, in the transaction that inserted it (soquy_entry_is_new of
+ * migration 0002): one probe per row, by the entry's id, answers "is there such an entry in this committee"
+ * (else the old foreign key's 23503, reported first as the foreign key's row trigger was) and "is it new"
+ * (else SQ001/SQ003: a committed entry never gains rows). The entries the rows belong to are then queued
+ * for the commit check again, so rows added after an early check (SET CONSTRAINTS … IMMEDIATE) are checked
+ * too: before, the entry's one queued check had already run and nothing looked at them.
  */
 function entryCheck(table: string): string {
   const r = entryOf(table);
-  const what = table === "postings" ? "postings cannot be added to it" : `a ${table} row cannot be added to it`;
-  const code = table === "postings" ? "SQ001" : "SQ003";
+  const committed = table === "postings"
+    ? `raise exception using errcode = 'SQ001', message = format('entry %s is already committed: postings cannot be added to it', bad.entry_id);`
+    : `raise exception using errcode = 'SQ003', message = format('entry %s is already committed: a ${table} row cannot be added to it', bad.entry_id);`;
   return `
     select x.committee_id, x.entry_id, x.status into bad from (
       select n.committee_id, n.entry_id, coalesce((select case
           when e.committee_id <> n.committee_id then 'missing'
-          when pg_xact_status(((pg_current_xact_id()::text::bigint >> 32 << 32) | e.xmin::text::bigint)::text::xid8) = 'in progress' then 'checked'
+          when pg_xact_status(((pg_current_xact_id()::text::bigint >> 32 << 32) | e.xmin::text::bigint)::text::xid8) = 'in progress' then 'new'
           else 'committed' end
         from journal_entries e where e.id = n.entry_id limit 1), 'missing') as status
-      from new_rows n
-      left join (select unnest(q.entry_ids) as id, q.committee_id from pending_entry_checks q) queued
-        on queued.id = n.entry_id and queued.committee_id = n.committee_id
-      where queued.id is null offset 0
-    ) x order by x.status = 'missing' desc limit 1;
+      from new_rows n offset 0
+    ) x where x.status <> 'new' order by x.status = 'missing' desc limit 1;
     if found and bad.status = 'missing' then
       raise exception using errcode = 'foreign_key_violation', constraint = '${r.constraint}',
         message = 'insert or update on table "${table}" violates foreign key constraint "${r.constraint}"',
         detail = format('Key (committee_id, entry_id)=(%s, %s) is not present in table "journal_entries".', bad.committee_id, bad.entry_id);
     end if;
-    if found and bad.status = 'committed' then
-      raise exception using errcode = '${code}', message = format('entry %s is already committed: ${what}', bad.entry_id);
-    end if;
     if found then
-      raise exception using errcode = '${code}',
-        message = format('entry %s was already checked in this transaction (SET CONSTRAINTS … IMMEDIATE): ${what}', bad.entry_id);
-    end if;`;
+      ${committed}
+    end if;
+    insert into pending_entry_checks (committee_id, entry_ids)
+      select committee_id, array_agg(distinct entry_id) from new_rows group by committee_id;`;
 }
+
+/**
+ * The commit check, run by the first queued row's trigger for everything queued so far: each entry once, in the
+ * order entries were first queued (so the first failing entry is still the first inserted), however many
+ * statements queued it. The other queued rows' triggers then find their rows gone and have nothing to do.
+ */
+const runEntryChecksSql = `create or replace function soquy_run_entry_checks() returns trigger language plpgsql as $$
+  declare
+    ids uuid[];
+  begin
+    with taken as (delete from pending_entry_checks returning id, entry_ids)
+    select array_agg(entry_id order by first) into ids from (
+      select q.entry_id, min(q.pos) as first from (
+        select u.entry_id, row_number() over (order by t.id, u.n) as pos
+        from taken t cross join lateral unnest(t.entry_ids) with ordinality as u(entry_id, n)
+      ) q group by q.entry_id
+    ) firsts;
+    if ids is not null then
+      perform soquy_check_entries(ids);
+    end if;
+    return null;
+  end $$`;
+
+const oldRunEntryChecksSql = `create or replace function soquy_run_entry_checks() returns trigger language plpgsql as $$
+  begin
+    perform soquy_check_entries(NEW.entry_ids);
+    delete from pending_entry_checks where id = NEW.id;
+    return null;
+  end $$`;
 
 /** The rules that were BEFORE ROW triggers: they still meet the rows before the reference checks. */
 const rules: Record<string, string> = {
@@ -242,6 +266,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw("create unique index journal_entries_reversal_of_key on journal_entries (reversal_of) where reversal_of is not null");
 
   for (const [trigger, table] of oldRowRules) await knex.raw(`drop trigger ${trigger} on ${table}`);
+  await knex.raw(runEntryChecksSql);
   for (const table of Object.keys(replaced)) {
     await knex.raw(checkFunction(table));
     const name = triggerName(table);
@@ -267,6 +292,7 @@ export async function down(knex: Knex): Promise<void> {
   for (const [trigger, table, fn] of oldRowRules) {
     await knex.raw(`create trigger ${trigger} before insert on ${table} for each row execute function ${fn}()`);
   }
+  await knex.raw(oldRunEntryChecksSql);
   await knex.raw("drop index journal_entries_reversal_of_key");
   await knex.raw("alter table journal_entries add constraint journal_entries_reversal_of_key unique (reversal_of)");
   for (const refs of Object.values(replaced)) {

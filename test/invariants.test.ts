@@ -329,16 +329,23 @@ describe("ledger invariants, attacked in SQL", function () {
       expect((await verifyChain(g.s.store, g.committeeId)).ok).to.equal(true);
     });
 
-    it("refuses postings added to an entry after its commit check ran early (SET CONSTRAINTS ALL IMMEDIATE)", async () => {
+    it("checks again at COMMIT an entry that gained rows after its check ran early (SET CONSTRAINTS ALL IMMEDIATE)", async () => {
       const g = await fixture();
-      const error = await refusal(g.s.db.knex.transaction(async (trx) => {
-        const e = await insertRaw(trx, g, { postings: cashIn(g, 500_000n) });
-        await trx.raw("set constraints all immediate"); // the entry's checks run now, and pass
-        // One more posting would leave the entry unbalanced, with no check left to run at COMMIT.
-        await trx.raw("insert into postings (entry_id, committee_id, line, account_id, amount_dong) values (?, ?, 3, ?, 1000)",
-          [e.id, g.committeeId, g.c.accounts.cash.id]);
-      }));
-      expect(error.code).to.equal("SQ001");
+      const added = async (amounts: number[], code: string) => {
+        const error = await refusal(g.s.db.knex.transaction(async (trx) => {
+          const e = await insertRaw(trx, g, { postings: cashIn(g, 500_000n) });
+          await trx.raw("set constraints all immediate"); // the entry's checks run now, and pass
+          await trx.raw("set constraints all deferred");
+          // More postings: unbalanced, or balanced but not in the hashed content. Either must meet a check.
+          for (const [i, amount] of amounts.entries()) {
+            await trx.raw("insert into postings (entry_id, committee_id, line, account_id, amount_dong) values (?, ?, ?, ?, ?)",
+              [e.id, g.committeeId, 3 + i, i === 0 ? g.c.accounts.cash.id : g.c.accounts.income.id, amount]);
+          }
+        }));
+        expect(error.code).to.equal(code);
+      };
+      await added([1000], "SQ001");
+      await added([1000, -1000], "SQ003");
       expect(await headOf(g.s.db.knex, g.committeeId)).to.deep.equal({ seq: 0, hash: GENESIS_HASH });
       expect((await verifyChain(g.s.store, g.committeeId)).ok).to.equal(true);
     });
