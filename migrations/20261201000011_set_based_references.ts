@@ -119,7 +119,8 @@ function referenceCheck(r: Reference): string {
  * (else the old foreign key's 23503, reported first as the foreign key's row trigger was) and "is it new"
  * (else SQ001/SQ003: a committed entry never gains rows). The entries the rows belong to are then queued
  * for the commit check again, so rows added after an early check (SET CONSTRAINTS … IMMEDIATE) are checked
- * too: before, the entry's one queued check had already run and nothing looked at them.
+ * too: before, the entry's one queued check had already run and nothing looked at them. Entries the latest
+ * queued row already holds (the usual case: their entries were the statement before) are not queued twice.
  */
 function entryCheck(table: string): string {
   const r = entryOf(table);
@@ -144,7 +145,12 @@ function entryCheck(table: string): string {
       ${committed}
     end if;
     insert into pending_entry_checks (committee_id, entry_ids)
-      select committee_id, array_agg(distinct entry_id) from new_rows group by committee_id;`;
+      select k.committee_id, array_agg(k.entry_id) from (select distinct committee_id, entry_id from new_rows) k
+      left join (select q.committee_id, u.id from (select committee_id, entry_ids from pending_entry_checks order by id desc limit 1) q
+          cross join lateral unnest(q.entry_ids) as u(id)) latest
+        on latest.id = k.entry_id and latest.committee_id = k.committee_id
+      where latest.id is null
+      group by k.committee_id;`;
 }
 
 /**
