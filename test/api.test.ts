@@ -3,6 +3,7 @@ import type { Express } from "express";
 import request from "supertest";
 import type { Soquy } from "../src/context.js";
 import { makeCommittee, uniqueCode, type TestCommittee } from "./support/db.js";
+import { createServer } from "../src/http/app.js";
 import { testApp } from "./support/http.js";
 
 let app: Express;
@@ -48,6 +49,27 @@ describe("HTTP API", () => {
       const res = await request(app).get("/health").expect(200);
       expect(res.body.status).to.equal("ok");
       expect(res.body.database).to.equal(process.env.TEST_DATABASE_URL ? "postgres" : "pglite");
+    });
+
+    it("serves through createServer with requests and responses born with the app's prototypes", async () => {
+      const server = createServer(app);
+      const born: boolean[] = [];
+      server.prependListener("request", (req, res) => {
+        born.push(Object.getPrototypeOf(req) === app.request && Object.getPrototypeOf(res) === app.response);
+      });
+      try {
+        const health = await request(server).get("/health").expect(200);
+        expect(health.body.status).to.equal("ok");
+        expect(health.headers["x-content-type-options"]).to.equal("nosniff");
+        const campaign = await newCampaign();
+        const res = await request(server).post(`/api/v1/campaigns/${campaign}/donations`)
+          .set("Authorization", `Bearer ${c.tokens.treasurer}`).set("Idempotency-Key", key()).send(cash("500000"));
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        expect(res.body.postings.map((p: { amountDong: string }) => p.amountDong)).to.deep.equal(["500000", "-500000"]);
+        expect(born).to.deep.equal([true, true]);
+      } finally {
+        if (server.listening) server.close();
+      }
     });
 
     it("serves an OpenAPI 3.1 document generated from the zod schemas", async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import http from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
 import express, { type Express } from "express";
@@ -33,6 +34,27 @@ export function apiRoutes(s: Soquy): RouteSpec<any, any, any>[] {
     ...campaignRoutes(s), ...recordRoutes(s), ...statementRoutes(s), ...controlRoutes(s), ...entryRoutes(s), ...accountRoutes(s),
     ...tokenRoutes(s), ...auditRoutes(s), ...publicRoutes(s), ...bankImportRoutes(s),
   ];
+}
+
+/**
+ * The HTTP server for an app. Its requests and responses are born with the
+ * app's prototypes, so express's own Object.setPrototypeOf on every request
+ * changes nothing. Changing the prototype of a live request and response, as
+ * http.createServer(app) leaves express to do, drops V8's fast paths for every
+ * property node's HTTP code and express then touch: measured here, it more
+ * than doubled the CPU of a small JSON POST through express (~470 µs against
+ * ~230 µs). The classes extend node's own, so their objects keep node's object
+ * layout (fast properties); the app's prototypes are swapped for the classes'
+ * prototypes, which inherit from them and add nothing.
+ */
+export function createServer(app: Express): http.Server {
+  class AppRequest extends http.IncomingMessage {}
+  class AppResponse extends http.ServerResponse {}
+  Object.setPrototypeOf(AppRequest.prototype, app.request);
+  Object.setPrototypeOf(AppResponse.prototype, app.response);
+  app.request = AppRequest.prototype as unknown as typeof app.request;
+  app.response = AppResponse.prototype as unknown as typeof app.response;
+  return http.createServer({ IncomingMessage: AppRequest, ServerResponse: AppResponse }, app);
 }
 
 export function createApp(s: Soquy, log: Logger): Express {
