@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import type { Express } from "express";
+import helmet from "helmet";
 import request from "supertest";
 import type { Soquy } from "../src/context.js";
 import { makeCommittee, uniqueCode, type TestCommittee } from "./support/db.js";
@@ -70,6 +71,38 @@ describe("HTTP API", () => {
       } finally {
         if (server.listening) server.close();
       }
+    });
+
+    it("sets helmet's security headers on every response, as helmet itself sets them", async () => {
+      const expected = new Map<string, string>();
+      helmet()({} as never, {
+        setHeader: (name: string, value: unknown) => void expected.set(name.toLowerCase(), String(value)),
+        removeHeader: () => undefined,
+      } as never, () => undefined);
+      expect(expected.size).to.be.greaterThan(10);
+      const campaign = await newCampaign();
+      const responses = [
+        await request(app).get("/health").expect(200),
+        await post(`/api/v1/campaigns/${campaign}/donations`, c.tokens.treasurer, cash("1000")).expect(201),
+        await post(`/api/v1/campaigns/${campaign}/donations`, c.tokens.treasurer, cash("-1")).expect(422),
+        await request(app).get("/no/such/page").expect(404),
+      ];
+      for (const res of responses) {
+        for (const [name, value] of expected) expect(res.headers[name], `${res.status} ${name}`).to.equal(value);
+        expect(res.headers["x-powered-by"]).to.equal(undefined);
+      }
+    });
+
+    it("answers a write with JSON and its length, without an ETag (reads keep theirs)", async () => {
+      const campaign = await newCampaign();
+      const res = await post(`/api/v1/campaigns/${campaign}/donations`, c.tokens.treasurer, cash("2000")).expect(201);
+      expect(res.headers["content-type"]).to.equal("application/json; charset=utf-8");
+      expect(Number(res.headers["content-length"])).to.equal(Buffer.byteLength(res.text));
+      expect(res.headers.etag).to.equal(undefined);
+      expect(res.headers.location).to.equal(`/api/v1/entries/${res.body.id}`);
+      const read = await get(`/api/v1/entries/${res.body.id}`, c.tokens.treasurer).expect(200);
+      expect(read.headers.etag).to.be.a("string");
+      expect(read.body.id).to.equal(res.body.id);
     });
 
     it("serves an OpenAPI 3.1 document generated from the zod schemas", async () => {
