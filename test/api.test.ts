@@ -278,6 +278,31 @@ describe("HTTP API", () => {
       expect(big.body.code).to.equal("payload_too_large");
     });
 
+    it("reads JSON bodies as body-parser did: BOM, charsets, +json types, strict, size", async () => {
+      const url = `/api/v1/campaigns/${code}/donations`;
+      const send = (contentType: string, body: string) => request(app).post(url).set("Authorization", `Bearer ${c.tokens.treasurer}`)
+        .set("Idempotency-Key", key()).set("Content-Type", contentType).send(body);
+      const json = JSON.stringify(cash("1500"));
+      await send("application/json", `\ufeff${json}`).expect(201);
+      await send("application/json; charset=UTF-8", json).expect(201);
+      await send("application/json;charset=\"utf-8\"", json).expect(201);
+      await send("application/vnd.soquy+json", json).expect(201);
+      for (const body of ["\"1500\"", "  42", "null", "{\"receivedOn\": "]) {
+        const res = await send("application/json", body).expect(400);
+        expect(res.body.code, body).to.equal("malformed_request");
+      }
+      const latin = await send("application/json; charset=iso-8859-1", json).expect(400);
+      expect(latin.body.code).to.equal("malformed_request");
+      const empty = await send("application/json", "").expect(422); // {} then the schema's refusal
+      expect(empty.body.code).to.equal("validation_failed");
+      const atLimit = JSON.stringify(cash("1600", { note: "x".repeat(64 * 1024 - Buffer.byteLength(JSON.stringify(cash("1600", { note: "" })))) }));
+      expect(Buffer.byteLength(atLimit)).to.equal(64 * 1024);
+      const over = await send("application/json", `${atLimit} `).expect(413);
+      expect(over.body.code).to.equal("payload_too_large");
+      const limitOk = await send("application/json", atLimit);
+      expect(limitOk.status, JSON.stringify(limitOk.body)).to.not.equal(413);
+    });
+
     it("answers an unknown campaign with 404 campaign_not_found", async () => {
       const res = await post("/api/v1/campaigns/NOPE/donations", c.tokens.treasurer, cash("10000")).expect(404);
       expect(res.body.code).to.equal("campaign_not_found");

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { Soquy } from "../context.js";
 import { AuditWriter } from "../db/audit.js";
 import { auditMiddleware } from "./audit.js";
+import { jsonBody } from "./body.js";
 import { bearerAuth } from "./auth.js";
 import { rateLimit } from "./ratelimit.js";
 import { auditRoutes } from "./routes/audit.js";
@@ -27,7 +28,7 @@ import { tokenRoutes } from "./routes/tokens.js";
 import { bankImportRoutes } from "./routes/bankimports.js";
 
 export const VERSION = "0.1.0";
-const BODY_LIMIT = "64kb";
+const BODY_LIMIT = 64 * 1024; // bytes ("64kb" as body-parser reads it)
 
 export function apiRoutes(s: Soquy): RouteSpec<any, any, any>[] {
   return [
@@ -88,6 +89,29 @@ export function securityHeaders(): RequestHandler {
   };
 }
 
+/**
+ * Middlewares run in order as one layer: what express does per layer —
+ * calling each with a next, passing a thrown error or a rejected promise on
+ * to the error handlers — without its per-layer path matching and dispatch.
+ */
+export function inOrder(...handlers: RequestHandler[]): RequestHandler {
+  return (req, res, next) => {
+    let i = 0;
+    const step = (error?: unknown): void => {
+      if (error !== undefined && error !== null) return next(error);
+      const handler = handlers[i++];
+      if (!handler) return next();
+      try {
+        const r = handler(req, res, step) as unknown;
+        if (r instanceof Promise) r.then(undefined, (e: unknown) => next(e ?? new Error("Rejected promise")));
+      } catch (e) {
+        next(e);
+      }
+    };
+    step();
+  };
+}
+
 export function createApp(s: Soquy, log: Logger): Express {
   const app = express();
   app.disable("x-powered-by");
@@ -95,34 +119,45 @@ export function createApp(s: Soquy, log: Logger): Express {
   // Behind a TLS-terminating proxy: TRUST_PROXY=1 (or a subnet list) makes req.secure and req.ip
   // come from X-Forwarded-*, so session cookies get Secure and rate limits see the client.
   if (process.env.TRUST_PROXY) app.set("trust proxy", /^\d+$/.test(process.env.TRUST_PROXY) ? Number(process.env.TRUST_PROXY) : process.env.TRUST_PROXY);
-  app.use(securityHeaders());
-  app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    const requestId = randomUUID();
-    res.locals.requestId = requestId;
-    res.locals.rootLog = log; // requestLog(res) makes the request's child logger when something logs
-    res.setHeader("X-Request-Id", requestId);
-    // Structured log without tokens, bodies or query strings (they can carry names and phones).
-    res.on("finish", () => {
-      if (!log.isLevelEnabled("info")) return;
-      log.info({
-        requestId, method: req.method, path: req.path, status: res.statusCode,
-        ms: Number(process.hrtime.bigint() - started) / 1e6, committee: res.locals.principal?.committeeCode,
-      }, "request");
-    });
-    next();
-  });
-
   // Every change and every refused attempt, in groups off the hot path; before
   // the rate limiter so that its 429s are recorded too.
   const audit = new AuditWriter(s.db.knex, log);
   app.locals.audit = audit; // flushed by main.ts on shutdown, and by tests
-  app.use(auditMiddleware(audit));
-  app.use(workspaceSessions(s)); // a signed-in person is accountable like a token
-  app.use(rateLimit());
+  // What every request goes through, in this order, as one layer of express's
+  // router (each layer costs more in dispatch than these middlewares' own work).
+  app.use(inOrder(
+    securityHeaders(),
+    (req, res, next) => {
+      const started = process.hrtime.bigint();
+      const requestId = randomUUID();
+      res.locals.requestId = requestId;
+      res.locals.rootLog = log; // requestLog(res) makes the request's child logger when something logs
+      res.setHeader("X-Request-Id", requestId);
+      // Structured log without tokens, bodies or query strings (they can carry names and phones).
+      res.on("finish", () => {
+        if (!log.isLevelEnabled("info")) return;
+        log.info({
+          requestId, method: req.method, path: req.path, status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6, committee: res.locals.principal?.committeeCode,
+        }, "request");
+      });
+      next();
+    },
+    auditMiddleware(audit),
+    workspaceSessions(s), // a signed-in person is accountable like a token
+    rateLimit(),
+  ));
   // The donor self-check answers about people's gifts: a tighter limit against enumeration.
   const selfCheck = rateLimit({ perMinute: Number(process.env.SELF_CHECK_PER_MINUTE ?? 30), burst: 15 });
   app.use(["/api/v1/public/receipts", "/api/v1/public/donations", /^\/c\/[^/]+\/check/], selfCheck);
+
+  // The API first: its requests need not be matched against the routes below (none is under /api/v1).
+  const routes = apiRoutes(s);
+  const api = express.Router();
+  api.use(jsonBody(BODY_LIMIT));
+  api.use(bearerAuth(s.store));
+  for (const r of routes) mount(api, r);
+  app.use("/api/v1", api);
 
   app.get("/.well-known/soquy-key", (_req, res) => {
     res.setHeader("Cache-Control", "public, max-age=300");
@@ -134,7 +169,6 @@ export function createApp(s: Soquy, log: Logger): Express {
     res.json({ status: "ok", database: s.db.kind, version: VERSION });
   });
 
-  const routes = apiRoutes(s);
   const doc = openApiDocument(routes, VERSION);
   app.get("/api/openapi.json", (_req, res) => void res.json(doc));
   const swaggerDir = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
@@ -142,11 +176,6 @@ export function createApp(s: Soquy, log: Logger): Express {
   app.get("/api/docs/init.js", (_req, res) => void res.type("application/javascript").send(docsInit));
   app.get("/api/docs", (_req, res) => void res.type("html").send(docsPage()));
 
-  const api = express.Router();
-  api.use(express.json({ limit: BODY_LIMIT, strict: true, type: ["application/json", "application/*+json"] }));
-  api.use(bearerAuth(s.store));
-  for (const r of routes) mount(api, r);
-  app.use("/api/v1", api);
   app.use(publicPages(s));
   app.use("/app", workspace(s));
   app.use(workspaceErrors);
