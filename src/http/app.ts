@@ -96,20 +96,31 @@ export function securityHeaders(): RequestHandler {
  */
 export function inOrder(...handlers: RequestHandler[]): RequestHandler {
   return (req, res, next) => {
-    let i = 0;
-    const step = (error?: unknown): void => {
-      if (error !== undefined && error !== null) return next(error);
-      const handler = handlers[i++];
-      if (!handler) return next();
-      try {
-        const r = handler(req, res, step) as unknown;
-        if (r instanceof Promise) r.then(undefined, (e: unknown) => next(e ?? new Error("Rejected promise")));
-      } catch (e) {
-        next(e);
-      }
-    };
-    step();
+    const chain: Chain = { handlers, i: 0, req, res, next, step: next };
+    chain.step = (error?: unknown) => runChain(chain, error); // assigned, not declared: tsx does not name it per request
+    chain.step();
   };
+}
+
+interface Chain {
+  handlers: RequestHandler[];
+  i: number;
+  req: Parameters<RequestHandler>[0];
+  res: Parameters<RequestHandler>[1];
+  next: (error?: unknown) => void;
+  step: (error?: unknown) => void;
+}
+
+function runChain(c: Chain, error: unknown): void {
+  if (error !== undefined && error !== null) return c.next(error);
+  const handler = c.handlers[c.i++];
+  if (!handler) return c.next();
+  try {
+    const r = handler(c.req, c.res, c.step) as unknown;
+    if (r instanceof Promise) r.then(undefined, (e: unknown) => c.next(e ?? new Error("Rejected promise")));
+  } catch (e) {
+    c.next(e);
+  }
 }
 
 export function createApp(s: Soquy, log: Logger): Express {

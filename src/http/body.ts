@@ -27,43 +27,51 @@ export function jsonBody(limitBytes: number): RequestHandler {
       || req.headers["transfer-encoding"] !== undefined) {
       return fallback(req, res, next);
     }
-    const expected = Number(length);
-    const chunks: Buffer[] = [];
-    let received = 0;
-    let settled = false;
-    const finish = (error: unknown) => {
-      if (settled) return;
-      settled = true;
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-      req.off("aborted", onAborted);
-      next(error);
-    };
-    const onData = (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > expected) return finish(bodyError(400, "request size did not match content length", "request.size.invalid"));
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      if (received !== expected) return finish(bodyError(400, "request size did not match content length", "request.size.invalid"));
-      let text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)).toString("utf8");
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      try {
-        r.body = parseStrict(text);
-      } catch (error) {
-        return finish(error);
-      }
-      r._body = true;
-      finish(undefined);
-    };
-    const onError = (error: unknown) => finish(bodyError(400, String((error as Error)?.message ?? error), "request.aborted"));
-    const onAborted = () => finish(bodyError(400, "request aborted", "request.aborted"));
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("aborted", onAborted);
+    // The reading's state lives in one object and the listeners are inline:
+    // tsx names every closure a request would otherwise declare.
+    const reading: Reading = { req: r, next, expected: Number(length), received: 0, chunks: [], settled: false };
+    req.on("data", (chunk: Buffer) => onData(reading, chunk));
+    req.on("end", () => onEnd(reading));
+    req.on("error", (error: unknown) => settle(reading, bodyError(400, String((error as Error)?.message ?? error), "request.aborted")));
+    req.on("aborted", () => settle(reading, bodyError(400, "request aborted", "request.aborted")));
   };
+}
+
+interface Reading {
+  req: IncomingMessage & { _body?: boolean; body?: unknown };
+  next: (error?: unknown) => void;
+  expected: number;
+  received: number;
+  chunks: Buffer[];
+  settled: boolean;
+}
+
+function settle(r: Reading, error: unknown): void {
+  if (r.settled) return;
+  r.settled = true;
+  r.chunks = [];
+  r.next(error);
+}
+
+function onData(r: Reading, chunk: Buffer): void {
+  if (r.settled) return;
+  r.received += chunk.length;
+  if (r.received > r.expected) return settle(r, bodyError(400, "request size did not match content length", "request.size.invalid"));
+  r.chunks.push(chunk);
+}
+
+function onEnd(r: Reading): void {
+  if (r.settled) return;
+  if (r.received !== r.expected) return settle(r, bodyError(400, "request size did not match content length", "request.size.invalid"));
+  let text = (r.chunks.length === 1 ? r.chunks[0]! : Buffer.concat(r.chunks, r.received)).toString("utf8");
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    r.req.body = parseStrict(text);
+  } catch (error) {
+    return settle(r, error);
+  }
+  r.req._body = true;
+  settle(r, undefined);
 }
 
 // body-parser's strict mode: the first character that is not JSON whitespace opens an object or an array.
