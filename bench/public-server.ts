@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { openSoquy } from "../src/context.js";
-import { createApp } from "../src/http/app.js";
+import { createApp, createServer } from "../src/http/app.js";
 
 // The service for bench/public.ts, in its own process (so the load generator
 // does not share its event loop): the real app on the bench's database. It
@@ -11,7 +11,7 @@ if (!databaseUrl) throw new Error("DATABASE_URL is required");
 process.env.RATE_LIMIT_PER_MINUTE = "0";
 const s = await openSoquy({ databaseUrl, holder: "server" });
 const app = createApp(s, pino({ level: "warn" }));
-const server = app.listen(0, "127.0.0.1", () => {
+const server = createServer(app).listen(0, "127.0.0.1", () => {
   const address = server.address();
   process.send!({ port: typeof address === "object" && address ? address.port : 0 });
 });

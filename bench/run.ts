@@ -23,7 +23,7 @@ import { runBankImportBench } from "./bankimport.js";
 //   BENCH_AUTO_EXPLAIN=ms  log plans of statements slower than ms (auto_explain, nested in triggers too) and sum them
 //   BENCH_AUTO_EXPLAIN_ANALYZE=0  … without per-node timing (its overhead inflates nested loops): durations only
 //   BENCH_ANALYZE=0     do not ANALYZE after the warm-up (see the comment in main)
-//   BENCH_PROFILE=1     run the server with --cpu-prof into /tmp/prof (see bench/cpuprofile.ts)
+//   BENCH_PROFILE=1     run the server with --cpu-prof into BENCH_PROFILE_DIR (default /tmp/prof; see bench/cpuprofile.ts)
 //   BENCH_SKIP_BASELINE=1  only the service
 //   BENCH_SERVERS=n     n service processes (clients spread over them; they serialise on the committee lock)
 //   BENCH_HTTP_PROBE=1  also 5 s of requests refused by validation (422): the HTTP stack's ceiling without the database
@@ -40,6 +40,7 @@ const clients = Number(process.env.BENCH_CLIENTS ?? 32);
 const warmupSeconds = 2;
 const baselineSeconds = Number(process.env.BENCH_BASELINE_SECONDS ?? Math.min(10, Math.max(3, seconds / 2)));
 const profile = process.env.BENCH_PROFILE === "1";
+const profileDir = process.env.BENCH_PROFILE_DIR || "/tmp/prof";
 const patched = process.env.BENCH_PATCH ?? "";
 const serverCount = Number(process.env.BENCH_SERVERS ?? 1);
 if (serverCount > 1 && /all|lockhead/.test(patched)) throw new Error("the lockhead prototype is correct with one service process only (see bench/patches.ts)");
@@ -109,8 +110,8 @@ class Server {
   static async start(databaseUrl: string): Promise<Server> {
     const nodeArgs = ["--import", "tsx"];
     if (profile) {
-      mkdirSync("/tmp/prof", { recursive: true });
-      nodeArgs.unshift("--cpu-prof", "--cpu-prof-dir=/tmp/prof");
+      mkdirSync(profileDir, { recursive: true });
+      nodeArgs.unshift("--cpu-prof", `--cpu-prof-dir=${profileDir}`);
     }
     const child = spawn(process.execPath, [...nodeArgs, "bench/server.ts"], {
       cwd: repoRoot,
@@ -423,7 +424,7 @@ async function main(): Promise<void> {
     cleanups.push(() => server.stop());
     await waitForHealth(server.port);
   }
-  console.log(`service ${servers.map((x) => `pid ${x.child.pid} on 127.0.0.1:${x.port}`).join(", ")}${profile ? " (profiling into /tmp/prof)" : ""}; ` +
+  console.log(`service ${servers.map((x) => `pid ${x.child.pid} on 127.0.0.1:${x.port}`).join(", ")}${profile ? ` (profiling into ${profileDir})` : ""}; ` +
     `${clients} clients, ${warmupSeconds} s warm-up, ${seconds} s measured${patched ? `; PROTOTYPE PATCHES: ${patched}` : ""}`);
 
   // A fresh database has no statistics: plans cached in the service's sessions while the tables

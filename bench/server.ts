@@ -3,7 +3,7 @@ import { monitorEventLoopDelay, performance as perf, type EventLoopUtilization }
 import { pino } from "pino";
 import { openSoquy } from "../src/context.js";
 import type { LockedLedger } from "../src/ledger/store.js";
-import { createApp } from "../src/http/app.js";
+import { createApp, createServer } from "../src/http/app.js";
 
 // The service as the bench runs it: the real app (createApp) on the real
 // store, in its own process, on a database the bench created (no demo data).
@@ -99,7 +99,9 @@ loopDelay.enable();
 let elu0: EventLoopUtilization = perf.eventLoopUtilization();
 
 const app = createApp(s, log);
-const server = http.createServer((req, res) => {
+const server = createServer(app);
+// Before the app's own listener: the arrival time is taken first.
+server.prependListener("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
   const t = { arrived: performance.now(), submitted: 0, committed: 0 };
   const key = req.headers["idempotency-key"];
   if (typeof key === "string") byKey.set(key, t);
@@ -112,7 +114,6 @@ const server = http.createServer((req, res) => {
       life.outMs += performance.now() - t.committed;
     }
   });
-  app(req, res);
 });
 server.listen(0, "127.0.0.1", () => {
   const addr = server.address();

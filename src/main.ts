@@ -5,7 +5,7 @@ import { seedDemo } from "../seeds/demo.js";
 import { openSoquy, optionsFromEnv } from "./context.js";
 import type { AuditWriter } from "./db/audit.js";
 import { DatabaseBusy } from "./db/connect.js";
-import { createApp } from "./http/app.js";
+import { createApp, createServer } from "./http/app.js";
 
 // npm start: the service on PostgreSQL (DATABASE_URL) or, by default, on the
 // embedded PGlite in DATA_DIR; the schema is brought up to date and, on an
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST ?? "127.0.0.1";
   const app = createApp(s, log);
-  const server = app.listen(port, host, () => {
+  const server = createServer(app).listen(port, host, () => {
     const where = s.db.kind === "pglite" ? `embedded PGlite in ${s.db.where}` : `PostgreSQL at ${s.db.where}`;
     console.log(`soquy is listening on http://${host === "0.0.0.0" ? "localhost" : host}:${port} (${where})`);
     console.log(`  API docs: http://localhost:${port}/api/docs   health: http://localhost:${port}/health`);

@@ -1,8 +1,10 @@
 import { expect } from "chai";
 import type { Express } from "express";
+import helmet from "helmet";
 import request from "supertest";
 import type { Soquy } from "../src/context.js";
 import { makeCommittee, uniqueCode, type TestCommittee } from "./support/db.js";
+import { createServer } from "../src/http/app.js";
 import { testApp } from "./support/http.js";
 
 let app: Express;
@@ -48,6 +50,59 @@ describe("HTTP API", () => {
       const res = await request(app).get("/health").expect(200);
       expect(res.body.status).to.equal("ok");
       expect(res.body.database).to.equal(process.env.TEST_DATABASE_URL ? "postgres" : "pglite");
+    });
+
+    it("serves through createServer with requests and responses born with the app's prototypes", async () => {
+      const server = createServer(app);
+      const born: boolean[] = [];
+      server.prependListener("request", (req, res) => {
+        born.push(Object.getPrototypeOf(req) === app.request && Object.getPrototypeOf(res) === app.response);
+      });
+      try {
+        const health = await request(server).get("/health").expect(200);
+        expect(health.body.status).to.equal("ok");
+        expect(health.headers["x-content-type-options"]).to.equal("nosniff");
+        const campaign = await newCampaign();
+        const res = await request(server).post(`/api/v1/campaigns/${campaign}/donations`)
+          .set("Authorization", `Bearer ${c.tokens.treasurer}`).set("Idempotency-Key", key()).send(cash("500000"));
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        expect(res.body.postings.map((p: { amountDong: string }) => p.amountDong)).to.deep.equal(["500000", "-500000"]);
+        expect(born).to.deep.equal([true, true]);
+      } finally {
+        if (server.listening) server.close();
+      }
+    });
+
+    it("sets helmet's security headers on every response, as helmet itself sets them", async () => {
+      const expected = new Map<string, string>();
+      helmet()({} as never, {
+        setHeader: (name: string, value: unknown) => void expected.set(name.toLowerCase(), String(value)),
+        removeHeader: () => undefined,
+      } as never, () => undefined);
+      expect(expected.size).to.be.greaterThan(10);
+      const campaign = await newCampaign();
+      const responses = [
+        await request(app).get("/health").expect(200),
+        await post(`/api/v1/campaigns/${campaign}/donations`, c.tokens.treasurer, cash("1000")).expect(201),
+        await post(`/api/v1/campaigns/${campaign}/donations`, c.tokens.treasurer, cash("-1")).expect(422),
+        await request(app).get("/no/such/page").expect(404),
+      ];
+      for (const res of responses) {
+        for (const [name, value] of expected) expect(res.headers[name], `${res.status} ${name}`).to.equal(value);
+        expect(res.headers["x-powered-by"]).to.equal(undefined);
+      }
+    });
+
+    it("answers a write with JSON and its length, without an ETag (reads keep theirs)", async () => {
+      const campaign = await newCampaign();
+      const res = await post(`/api/v1/campaigns/${campaign}/donations`, c.tokens.treasurer, cash("2000")).expect(201);
+      expect(res.headers["content-type"]).to.equal("application/json; charset=utf-8");
+      expect(Number(res.headers["content-length"])).to.equal(Buffer.byteLength(res.text));
+      expect(res.headers.etag).to.equal(undefined);
+      expect(res.headers.location).to.equal(`/api/v1/entries/${res.body.id}`);
+      const read = await get(`/api/v1/entries/${res.body.id}`, c.tokens.treasurer).expect(200);
+      expect(read.headers.etag).to.be.a("string");
+      expect(read.body.id).to.equal(res.body.id);
     });
 
     it("serves an OpenAPI 3.1 document generated from the zod schemas", async () => {
@@ -221,6 +276,31 @@ describe("HTTP API", () => {
       expect(bad.body.code).to.equal("malformed_request");
       const big = await post(`/api/v1/campaigns/${code}/donations`, c.tokens.treasurer, cash("10000", { note: "x".repeat(100_000) })).expect(413);
       expect(big.body.code).to.equal("payload_too_large");
+    });
+
+    it("reads JSON bodies as body-parser did: BOM, charsets, +json types, strict, size", async () => {
+      const url = `/api/v1/campaigns/${code}/donations`;
+      const send = (contentType: string, body: string) => request(app).post(url).set("Authorization", `Bearer ${c.tokens.treasurer}`)
+        .set("Idempotency-Key", key()).set("Content-Type", contentType).send(body);
+      const json = JSON.stringify(cash("1500"));
+      await send("application/json", `\ufeff${json}`).expect(201);
+      await send("application/json; charset=UTF-8", json).expect(201);
+      await send("application/json;charset=\"utf-8\"", json).expect(201);
+      await send("application/vnd.soquy+json", json).expect(201);
+      for (const body of ["\"1500\"", "  42", "null", "{\"receivedOn\": "]) {
+        const res = await send("application/json", body).expect(400);
+        expect(res.body.code, body).to.equal("malformed_request");
+      }
+      const latin = await send("application/json; charset=iso-8859-1", json).expect(400);
+      expect(latin.body.code).to.equal("malformed_request");
+      const empty = await send("application/json", "").expect(422); // {} then the schema's refusal
+      expect(empty.body.code).to.equal("validation_failed");
+      const atLimit = JSON.stringify(cash("1600", { note: "x".repeat(64 * 1024 - Buffer.byteLength(JSON.stringify(cash("1600", { note: "" })))) }));
+      expect(Buffer.byteLength(atLimit)).to.equal(64 * 1024);
+      const over = await send("application/json", `${atLimit} `).expect(413);
+      expect(over.body.code).to.equal("payload_too_large");
+      const limitOk = await send("application/json", atLimit);
+      expect(limitOk.status, JSON.stringify(limitOk.body)).to.not.equal(413);
     });
 
     it("answers an unknown campaign with 404 campaign_not_found", async () => {

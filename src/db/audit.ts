@@ -169,19 +169,16 @@ export class AuditWriter implements AuditSink {
     return false;
   }
 
+  // The rows travel as one JSON parameter (in order: ids follow it), so a
+  // group costs one short statement instead of a query builder's ten
+  // placeholders per row.
   private async insert(rows: AuditRow[]): Promise<void> {
-    await this.knex("audit_log").insert(rows.map((r) => ({
-      at: r.at,
-      committee_id: r.committeeId,
-      token_id: r.tokenId,
-      role: r.role,
-      action: r.action,
-      target: r.target,
-      outcome: r.outcome,
-      code: r.code,
-      request_id: r.requestId,
-      client: r.client,
-    })));
+    const json = JSON.stringify(rows.map((r) => [
+      r.at.toISOString(), r.committeeId, r.tokenId, r.role, r.action, r.target, r.outcome, r.code, r.requestId, r.client,
+    ]));
+    await this.knex.raw(`insert into audit_log (at, committee_id, token_id, role, action, target, outcome, code, request_id, client)
+      select (r->>0)::timestamptz, (r->>1)::bigint, (r->>2)::bigint, r->>3, r->>4, r->>5, (r->>6)::int, r->>7, (r->>8)::uuid, r->>9
+      from json_array_elements(?::json) with ordinality as t(r, n) order by n`, [json]);
     this.inserted += rows.length;
   }
 

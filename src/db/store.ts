@@ -480,10 +480,10 @@ export class KnexLedgerStore implements LedgerStore {
     const conn = (await client.acquireConnection()) as PgConnection;
     let open = false;
     try {
-      await conn.query("begin");
+      // BEGIN and the lock in one message, one round trip (the id is a checked integer).
       open = true;
-      const locked = await conn.query("select id from committees where id = $1 for no key update", [committeeId]);
-      if (locked.rows.length !== 1) fail("committee_not_found", `no committee ${committeeId}`);
+      const [, locked] = (await conn.query(`begin; select id from committees where id = ${committeeId} for no key update`)) as unknown as { rows: unknown[] }[];
+      if (locked?.rows.length !== 1) fail("committee_not_found", `no committee ${committeeId}`);
       const tx = new KnexLocked({
         table: (name) => this.knex(name).connection(conn),
         raw: (sql, bindings) => {
@@ -651,12 +651,23 @@ class KnexLocked implements LockedLedger {
     if (this.conn) {
       assert(this.append === null, "one batch is inserted once");
       const conn = this.conn;
-      this.append = `select soquy_append_entries(${this.committeeId}, ${tables.map((t) => `${conn.escapeLiteral(JSON.stringify(batch[t]))}::json`).join(", ")})`;
+      this.append = `select soquy_append_entries(${this.committeeId}, ${tables.map((t) => `${sqlText(conn, JSON.stringify(batch[t]))}::json`).join(", ")})`;
       return;
     }
     await this.db.raw(`select soquy_append_entries(?, ${tables.map(() => "?::json").join(", ")})`,
       [this.committeeId, ...tables.map((t) => JSON.stringify(batch[t]))]);
   }
+}
+
+/**
+ * A string literal for SQL sent as text. Dollar-quoted: the server reads it
+ * without escape processing, and nothing has to walk the text character by
+ * character as pg's escapeLiteral does (~15 µs per entry of a batch). The tag
+ * cannot close early when the text does not contain "$soquy" (the tag's only
+ * overlap with itself is its "$"); otherwise escapeLiteral.
+ */
+export function sqlText(conn: Pick<PgConnection, "escapeLiteral">, text: string): string {
+  return text.includes("$soquy") ? conn.escapeLiteral(text) : `$soquy$${text}$soquy$`;
 }
 
 /** A committee's last sequence and hash (64 zeros before its first entry). */

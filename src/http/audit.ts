@@ -21,41 +21,59 @@ export const AUDITED_REFUSALS: ReadonlySet<number> = new Set([400, 401, 403, 409
  */
 export const AUDIT_REPEATED_429 = "auditRepeated429";
 
+interface AuditState {
+  at: Date;
+  recorded: boolean;
+  req: Request;
+  json: Response["json"];
+  end: Response["end"];
+}
+
 export function auditMiddleware(sink: AuditSink): RequestHandler {
+  // Per response: when it arrived, whether its row is written, and the json
+  // and end it wraps, kept on the response under this middleware's own key
+  // and read by functions made once here (tsx names every closure a request
+  // would otherwise make, which costs more than the closure).
+  const AUDIT = Symbol("audit");
+  type Audited = Response & { [AUDIT]: AuditState };
+
+  const recordOnce = (res: Audited): void => {
+    const st = res[AUDIT];
+    if (st.recorded) return;
+    st.recorded = true;
+    const row = auditRow(st.req, res, st.at);
+    if (row) sink.write(row);
+  };
+  // The problem's code, read as the body is sent (sendProblem uses res.json).
+  const auditedJson = function (this: Audited, body?: unknown) {
+    if (this.statusCode >= 400 && body && typeof body === "object" && typeof (body as { code?: unknown }).code === "string") {
+      this.locals.problemCode ??= (body as { code: string }).code;
+    }
+    return this[AUDIT].json.call(this, body);
+  };
+  const auditedEnd = function (this: Audited, ...args: unknown[]) {
+    const r = (this[AUDIT].end as (...a: unknown[]) => Response).apply(this, args);
+    recordOnce(this);
+    return r;
+  };
+  const onFinish = function (this: Audited) {
+    recordOnce(this);
+  };
+  const onClose = function (this: Audited) {
+    if (this.headersSent) recordOnce(this);
+  };
+
   return (req, res, next) => {
-    const at = new Date();
-    let recorded = false;
-    const record = () => {
-      if (recorded) return;
-      recorded = true;
-      const row = auditRow(req, res, at);
-      if (row) sink.write(row);
-    };
-
-    // The problem's code, read as the body is sent (sendProblem uses res.json).
-    const json = res.json;
-    res.json = function auditedJson(this: Response, body?: unknown) {
-      if (this.statusCode >= 400 && body && typeof body === "object" && typeof (body as { code?: unknown }).code === "string") {
-        this.locals.problemCode ??= (body as { code: string }).code;
-      }
-      return json.call(this, body);
-    } as Response["json"];
-
+    (res as Audited)[AUDIT] = { at: new Date(), recorded: false, req, json: res.json, end: res.end };
+    res.json = auditedJson as Response["json"];
     // The row is buffered as the response is ended: before the client can
     // have it, and even when the client hung up mid-request (the handler
     // still ends its response with the status it decided on, but then no
     // "finish" comes). A response destroyed after its head was sent is
     // recorded when it closes.
-    const end = res.end;
-    res.end = function auditedEnd(this: Response, ...args: unknown[]) {
-      const r = (end as (...a: unknown[]) => Response).apply(this, args);
-      record();
-      return r;
-    } as Response["end"];
-    res.on("finish", record);
-    res.on("close", () => {
-      if (res.headersSent) record();
-    });
+    res.end = auditedEnd as Response["end"];
+    res.on("finish", onFinish);
+    res.on("close", onClose);
     next();
   };
 }

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, Response } from "express";
+import type { Logger } from "pino";
 import { z } from "zod";
 import { AssertionFailed } from "../ledger/assert.js";
 import { LedgerError, type ResultCode } from "../ledger/codes.js";
@@ -96,6 +97,13 @@ export function sendProblem(res: Response, code: ResultCode, detail: string, fie
   });
 }
 
+/** The request's logger: a child of the app's carrying the request id, made on first use (most requests never log). */
+export function requestLog(res: Response): Logger | undefined {
+  const locals = res.locals as { log?: Logger; rootLog?: Logger; requestId?: string };
+  if (!locals.log && locals.rootLog) locals.log = locals.rootLog.child({ requestId: locals.requestId });
+  return locals.log;
+}
+
 export function zodIssues(error: z.ZodError, prefix = ""): FieldIssue[] {
   return error.issues.map((i) => {
     const path = i.path.reduce<string>((acc, k) => (typeof k === "number" ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), prefix);
@@ -137,12 +145,11 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const pgCode = (error as { code?: string })?.code;
   if (pgCode && ["22021", "22P05", "22007", "22008", "22003", "22P02"].includes(pgCode)) {
     // A value the database cannot hold reached it: the validation missed it, but it is still bad input.
-    res.locals.log?.warn({ pgCode, path: req.path }, "bad input reached the database");
+    requestLog(res)?.warn({ pgCode, path: req.path }, "bad input reached the database");
     sendProblem(res, "validation_failed", "a value in the request cannot be stored (bad encoding, NUL or out of range)");
     return;
   }
   // A bug or an outage: log it whole, tell the client only the request id.
-  const log = res.locals.log as { error(o: unknown, m: string): void } | undefined;
-  log?.error({ err: error, assertion: error instanceof AssertionFailed, path: req.path }, "request failed");
+  requestLog(res)?.error({ err: error, assertion: error instanceof AssertionFailed, path: req.path }, "request failed");
   sendProblem(res, "internal_error", "the server failed to handle this request; it has been logged");
 };

@@ -73,6 +73,19 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
     return b;
   };
 
+  // Made once per limiter, not per request; the response carries its key and the end it wraps.
+  const CHARGE = Symbol("rate limit charge");
+  type Charged = Response & { [CHARGE]: { key: string; end: Response["end"] } };
+  const chargedEnd = function (this: Charged, ...args: unknown[]) {
+    const { key, end } = this[CHARGE];
+    if (this.statusCode === 401 && !this.headersSent) {
+      const charged = touch(key, now());
+      charged.authFailedAt = now();
+      charged.tokens = Math.max(0, charged.tokens - 1);
+    }
+    return (end as (...a: unknown[]) => Response).apply(this, args);
+  };
+
   const limiter = ((req, res, next) => {
     if (perMinute <= 0) return next();
     const url = req.originalUrl;
@@ -89,15 +102,8 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
       const guessing = b && b.authFailedAt > 0 && t - b.authFailedAt < 60_000 && b.tokens + (t - b.at) * perMs < 1;
       if (!guessing) {
         // Charged as the refusal is sent, so the client's next request sees it.
-        const end = res.end;
-        res.end = function chargedEnd(this: Response, ...args: unknown[]) {
-          if (res.statusCode === 401 && !res.headersSent) {
-            const charged = touch(key, now());
-            charged.authFailedAt = now();
-            charged.tokens = Math.max(0, charged.tokens - 1);
-          }
-          return (end as (...a: unknown[]) => Response).apply(this, args);
-        } as Response["end"];
+        (res as Charged)[CHARGE] = { key, end: res.end };
+        res.end = chargedEnd as Response["end"];
         return next();
       }
     }

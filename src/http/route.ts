@@ -84,8 +84,23 @@ export function mount(router: Router, spec: RouteSpec<any, any, any>): void {
     const reply = await spec.handle({ body, query, params, principal: principal as Principal, meta, req, res });
     if (reply === null) return;
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+    if (spec.method === "post" && reply.status < 400) return sendWritten(res, reply.status, reply.body);
     res.status(reply.status).json(reply.body);
   });
+}
+
+/**
+ * A write's JSON reply: the status, body and headers res.json would send,
+ * without its ETag (a validator only GET and HEAD requests can use) and the
+ * rest of express's send machinery (content-type parsing, hashing the body).
+ * Refusals still go through res.json, where the audit log reads their code.
+ */
+function sendWritten(res: Response, status: number, body: unknown): void {
+  const text = JSON.stringify(body) ?? "";
+  res.statusCode = status;
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Content-Length", Buffer.byteLength(text));
+  res.end(text);
 }
 
 function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: string): T {

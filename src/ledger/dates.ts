@@ -26,6 +26,12 @@ export function parseDocumentDate(value: string, field: string, now = new Date()
 // Built once: constructing a DateTimeFormat costs ~0.15 ms, on every write.
 const vietnamDate = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Ho_Chi_Minh" });
 
+// The date in Vietnam only changes on a minute boundary (time zones are whole
+// minutes apart from UTC), so one formatting serves a whole UTC minute.
+let cached = { minute: Number.NaN, date: "" };
+
 export function todayInVietnam(now = new Date()): string {
-  return vietnamDate.format(now);
+  const minute = Math.floor(now.getTime() / 60_000);
+  if (minute !== cached.minute) cached = { minute, date: vietnamDate.format(now) };
+  return cached.date;
 }

@@ -20,10 +20,19 @@ export const allowedPurposes: Record<CampaignKind, readonly Purpose[]> = {
   other: everything,
 };
 
+// Every donation checks its campaign's receiving window: the few dates asked are remembered.
+const added = new Map<string, string>();
+
 export function addDays(iso: string, days: number): string {
+  const key = `${iso}+${days}`;
+  const known = added.get(key);
+  if (known !== undefined) return known;
   const d = new Date(`${iso}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
+  const date = d.toISOString().slice(0, 10);
+  if (added.size >= 1000) added.clear();
+  added.set(key, date);
+  return date;
 }
 
 /** The last day donations may be dated, without a recorded exception. */

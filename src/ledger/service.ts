@@ -378,8 +378,12 @@ function parseQuantity(value: Amount, field: string): string {
   return q.toFixed(3);
 }
 
-function normaliseKey(s: string): string {
-  return s.normalize("NFC").trim().toLocaleLowerCase("vi").replace(/\s+/g, " ");
+// toLowerCase, not toLocaleLowerCase("vi"): Unicode's language-sensitive case
+// mappings are for Lithuanian, Turkish and Azeri only, so the two agree on
+// every string (test/keys.test.ts checks each code point), and the locale form
+// resolved the locale through ICU on every call.
+export function normaliseKey(s: string): string {
+  return s.normalize("NFC").trim().toLowerCase().replace(/\s+/g, " ");
 }
 
 function donorIdentity(name: string, kind: DonorKind, phone: string | undefined): PartyIdentity {

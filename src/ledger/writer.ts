@@ -45,7 +45,13 @@ type Outcome = { ok: true; result: WriteResult } | { ok: false; error: unknown }
 
 interface Pending {
   request: WriteRequest;
-  settle(outcome: Outcome): void;
+  resolve(result: WriteResult): void;
+  reject(error: unknown): void;
+}
+
+function settle(p: Pending, o: Outcome): void {
+  if (o.ok) p.resolve(o.result);
+  else p.reject(o.error);
 }
 
 export class GroupCommitter {
@@ -63,10 +69,7 @@ export class GroupCommitter {
     return new Promise((resolve, reject) => {
       const queue = this.queues.get(request.committeeId) ?? [];
       this.queues.set(request.committeeId, queue);
-      queue.push({
-        request,
-        settle: (o) => (o.ok ? resolve(o.result) : reject(o.error)),
-      });
+      queue.push({ request, resolve, reject });
       this.pump(request.committeeId);
     });
   }
@@ -92,11 +95,11 @@ export class GroupCommitter {
         batch = queue.splice(0, MAX_BATCH);
         return batch.length > 0 ? runBatch(tx, batch) : Promise.resolve([]);
       });
-      batch.forEach((p, i) => p.settle(outcomes[i]!));
+      batch.forEach((p, i) => settle(p, outcomes[i]!));
     } catch (error) {
       if (batch.length === 0) {
         // The lock itself failed (the database is unreachable): nothing was taken, answer what waits.
-        for (const p of queue.splice(0, MAX_BATCH)) p.settle({ ok: false, error });
+        for (const p of queue.splice(0, MAX_BATCH)) settle(p, { ok: false, error });
         return;
       }
       // One bad request must not sink the others: retry each alone.
@@ -107,9 +110,9 @@ export class GroupCommitter {
   private async commitAlone(committeeId: number, p: Pending): Promise<void> {
     try {
       const [outcome] = await this.store.withCommitteeBatch(committeeId, (tx) => runBatch(tx, [p]));
-      p.settle(outcome!);
+      settle(p, outcome!);
     } catch (error) {
-      p.settle({ ok: false, error: this.mapStoreError(error) ?? error });
+      settle(p, { ok: false, error: this.mapStoreError(error) ?? error });
     }
   }
 }

@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import { pino } from "pino";
-import { createApp } from "../../src/http/app.js";
+import { createApp, createServer } from "../../src/http/app.js";
 import type { Soquy } from "../../src/context.js";
 import { testSoquy } from "./db.js";
 
@@ -32,7 +32,7 @@ export async function testAppUnlimited(): Promise<{ app: Express; s: Soquy }> {
 /** The unlimited app listening on a free port of 127.0.0.1, for a real browser. */
 export async function testServer(): Promise<{ s: Soquy; server: Server; base: string }> {
   const { app, s } = await testAppUnlimited();
-  const server = app.listen(0, "127.0.0.1");
+  const server = createServer(app).listen(0, "127.0.0.1");
   await once(server, "listening");
   return { s, server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
