@@ -32,31 +32,8 @@ import type { Knex } from "knex";
 //    disbursement purpose, which must meet a row before any other check), the
 //    per-statement balance trigger, the gap-free voucher check, append-only,
 //    foreign keys and every constraint.
-const statements = [
-  // What a batch reads under the committee lock before planning, in one call
-  // whose plan is kept by the session (a statement sent with its values is
-  // planned again each time). Bank references are matched on the unique
-  // index's own expression, one index probe each: the LIMIT keeps the planner
-  // from a scan of every bank donation of the committee.
-  `create function soquy_batch_context(p_committee bigint, p json) returns json language plpgsql stable as $$
-  begin
-    return json_build_object(
-      'head', (select json_build_array(seq, hash) from journal_entries where committee_id = p_committee order by seq desc limit 1),
-      'closed', (select max(through_date) from period_closes where committee_id = p_committee),
-      'stored', (select coalesce(json_agg(json_build_array(k.key, k.request_hash, k.response)), '[]')
-        from json_array_elements_text(p->'keys') as x(key)
-        join idempotency_keys k on k.committee_id = p_committee and k.key = x.key),
-      'refs', (select coalesce(json_agg(json_build_array(d.bank_account, d.bank_reference)), '[]')
-        from json_to_recordset(p->'refs') as x(a text, r text)
-        cross join lateral (select bank_account, bank_reference from donations
-          where committee_id = p_committee and coalesce(bank_account, '') = x.a and bank_reference = x.r and bank_reference is not null
-          limit 1) d),
-      'vouchers', (select coalesce(json_agg(json_build_array(b.series, x.year, b.id, b.code,
-          coalesce((select max(v.number) from vouchers v where v.book_id = b.id and v.year = x.year), 0))), '[]')
-        from json_to_recordset(p->'vouchers') as x(series text, year int)
-        join receipt_books b on b.committee_id = p_committee and b.series = x.series and b.code = x.series));
-  end $$`,
-  `create function soquy_append_entries(p_committee bigint,
+/** One batch's INSERTs (exported: migration 0015 restates it and restores it on the way down). */
+export const appendEntriesSql = `create function soquy_append_entries(p_committee bigint,
       p_donors json, p_beneficiaries json, p_entries json, p_postings json, p_vouchers json, p_donations json, p_items json, p_disbursements json, p_idempotency json) returns void language plpgsql as $$
   begin
     insert into donors (committee_id, identity_key, name, kind, phone)
@@ -103,7 +80,33 @@ const statements = [
     insert into idempotency_keys (committee_id, key, request_hash, entry_id, response)
       select p_committee, x.key, x.request_hash, x.entry_id, x.response
       from json_to_recordset(p_idempotency) as x(key text, request_hash text, entry_id uuid, response jsonb);
+  end $$`;
+
+const statements = [
+  // What a batch reads under the committee lock before planning, in one call
+  // whose plan is kept by the session (a statement sent with its values is
+  // planned again each time). Bank references are matched on the unique
+  // index's own expression, one index probe each: the LIMIT keeps the planner
+  // from a scan of every bank donation of the committee.
+  `create function soquy_batch_context(p_committee bigint, p json) returns json language plpgsql stable as $$
+  begin
+    return json_build_object(
+      'head', (select json_build_array(seq, hash) from journal_entries where committee_id = p_committee order by seq desc limit 1),
+      'closed', (select max(through_date) from period_closes where committee_id = p_committee),
+      'stored', (select coalesce(json_agg(json_build_array(k.key, k.request_hash, k.response)), '[]')
+        from json_array_elements_text(p->'keys') as x(key)
+        join idempotency_keys k on k.committee_id = p_committee and k.key = x.key),
+      'refs', (select coalesce(json_agg(json_build_array(d.bank_account, d.bank_reference)), '[]')
+        from json_to_recordset(p->'refs') as x(a text, r text)
+        cross join lateral (select bank_account, bank_reference from donations
+          where committee_id = p_committee and coalesce(bank_account, '') = x.a and bank_reference = x.r and bank_reference is not null
+          limit 1) d),
+      'vouchers', (select coalesce(json_agg(json_build_array(b.series, x.year, b.id, b.code,
+          coalesce((select max(v.number) from vouchers v where v.book_id = b.id and v.year = x.year), 0))), '[]')
+        from json_to_recordset(p->'vouchers') as x(series text, year int)
+        join receipt_books b on b.committee_id = p_committee and b.series = x.series and b.code = x.series));
   end $$`,
+  appendEntriesSql,
 ];
 
 const detailTables = ["vouchers", "donations", "entry_items", "disbursements"];
