@@ -8,6 +8,7 @@ import pg from "pg";
 import { createToken, hashToken, openSoquy, type Soquy } from "../src/context.js";
 import { verifyChain } from "../src/ledger/verify.js";
 import { type BaselineResult, type BaselineTarget, baselineBatched, baselineOnePerTx } from "./baseline.js";
+import { Connection } from "./client.js";
 import { DonationSource, donationBody } from "./data.js";
 import { runStatementBench } from "./statements.js";
 import { runBankImportBench } from "./bankimport.js";
@@ -23,6 +24,7 @@ import { runBankImportBench } from "./bankimport.js";
 //   BENCH_AUTO_EXPLAIN=ms  log plans of statements slower than ms (auto_explain, nested in triggers too) and sum them
 //   BENCH_AUTO_EXPLAIN_ANALYZE=0  … without per-node timing (its overhead inflates nested loops): durations only
 //   BENCH_ANALYZE=0     do not ANALYZE after the warm-up (see the comment in main)
+//   BENCH_PERF_MAP=1    the server writes a perf map (on-CPU profiles with `perf record -g -p <pid>`, JavaScript frames named)
 //   BENCH_PROFILE=1     run the server with --cpu-prof into BENCH_PROFILE_DIR (default /tmp/prof; see bench/cpuprofile.ts)
 //   BENCH_SKIP_BASELINE=1  only the service
 //   BENCH_SERVERS=n     n service processes (clients spread over them; they serialise on the committee lock)
@@ -109,6 +111,8 @@ class Server {
 
   static async start(databaseUrl: string): Promise<Server> {
     const nodeArgs = ["--import", "tsx"];
+    // BENCH_PERF_MAP=1: V8 writes /tmp/perf-<pid>.map, so `perf record -p <service pid>` names JavaScript frames.
+    if (process.env.BENCH_PERF_MAP === "1") nodeArgs.unshift("--perf-basic-prof-only-functions");
     if (profile) {
       mkdirSync(profileDir, { recursive: true });
       nodeArgs.unshift("--cpu-prof", `--cpu-prof-dir=${profileDir}`);
@@ -228,7 +232,6 @@ interface LoadResult {
 async function httpLoad(servers: Server[], token: string, mode: "donations" | "invalid" = "donations", measureSeconds = seconds,
   afterWarmup?: () => Promise<void>): Promise<LoadResult> {
   const expected = mode === "donations" ? 201 : 422;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
   const source = new DonationSource(`s${process.pid}`, 1);
   const path = `/api/v1/campaigns/${CAMPAIGN}/donations`;
   const auth = `Bearer ${token}`;
@@ -237,8 +240,11 @@ async function httpLoad(servers: Server[], token: string, mode: "donations" | "i
   const errors: { status: number; body: string }[] = [];
   const latencies: number[] = [];
 
+  const connections: Connection[] = [];
   const loop = async (_: unknown, i: number) => {
     const server = servers[i % servers.length]!;
+    const connection = new Connection(server.port);
+    connections.push(connection);
     while (phase !== "stop") {
       const spec = source.next();
       const body = mode === "donations" ? donationBody(spec) : donationBody(spec).replace(/"amountDong":"\d+",/, "");
@@ -246,12 +252,11 @@ async function httpLoad(servers: Server[], token: string, mode: "donations" | "i
       const started = performance.now();
       let res: { status: number; body: string };
       try {
-        res = await request(server.port, "POST", path, body, {
-          "content-type": "application/json",
-          "content-length": String(Buffer.byteLength(body)),
-          authorization: auth,
-          "idempotency-key": spec.key,
-        }, agent);
+        res = await connection.request("POST", path, {
+          "Content-Type": "application/json",
+          Authorization: auth,
+          "Idempotency-Key": spec.key,
+        }, body);
       } catch (error) {
         res = { status: 0, body: String(error) };
       }
@@ -286,7 +291,7 @@ async function httpLoad(servers: Server[], token: string, mode: "donations" | "i
   const windowSeconds = (performance.now() - t0) / 1000;
   await Promise.all(running);
   const lg = process.cpuUsage(lg0);
-  agent.destroy();
+  for (const c of connections) c.close();
   const secs = (lastDone - t0) / 1000;
   const sorted = Float64Array.from(latencies).sort();
   return {
