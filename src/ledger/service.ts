@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newEntryId } from "./ids.js";
 import { Decimal } from "decimal.js";
 import { assetRoleByMethod } from "./chart.js";
 import { allowedPurposes, receivingCloses } from "./earmarks.js";
@@ -134,7 +134,7 @@ export class Ledger {
     const bankReference = input.bankReference?.trim() || null;
     const bankAccount = input.bankAccount?.trim() || null;
     const draft: EntryDraft = {
-      id: randomUUID(),
+      id: newEntryId(),
       kind: "donation",
       entryDate,
       description: input.description?.trim() || `Nhận ủng hộ ${methodWords[input.method]} của ${donorName}`,
@@ -185,7 +185,7 @@ export class Ledger {
     const b = input.beneficiary;
     const asset = campaign.accounts[assetRoleByMethod[input.method]];
     const draft: EntryDraft = {
-      id: randomUUID(),
+      id: newEntryId(),
       kind: "disbursement",
       entryDate,
       description: input.description?.trim() || `Chi ${purposeWords[input.purpose]} cho ${b.name.trim()} (${b.area.trim()})`,
@@ -303,7 +303,7 @@ function voucherOf(d: EntryDraft): WriteRequest["voucher"] {
 /** An entry that is only its postings: no voucher, donor, household or goods. */
 function postingsOnly(e: Omit<EntryDraft, "id" | "voucherSeries" | "donation" | "items" | "disbursement" | "donorIdentity" | "beneficiaryIdentity">): EntryDraft {
   return {
-    id: randomUUID(), ...e, voucherSeries: null, donation: null, items: [], disbursement: null, donorIdentity: null, beneficiaryIdentity: null,
+    id: newEntryId(), ...e, voucherSeries: null, donation: null, items: [], disbursement: null, donorIdentity: null, beneficiaryIdentity: null,
   };
 }
 
