@@ -19,6 +19,7 @@ import { verifyChain } from "../src/ledger/verify.js";
 //   BANKIMPORT_LINES     lines of the generated statement (default 1,000,000)
 //   BANKIMPORT_VERIFY=1  also walk the hash chain afterwards (verify) and print its time
 //   BANKIMPORT_KEEP=1    keep the database (its name is printed)
+//   BANKIMPORT_FLOOR=0   skip the schema floor (the imported rows inserted again into trigger-less copies of their tables)
 //
 // The import runs in a child process of its own, so its peak RSS is the import's alone.
 
@@ -129,6 +130,32 @@ function psqlCopy(url: string, file: string): Promise<number> {
   });
 }
 
+/**
+ * The schema's own floor for the same rows: what the import wrote (entries, postings, donations, bank lines)
+ * inserted again into copies of those tables with their indexes and checks but no triggers, WAL-logged like
+ * the originals, in one transaction that is then rolled back. What the import costs above it is its own.
+ */
+async function schemaFloor(url: string): Promise<{ ms: number; tables: string }> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query("begin");
+    const parts: string[] = [];
+    const t0 = performance.now();
+    for (const table of ["journal_entries", "postings", "donations", "bank_lines"]) {
+      await c.query(`create table floor_${table} (like ${table} including defaults including constraints including indexes)`);
+      const t = performance.now();
+      const r = await c.query(`insert into floor_${table} select * from ${table}`);
+      parts.push(`${table} ${fmt(r.rowCount ?? 0)} rows ${fmt((performance.now() - t) / 1000, 1)} s`);
+    }
+    const ms = performance.now() - t0;
+    await c.query("rollback");
+    return { ms, tables: parts.join(", ") };
+  } finally {
+    await c.end();
+  }
+}
+
 export async function runBankImportBench(o: { adminUrl?: string; lines?: number; log?: (l: string) => void } = {}): Promise<{ lines: string[]; met: boolean }> {
   const adminUrl = o.adminUrl ?? (process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres");
   const n = o.lines ?? Number(process.env.BANKIMPORT_LINES ?? 1_000_000);
@@ -164,6 +191,11 @@ export async function runBankImportBench(o: { adminUrl?: string; lines?: number;
         `recorded ${fmt(Number(first.summary.recorded))}, balance checks ${first.summary.balanceChecks}, closing ${first.summary.closingDong} (expected ${closing})`,
       `bank re-import: ${fmt(again.ms / 1000, 1)} s, peak RSS ${fmt(again.maxRssKb / 1024)} MB, recorded ${again.summary.recorded} (must be 0), already present ${fmt(Number(again.summary.alreadyPresent))}`,
     ];
+    if (process.env.BANKIMPORT_FLOOR !== "0") {
+      const floor = await schemaFloor(url);
+      lines.push(`bank import schema floor (the same rows into copies of the tables, indexes and checks, no triggers): ` +
+        `${fmt(floor.ms / 1000, 1)} s (import x${fmt(first.ms / floor.ms, 1)}): ${floor.tables}`);
+    }
     if (process.env.BANKIMPORT_VERIFY === "1") {
       const s2 = await openSoquy({ databaseUrl: url });
       try {
