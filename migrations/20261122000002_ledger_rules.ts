@@ -7,6 +7,31 @@ import type { Knex } from "knex";
 // The canonical serialisation is a sequence of netstring-like fields
 // ("<utf8 byte length>:<text>;", NULL as "~;"); src/ledger/canonical.ts is its
 // TypeScript twin and the two must agree byte for byte.
+/** Keeps account_balances (exported: migration 0016 restates its lookup of each posting's entry). */
+export const applyBalancesSql = `create function soquy_apply_balances() returns trigger language plpgsql as $$
+  begin
+    if exists (
+      select 1 from (
+        select per_entry.account_id,
+          sum(per_entry.amount) over (partition by per_entry.account_id order by per_entry.seq) as running
+        from (
+          select np.account_id, e.seq, sum(np.amount_dong) as amount
+          from new_postings np join journal_entries e on e.id = np.entry_id
+          group by np.account_id, e.seq
+        ) per_entry
+      ) r
+      join accounts a on a.id = r.account_id
+      left join account_balances b on b.account_id = r.account_id
+      where a.type = 'asset' and coalesce(b.balance_dong, 0) + r.running < 0
+    ) then
+      raise exception using errcode = 'SQ005', message = 'an asset account would go below zero';
+    end if;
+    insert into account_balances (account_id, committee_id, balance_dong)
+      select account_id, min(committee_id), sum(amount_dong) from new_postings group by account_id
+      on conflict (account_id) do update set balance_dong = account_balances.balance_dong + excluded.balance_dong;
+    return null;
+  end $$`;
+
 const statements = [
   `create function soquy_forbid_change() returns trigger language plpgsql as $$
   begin
@@ -166,29 +191,7 @@ const statements = [
     deferrable initially deferred for each row execute function soquy_check_voucher()`,
   // Keeps account_balances and refuses any asset going below zero at any
   // point in chain order, even when many entries' postings come in one statement.
-  `create function soquy_apply_balances() returns trigger language plpgsql as $$
-  begin
-    if exists (
-      select 1 from (
-        select per_entry.account_id,
-          sum(per_entry.amount) over (partition by per_entry.account_id order by per_entry.seq) as running
-        from (
-          select np.account_id, e.seq, sum(np.amount_dong) as amount
-          from new_postings np join journal_entries e on e.id = np.entry_id
-          group by np.account_id, e.seq
-        ) per_entry
-      ) r
-      join accounts a on a.id = r.account_id
-      left join account_balances b on b.account_id = r.account_id
-      where a.type = 'asset' and coalesce(b.balance_dong, 0) + r.running < 0
-    ) then
-      raise exception using errcode = 'SQ005', message = 'an asset account would go below zero';
-    end if;
-    insert into account_balances (account_id, committee_id, balance_dong)
-      select account_id, min(committee_id), sum(amount_dong) from new_postings group by account_id
-      on conflict (account_id) do update set balance_dong = account_balances.balance_dong + excluded.balance_dong;
-    return null;
-  end $$`,
+  applyBalancesSql,
   // account_balances is written only by the trigger above (trigger depth 2).
   `create function soquy_guard_balances() returns trigger language plpgsql as $$
   begin
