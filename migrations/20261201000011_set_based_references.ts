@@ -152,7 +152,9 @@ function entryBranch(table: string): Branch {
  * The entries the rows belong to are queued for the commit check again, so rows added after an early check
  * (SET CONSTRAINTS … IMMEDIATE) are checked too: before, the entry's one queued check had already run and
  * nothing looked at them. Entries the latest queued row already holds (the usual case: they were inserted
- * by the statement before) are not queued twice.
+ * by the statement before) are not queued twice: that row's own deferred check, which checks the ids it
+ * was inserted with and cannot be withdrawn, will check them with all their rows. (Queued rows are never
+ * updated, migration 0017; a deleted one still has its check run.)
  */
 const queueAgain = `
     insert into pending_entry_checks (committee_id, entry_ids)
@@ -162,35 +164,6 @@ const queueAgain = `
         on latest.id = k.entry_id and latest.committee_id = k.committee_id
       where latest.id is null
       group by k.committee_id;`;
-
-/**
- * The commit check, run by the first queued row's trigger for everything queued so far: each entry once, in the
- * order entries were first queued (so the first failing entry is still the first inserted), however many
- * statements queued it. The other queued rows' triggers then find their rows gone and have nothing to do.
- */
-const runEntryChecksSql = `create or replace function soquy_run_entry_checks() returns trigger language plpgsql as $$
-  declare
-    ids uuid[];
-  begin
-    with taken as (delete from pending_entry_checks returning id, entry_ids)
-    select array_agg(entry_id order by first) into ids from (
-      select q.entry_id, min(q.pos) as first from (
-        select u.entry_id, row_number() over (order by t.id, u.n) as pos
-        from taken t cross join lateral unnest(t.entry_ids) with ordinality as u(entry_id, n)
-      ) q group by q.entry_id
-    ) firsts;
-    if ids is not null then
-      perform soquy_check_entries(ids);
-    end if;
-    return null;
-  end $$`;
-
-const oldRunEntryChecksSql = `create or replace function soquy_run_entry_checks() returns trigger language plpgsql as $$
-  begin
-    perform soquy_check_entries(NEW.entry_ids);
-    delete from pending_entry_checks where id = NEW.id;
-    return null;
-  end $$`;
 
 /** The rules that were BEFORE ROW triggers: they rank before the reference checks, as they met the rows first. */
 const rules: Record<string, Branch> = {
@@ -284,7 +257,6 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw("create unique index journal_entries_reversal_of_key on journal_entries (reversal_of) where reversal_of is not null");
 
   for (const [trigger, table] of oldRowRules) await knex.raw(`drop trigger ${trigger} on ${table}`);
-  await knex.raw(runEntryChecksSql);
   for (const table of Object.keys(replaced)) {
     await knex.raw(checkFunction(table));
     const name = triggerName(table);
@@ -310,7 +282,6 @@ export async function down(knex: Knex): Promise<void> {
   for (const [trigger, table, fn] of oldRowRules) {
     await knex.raw(`create trigger ${trigger} before insert on ${table} for each row execute function ${fn}()`);
   }
-  await knex.raw(oldRunEntryChecksSql);
   await knex.raw("drop index journal_entries_reversal_of_key");
   await knex.raw("alter table journal_entries add constraint journal_entries_reversal_of_key unique (reversal_of)");
   for (const refs of Object.values(replaced)) {

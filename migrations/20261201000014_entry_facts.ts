@@ -16,12 +16,16 @@ import { checkEntriesSettings, restatedCheckEntriesSql } from "./20261201000013_
 // keeps its one definition: soquy_entries_canonical is now the canonical
 // column of soquy_entries_facts, and the tests compare it with the TypeScript
 // serialisation byte for byte. The checks, their order, SQLSTATEs and
-// messages are those of migration 0007 as restated by 0013.
+// messages are those of migration 0007 as restated by 0013, and one more:
+// a donation's or disbursement's row names its entry's campaign. That row's
+// campaign is outside the hashed text and decides the receiving window, the
+// purposes allowed and the public figures, so a row naming another campaign
+// of the committee would have dodged all three.
 
 const factsSql = `create function soquy_entries_facts(p_ids uuid[]) returns table (
     n bigint, id uuid, canonical text, committee_id bigint, seq bigint, kind text, campaign_id bigint, prev_hash text, hash text,
     required_approvals smallint, resolution_ref text, reversal_of uuid,
-    donation boolean, donation_method text, disbursement boolean, disbursement_method text,
+    donation boolean, donation_method text, donation_campaign bigint, disbursement boolean, disbursement_method text, disbursement_campaign bigint,
     postings bigint, postings_total numeric, postings_campaigns bigint, amount bigint, counter_posted boolean,
     items bigint, items_value numeric
   ) language sql stable as $$
@@ -42,7 +46,7 @@ const factsSql = `create function soquy_entries_facts(p_ids uuid[]) returns tabl
         || ${field("b.category")} || ${field("b.area")} || ${field("b.purpose")}
         || ${field("b.quantity::text")} || ${field("b.unit")} || ${field("b.note")} end,
       e.committee_id, e.seq, e.kind, e.campaign_id, e.prev_hash, e.hash, e.required_approvals, e.resolution_ref, e.reversal_of,
-      d.entry_id is not null, d.method, b.entry_id is not null, b.method,
+      d.entry_id is not null, d.method, d.campaign_id, b.entry_id is not null, b.method, b.campaign_id,
       p.n, p.total, p.campaigns, p.amount, coalesce(-p.amount = any(p.counter), false),
       i.n, i.value
     from unnest(p_ids) with ordinality as ids(id, n)
@@ -94,6 +98,9 @@ const checkEntriesSql = `create or replace function soquy_check_entries(p_ids uu
         when (e.kind = 'donation') <> e.donation or (e.kind = 'disbursement') <> e.disbursement then
           array['SQ014', format('entry %s: a %s entry has %s donation and %s disbursement rows', e.id, e.kind,
             case when e.donation then 'a' else 'no' end, case when e.disbursement then 'a' else 'no' end)]
+        when (e.donation and e.donation_campaign is distinct from e.campaign_id)
+            or (e.disbursement and e.disbursement_campaign is distinct from e.campaign_id) then
+          array['SQ014', format('entry %s: its %s row names another campaign than the entry', e.id, e.kind)]
         when not e.donation and not e.disbursement and e.items > 0 then
           array['SQ014', format('entry %s: only an in-kind donation lists items', e.id)]
         when (e.donation or e.disbursement) and (e.postings <> 2 or e.amount is null or not e.counter_posted) then

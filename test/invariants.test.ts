@@ -622,6 +622,62 @@ describe("ledger invariants, attacked in SQL", function () {
     });
   });
 
+  describe("writers who go around the ledger's own checks (found in review)", () => {
+    it("refuses a posting on another committee's account even behind a temporary table named accounts", async () => {
+      const f = await fixture();
+      const other = await fixture();
+      await donate(other, { amountDong: "500000" });
+      const error = await refusal(f.s.db.knex.transaction(async (trx) => {
+        // A session's temporary table comes first in its search path unless the path names it last.
+        await trx.raw("create temp table accounts on commit drop as select * from public.accounts");
+        await trx.raw("update pg_temp.accounts set committee_id = ?, campaign_id = ? where id = ?", [f.committeeId, f.c.id, other.c.accounts.cash.id]);
+        await trx.raw("discard plans"); // as a fresh session would: plans made now see the temporary table
+        await insertRaw(trx, f, {
+          postings: [
+            { account: f.c.accounts.cash, amountDong: 100_000n },
+            { account: other.c.accounts.cash, amountDong: -100_000n },
+          ],
+        });
+      }));
+      expect(error.code).to.equal("23503");
+      expect(error.constraint).to.equal("postings_committee_id_account_id_fkey");
+      const { rows } = await f.s.db.knex.raw("select balance_dong from account_balances where account_id = ?", [other.c.accounts.cash.id]);
+      expect(rows[0].balance_dong).to.equal("500000");
+    });
+
+    it("checks an entry at COMMIT even when a session's own trigger empties or rewrites the queue of checks", async () => {
+      const f = await fixture();
+      for (const attack of ["delete from public.pending_entry_checks", "update public.pending_entry_checks set entry_ids = '{}'"]) {
+        const error = await refusal(f.s.db.knex.transaction(async (trx) => {
+          // A trigger of the session's own on a temporary table runs at trigger depth 1, like the ledger's.
+          await trx.raw(`create or replace function pg_temp.meddle() returns trigger language plpgsql as $$ begin ${attack}; return null; end $$`);
+          await trx.raw("create temp table meddling (x int) on commit drop");
+          await trx.raw("create trigger meddle after insert on meddling for each statement execute function pg_temp.meddle()");
+          await insertRaw(trx, f, { seq: 7, postings: [{ account: f.c.accounts.cash, amountDong: 999_999_999n }, { account: f.c.accounts.income, amountDong: -1n }] });
+          await trx.raw("insert into meddling values (1)");
+        }));
+        expect(error.code, attack).to.be.oneOf(["SQ001", "SQ002", "SQ010"]);
+      }
+      expect(await headOf(f.s.db.knex, f.committeeId)).to.deep.equal({ seq: 0, hash: GENESIS_HASH });
+      expect(await cashHeld(f)).to.equal(0n);
+    });
+
+    it("refuses a donation row naming another campaign of the committee than its entry (SQ014)", async () => {
+      const f = await fixture();
+      await f.s.ledger.createCampaign(f.p, { code: "OPEN", name: "Quỹ còn mở", kind: "for_the_poor", startsOn: "2025-01-01" }, meta());
+      const open = await f.s.ledger.campaign(f.committeeId, "OPEN");
+      const first = await donate(f, { amountDong: "1000" });
+      const { rows: [{ donor_id: donorId }] } = await f.s.db.knex.raw("select donor_id from donations where entry_id = ?", [first.entry.id]);
+      const error = await refusal(f.s.db.knex.transaction(async (trx) => {
+        const e = await insertRaw(trx, f, { kind: "donation", postings: cashIn(f, 250_000n) });
+        await trx.raw(`insert into donations (entry_id, committee_id, campaign_id, method, donor_id, donor_name, donor_kind, publish_name)
+          values (?, ?, ?, 'cash', ?, 'Nguyễn Văn An', 'individual', true)`, [e.id, f.committeeId, open.id, donorId]);
+      }));
+      expect(error.code).to.equal("SQ014");
+      expect(error.message).to.match(/names another campaign than the entry/);
+    });
+  });
+
   describe("committee isolation", () => {
     it("refuses a posting on another committee's account (composite foreign key)", async () => {
       const f = await fixture();

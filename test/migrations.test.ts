@@ -8,7 +8,7 @@ import { migrate, migrationsDir, openDatabase } from "../src/db/connect.js";
 // deployment can step back. The rules themselves are attacked in
 // invariants.test.ts on whatever database the suite runs.
 
-const stepped = ["20261201000016_balance_check_probes.ts", "20261201000015_append_skips_empty.ts", "20261201000014_entry_facts.ts", "20261201000013_key_lookup_plans.ts", "20261201000011_set_based_references.ts", "20261201000010_cheap_hex_checks.ts"];
+const stepped = ["20261201000017_pinned_search_path.ts", "20261201000016_balance_check_probes.ts", "20261201000015_append_skips_empty.ts", "20261201000014_entry_facts.ts", "20261201000013_key_lookup_plans.ts", "20261201000011_set_based_references.ts", "20261201000010_cheap_hex_checks.ts"];
 
 async function foreignKeys(knex: Knex): Promise<number> {
   const { rows } = await knex.raw("select count(*)::int as n from pg_constraint where contype = 'f'");
@@ -28,7 +28,7 @@ describe("migrations", function () {
     try {
       await migrate(db.knex);
       const after = await foreignKeys(db.knex);
-      expect(await settings(db.knex, "soquy_check_entries")).to.have.members(["plan_cache_mode=force_generic_plan", "enable_seqscan=off", "jit=off"]);
+      expect(await settings(db.knex, "soquy_check_entries")).to.have.members(["plan_cache_mode=force_generic_plan", "enable_seqscan=off", "jit=off", "search_path=public, pg_temp"]);
       const { rows: hex } = await db.knex.raw("select pg_get_constraintdef(oid) as d from pg_constraint where conname = 'journal_entries_hash_check'");
       expect(hex[0].d).to.include("octet_length");
 
