@@ -871,6 +871,31 @@ describe("ledger invariants, attacked in SQL", function () {
       }));
       expect(error.code).to.equal("SQ005");
     });
+
+    // The same two entries the other way round: their credit alone (-200,000 against 100,000) would take cash
+    // below zero, so the quick test cannot clear them (migration 0019), and the check in chain order accepts them.
+    it("accepts entries in one statement whose chain order keeps cash at zero or above, though their credits alone would not", async () => {
+      const f = await fixture();
+      await donate(f, { amountDong: "100000" });
+      await f.s.db.knex.transaction(async (trx) => {
+        const held: (string | number)[][] = [];
+        await insertRaw(trx, f, { description: "Thu 200.000 trước", holdPostings: held, postings: cashIn(f, 200_000n) });
+        await insertRaw(trx, f, {
+          description: "Chi 200.000 sau đó",
+          holdPostings: held,
+          postings: [
+            { account: f.c.accounts.expense, amountDong: 200_000n },
+            { account: f.c.accounts.cash, amountDong: -200_000n },
+          ],
+        });
+        await trx.raw(
+          `insert into postings (entry_id, committee_id, line, account_id, amount_dong) values ${held.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
+          held.flat(),
+        );
+      });
+      expect(await cashHeld(f)).to.equal(100_000n);
+      expect(await verifyChain(f.s.store, f.committeeId)).to.include({ ok: true, checked: 3 });
+    });
   });
 
   describe("tampering found by verify (triggers disabled as a superuser could)", () => {

@@ -8,7 +8,7 @@ import { migrate, migrationsDir, openDatabase } from "../src/db/connect.js";
 // deployment can step back. The rules themselves are attacked in
 // invariants.test.ts on whatever database the suite runs.
 
-const stepped = ["20261201000017_pinned_search_path.ts", "20261201000016_balance_check_probes.ts", "20261201000015_append_skips_empty.ts", "20261201000014_entry_facts.ts", "20261201000013_key_lookup_plans.ts", "20261201000011_set_based_references.ts", "20261201000010_cheap_hex_checks.ts"];
+const stepped = ["20261201000019_cheaper_statement_checks.ts", "20261201000018_binary_line_keys.ts", "20261201000017_pinned_search_path.ts", "20261201000016_balance_check_probes.ts", "20261201000015_append_skips_empty.ts", "20261201000014_entry_facts.ts", "20261201000013_key_lookup_plans.ts", "20261201000011_set_based_references.ts", "20261201000010_cheap_hex_checks.ts"];
 
 async function foreignKeys(knex: Knex): Promise<number> {
   const { rows } = await knex.raw("select count(*)::int as n from pg_constraint where contype = 'f'");
@@ -18,6 +18,11 @@ async function foreignKeys(knex: Knex): Promise<number> {
 async function settings(knex: Knex, fn: string): Promise<string[]> {
   const { rows } = await knex.raw("select coalesce(proconfig, '{}') as c from pg_proc where proname = ?", [fn]);
   return rows[0].c;
+}
+
+async function columnType(knex: Knex, table: string, column: string): Promise<string> {
+  const { rows } = await knex.raw("select data_type from information_schema.columns where table_name = ? and column_name = ?", [table, column]);
+  return rows[0].data_type;
 }
 
 describe("migrations", function () {
@@ -44,9 +49,11 @@ describe("migrations", function () {
       const { rows: triggers } = await db.knex.raw(
         "select tgname from pg_trigger where tgname in ('journal_entries_open_period', 'donations_receiving_window', 'disbursements_purpose')");
       expect(triggers).to.have.length(3);
+      expect(await columnType(db.knex, "bank_lines", "line_key")).to.equal("text");
 
       expect(await migrate(db.knex)).to.deep.equal([...stepped].reverse());
       expect(await foreignKeys(db.knex)).to.equal(after);
+      expect(await columnType(db.knex, "bank_lines", "line_key")).to.equal("bytea");
     } finally {
       await db.close();
     }

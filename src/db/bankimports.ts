@@ -124,7 +124,7 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     // 1. Read, check and stage every line.
     const copy = await canCopy(trx);
     await trx.raw(`create temp table bank_staging (
-      line_no int not null, line_key text not null, entry_date date not null, time_of_day text, doc_ref text not null,
+      line_no int not null, line_key bytea not null, entry_date date not null, time_of_day text, doc_ref text not null,
       direction text not null, amount_dong bigint not null, memo text not null, donor_name text, kind text not null,
       balance_dong bigint
     ) on commit drop`);
@@ -148,7 +148,7 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
       for await (const lines of readStatementBatches(hashed, { bankAccount: accountNo, layout, opening }, summary, r.format ?? "csv")) {
         sink ??= await openSink(trx, "bank_staging", stagingColumns, copy);
         for (const l of lines) {
-          const room = sink.add([l.lineNo, l.key, l.date, l.time, l.docRef, l.direction, l.amountDong, l.memo, l.donorName, l.kind, l.balanceDong]);
+          const room = sink.add([l.lineNo, `\\x${l.key}`, l.date, l.time, l.docRef, l.direction, l.amountDong, l.memo, l.donorName, l.kind, l.balanceDong]);
           if (room) await room;
         }
         if (summary.lines - lastReported >= 2_000) {
@@ -271,7 +271,7 @@ async function matchHandRecorded(trx: Knex.Transaction, r: ImportRequest, _accou
   [r.committee.id, accountNo, r.campaign.id, from, to])).rows as { id: string; entry_date: string; bank_reference: string | null; donor_name: string; amount_dong: string }[];
   if (candidates.length === 0) return 0;
   const amounts = [...new Set(candidates.map((c) => c.amount_dong))];
-  const lines = (await trx.raw(`select line_key, entry_date, amount_dong, doc_ref, memo, donor_name from bank_staging s
+  const lines = (await trx.raw(`select encode(line_key, 'hex') as line_key, entry_date, amount_dong, doc_ref, memo, donor_name from bank_staging s
       where not exists (select 1 from bank_present p where p.line_no = s.line_no)
         and direction = 'C' and amount_dong in (select a from json_to_recordset(?::json) as x(a bigint))`,
   [JSON.stringify(amounts.map((a) => ({ a })))])).rows as { line_key: string; entry_date: string; amount_dong: string; doc_ref: string; memo: string; donor_name: string | null }[];
@@ -284,7 +284,7 @@ async function matchHandRecorded(trx: Knex.Transaction, r: ImportRequest, _accou
   const matches = matchTransfers(bank, ledger);
   if (matches.length === 0) return 0;
   await trx.raw(`insert into bank_matched (line_no, entry_id) select s.line_no, x.e from json_to_recordset(?::json) as x(k text, e uuid)
-      join bank_staging s on s.line_key = x.k`,
+      join bank_staging s on s.line_key = decode(x.k, 'hex')`,
     [JSON.stringify(matches.map((m) => ({ k: m.key, e: m.entryId })))]);
   return matches.length;
 }
@@ -335,7 +335,7 @@ async function postEntries(trx: Knex.Transaction, r: ImportRequest, accountNo: s
   let head = await chainHead(trx, r.committee.id);
   // The next page after a line, as \`postable\`; the bound is repeated inside the anti-joins so that a merge
   // join starts there instead of at the first line recorded before (a long overlap would make it quadratic).
-  const fetch = (after: number) => trx.raw(`select line_no, line_key, entry_date, doc_ref, amount_dong, memo, donor_name, kind
+  const fetch = (after: number) => trx.raw(`select line_no, encode(line_key, 'hex') as line_key, entry_date, doc_ref, amount_dong, memo, donor_name, kind
       from bank_staging s where s.kind <> 'to_classify' and s.line_no > :after
         and not exists (select 1 from bank_present p where p.line_no = s.line_no and p.line_no > :after)
         and not exists (select 1 from bank_matched m where m.line_no = s.line_no and m.line_no > :after)
