@@ -29,7 +29,6 @@ import { runBankImportBench } from "./bankimport.js";
 //   BENCH_SKIP_BASELINE=1  only the service
 //   BENCH_SERVERS=n     n service processes (clients spread over them; they serialise on the committee lock)
 //   BENCH_HTTP_PROBE=1  also 5 s of requests refused by validation (422): the HTTP stack's ceiling without the database
-//   BENCH_PATCH=all|intl,lockhead,…  measure proposed changes, applied from outside src/ (bench/patches.ts)
 //   BENCH_STATEMENTS=0  skip the statement figures at the end (bench/statements.ts: STATEMENT_ENTRIES,
 //                       STATEMENT_PDF_ENTRIES, STATEMENT_PROFILE=1, … are described there)
 //   BENCH_BANKIMPORT=0  skip the bank statement import (bench/bankimport.ts: a generated 1,000,000-line VCB
@@ -43,9 +42,7 @@ const warmupSeconds = 2;
 const baselineSeconds = Number(process.env.BENCH_BASELINE_SECONDS ?? Math.min(10, Math.max(3, seconds / 2)));
 const profile = process.env.BENCH_PROFILE === "1";
 const profileDir = process.env.BENCH_PROFILE_DIR || "/tmp/prof";
-const patched = process.env.BENCH_PATCH ?? "";
 const serverCount = Number(process.env.BENCH_SERVERS ?? 1);
-if (serverCount > 1 && /all|lockhead/.test(patched)) throw new Error("the lockhead prototype is correct with one service process only (see bench/patches.ts)");
 const dbName = `soquy_bench_${process.pid}`;
 const CAMPAIGN = "VI-NGHEO-2025";
 
@@ -430,7 +427,7 @@ async function main(): Promise<void> {
     await waitForHealth(server.port);
   }
   console.log(`service ${servers.map((x) => `pid ${x.child.pid} on 127.0.0.1:${x.port}`).join(", ")}${profile ? ` (profiling into ${profileDir})` : ""}; ` +
-    `${clients} clients, ${warmupSeconds} s warm-up, ${seconds} s measured${patched ? `; PROTOTYPE PATCHES: ${patched}` : ""}`);
+    `${clients} clients, ${warmupSeconds} s warm-up, ${seconds} s measured`);
 
   // A fresh database has no statistics: plans cached in the service's sessions while the tables
   // were empty (foreign-key checks included) can pick the wrong index and then scan more and more
@@ -578,7 +575,7 @@ async function main(): Promise<void> {
   const pad = (label: string) => label.padEnd(38);
   const lines = [
     `soquy bench (PostgreSQL ${serverVersion.split(" ")[0]}, ${os.cpus().length} cores)`,
-    `${pad(`service${patched ? ` [patched: ${patched}]` : ""}${serverCount > 1 ? ` ×${serverCount} processes` : ""}  HTTP donations, ${clients} clients:`)}${fmt(rate).padStart(6)} entries/s  p50 ${ms(percentile(lat, 50))}  p90 ${ms(percentile(lat, 90))}  ` +
+    `${pad(`service${serverCount > 1 ? ` ×${serverCount} processes` : ""}  HTTP donations, ${clients} clients:`)}${fmt(rate).padStart(6)} entries/s  p50 ${ms(percentile(lat, 50))}  p90 ${ms(percentile(lat, 90))}  ` +
       `p99 ${ms(percentile(lat, 99))}  max ${ms(lat[lat.length - 1] ?? NaN)}  (${load.errorCount} errors)`,
   ];
   if (oneTx && batched) {
