@@ -848,51 +848,48 @@ describe("ledger invariants, attacked in SQL", function () {
     });
 
     // The SQ005 check follows chain order even when one INSERT carries many
-    // entries' postings (as the Ledger's batches do).
-    it("refuses entries that take cash below zero in chain order even when their postings go in one statement", async () => {
-      const f = await fixture();
-      await donate(f, { amountDong: "100000" });
-      // If this is accepted, it commits, but only in this committee.
-      const error = await refusal(f.s.db.knex.transaction(async (trx) => {
-        const held: (string | number)[][] = [];
-        await insertRaw(trx, f, {
-          description: "Chi 200.000 khi quỹ chỉ còn 100.000",
-          holdPostings: held,
-          postings: [
-            { account: f.c.accounts.expense, amountDong: 200_000n },
-            { account: f.c.accounts.cash, amountDong: -200_000n },
-          ],
-        });
-        await insertRaw(trx, f, { description: "Thu 200.000 sau đó", holdPostings: held, postings: cashIn(f, 200_000n) });
-        await trx.raw(
-          `insert into postings (entry_id, committee_id, line, account_id, amount_dong) values ${held.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
-          held.flat(),
-        );
-      }));
-      expect(error.code).to.equal("SQ005");
-    });
-
-    // The same two entries the other way round: their credit alone (-200,000 against 100,000) would take cash
-    // below zero, so the quick test cannot clear them (migration 0019), and the check in chain order accepts them.
-    it("accepts entries in one statement whose chain order keeps cash at zero or above, though their credits alone would not", async () => {
-      const f = await fixture();
-      await donate(f, { amountDong: "100000" });
+    // entries' postings (as the Ledger's batches do): a payment of 200,000 and
+    // a receipt of 200,000 against 100,000 held, their postings in one statement.
+    async function payAndReceiveInOneStatement(f: Fixture, paymentFirst: boolean): Promise<void> {
       await f.s.db.knex.transaction(async (trx) => {
         const held: (string | number)[][] = [];
-        await insertRaw(trx, f, { description: "Thu 200.000 trước", holdPostings: held, postings: cashIn(f, 200_000n) });
-        await insertRaw(trx, f, {
-          description: "Chi 200.000 sau đó",
+        const pay = () => insertRaw(trx, f, {
+          description: "Chi 200.000",
           holdPostings: held,
           postings: [
             { account: f.c.accounts.expense, amountDong: 200_000n },
             { account: f.c.accounts.cash, amountDong: -200_000n },
           ],
         });
+        const receive = () => insertRaw(trx, f, { description: "Thu 200.000", holdPostings: held, postings: cashIn(f, 200_000n) });
+        if (paymentFirst) {
+          await pay();
+          await receive();
+        } else {
+          await receive();
+          await pay();
+        }
         await trx.raw(
           `insert into postings (entry_id, committee_id, line, account_id, amount_dong) values ${held.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
           held.flat(),
         );
       });
+    }
+
+    it("refuses entries that take cash below zero in chain order even when their postings go in one statement", async () => {
+      const f = await fixture();
+      await donate(f, { amountDong: "100000" });
+      // If this is accepted, it commits, but only in this committee.
+      const error = await refusal(payAndReceiveInOneStatement(f, true));
+      expect(error.code).to.equal("SQ005");
+    });
+
+    // The other way round, the payment's credit alone (-200,000 against 100,000) would take cash below zero,
+    // so the quick test cannot clear them (migration 0019), and the check in chain order accepts them.
+    it("accepts entries in one statement whose chain order keeps cash at zero or above, though their credits alone would not", async () => {
+      const f = await fixture();
+      await donate(f, { amountDong: "100000" });
+      await payAndReceiveInOneStatement(f, false);
       expect(await cashHeld(f)).to.equal(100_000n);
       expect(await verifyChain(f.s.store, f.committeeId)).to.include({ ok: true, checked: 3 });
     });
