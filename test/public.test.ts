@@ -211,6 +211,25 @@ describe("public figures", () => {
       "Since 2024-02-01: opening balance 7 million đồng, received 1 million đồng, disbursed 0 đồng, 8 million đồng remaining.");
   });
 
+  // An approval of an entry already published used to take a publication number of its own (migration 0020).
+  it("takes no publication number for a second approval of an entry already published", async () => {
+    const { createToken, hashToken } = await import("../src/context.js");
+    const x = await makeCommittee(s, "Ủy ban MTTQ xã thử duyệt hai lần");
+    const code = uniqueCode("TWICE").toUpperCase();
+    await s.ledger.createCampaign(x.principals.treasurer, { code, name: "Quỹ thử", kind: "for_the_poor", startsOn: "2024-01-01" }, meta());
+    const second = (await s.store.findPrincipal(hashToken(await createToken(s, x.committee.id, "approver", "Người duyệt thứ hai"))))!;
+    const first = (await s.ledger.recordDonation(x.principals.treasurer, code, cash("2024-01-09", 10_000, "Người một"), meta())).entry.id;
+    const next = (await s.ledger.recordDonation(x.principals.treasurer, code, cash("2024-01-09", 20_000, "Người hai"), meta())).entry.id;
+    await s.controls.verify(x.principals.approver, [first]);
+    const [again] = await s.controls.verify(second, [first]);
+    expect(again).to.include({ ok: true, approvals: 2, verified: true });
+    await s.controls.verify(second, [next]);
+    const rows = await s.db.knex("entry_verified").where({ committee_id: x.committee.id }).orderBy("vseq").select("entry_id", "vseq");
+    expect(rows.map((r) => [r.entry_id, Number(r.vseq)])).to.deep.equal([[first, 1], [next, 2]]);
+    const [head] = await s.db.knex("public_heads").where({ committee_id: x.committee.id }).select("vseq");
+    expect(Number(head.vseq)).to.equal(2);
+  });
+
   it("number publications in the order their chain heads rise, with two approvers at once on two connections [PostgreSQL]", async function () {
     const url = process.env.TEST_DATABASE_URL;
     if (!url) this.skip();
