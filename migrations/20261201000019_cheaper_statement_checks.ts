@@ -16,10 +16,6 @@ import type { Knex } from "knex";
 // trigger took ~22 ms, now ~4 ms. The function is restated from its stored
 // definition, which keeps its settings (migrations 0013, 0017).
 
-function assert(ok: boolean, what: string): asserts ok {
-  if (!ok) throw new Error(`migration 0019: ${what}`);
-}
-
 const balanceOrdered = `    if exists (
       select 1 from (`;
 const balanceCleared = `    if exists (
@@ -30,18 +26,22 @@ const balanceCleared = `    if exists (
     ) and exists (
       select 1 from (`;
 
-async function restate(knex: Knex, fn: string, from: string, to: string): Promise<void> {
+/**
+ * Replaces the one occurrence of `from` with `to` in a function's stored definition and runs it: the
+ * definition keeps the function's settings (plans, search path), which a CREATE OR REPLACE from the
+ * migration's own text would drop. Also used by later migrations.
+ */
+export async function restateFunction(knex: Knex, fn: string, from: string, to: string): Promise<void> {
   const { rows } = await knex.raw("select pg_get_functiondef(?::regprocedure) as d", [fn]);
-  const def: string = rows[0].d;
-  const parts = def.split(from);
-  assert(parts.length === 2, `${fn}: the text to restate appears once`);
+  const parts = (rows[0].d as string).split(from);
+  if (parts.length !== 2) throw new Error(`${fn}: the text to restate must appear exactly once`);
   await knex.raw(parts.join(to));
 }
 
 export async function up(knex: Knex): Promise<void> {
-  await restate(knex, "soquy_apply_balances()", balanceOrdered, balanceCleared);
+  await restateFunction(knex, "soquy_apply_balances()", balanceOrdered, balanceCleared);
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await restate(knex, "soquy_apply_balances()", balanceCleared, balanceOrdered);
+  await restateFunction(knex, "soquy_apply_balances()", balanceCleared, balanceOrdered);
 }

@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import { restateFunction } from "./20261201000019_cheaper_statement_checks.js";
 
 // A publication number is taken only by an entry that becomes verified.
 //
@@ -12,27 +13,16 @@ import type { Knex } from "knex";
 // (so a publication that committed meanwhile is visible), skips the row of an
 // entry already published without taking a number.
 
-function assert(ok: boolean, what: string): asserts ok {
-  if (!ok) throw new Error(`migration 0020: ${what}`);
-}
-
 const locked = "    perform 1 from public_heads where committee_id = NEW.committee_id for update;\n";
 const skip = `${locked}    if exists (select 1 from entry_verified where entry_id = NEW.entry_id) then
       return null; -- published already: no second number
     end if;
 `;
 
-async function restate(knex: Knex, from: string, to: string): Promise<void> {
-  const { rows } = await knex.raw("select pg_get_functiondef('soquy_publish_number()'::regprocedure) as d");
-  const parts = (rows[0].d as string).split(from);
-  assert(parts.length === 2, "the text to restate appears once in soquy_publish_number");
-  await knex.raw(parts.join(to));
-}
-
 export async function up(knex: Knex): Promise<void> {
-  await restate(knex, locked, skip);
+  await restateFunction(knex, "soquy_publish_number()", locked, skip);
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await restate(knex, skip, locked);
+  await restateFunction(knex, "soquy_publish_number()", skip, locked);
 }
