@@ -553,6 +553,30 @@ describe("ledger invariants, attacked in SQL", function () {
     });
   });
 
+  describe("entries between campaigns (SQ009)", () => {
+    it("refuses at COMMIT an entry touching two campaigns with one approval; one campaign, or two accounts of one, is fine", async () => {
+      const f = await fixture();
+      await f.s.ledger.createCampaign(f.p, { code: "TET", name: "Quà Tết 2025", kind: "tet_gifts", startsOn: "2025-01-01" }, meta());
+      const other = await f.s.ledger.campaign(f.committeeId, "TET");
+      await donate(f, { amountDong: "5000" });
+      const error = await refusedAtCommit(f, (trx) => insertRaw(trx, f, {
+        postings: [
+          { account: other.accounts.cash, amountDong: 1000n }, { account: other.accounts.income, amountDong: -1000n },
+          { account: f.c.accounts.income, amountDong: 1000n }, { account: f.c.accounts.cash, amountDong: -1000n },
+        ],
+      }));
+      expect(error.code).to.equal("SQ009");
+      // Three accounts of one campaign (min = max campaign) need one approval.
+      await rawEntry(f, {
+        postings: [
+          { account: f.c.accounts.bank, amountDong: 600n }, { account: f.c.accounts.cash, amountDong: 400n },
+          { account: f.c.accounts.income, amountDong: -1000n },
+        ],
+      });
+      expect(await verifyChain(f.s.store, f.committeeId)).to.include({ ok: true, checked: 2 });
+    });
+  });
+
   describe("reversals", () => {
     it("refuses a second reversal of the same entry (unique reversal_of), through SQL and through the Ledger", async () => {
       const f = await fixture();
