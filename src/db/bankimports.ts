@@ -9,7 +9,7 @@ import type { Account, Campaign, CommittedEntry } from "../ledger/types.js";
 import { genericLayout, genericLayoutSchema, isBuiltIn, builtInLayouts, type Layout } from "../imports/layouts.js";
 import { UNKNOWN_DONOR } from "../imports/memo.js";
 import { matchTransfers, MATCH_WINDOW_DAYS, type BankSide, type LedgerSide } from "../imports/match.js";
-import { readStatementBatches, type FileFormat, type ReadSummary } from "../imports/statement.js";
+import { readStatementBatches, type FileFormat, type ReadSummary, type StatementLine } from "../imports/statement.js";
 import { canCopy, openSink, type BulkSink } from "./bulk.js";
 import { addDays } from "../ledger/earmarks.js";
 import { chainHead } from "./store.js";
@@ -29,6 +29,8 @@ import { chainHead } from "./store.js";
 
 const POST_PAGE = 5_000;
 const ANALYZE_AFTER = 5_000;
+/** Beyond any line number (line_no is an int). */
+const LAST_LINE = 2_147_483_647;
 export const IMPORT_KEY_PREFIX = "bank-line:";
 
 export interface ImportRequest {
@@ -121,16 +123,17 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
       }
     })();
 
-    // 1. Read, check and stage every line.
+    // 1. Read, check and stage every line, in chunks of POST_PAGE lines. When no hand-recorded
+    // transfer could match a line (the usual bulk import), each chunk is also posted as soon as it
+    // is staged, so PostgreSQL writes one chunk while this process reads the next; otherwise every
+    // line is staged first, matched, and then posted.
     const copy = await canCopy(trx);
-    await trx.raw(`create temp table bank_staging (
-      line_no int not null, line_key bytea not null, entry_date date not null, time_of_day text, doc_ref text not null,
-      direction text not null, amount_dong bigint not null, memo text not null, donor_name text, kind text not null,
-      balance_dong bigint
-    ) on commit drop`);
+    await createWorkTables(trx);
     const summary: ReadSummary = { lines: 0, balanceChecks: 0, openingDong: null, closingDong: null, firstDate: null, lastDate: null };
     let openingGiven = r.openingDong !== null;
+    let streaming = false;
     const opening = async (firstDate: string): Promise<bigint> => {
+      streaming = !(await mayMatchHandRecorded(trx, r, accountNo, firstDate));
       if (r.openingDong !== null) return r.openingDong;
       if (account.openingDate === null) return 0n;
       if (firstDate < account.openingDate) {
@@ -141,48 +144,56 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
         from bank_lines where committee_id = ? and bank_account_id = ? and entry_date < ?`, [r.committee.id, account.id, firstDate])).rows;
       return account.openingDong! + BigInt(row.s);
     };
-    // Opened with the first lines (the opening balance, asked before them, is a query of its own).
-    let sink: BulkSink | null = null;
+    let toPost: number | null = null; // known once every line is staged
+    const poster = await openPoster(trx, r, accountNo, toAccount(feeAccount), copy, (done) => {
+      if (toPost !== null) r.onProgress?.({ phase: "posting", done, total: toPost });
+    });
+    let chunk: StatementLine[] = [];
+    // The chunk PostgreSQL is staging (and, streaming, posting) while the next one is read: at most one.
+    let inFlight: Promise<void> = Promise.resolve();
+    const flush = async (lines: StatementLine[]) => {
+      await inFlight;
+      if (lines.length === 0) return;
+      inFlight = (async () => {
+        // Streaming, the page before is written while these lines' entries are computed.
+        const present = await stageChunk(trx, r.committee.id, account.id, lines, copy, () => streaming && poster.release());
+        if (streaming) await poster.postLines(lines.filter((l): l is StatementLine & PostableLine => l.kind !== "to_classify" && !present.has(l.lineNo)));
+      })();
+      inFlight.catch(() => {}); // awaited at the next flush or below
+    };
     let lastReported = 0;
     try {
       for await (const lines of readStatementBatches(hashed, { bankAccount: accountNo, layout, opening }, summary, r.format ?? "csv")) {
-        sink ??= await openSink(trx, "bank_staging", stagingColumns, copy);
-        for (const l of lines) {
-          const room = sink.add([l.lineNo, `\\x${l.key}`, l.date, l.time, l.docRef, l.direction, l.amountDong, l.memo, l.donorName, l.kind, l.balanceDong]);
-          if (room) await room;
+        for (const l of lines) chunk.push(l);
+        while (chunk.length >= POST_PAGE) {
+          await flush(chunk.slice(0, POST_PAGE));
+          chunk = chunk.slice(POST_PAGE);
         }
         if (summary.lines - lastReported >= 2_000) {
           lastReported = summary.lines;
           r.onProgress?.({ phase: "reading", done: summary.lines, total: null });
         }
       }
+      await flush(chunk);
+      await inFlight;
     } catch (error) {
-      await sink?.abort(error as Error);
+      await inFlight.catch(() => {}); // nothing is left running on the connection when the transaction rolls back
       throw error;
     }
-    await sink?.end();
     r.onProgress?.({ phase: "reading", done: summary.lines, total: summary.lines });
-    phase("read and stage");
-    await trx.raw("create unique index on bank_staging (line_no)");
+    phase(streaming ? "read, stage and post" : "read and stage");
     await trx.raw("analyze bank_staging");
-    // What is not posted: lines recorded before, and hand-recorded transfers lines match.
-    await trx.raw("create temp table bank_present (line_no int primary key) on commit drop");
-    await trx.raw("create temp table bank_matched (line_no int primary key, entry_id uuid not null) on commit drop");
-    await trx.raw("create temp table bank_posted (line_no int not null, entry_id uuid not null) on commit drop");
 
-    // 2. Lines recorded before (by identity), then hand-recorded transfers they match.
-    await trx.raw(`insert into bank_present (line_no) select s.line_no from bank_staging s join bank_lines b
-      on b.committee_id = ? and b.bank_account_id = ? and b.line_key = s.line_key`, [r.committee.id, account.id]);
-    const matched = summary.lines > 0 ? await matchHandRecorded(trx, r, account.id, accountNo, summary) : 0;
-
-    phase("present and matched");
-    // 3. What the new lines may not be: before a closed period, outside the receiving window.
-    await refuseUnpostable(trx, r.committee.id, r.campaign);
-
-    // 4. Post the new donations and fees in pages, the chain carried from page to page.
-    const [{ n: toPost }] = (await trx.raw(`select count(*)::int as n from bank_staging s where ${postable}`)).rows;
-    phase("checks");
-    const posted = toPost === 0 ? 0 : await postEntries(trx, r, accountNo, toAccount(feeAccount), toPost, copy);
+    // 2. Hand-recorded transfers that lines match, then the rest of the lines posted.
+    const matched = !streaming && summary.lines > 0 ? await matchHandRecorded(trx, r, account.id, accountNo, summary) : 0;
+    phase("matched");
+    if (!streaming) {
+      toPost = Number((await trx.raw(`select count(*) as n from bank_staging s where s.kind <> 'to_classify'
+        and not exists (select 1 from bank_present p where p.line_no = s.line_no) and not exists (select 1 from bank_matched m where m.line_no = s.line_no)`)).rows[0].n);
+      await poster.post(LAST_LINE);
+    }
+    const posted = await poster.finish();
+    r.onProgress?.({ phase: "posting", done: posted, total: posted });
     phase("post entries");
     // The deferred checks run at commit, once per entry, with plans made for the tables' sizes when they
     // were last analysed: after a large import into a young ledger those are seq scans, and the commit
@@ -252,22 +263,76 @@ export function resolveLayout(name: string, saved: unknown): Layout {
   fail("bank_layout_unknown", `no layout ${name}: use vcb, agribank, vietinbank or the layout saved for this bank account`, "layout");
 }
 
+/** The temporary tables of one import, dropped at its commit or rollback. */
+async function createWorkTables(trx: Knex.Transaction): Promise<void> {
+  await trx.raw(`create temp table bank_staging (
+      line_no int not null, line_key bytea not null, entry_date date not null, time_of_day text, doc_ref text not null,
+      direction text not null, amount_dong bigint not null, memo text not null, donor_name text, kind text not null,
+      balance_dong bigint
+    ) on commit drop`);
+  await trx.raw("create unique index on bank_staging (line_no)");
+  // What is not posted: lines recorded before, and hand-recorded transfers lines match.
+  await trx.raw("create temp table bank_present (line_no int primary key) on commit drop");
+  await trx.raw("create temp table bank_matched (line_no int primary key, entry_id uuid not null) on commit drop");
+  await trx.raw("create temp table bank_posted (line_no int not null, entry_id uuid not null) on commit drop");
+  await trx.raw(`create temp table bank_page (line_no int not null, id uuid not null, seq bigint not null, entry_date date not null,
+    recorded_at timestamptz(3) not null, kind text not null, description text not null, idempotency_key text not null,
+    prev_hash text not null, hash text not null, amount_dong bigint not null, donor_key text, donor_name text, donor_kind text,
+    note text) on commit drop`);
+}
+
+/**
+ * Stages a chunk of lines and notes which of them the bank account has recorded before (by identity);
+ * resolves with those lines' numbers. `asked` runs once the question is sent, before its answer is back.
+ */
+async function stageChunk(trx: Knex.Transaction, committeeId: number, accountId: number, lines: StatementLine[], copy: boolean,
+  asked: () => void): Promise<Set<number>> {
+  const sink = await openSink(trx, "bank_staging", stagingColumns, copy);
+  try {
+    for (const l of lines) {
+      const room = sink.add([l.lineNo, `\\x${l.key}`, l.date, l.time, l.docRef, l.direction, l.amountDong, l.memo, l.donorName, l.kind, l.balanceDong]);
+      if (room) await room;
+    }
+  } catch (error) {
+    await sink.abort(error as Error);
+    throw error;
+  }
+  await sink.end();
+  // One index probe a line (LIMIT keeps it a probe whatever the tables' sizes look like to the planner).
+  const present = trx.raw(`insert into bank_present (line_no) select s.line_no from bank_staging s
+      cross join lateral (select 1 from bank_lines b where b.committee_id = ? and b.bank_account_id = ? and b.line_key = s.line_key limit 1) b
+      where s.line_no between ? and ?
+      returning line_no`,
+  [committeeId, accountId, lines[0]!.lineNo, lines[lines.length - 1]!.lineNo]).then((x: { rows: { line_no: number }[] }) => x.rows);
+  asked();
+  return new Set((await present).map((x) => x.line_no));
+}
+
 const stagingColumns = ["line_no", "line_key", "entry_date", "time_of_day", "doc_ref", "direction", "amount_dong", "memo", "donor_name", "kind", "balance_dong"];
 
-/** Staged lines (alias s) that are posted: new donations and fees, not matched to a hand-recorded transfer. */
-const postable = `s.kind <> 'to_classify' and not exists (select 1 from bank_present p where p.line_no = s.line_no)
-  and not exists (select 1 from bank_matched m where m.line_no = s.line_no)`;
+/**
+ * Bank donations of the account (or of the campaign, with no account named) recorded by hand, not yet
+ * matched to a bank line and not reversed: a condition on donations d joined to journal_entries e
+ * (bindings: committee, account number, campaign).
+ */
+const handRecorded = `d.committee_id = ? and d.method = 'bank' and (d.bank_account = ? or (d.bank_account is null and d.campaign_id = ?))
+        and (e.idempotency_key is null or e.idempotency_key not like '${IMPORT_KEY_PREFIX}%')
+        and not exists (select 1 from bank_lines b where b.entry_id = e.id)
+        and not exists (select 1 from journal_entries x where x.reversal_of = e.id)`;
+
+/** Whether a hand-recorded transfer could match a line of a statement that starts on firstDate. */
+async function mayMatchHandRecorded(trx: Knex.Transaction, r: ImportRequest, accountNo: string, firstDate: string): Promise<boolean> {
+  const { rows } = await trx.raw(`select exists (select 1 from donations d join journal_entries e on e.id = d.entry_id
+      where ${handRecorded} and e.entry_date >= ?) as any`,
+    [r.committee.id, accountNo, r.campaign.id, addDays(firstDate, -MATCH_WINDOW_DAYS)]);
+  return rows[0].any === true;
+}
 
 async function matchHandRecorded(trx: Knex.Transaction, r: ImportRequest, _accountId: number, accountNo: string, s: ReadSummary): Promise<number> {
   const from = addDays(s.firstDate!, -MATCH_WINDOW_DAYS), to = addDays(s.lastDate!, MATCH_WINDOW_DAYS);
   const candidates = (await trx.raw(`select e.id, e.entry_date, d.bank_reference, d.donor_name, p.amount_dong
-      from donations d join journal_entries e on e.id = d.entry_id
-      join postings p on p.entry_id = e.id and p.amount_dong > 0
-      where d.committee_id = ? and d.method = 'bank' and (d.bank_account = ? or (d.bank_account is null and d.campaign_id = ?))
-        and e.entry_date between ? and ?
-        and (e.idempotency_key is null or e.idempotency_key not like 'bank-line:%')
-        and not exists (select 1 from bank_lines b where b.entry_id = e.id)
-        and not exists (select 1 from journal_entries x where x.reversal_of = e.id)`,
+      from donations d join journal_entries e on e.id = d.entry_id join postings p on p.entry_id = e.id and p.amount_dong > 0
+      where ${handRecorded} and e.entry_date between ? and ?`,
   [r.committee.id, accountNo, r.campaign.id, from, to])).rows as { id: string; entry_date: string; bank_reference: string | null; donor_name: string; amount_dong: string }[];
   if (candidates.length === 0) return 0;
   const amounts = [...new Set(candidates.map((c) => c.amount_dong))];
@@ -289,23 +354,8 @@ async function matchHandRecorded(trx: Knex.Transaction, r: ImportRequest, _accou
   return matches.length;
 }
 
-async function refuseUnpostable(trx: Knex.Transaction, committeeId: number, c: Campaign): Promise<void> {
-  const closed = (await trx("period_closes").where({ committee_id: committeeId }).max("through_date as d").first())?.d as string | null;
-  if (closed) {
-    const [row] = (await trx.raw(`select line_no, entry_date from bank_staging s where ${postable}
-      and entry_date <= ? order by line_no limit 1`, [closed])).rows;
-    if (row) fail("period_closed", `line ${row.line_no}: dated ${row.entry_date}, but the books are closed through ${closed}; nothing was imported`, "file");
-  }
-  if (c.receivingException === null) {
-    const closes = receivingCloses(c);
-    const [row] = (await trx.raw(`select line_no, entry_date from bank_staging s where ${postable} and kind = 'donation'
-      and (entry_date < ? or entry_date > ?) order by line_no limit 1`, [c.startsOn, closes])).rows;
-    if (row) {
-      fail("donation_outside_receiving_window",
-        `line ${row.line_no}: a transfer dated ${row.entry_date} is outside campaign ${c.code}'s receiving window (${c.startsOn} to ${closes}); nothing was imported`, "file");
-    }
-  }
-}
+/** A line to post, as read (streaming) or as fetched back from bank_staging. */
+type PostableLine = Pick<StatementLine, "lineNo" | "key" | "date" | "docRef" | "amountDong" | "memo" | "donorName"> & { kind: "donation" | "fee" };
 
 interface StagedRow {
   line_no: number;
@@ -318,50 +368,93 @@ interface StagedRow {
   kind: "donation" | "fee";
 }
 
+const fromStaging = (x: StagedRow): PostableLine => ({
+  lineNo: x.line_no, key: x.line_key, date: x.entry_date, docRef: x.doc_ref, amountDong: BigInt(x.amount_dong), memo: x.memo,
+  donorName: x.donor_name, kind: x.kind,
+});
+
 const entryColumns = ["line_no", "id", "seq", "entry_date", "recorded_at", "kind", "description", "idempotency_key", "prev_hash", "hash",
   "amount_dong", "donor_key", "donor_name", "donor_kind", "note"];
 
+interface Poster {
+  /** Posts the staged lines up to a line (new donations and fees, not matched), in pages; the last page may still be writing. */
+  post(upToLineNo: number): Promise<void>;
+  /** Posts these lines (new donations and fees, in line order), in pages; the last page may still be writing. */
+  postLines(lines: PostableLine[]): Promise<void>;
+  /** Starts writing the page computed last, if it is not written yet (call it once the next page's rows are asked for). */
+  release(): void;
+  /** Waits for the last page; how many entries were posted. */
+  finish(): Promise<number>;
+}
+
 /**
- * Posts the staged lines in pages of POST_PAGE entries. Each page's entries (canonical text, chain
- * hash) are computed here and written to bank_page; three INSERT … SELECT statements then write
- * them to the ledger (donors first), and bank_posted keeps which entry records which line. While
- * PostgreSQL runs a page's statements, this process computes the next page.
+ * Posts staged lines in pages of at most POST_PAGE entries, the chain carried from page to page. Each
+ * page's entries (canonical text, chain hash) are computed here and written to bank_page; three
+ * INSERT … SELECT statements then write them to the ledger (donors first), and bank_posted keeps which
+ * entry records which line. While PostgreSQL writes a page, this process computes the next one (or
+ * reads the next chunk of the file). Lines the ledger may not take are refused with their line number:
+ * a date in a closed period, a transfer outside the campaign's receiving window.
  */
-async function postEntries(trx: Knex.Transaction, r: ImportRequest, accountNo: string, fee: Account, total: number, copy: boolean): Promise<number> {
-  await trx.raw(`create temp table bank_page (line_no int not null, id uuid not null, seq bigint not null, entry_date date not null,
-    recorded_at timestamptz(3) not null, kind text not null, description text not null, idempotency_key text not null,
-    prev_hash text not null, hash text not null, amount_dong bigint not null, donor_key text, donor_name text, donor_kind text,
-    note text) on commit drop`);
+async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: string, fee: Account, copy: boolean,
+  progress: (posted: number) => void): Promise<Poster> {
+  const c = r.campaign;
+  const closed = ((await trx("period_closes").where({ committee_id: r.committee.id }).max("through_date as d").first())?.d ?? null) as string | null;
+  const window = c.receivingException === null ? { from: c.startsOn, to: receivingCloses(c) } : null;
   let head = await chainHead(trx, r.committee.id);
-  // The next page after a line, as \`postable\`; the bound is repeated inside the anti-joins so that a merge
-  // join starts there instead of at the first line recorded before (a long overlap would make it quadratic).
-  const fetch = (after: number) => trx.raw(`select line_no, encode(line_key, 'hex') as line_key, entry_date, doc_ref, amount_dong, memo, donor_name, kind
-      from bank_staging s where s.kind <> 'to_classify' and s.line_no > :after
-        and not exists (select 1 from bank_present p where p.line_no = s.line_no and p.line_no > :after)
-        and not exists (select 1 from bank_matched m where m.line_no = s.line_no and m.line_no > :after)
-      order by line_no limit :n`, { after, n: POST_PAGE })
-    .then((x: { rows: StagedRow[] }) => x.rows);
+  let after = 0; // the last line looked at
   let posted = 0;
   let nextAnalyze = ANALYZE_AFTER;
-  let rows = await fetch(0);
   let writing: Promise<void> = Promise.resolve();
   const spent = { compute: 0, wait: 0, send: 0, analyze: 0 };
-  while (rows.length > 0) {
-    // Computed while PostgreSQL writes the page before.
-    let t = performance.now();
+  // The next page after a line; the bounds are repeated inside the anti-joins so that a merge
+  // join starts there instead of at the first line recorded before (a long overlap would make it quadratic).
+  const fetch = (from: number, upTo: number) => trx.raw(`select line_no, encode(line_key, 'hex') as line_key, entry_date, doc_ref, amount_dong, memo, donor_name, kind
+      from bank_staging s where s.kind <> 'to_classify' and s.line_no > :from and s.line_no <= :upTo
+        and not exists (select 1 from bank_present p where p.line_no = s.line_no and p.line_no > :from and p.line_no <= :upTo)
+        and not exists (select 1 from bank_matched m where m.line_no = s.line_no and m.line_no > :from and m.line_no <= :upTo)
+      order by line_no limit :n`, { from, upTo, n: POST_PAGE })
+    .then((x: { rows: StagedRow[] }) => x.rows.map(fromStaging));
+  const refuse = (row: PostableLine) => {
+    if (closed !== null && row.date <= closed) {
+      fail("period_closed", `line ${row.lineNo}: dated ${row.date}, but the books are closed through ${closed}; nothing was imported`, "file");
+    }
+    if (window && row.kind === "donation" && (row.date < window.from || row.date > window.to)) {
+      fail("donation_outside_receiving_window",
+        `line ${row.lineNo}: a transfer dated ${row.date} is outside campaign ${c.code}'s receiving window (${window.from} to ${window.to}); nothing was imported`, "file");
+    }
+  };
+  const timed = async <T>(key: keyof typeof spent, p: Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await p;
+    } finally {
+      spent[key] += performance.now() - t;
+    }
+  };
+
+  // bank_page holds a page not yet written: it is written once the next page's rows are asked for,
+  // so that they come back, and are computed here, while PostgreSQL writes it.
+  let ready = false;
+  const release = () => {
+    if (!ready) return;
+    ready = false;
+    writing = writePage(trx, r, accountNo, fee);
+    writing.catch(() => {}); // awaited before the next page or in finish()
+  };
+
+  /** One page into bank_page (computed while the page before is written); written at the next release(). */
+  async function page(rows: PostableLine[]): Promise<void> {
+    const t = performance.now();
     const recordedAt = new Date().toISOString();
     const entries = rows.map((row) => {
+      refuse(row);
       const e = draftFor(row, r, accountNo, fee, head, recordedAt);
       head = { seq: e.seq, hash: e.hash };
       return e;
     });
-    const last = rows[rows.length - 1]!.line_no;
     spent.compute += performance.now() - t;
-    t = performance.now();
-    await writing;
-    spent.wait += performance.now() - t;
-    t = performance.now();
-    if (posted > 0) r.onProgress?.({ phase: "posting", done: posted, total });
+    await timed("wait", writing);
+    const sent = performance.now();
     await trx.raw("truncate bank_page");
     const sink = await openSink(trx, "bank_page", entryColumns, copy);
     try {
@@ -376,33 +469,47 @@ async function postEntries(trx: Knex.Transaction, r: ImportRequest, accountNo: s
       throw error;
     }
     await sink.end();
-    const next = fetch(last); // sent before the page's statements, so it is back while they run
-    writing = writePage(trx, r, accountNo, fee);
-    writing.catch(() => {}); // awaited below
+    ready = true;
     posted += entries.length;
-    rows = await next;
-    spent.send += performance.now() - t;
+    progress(posted);
+    spent.send += performance.now() - sent;
     // Each row's checks run with plans made for the tables' sizes when last analysed; in a young
     // ledger those would scan tables this import keeps growing. Re-analyse as they grow fourfold.
-    if (posted >= nextAnalyze && rows.length > 0) {
-      t = performance.now();
-      await writing;
-      spent.wait += performance.now() - t;
-      t = performance.now();
-      await trx.raw("analyze journal_entries, postings, donations, donors");
-      spent.analyze += performance.now() - t;
+    if (posted >= nextAnalyze) {
+      release();
+      await timed("wait", writing);
+      await timed("analyze", trx.raw("analyze journal_entries, postings, donations, donors"));
       nextAnalyze = posted * 4;
     }
   }
-  let t = performance.now();
-  await writing;
-  spent.wait += performance.now() - t;
-  if (process.env.SOQUY_IMPORT_TIMING === "1") {
-    const sec = (ms: number) => (ms / 1000).toFixed(2);
-    process.stderr.write(`import posting: computing entries ${sec(spent.compute)} s, sending pages ${sec(spent.send)} s, waiting for PostgreSQL ${sec(spent.wait)} s, analyze ${sec(spent.analyze)} s\n`);
+
+  async function post(upTo: number): Promise<void> {
+    for (;;) {
+      const next = fetch(after, upTo);
+      release();
+      const rows = await timed("send", next);
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]!.lineNo;
+      await page(rows);
+      if (rows.length < POST_PAGE) break;
+    }
   }
-  r.onProgress?.({ phase: "posting", done: posted, total });
-  return posted;
+
+  async function postLines(lines: PostableLine[]): Promise<void> {
+    for (let i = 0; i < lines.length; i += POST_PAGE) await page(lines.slice(i, i + POST_PAGE));
+  }
+
+  async function finish(): Promise<number> {
+    release();
+    await timed("wait", writing);
+    if (process.env.SOQUY_IMPORT_TIMING === "1") {
+      const sec = (ms: number) => (ms / 1000).toFixed(2);
+      process.stderr.write(`import posting: computing entries ${sec(spent.compute)} s, sending pages ${sec(spent.send)} s, waiting for PostgreSQL ${sec(spent.wait)} s, analyze ${sec(spent.analyze)} s\n`);
+    }
+    return posted;
+  }
+
+  return { post, postLines, release, finish };
 }
 
 /** The page in bank_page into the ledger: donors, entries in chain order, their postings and donations. */
@@ -453,24 +560,24 @@ const sha256hex: (text: string) => string = typeof crypto.hash === "function"
   ? (text) => crypto.hash("sha256", text, "hex")
   : (text) => createHash("sha256").update(text, "utf8").digest("hex");
 
-function draftFor(row: StagedRow, r: ImportRequest, accountNo: string, fee: Account, head: { seq: number; hash: string },
+function draftFor(row: PostableLine, r: ImportRequest, accountNo: string, fee: Account, head: { seq: number; hash: string },
   recordedAt: string): PostedEntry {
-  const amount = BigInt(row.amount_dong);
+  const amount = row.amountDong;
   const c = r.campaign;
-  const doc = row.doc_ref ? ` số ${row.doc_ref}` : "";
+  const doc = row.docRef ? ` số ${row.docRef}` : "";
   const donation = row.kind === "donation";
-  const name = row.donor_name ?? UNKNOWN_DONOR;
+  const name = row.donorName ?? UNKNOWN_DONOR;
   const donorKind = name === UNKNOWN_DONOR ? "anonymous" : "individual";
   // One object literal, no spreads: spreading a 17-field object into another cost ~10 µs an entry here.
   const e: PostedEntry = {
-    id: newEntryId(), entryDate: row.entry_date, campaign: { id: c.id, code: c.code }, reversalOf: null, resolutionRef: null,
+    id: newEntryId(), entryDate: row.date, campaign: { id: c.id, code: c.code }, reversalOf: null, resolutionRef: null,
     requiredApprovals: 1, voucherSeries: null, items: [], disbursement: null, beneficiaryIdentity: null,
     committeeId: r.committee.id, committeeCode: r.committee.code, seq: head.seq + 1, recordedAt, recordedBy: r.recordedBy,
-    idempotencyKey: `${IMPORT_KEY_PREFIX}${row.line_key}`, voucherNo: null,
+    idempotencyKey: `${IMPORT_KEY_PREFIX}${row.key}`, voucherNo: null,
     kind: donation ? "donation" : "general",
     description: donation
-      ? clip(`Nhận chuyển khoản${doc} ngày ${dmy(row.entry_date)} vào tài khoản ${accountNo} của ${name}`, 2000)
-      : clip(`Phí ngân hàng${doc} ngày ${dmy(row.entry_date)}, tài khoản ${accountNo}: ${row.memo.replace(/\s+/g, " ")}`, 2000),
+      ? clip(`Nhận chuyển khoản${doc} ngày ${dmy(row.date)} vào tài khoản ${accountNo} của ${name}`, 2000)
+      : clip(`Phí ngân hàng${doc} ngày ${dmy(row.date)}, tài khoản ${accountNo}: ${row.memo.replace(/\s+/g, " ")}`, 2000),
     postings: donation
       ? [{ account: c.accounts.bank, amountDong: amount, line: 1 }, { account: c.accounts.income, amountDong: -amount, line: 2 }]
       : [{ account: fee, amountDong: amount, line: 1 }, { account: c.accounts.bank, amountDong: -amount, line: 2 }],
@@ -478,7 +585,7 @@ function draftFor(row: StagedRow, r: ImportRequest, accountNo: string, fee: Acco
       ? { method: "bank", donorName: name, donorKind, publishName: false, bankAccount: accountNo, bankReference: null, note: clip(row.memo, 2000) || null }
       : null,
     donorIdentity: donation ? { key: `${donorKind}|${donorKeyName(name)}|`, name, kind: donorKind } : null,
-    prevHash: head.hash, hash: "", lineNo: row.line_no, amountDong: amount,
+    prevHash: head.hash, hash: "", lineNo: row.lineNo, amountDong: amount,
   };
   e.hash = sha256hex(head.hash + canonicalEntry(e)); // = chainHash(head.hash, canonicalEntry(e)), without a Hash object
   return e;
