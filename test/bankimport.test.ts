@@ -186,6 +186,32 @@ describe("bank statement import", () => {
     expect(await counts(b)).to.include({ entries: 0, lines: 0, imports: 0 });
   });
 
+  it("refuses a transfer outside the receiving window, or a line in a closed period, naming the line, and writes nothing", async () => {
+    const header = "PageId,TNXDate,DocNo,Debit,Credit,Balance,TransactionDetails";
+    const account = "0011009990001";
+    // 90 days from 1 September close the window on 30 November; line 4 is dated 15 December.
+    const late = [header, "1,02/09/2024,5078.1,,10.000,,ung ho", "1,03/09/2024,5078.2,,20.000,,ung ho", "1,15/12/2024,5078.3,,30.000,,ung ho"].join("\n");
+    const b = await books();
+    const streamed = await refused(run(b, text(late), { layout: "vcb", account, opening: 0n }));
+    expect(streamed.code).to.equal("donation_outside_receiving_window");
+    expect(streamed.message).to.match(/^line 4: a transfer dated 2024-12-15 is outside campaign .+ receiving window \(2024-09-01 to 2024-11-30\)/);
+    expect(await counts(b)).to.include({ entries: 0, lines: 0, imports: 0 });
+    // The same when a hand-recorded transfer could match (every line is staged and matched first).
+    await b.s.ledger.recordDonation(b.tc.principals.treasurer, b.campaign.code, {
+      receivedOn: "2024-09-03", amountDong: "20000", method: "bank", bankAccount: account, donor: { name: "Người gửi", kind: "individual", publishName: false },
+    }, meta());
+    const matched = await refused(run(b, text(late), { layout: "vcb", account, opening: 0n }));
+    expect(matched.message).to.match(/^line 4: a transfer dated 2024-12-15/);
+    expect(await counts(b)).to.include({ entries: 1, lines: 0, imports: 0 });
+
+    const c = await books();
+    await c.s.controls.closePeriod(c.tc.principals.approver, { through: "2024-09-02" }, meta());
+    const closed = await refused(run(c, text(late), { layout: "vcb", account, opening: 0n }));
+    expect(closed.code).to.equal("period_closed");
+    expect(closed.message).to.match(/^line 2: dated 2024-09-02, but the books are closed through 2024-09-02/);
+    expect(await counts(c)).to.include({ entries: 0, lines: 0, imports: 0 });
+  });
+
   it("keeps memos with tabs, backslashes, line breaks and \\N exactly as the bank printed them (COPY's escapes on PostgreSQL)", async () => {
     const b = await books();
     const memos = ["NGUYEN VAN AN\tung ho\\bao lu", "\\N", "TRAN THI BINH\nung ho\r\nlan 2", "LE VAN C \\t \\n ung ho", "Phạm Thị Ánh ủng hộ \"bão\" số 3"];
