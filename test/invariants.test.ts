@@ -700,6 +700,31 @@ describe("ledger invariants, attacked in SQL", function () {
       expect(error.code).to.equal("SQ014");
       expect(error.message).to.match(/names another campaign than the entry/);
     });
+
+    it("refuses donation rows for a committed entry (SQ003), for no entry, or naming another committee's donor (23503)", async () => {
+      const f = await fixture();
+      const other = await fixture();
+      await donate(f, { amountDong: "1000" });
+      const general = await rawEntry(f, { postings: cashIn(f, 2000n) });
+      await donate(other, { amountDong: "1000" });
+      const donorOf = async (x: Fixture): Promise<number> => Number((await x.s.db.knex.raw("select id from donors where committee_id = ? limit 1", [x.committeeId])).rows[0].id);
+      const [mine, theirs] = [await donorOf(f), await donorOf(other)];
+      const insert = (entryId: string, donorId: number) => f.s.db.knex.transaction((trx) => trx.raw(
+        `insert into donations (entry_id, committee_id, campaign_id, method, donor_id, donor_name, donor_kind, publish_name)
+          values (?, ?, ?, 'cash', ?, 'Nguyễn Văn An', 'individual', true)`, [entryId, f.committeeId, f.c.id, donorId]));
+      const late = await refusal(insert(general.id, mine));
+      expect(late.code).to.equal("SQ003");
+      expect(late.message).to.match(new RegExp(`entry ${general.id} is already committed: a donations row cannot be added to it$`));
+      const missing = await refusal(insert(randomUUID(), mine));
+      expect(missing).to.include({ code: "23503", constraint: "donations_committee_id_entry_id_fkey" });
+      const foreign = await refusal(f.s.db.knex.transaction(async (trx) => {
+        const e = await insertRaw(trx, f, { kind: "donation", postings: cashIn(f, 3000n) });
+        await trx.raw(`insert into donations (entry_id, committee_id, campaign_id, method, donor_id, donor_name, donor_kind, publish_name)
+          values (?, ?, ?, 'cash', ?, 'Nguyễn Văn An', 'individual', true)`, [e.id, f.committeeId, f.c.id, theirs]);
+      }));
+      expect(foreign).to.include({ code: "23503", constraint: "donations_committee_id_donor_id_fkey" });
+      expect(await verifyChain(f.s.store, f.committeeId)).to.include({ ok: true, checked: 2 });
+    });
   });
 
   describe("committee isolation", () => {
