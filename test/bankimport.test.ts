@@ -145,6 +145,30 @@ describe("bank statement import", () => {
     expect((await b.s.db.knex("bank_accounts").where({ committee_id: b.tc.committee.id }).first("opening_date"))?.opening_date ?? null).to.equal(null);
   });
 
+  it("refuses a problem at the end of a long statement after pages were already posted, and writes nothing", async () => {
+    // 6,000 lines are three chunks: the first two are posted (inside the transaction) before the last line is read.
+    const b = await books();
+    const n = 6_000;
+    const lines = Array.from({ length: n }, (_, i) => `1,02/09/2024,5078.${i},,10.000,,NGUYEN VAN AN ung ho lan ${i}`);
+    const header = "PageId,TNXDate,DocNo,Debit,Credit,Balance,TransactionDetails";
+    const withLast = (last: string) => [header, ...lines, last].join("\n");
+    const account = "0011009990001";
+    const closing = 10_000n * BigInt(n + 1);
+    const dots = (v: bigint) => v.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+    const malformed = await refused(run(b, text(withLast("1,31/02/2024,5078.x,,10.000,,ung ho")), { layout: "vcb", account, opening: 0n }));
+    expect(malformed.code).to.equal("bank_file_malformed");
+    expect(malformed.message).to.match(new RegExp(`^line ${n + 2}: "31/02/2024" is not a date`));
+    expect(await counts(b)).to.include({ entries: 0, lines: 0, imports: 0, donors: 0 });
+    const tampered = await refused(run(b, text(withLast(`1,02/09/2024,5078.x,,10.000,${dots(closing + 1n)},ung ho`)), { layout: "vcb", account, opening: 0n }));
+    expect(tampered.code).to.equal("balance_assertion_failed");
+    expect(tampered.message).to.match(new RegExp(`^line ${n + 2}: `)).and.to.contain("difference +1 đồng");
+    expect(await counts(b)).to.include({ entries: 0, lines: 0, imports: 0, donors: 0 });
+    const ok = await run(b, text(withLast(`1,02/09/2024,5078.x,,10.000,${dots(closing)},ung ho`)), { layout: "vcb", account, opening: 0n });
+    expect(ok).to.include({ linesRead: n + 1, recorded: n + 1, balanceChecks: 1, closingDong: closing.toString() });
+    expect(await counts(b)).to.include({ entries: n + 1, lines: n + 1, imports: 1 });
+    expect((await verifyChain(b.s.store, b.tc.committee.id)).ok).to.equal(true);
+  });
+
   it("refuses a wrong opening balance at the first printed balance", async () => {
     const b = await books();
     const e = await refused(run(b, createReadStream(sampleFile("vcb")), { layout: "vcb", account: sampleFacts.vcb.account }));
