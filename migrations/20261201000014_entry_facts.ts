@@ -22,6 +22,25 @@ import { checkEntriesSettings, restatedCheckEntriesSql } from "./20261201000013_
 // purposes allowed and the public figures, so a row naming another campaign
 // of the committee would have dodged all three.
 
+/** An entry's postings folded (the lateral subquery p of soquy_entries_facts; exported: migration 0021 restates it). */
+export const postingsFacts = `      select count(*) as n,
+        string_agg(${field("x.line::text")} || ${field("a.code")} || ${field("x.amount_dong::text")}, '' order by x.line)
+          filter (where a.id is not null) as lines,
+        coalesce(sum(x.amount_dong), 0) as total, count(distinct a.campaign_id) as campaigns,
+        -- a donation's or disbursement's amount: its positive posting on the campaign's account for its method
+        max(case
+          when d.entry_id is not null and a.campaign_id = e.campaign_id and x.amount_dong > 0
+            and a.role = case d.method when 'in_kind' then 'goods' else d.method end then x.amount_dong
+          when b.entry_id is not null and a.campaign_id = e.campaign_id and x.amount_dong > 0 and a.role = 'expense' then x.amount_dong
+        end) as amount,
+        -- what the other side may be: postings on the campaign's income (a donation) or on the account its method pays from
+        array_agg(x.amount_dong) filter (where a.campaign_id = e.campaign_id and a.role = case
+          when d.entry_id is not null then 'income'
+          else case b.method when 'in_kind' then 'goods' else b.method end
+        end) as counter
+      from postings x left join accounts a on a.id = x.account_id where x.entry_id = e.id
+    ) p`;
+
 const factsSql = `create function soquy_entries_facts(p_ids uuid[]) returns table (
     n bigint, id uuid, canonical text, committee_id bigint, seq bigint, kind text, campaign_id bigint, prev_hash text, hash text,
     required_approvals smallint, resolution_ref text, reversal_of uuid,
@@ -57,23 +76,7 @@ const factsSql = `create function soquy_entries_facts(p_ids uuid[]) returns tabl
     left join donations d on d.entry_id = e.id
     left join disbursements b on b.entry_id = e.id
     cross join lateral (
-      select count(*) as n,
-        string_agg(${field("x.line::text")} || ${field("a.code")} || ${field("x.amount_dong::text")}, '' order by x.line)
-          filter (where a.id is not null) as lines,
-        coalesce(sum(x.amount_dong), 0) as total, count(distinct a.campaign_id) as campaigns,
-        -- a donation's or disbursement's amount: its positive posting on the campaign's account for its method
-        max(case
-          when d.entry_id is not null and a.campaign_id = e.campaign_id and x.amount_dong > 0
-            and a.role = case d.method when 'in_kind' then 'goods' else d.method end then x.amount_dong
-          when b.entry_id is not null and a.campaign_id = e.campaign_id and x.amount_dong > 0 and a.role = 'expense' then x.amount_dong
-        end) as amount,
-        -- what the other side may be: postings on the campaign's income (a donation) or on the account its method pays from
-        array_agg(x.amount_dong) filter (where a.campaign_id = e.campaign_id and a.role = case
-          when d.entry_id is not null then 'income'
-          else case b.method when 'in_kind' then 'goods' else b.method end
-        end) as counter
-      from postings x left join accounts a on a.id = x.account_id where x.entry_id = e.id
-    ) p
+${postingsFacts}
     cross join lateral (
       select count(*) as n, coalesce(sum(x.value_dong), 0) as value,
         string_agg(${field("'item'")} || ${field("x.line::text")} || ${field("x.description")}
