@@ -34,8 +34,6 @@ import { chainHead } from "./store.js";
 // (more garbage between V8's major collections) for no measurable gain in time.
 const POST_PAGE = 2_500;
 const ANALYZE_AFTER = 5_000;
-/** Beyond any line number (line_no is an int). */
-const LAST_LINE = 2_147_483_647;
 const PAGE_TABLES = ["bank_page_a", "bank_page_b"] as const;
 const COMPUTE_SLICE = 500;
 export const IMPORT_KEY_PREFIX = "bank-line:";
@@ -203,7 +201,7 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     if (!streaming) {
       toPost = Number((await trx.raw(`select count(*) as n from bank_staging s where s.kind <> 'to_classify'
         and not exists (select 1 from bank_present p where p.line_no = s.line_no) and not exists (select 1 from bank_matched m where m.line_no = s.line_no)`)).rows[0].n);
-      await poster.post(LAST_LINE);
+      await poster.postStaged();
     }
     const posted = await poster.finish();
     r.onProgress?.({ phase: "posting", done: posted, total: posted });
@@ -391,8 +389,8 @@ const entryColumns = ["line_no", "id", "seq", "entry_date", "recorded_at", "kind
   "amount_dong", "donor_key", "donor_name", "donor_kind", "note"];
 
 interface Poster {
-  /** Posts the staged lines up to a line (new donations and fees, not matched), in pages; the last pages may still be writing. */
-  post(upToLineNo: number): Promise<void>;
+  /** Posts the staged lines (new donations and fees, not matched), in pages; the last pages may still be writing. */
+  postStaged(): Promise<void>;
   /** Posts these lines (new donations and fees, in line order), in pages; the last pages may still be writing. */
   postLines(lines: PostableLine[]): Promise<void>;
   /** Waits for the last page; how many entries were posted. Throws the first failure of any page. */
@@ -418,18 +416,17 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
   const closed = ((await trx("period_closes").where({ committee_id: r.committee.id }).max("through_date as d").first())?.d ?? null) as string | null;
   const window = c.receivingException === null ? { from: c.startsOn, to: receivingCloses(c) } : null;
   let head = await chainHead(trx, r.committee.id);
-  let after = 0; // the last line looked at
   let posted = 0;
   let nextAnalyze = ANALYZE_AFTER;
   let writing: Promise<void> = Promise.resolve();
   const spent = { compute: 0, wait: 0, send: 0, analyze: 0 };
-  // The next page after a line; the bounds are repeated inside the anti-joins so that a merge
+  // The next page of staged lines after a line; the bound is repeated inside the anti-joins so that a merge
   // join starts there instead of at the first line recorded before (a long overlap would make it quadratic).
-  const fetch = (from: number, upTo: number) => trx.raw(`select line_no, encode(line_key, 'hex') as line_key, entry_date, doc_ref, amount_dong, memo, donor_name, kind
-      from bank_staging s where s.kind <> 'to_classify' and s.line_no > :from and s.line_no <= :upTo
-        and not exists (select 1 from bank_present p where p.line_no = s.line_no and p.line_no > :from and p.line_no <= :upTo)
-        and not exists (select 1 from bank_matched m where m.line_no = s.line_no and m.line_no > :from and m.line_no <= :upTo)
-      order by line_no limit :n`, { from, upTo, n: POST_PAGE })
+  const fetch = (from: number) => trx.raw(`select line_no, encode(line_key, 'hex') as line_key, entry_date, doc_ref, amount_dong, memo, donor_name, kind
+      from bank_staging s where s.kind <> 'to_classify' and s.line_no > :from
+        and not exists (select 1 from bank_present p where p.line_no = s.line_no and p.line_no > :from)
+        and not exists (select 1 from bank_matched m where m.line_no = s.line_no and m.line_no > :from)
+      order by line_no limit :n`, { from, n: POST_PAGE })
     .then((x: { rows: StagedRow[] }) => x.rows.map(fromStaging));
   const refuse = (row: PostableLine) => {
     if (closed !== null && row.date <= closed) {
@@ -510,12 +507,11 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
     if (failure) throw failure.error;
   }
 
-  async function post(upTo: number): Promise<void> {
+  async function postStaged(): Promise<void> {
     // The next page is asked for before this one is written, so that it is back (and computed) while this one is.
-    let rows = await timed("send", fetch(after, upTo));
+    let rows = await timed("send", fetch(0));
     while (rows.length > 0) {
-      after = rows[rows.length - 1]!.lineNo;
-      const next = rows.length < POST_PAGE ? Promise.resolve([]) : fetch(after, upTo);
+      const next = rows.length < POST_PAGE ? Promise.resolve([]) : fetch(rows[rows.length - 1]!.lineNo);
       next.catch(() => {}); // awaited below
       await page(rows);
       rows = await timed("send", next);
@@ -535,7 +531,7 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
     return posted;
   }
 
-  return { post, postLines, finish, settled, failure: (error) => (aborted(error) && failure ? failure.error : error) };
+  return { postStaged, postLines, finish, settled, failure: (error) => (aborted(error) && failure ? failure.error : error) };
 }
 
 /** An error that only says an earlier statement of the transaction failed. */
