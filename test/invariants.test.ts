@@ -728,6 +728,24 @@ describe("ledger invariants, attacked in SQL", function () {
   });
 
   describe("committee isolation", () => {
+    it("refuses an idempotency record naming another committee's entry, or no entry (composite reference)", async () => {
+      const f = await fixture();
+      const other = await fixture();
+      const mine = await donate(f, { amountDong: "1000" });
+      const theirs = await donate(other, { amountDong: "1000" });
+      const record = (key: string, entryId: string | null) => f.s.db.knex.transaction((trx) => trx.raw(
+        "insert into idempotency_keys (committee_id, key, request_hash, entry_id, response) values (?, ?, ?, ?, '{}')",
+        [f.committeeId, key, "0".repeat(64), entryId]));
+      const foreign = await refusal(record("sql-1", theirs.entry.id));
+      expect(foreign).to.include({ code: "23503", constraint: "idempotency_keys_committee_id_entry_id_fkey" });
+      const missing = await refusal(record("sql-2", randomUUID()));
+      expect(missing).to.include({ code: "23503", constraint: "idempotency_keys_committee_id_entry_id_fkey" });
+      await record("sql-3", mine.entry.id);
+      await record("sql-4", null);
+      const { rows } = await f.s.db.knex.raw("select key from idempotency_keys where committee_id = ? and key like 'sql-%' order by key", [f.committeeId]);
+      expect(rows.map((r: { key: string }) => r.key)).to.deep.equal(["sql-3", "sql-4"]);
+    });
+
     it("refuses a posting on another committee's account (composite foreign key)", async () => {
       const f = await fixture();
       const other = await fixture();
