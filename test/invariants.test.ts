@@ -746,6 +746,26 @@ describe("ledger invariants, attacked in SQL", function () {
       expect(rows.map((r: { key: string }) => r.key)).to.deep.equal(["sql-3", "sql-4"]);
     });
 
+    it("refuses an audit record whose token is another committee's, or on no committee (composite reference)", async () => {
+      const f = await fixture();
+      const other = await fixture();
+      const target = `sql ${randomUUID()}`;
+      const audit = (committeeId: number | null, tokenId: number | null) => f.s.db.knex.transaction((trx) => trx.raw(
+        `insert into audit_log (at, committee_id, token_id, role, action, target, outcome, code, request_id, client)
+          values (now(), ?, ?, 'treasurer', 'POST /api/v1/donations', ?, 201, null, ?, null)`, [committeeId, tokenId, target, randomUUID()]));
+      const foreign = await refusal(audit(f.committeeId, other.p.tokenId));
+      expect(foreign).to.include({ code: "23503", constraint: "audit_log_committee_id_token_id_fkey" });
+      const nowhere = await refusal(audit(null, f.p.tokenId));
+      expect(nowhere).to.include({ code: "23503", constraint: "audit_log_committee_id_token_id_fkey" });
+      const missing = await refusal(audit(f.committeeId, 2_000_000_000));
+      expect(missing).to.include({ code: "23503", constraint: "audit_log_token_id_fkey" });
+      await audit(f.committeeId, f.p.tokenId);
+      await audit(null, null);
+      const { rows } = await f.s.db.knex.raw("select committee_id, token_id from audit_log where target = ? order by id", [target]);
+      expect(rows.map((r: { committee_id: string | null; token_id: string | null }) => [r.committee_id && Number(r.committee_id), r.token_id && Number(r.token_id)]))
+        .to.deep.equal([[f.committeeId, f.p.tokenId], [null, null]]);
+    });
+
     it("refuses a posting on another committee's account (composite foreign key)", async () => {
       const f = await fixture();
       const other = await fixture();
