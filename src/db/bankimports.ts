@@ -149,7 +149,7 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
         from bank_lines where committee_id = ? and bank_account_id = ? and entry_date < ?`, [r.committee.id, account.id, firstDate])).rows;
       return account.openingDong! + BigInt(row.s);
     };
-    let toPost: number | null = null; // known once every line is staged
+    let toPost: number | null = null; // known once every line is staged and matched
     const poster = await openPoster(trx, r, accountNo, toAccount(feeAccount), copy, (done) => {
       if (toPost !== null) r.onProgress?.({ phase: "posting", done, total: toPost });
     });
@@ -188,7 +188,7 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     } catch (error) {
       // Nothing is left running on the connection when the transaction rolls back, and the cause is
       // reported, not a statement that failed after it because the transaction was aborted.
-      await Promise.allSettled([before, latest, poster.finish()]);
+      await Promise.allSettled([before, latest, poster.settled()]);
       throw poster.failure(error);
     }
     r.onProgress?.({ phase: "reading", done: summary.lines, total: summary.lines });
@@ -198,11 +198,15 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     // 2. Hand-recorded transfers that lines match, then the rest of the lines posted.
     const matched = !streaming && summary.lines > 0 ? await matchHandRecorded(trx, r, account.id, accountNo, summary) : 0;
     phase("matched");
-    if (!streaming) {
-      toPost = Number((await trx.raw(`select count(*) as n from bank_staging s where s.kind <> 'to_classify'
-        and not exists (select 1 from bank_present p where p.line_no = s.line_no) and not exists (select 1 from bank_matched m where m.line_no = s.line_no)`)).rows[0].n);
-      await poster.postStaged();
-    }
+    // What the lines are: recorded before, fees, donations (not matched), to classify; the new fees and donations are posted.
+    const [counts] = (await trx.raw(`select
+        count(*) filter (where p.line_no is not null)::int as present,
+        count(*) filter (where p.line_no is null and s.kind = 'fee')::int as fees,
+        count(*) filter (where p.line_no is null and s.kind = 'donation' and m.line_no is null)::int as donations,
+        count(*) filter (where p.line_no is null and s.kind = 'to_classify')::int as to_classify
+      from bank_staging s left join bank_present p on p.line_no = s.line_no left join bank_matched m on m.line_no = s.line_no`)).rows;
+    toPost = counts.donations + counts.fees;
+    if (!streaming) await poster.postStaged();
     const posted = await poster.finish();
     r.onProgress?.({ phase: "posting", done: posted, total: posted });
     phase("post entries");
@@ -213,13 +217,7 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
 
     phase("analyze");
     // 5. The import and its lines.
-    const [counts] = (await trx.raw(`select
-        count(*) filter (where p.line_no is not null)::int as present,
-        count(*) filter (where p.line_no is null and s.kind = 'fee')::int as fees,
-        count(*) filter (where p.line_no is null and s.kind = 'donation' and m.line_no is null)::int as donations,
-        count(*) filter (where p.line_no is null and s.kind = 'to_classify')::int as to_classify
-      from bank_staging s left join bank_present p on p.line_no = s.line_no left join bank_matched m on m.line_no = s.line_no`)).rows;
-    assert(counts.donations + counts.fees === posted, "every new donation and fee line was posted");
+    assert(posted === toPost, "every new donation and fee line was posted");
     const finishedAt = new Date().toISOString();
     const [imp] = await trx("bank_imports").insert({
       committee_id: r.committee.id, bank_account_id: account.id, campaign_id: r.campaign.id, layout: layout.name, recorded_by: r.recordedBy,
@@ -449,6 +447,7 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
   let turn = 0;
   // The first failure of a page's statements: those queued after it fail only because the transaction is aborted.
   let failure: { error: unknown } | null = null;
+  const cause = (error: unknown) => (aborted(error) && failure ? failure.error : error);
 
   /** One page into a page table and on into the ledger, its statements queued behind those before. */
   async function page(rows: PostableLine[]): Promise<void> {
@@ -484,7 +483,7 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
       }
       await sink.end();
     } catch (error) {
-      throw failure && aborted(error) ? failure.error : error;
+      throw cause(error);
     }
     spent.send += performance.now() - sent;
     writing = writePage(trx, table, r, accountNo, fee, copy);
@@ -531,7 +530,7 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
     return posted;
   }
 
-  return { postStaged, postLines, finish, settled, failure: (error) => (aborted(error) && failure ? failure.error : error) };
+  return { postStaged, postLines, finish, settled, failure: cause };
 }
 
 /** An error that only says an earlier statement of the transaction failed. */
