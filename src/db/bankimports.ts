@@ -309,12 +309,18 @@ async function stageChunk(trx: Knex.Transaction, committeeId: number, accountId:
     throw error;
   }
   await sink.end();
-  // One index probe a line (LIMIT keeps it a probe whatever the tables' sizes look like to the planner).
+  // One index probe a line (LIMIT keeps it a probe whatever the tables' sizes look like to the planner),
+  // and none when the account has no line recorded on the chunk's days (the lines are in date order):
+  // the uncorrelated EXISTS is evaluated once, before any line is read.
+  const first = lines[0]!, last = lines[lines.length - 1]!;
   const present = trx.raw(`insert into bank_present (line_no) select s.line_no from bank_staging s
-      cross join lateral (select 1 from bank_lines b where b.committee_id = ? and b.bank_account_id = ? and b.line_key = s.line_key limit 1) b
-      where s.line_no between ? and ?
+      cross join lateral (select 1 from bank_lines b where b.committee_id = :c and b.bank_account_id = :a and b.entry_date = s.entry_date
+        and b.line_key = s.line_key limit 1) b
+      where s.line_no between :lo and :hi
+        and exists (select 1 from bank_lines d where d.committee_id = :c and d.bank_account_id = :a and d.entry_date between :from and :to)
       returning line_no`,
-  [committeeId, accountId, lines[0]!.lineNo, lines[lines.length - 1]!.lineNo]).then((x: { rows: { line_no: number }[] }) => x.rows);
+  { c: committeeId, a: accountId, lo: first.lineNo, hi: last.lineNo, from: first.date, to: last.date })
+    .then((x: { rows: { line_no: number }[] }) => x.rows);
   return new Set((await present).map((x) => x.line_no));
 }
 
