@@ -19,6 +19,22 @@ describe("entry ids (UUID version 7)", () => {
     expect(newEntryId(1_700_000_000_000) < later[0]!).to.equal(true);
   });
 
+  it("made in the same millisecond, are in the order they were made, past 4,096 of them too", () => {
+    const at = 1_760_000_000_000;
+    const ids = Array.from({ length: 5_000 }, () => newEntryId(at));
+    expect(new Set(ids).size).to.equal(5_000);
+    expect([...ids].sort()).to.deep.equal(ids);
+    const ms = (id: string) => parseInt(id.replace(/-/g, "").slice(0, 12), 16);
+    expect(ms(ids[4_095]!)).to.equal(at);
+    expect(ms(ids[4_096]!)).to.equal(at + 1); // the count ran out: on to the next millisecond
+    // A clock that steps back a little does not take ids back; the next millisecond goes on from there.
+    const back = newEntryId(at - 5);
+    expect(back > ids[4_999]!).to.equal(true);
+    expect(ms(back)).to.equal(at + 1);
+    expect(newEntryId(at + 2) > back).to.equal(true);
+    for (const id of ids) expect(id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
   it("are uuids to PostgreSQL, and order there as they do here", async () => {
     const s = await testSoquy();
     const ids = [newEntryId(1_700_000_000_000), newEntryId(1_700_000_000_500), newEntryId(1_750_000_000_000)];
