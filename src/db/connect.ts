@@ -35,12 +35,22 @@ export class DatabaseBusy extends Error {
   override name = "DatabaseBusy";
 }
 
+/**
+ * Each PostgreSQL session may keep up to 256 MB of temporary tables in memory (default 8 MB). A bank
+ * import stages its statement in temporary tables (~250 MB for a million lines): with the default, the
+ * session writes those pages out and reads them back, ~3 s of a million-line import. The memory is taken
+ * only as temporary tables grow, and the setting can only be made before a session's first temporary table.
+ */
+function withSessionSettings(conn: pg.Client, done: (error: Error | null, conn: pg.Client) => void): void {
+  conn.query("set temp_buffers = '256MB'").then(() => done(null, conn), (error: Error) => done(error, conn));
+}
+
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {
     const knex = knexFactory({
       client: "pg",
       connection: opts.databaseUrl,
-      pool: { min: 0, max: opts.poolMax ?? 10 },
+      pool: { min: 0, max: opts.poolMax ?? 10, afterCreate: withSessionSettings },
       acquireConnectionTimeout: 60_000,
     });
     await knex.raw("select 1");
