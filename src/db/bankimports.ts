@@ -580,6 +580,10 @@ async function writePage(trx: Knex.Transaction, table: string, r: ImportRequest,
       order by x.seq`,
     `insert into bank_posted (line_no, entry_id) select line_no, id from ${table}`,
     `truncate ${table}`, // empty for its next page
+    // The commit check of the page's entries, now instead of at commit: PostgreSQL does it while this
+    // process computes the next page, instead of after the last one while this process waits.
+    "set constraints pending_entry_checks_run immediate",
+    "set constraints pending_entry_checks_run deferred",
   ];
   if (copy) {
     await trx.raw(statements.join(";\n"));
