@@ -22,7 +22,8 @@ import { chainHead } from "./store.js";
 // identity), and posted in pages: for each page this process computes every
 // entry's canonical text and hash chain (src/ledger/canonical.ts), hands the
 // page to PostgreSQL as rows of a temporary table, and one INSERT … SELECT per
-// ledger table writes it (PostgreSQL recomputes the chain at commit). When a
+// ledger table writes it (PostgreSQL then checks the page's entries, chain and
+// hashes recomputed, as it would at commit). When a
 // hand-recorded transfer could match a line, every line is staged first and
 // matched before posting; otherwise each chunk is posted as soon as it is
 // staged, and PostgreSQL writes one page while this process computes the next
@@ -210,9 +211,10 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     const posted = await poster.finish();
     r.onProgress?.({ phase: "posting", done: posted, total: posted });
     phase("post entries");
-    // The deferred checks run at commit, once per entry, with plans made for the tables' sizes when they
-    // were last analysed: after a large import into a young ledger those are seq scans, and the commit
-    // turns quadratic. Fresh statistics (ANALYZE counts this transaction's own rows) keep them index lookups.
+    // What runs next (the bank lines' checks, any deferred check left) and what is asked after the import
+    // (statements, totals) is planned with the tables' sizes when they were last analysed: after a large
+    // import into a young ledger those plans would be seq scans. Fresh statistics (ANALYZE counts this
+    // transaction's own rows) keep them index lookups.
     if (posted >= ANALYZE_AFTER) await trx.raw("analyze journal_entries, postings, donations, donors");
 
     phase("analyze");
