@@ -37,9 +37,10 @@ export class DatabaseBusy extends Error {
 
 /**
  * Each PostgreSQL session may keep up to 256 MB of temporary tables in memory (default 8 MB). A bank
- * import stages its statement in temporary tables (~250 MB for a million lines): with the default, the
- * session writes those pages out and reads them back, ~3 s of a million-line import. The memory is taken
- * only as temporary tables grow, and the setting can only be made before a session's first temporary table.
+ * import stages its statement in temporary tables (~350 MB for a million lines, measured): with the
+ * default, the session wrote nearly all of those pages out and read them back, ~3 s of a million-line
+ * import (512 MB measured no better). The memory is taken only as temporary tables grow, and the setting
+ * can only be made before a session's first temporary table.
  */
 function withSessionSettings(conn: pg.Client, done: (error: Error | null, conn: pg.Client) => void): void {
   conn.query("set temp_buffers = '256MB'").then(() => done(null, conn), (error: Error) => done(error, conn));
