@@ -135,6 +135,8 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     // line is staged first, matched, and then posted.
     const copy = await canCopy(trx);
     await createWorkTables(trx);
+    const recordedThrough = ((await trx.raw("select max(entry_date) as d from bank_lines where committee_id = ? and bank_account_id = ?",
+      [r.committee.id, account.id])).rows[0].d ?? null) as string | null;
     const summary: ReadSummary = { lines: 0, balanceChecks: 0, openingDong: null, closingDong: null, firstDate: null, lastDate: null };
     let openingGiven = r.openingDong !== null;
     let streaming = false;
@@ -164,9 +166,10 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
       const previous = latest;
       before = latest;
       latest = (async () => {
-        const present = await stageChunk(trx, r.committee.id, account.id, lines, copy);
+        const { present, staged } = await stageChunk(trx, r.committee.id, account.id, lines, copy, recordedThrough);
         await previous; // pages go in line order
         if (streaming) await poster.postLines(lines.filter((l): l is StatementLine & PostableLine => l.kind !== "to_classify" && !present.has(l.lineNo)));
+        await staged;
       })();
       latest.catch(() => {}); // awaited at the next flush but one, or below
     };
@@ -295,11 +298,39 @@ async function createWorkTables(trx: Knex.Transaction): Promise<void> {
   }
 }
 
+/** A staged chunk: the lines the bank account has recorded before, and the staging itself (done when it resolves). */
+interface StagedChunk {
+  present: Set<number>;
+  staged: Promise<void>;
+}
+
 /**
- * Stages a chunk of lines and notes which of them the bank account has recorded before (by identity);
- * resolves with those lines' numbers.
+ * Stages a chunk of lines and notes which of them the bank account has recorded before (by identity).
+ * Lines dated after the account's last recorded day (`recordedThrough`; the lines are in date order, and
+ * only this import, under the committee's lock, could add more) cannot have been recorded: then nothing
+ * is asked of PostgreSQL, the chunk is known to be new at once, and its COPY goes on in the background,
+ * queued behind the pages before it, so that its entries are computed while PostgreSQL still writes the
+ * page before instead of after a round trip that waits for it.
  */
-async function stageChunk(trx: Knex.Transaction, committeeId: number, accountId: number, lines: StatementLine[], copy: boolean): Promise<Set<number>> {
+async function stageChunk(trx: Knex.Transaction, committeeId: number, accountId: number, lines: StatementLine[], copy: boolean,
+  recordedThrough: string | null): Promise<StagedChunk> {
+  const staged = copyToStaging(trx, lines, copy);
+  const first = lines[0]!, last = lines[lines.length - 1]!;
+  if (recordedThrough === null || first.date > recordedThrough) {
+    staged.catch(() => {}); // awaited by the caller
+    return { present: new Set(), staged };
+  }
+  await staged;
+  // One index probe a line (LIMIT keeps it a probe whatever the tables' sizes look like to the planner).
+  const { rows } = await trx.raw(`insert into bank_present (line_no) select s.line_no from bank_staging s
+      cross join lateral (select 1 from bank_lines b where b.committee_id = ? and b.bank_account_id = ? and b.entry_date = s.entry_date
+        and b.line_key = s.line_key limit 1) b
+      where s.line_no between ? and ?
+      returning line_no`, [committeeId, accountId, first.lineNo, last.lineNo]);
+  return { present: new Set((rows as { line_no: number }[]).map((x) => x.line_no)), staged };
+}
+
+async function copyToStaging(trx: Knex.Transaction, lines: StatementLine[], copy: boolean): Promise<void> {
   const sink = await openSink(trx, "bank_staging", stagingColumns, copy);
   try {
     for (const l of lines) {
@@ -311,19 +342,6 @@ async function stageChunk(trx: Knex.Transaction, committeeId: number, accountId:
     throw error;
   }
   await sink.end();
-  // One index probe a line (LIMIT keeps it a probe whatever the tables' sizes look like to the planner),
-  // and none when the account has no line recorded on the chunk's days (the lines are in date order):
-  // the uncorrelated EXISTS is evaluated once, before any line is read.
-  const first = lines[0]!, last = lines[lines.length - 1]!;
-  const present = trx.raw(`insert into bank_present (line_no) select s.line_no from bank_staging s
-      cross join lateral (select 1 from bank_lines b where b.committee_id = :c and b.bank_account_id = :a and b.entry_date = s.entry_date
-        and b.line_key = s.line_key limit 1) b
-      where s.line_no between :lo and :hi
-        and exists (select 1 from bank_lines d where d.committee_id = :c and d.bank_account_id = :a and d.entry_date between :from and :to)
-      returning line_no`,
-  { c: committeeId, a: accountId, lo: first.lineNo, hi: last.lineNo, from: first.date, to: last.date })
-    .then((x: { rows: { line_no: number }[] }) => x.rows);
-  return new Set((await present).map((x) => x.line_no));
 }
 
 const stagingColumns = ["line_no", "line_key", "entry_date", "time_of_day", "doc_ref", "direction", "amount_dong", "memo", "donor_name", "kind", "balance_dong"];
