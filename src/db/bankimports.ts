@@ -168,7 +168,15 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
       latest = (async () => {
         const { present, staged } = await stageChunk(trx, r.committee.id, account.id, lines, copy, recordedThrough);
         await previous; // pages go in line order
-        if (streaming) await poster.postLines(lines.filter((l): l is StatementLine & PostableLine => l.kind !== "to_classify" && !present.has(l.lineNo)));
+        // A chunk staged in the background may fail after its pages were queued: its failure is the cause
+        // to report, not the pages' "transaction aborted".
+        if (streaming) {
+          await poster.postLines(lines.filter((l): l is StatementLine & PostableLine => l.kind !== "to_classify" && !present.has(l.lineNo)))
+            .catch(async (error: unknown) => {
+              await staged;
+              throw error;
+            });
+        }
         await staged;
       })();
       latest.catch(() => {}); // awaited at the next flush but one, or below
