@@ -98,6 +98,61 @@ describe("bank statement import", () => {
     });
   }
 
+  it("lists a debit that is not a bank fee for a treasurer to classify, with no entry, and each recorded line names its entry", async () => {
+    const b = await books();
+    const header = "PageId,TNXDate,DocNo,Debit,Credit,Balance,TransactionDetails";
+    const file = [header,
+      "1,01/09/2024,5001.10001,,500.000,,MBVCB.6900235838.NGUYEN VAN AN ung ho dong bao.CT tu 7089080942 NGUYEN VAN AN toi 0011009990001",
+      "1,01/09/2024,5001.10002,200.000,,,CHUYEN TIEN HO TRO XA TAN PHU",
+      "1,01/09/2024,9915.62925,5.500,,1.000.294.500,THU PHI DICH VU SMS CHU DONG THANG 08/2024",
+      "1,02/09/2024,5001.10003,,100.000,1.000.394.500,CT nhanh 247 den: LE THI MAI ung ho"].join("\n") + "\n";
+    const o = { layout: "vcb", account: "0011009990001", opening: 1_000_000_000n };
+    const first = await run(b, text(file), o);
+    expect(first).to.include({ linesRead: 4, recorded: 3, donations: 2, fees: 1, toClassify: 1, alreadyPresent: 0, balanceChecks: 2 });
+    const lines = await b.s.db.knex("bank_lines as l").leftJoin("journal_entries as e", "e.id", "l.entry_id")
+      .where({ "l.committee_id": b.tc.committee.id }).orderBy("l.line_no")
+      .select("l.line_no", "l.kind", "l.import_id", "l.matched", "e.idempotency_key", b.s.db.knex.raw("encode(l.line_key, 'hex') as key"));
+    expect(lines.map((l) => [l.line_no, l.kind, l.matched])).to.deep.equal([[2, "donation", false], [3, "to_classify", false], [4, "fee", false], [5, "donation", false]]);
+    for (const l of lines) {
+      expect(Number(l.import_id)).to.equal(first.id);
+      expect(l.idempotency_key).to.equal(l.kind === "to_classify" ? null : `bank-line:${l.key}`);
+    }
+    const again = await run(b, text(file), o);
+    expect(again).to.include({ linesRead: 4, recorded: 0, alreadyPresent: 4, toClassify: 0 });
+    expect(await counts(b)).to.include({ entries: 3, lines: 4, imports: 2 });
+  });
+
+  it("keeps an import's row as it was once committed: only the import's own transaction fills in what it found", async () => {
+    const b = await books();
+    const f = sampleFacts.vcb;
+    const done = await run(b, createReadStream(sampleFile("vcb")), { layout: "vcb", account: f.account, opening: f.opening });
+    const sqlState = async (p: Promise<unknown>) => p.then(() => "ok", (e: { code?: string }) => e.code ?? String(e));
+    const c = b.tc.committee.id;
+    expect(await sqlState(b.s.db.knex.raw("update bank_imports set recorded = recorded + 1 where committee_id = ?", [c]))).to.equal("SQ010");
+    expect(await sqlState(b.s.db.knex.raw("delete from bank_imports where committee_id = ?", [c]))).to.equal("SQ010");
+    // A row this transaction wrote (even in a savepoint) may be completed; the committed one still may not.
+    let seen: { own: string; updated: number; committed: string } | null = null;
+    await b.s.db.knex.transaction(async (trx) => {
+      const copy = `insert into bank_imports (committee_id, bank_account_id, campaign_id, layout, recorded_by, file_sha256, lines_read, recorded,
+          already_present, matched, fees, to_classify, balance_checks, started_at, finished_at)
+        select committee_id, bank_account_id, campaign_id, layout, recorded_by, file_sha256, 0, 0, 0, 0, 0, 0, 0, started_at, finished_at
+        from bank_imports where id = ? returning id`;
+      const mine = (await trx.raw(copy, [done.id])).rows[0].id;
+      const inSavepoint = await trx.transaction(async (sp) => (await sp.raw(copy, [done.id])).rows[0].id);
+      const own = await sqlState(trx.raw("update bank_imports set recorded = 7 where id in (?, ?)", [mine, inSavepoint]));
+      const { rows } = await trx.raw("select count(*)::int as n from bank_imports where id in (?, ?) and recorded = 7", [mine, inSavepoint]);
+      const committed = await sqlState(trx.transaction((sp) => sp.raw("update bank_imports set recorded = 7 where id = ?", [done.id])));
+      seen = { own, updated: rows[0].n, committed };
+      throw new Error("roll back");
+    }).catch((e: Error) => {
+      if (e.message !== "roll back") throw e;
+    });
+    expect(seen).to.deep.equal({ own: "ok", updated: 2, committed: "SQ010" });
+    expect(await counts(b)).to.include({ imports: 1 });
+    const [row] = await b.s.db.knex("bank_imports").where({ committee_id: c });
+    expect(row).to.include({ recorded: f.lines, lines_read: f.lines, balance_checks: f.checks });
+  });
+
   it("keeps donor names from the memo shapes, the raw memo, and 'không rõ' where the memo names no one", async () => {
     const b = await books();
     await run(b, createReadStream(sampleFile("vcb")), { layout: "vcb", account: sampleFacts.vcb.account, opening: sampleFacts.vcb.opening });
