@@ -235,13 +235,13 @@ describe("import-bank in the CLI", function () {
     const closing = await generateVcb(file, lines);
     const args = ["--import", "tsx", "src/cli.ts", "import-bank", "--committee", committee, "--campaign", campaign, "--bank-account",
       "0011009990001", "--layout", "vcb", "--file", file, "--opening-balance", "10847182843"];
-    // Killed once the file is read and its entries written, inside the transaction (posting goes along with reading).
+    // Killed once the file is read and its entries and lines written, inside the transaction (posting goes along with reading).
     const child = spawn(process.execPath, args, { cwd: root, env: { ...env(), SOQUY_IMPORT_TIMING: "1" }, stdio: ["ignore", "pipe", "pipe"] });
     let err = "";
     await new Promise<void>((resolve, reject) => {
       child.stderr.on("data", (d: Buffer) => {
         err += d.toString();
-        if (/import phase read, stage and post/.test(err)) child.kill("SIGKILL");
+        if (/import phase read, post and write lines/.test(err)) child.kill("SIGKILL");
       });
       child.on("exit", (_code, signal) => (signal === "SIGKILL" ? resolve() : reject(new Error(`the import ended before it was killed: ${err}`))));
     });

@@ -10,7 +10,7 @@ import { genericLayout, genericLayoutSchema, isBuiltIn, builtInLayouts, type Lay
 import { UNKNOWN_DONOR } from "../imports/memo.js";
 import { matchTransfers, MATCH_WINDOW_DAYS, type BankSide, type LedgerSide } from "../imports/match.js";
 import { readStatementBatches, type FileFormat, type ReadSummary, type StatementLine } from "../imports/statement.js";
-import { canCopy, openSink, type BulkSink } from "./bulk.js";
+import { canCopy, queueRows, queueStatements, type BulkValue, type QueuedRows } from "./bulk.js";
 import { addDays } from "../ledger/earmarks.js";
 import { chainHead } from "./store.js";
 
@@ -26,8 +26,12 @@ import { chainHead } from "./store.js";
 // hashes recomputed, as it would at commit). When a
 // hand-recorded transfer could match a line, every line is staged first and
 // matched before posting; otherwise each chunk is posted as soon as it is
-// staged, and PostgreSQL writes one page while this process computes the next
-// and reads the file on. Statements are queued without waiting for the ones
+// read, and PostgreSQL writes one page while this process computes the next
+// and reads the file on. A statement that starts after the last day recorded
+// for its account (the usual case: nothing in it can be there already) is not
+// staged at all: each chunk's lines are copied into bank_lines right behind
+// their entries (a million-line import ~15 % faster than staging them and
+// inserting them all at the end). Statements are queued without waiting for the ones
 // before, so PostgreSQL is rarely left waiting for this process. A refusal or
 // a crash (even kill -9) at any point leaves nothing behind: run it again.
 
@@ -129,10 +133,20 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
       }
     })();
 
+    // The import's row first: its lines name it. What it reports is filled in at the end (migration 0027).
+    const [started] = await trx("bank_imports").insert({
+      committee_id: r.committee.id, bank_account_id: account.id, campaign_id: r.campaign.id, layout: layout.name, recorded_by: r.recordedBy,
+      file_sha256: "0".repeat(64), lines_read: 0, recorded: 0, already_present: 0, matched: 0, fees: 0, to_classify: 0, balance_checks: 0,
+      started_at: startedAt, finished_at: startedAt,
+    }).returning("id");
+    const importId = Number(started.id);
+
     // 1. Read, check and stage every line, in chunks of POST_PAGE lines. When no hand-recorded
     // transfer could match a line (the usual bulk import), each chunk is also posted as soon as it
-    // is staged, so PostgreSQL writes one chunk while this process reads the next; otherwise every
-    // line is staged first, matched, and then posted.
+    // is read, so PostgreSQL writes one chunk while this process reads the next; and when the
+    // statement starts after the last day recorded for the account (nothing in it can be there
+    // already), its lines go straight into bank_lines behind their entries, not staged at all.
+    // Otherwise every line is staged first, matched, and then posted.
     const copy = await canCopy(trx);
     await createWorkTables(trx);
     const recordedThrough = ((await trx.raw("select max(entry_date) as d from bank_lines where committee_id = ? and bank_account_id = ?",
@@ -140,8 +154,12 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     const summary: ReadSummary = { lines: 0, balanceChecks: 0, openingDong: null, closingDong: null, firstDate: null, lastDate: null };
     let openingGiven = r.openingDong !== null;
     let streaming = false;
+    let direct = false; // streaming, and every line new: no staging
+    const tally = { fees: 0, donations: 0, toClassify: 0 }; // of the lines written directly
     const opening = async (firstDate: string): Promise<bigint> => {
       streaming = !(await mayMatchHandRecorded(trx, r, accountNo, firstDate));
+      // Lines are in date order (the reader refuses others), so the first decides for all.
+      direct = streaming && (recordedThrough === null || firstDate > recordedThrough);
       if (r.openingDong !== null) return r.openingDong;
       if (account.openingDate === null) return 0n;
       if (firstDate < account.openingDate) {
@@ -166,6 +184,11 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
       const previous = latest;
       before = latest;
       latest = (async () => {
+        if (direct) {
+          await previous; // pages and lines go in line order
+          await writeDirect(lines);
+          return;
+        }
         const { present, staged } = await stageChunk(trx, r.committee.id, account.id, lines, copy, recordedThrough);
         await previous; // pages go in line order
         // A chunk staged in the background may fail after its pages were queued: its failure is the cause
@@ -180,6 +203,20 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
         await staged;
       })();
       latest.catch(() => {}); // awaited at the next flush but one, or below
+    };
+    /** A chunk of new lines: its donations and fees posted, then every line into bank_lines behind them. */
+    const writeDirect = async (lines: StatementLine[]) => {
+      const postable = lines.filter((l): l is StatementLine & PostableLine => l.kind !== "to_classify");
+      const ids = await poster.postLines(postable);
+      const entryOf = new Map<number, string>();
+      postable.forEach((l, i) => entryOf.set(l.lineNo, ids[i]!));
+      for (const l of lines) {
+        if (l.kind === "fee") tally.fees++;
+        else if (l.kind === "donation") tally.donations++;
+        else tally.toClassify++;
+      }
+      await poster.writeAfter("bank_lines", bankLineColumns, lines.map((l) => [r.committee.id, account.id, `\\x${l.key}`, importId, l.lineNo,
+        l.date, l.time, l.docRef, l.direction, l.amountDong, l.memo, l.donorName, l.kind, l.balanceDong, entryOf.get(l.lineNo) ?? null, false]));
     };
     let lastReported = 0;
     try {
@@ -204,14 +241,14 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
       throw poster.failure(error);
     }
     r.onProgress?.({ phase: "reading", done: summary.lines, total: summary.lines });
-    phase(streaming ? "read, stage and post" : "read and stage");
-    await trx.raw("analyze bank_staging");
+    phase(direct ? "read, post and write lines" : streaming ? "read, stage and post" : "read and stage");
+    if (!direct) await trx.raw("analyze bank_staging");
 
     // 2. Hand-recorded transfers that lines match, then the rest of the lines posted.
     const matched = !streaming && summary.lines > 0 ? await matchHandRecorded(trx, r, account.id, accountNo, summary) : 0;
     phase("matched");
     // What the lines are: recorded before, fees, donations (not matched), to classify; the new fees and donations are posted.
-    const [counts] = (await trx.raw(`select
+    const [counts] = direct ? [{ present: 0, ...tally, to_classify: tally.toClassify }] : (await trx.raw(`select
         count(*) filter (where p.line_no is not null)::int as present,
         count(*) filter (where p.line_no is null and s.kind = 'fee')::int as fees,
         count(*) filter (where p.line_no is null and s.kind = 'donation' and m.line_no is null)::int as donations,
@@ -232,20 +269,19 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     // 5. The import and its lines.
     assert(posted === toPost, "every new donation and fee line was posted");
     const finishedAt = new Date().toISOString();
-    const [imp] = await trx("bank_imports").insert({
-      committee_id: r.committee.id, bank_account_id: account.id, campaign_id: r.campaign.id, layout: layout.name, recorded_by: r.recordedBy,
+    const [imp] = await trx("bank_imports").where({ id: importId }).update({
       file_sha256: sha.digest("hex"), lines_read: summary.lines, recorded: posted, already_present: counts.present, matched,
       fees: counts.fees, to_classify: counts.to_classify, balance_checks: summary.balanceChecks,
       opening_balance_dong: summary.openingDong?.toString() ?? null, closing_balance_dong: summary.closingDong?.toString() ?? null,
-      first_date: summary.firstDate, last_date: summary.lastDate, started_at: startedAt, finished_at: finishedAt,
+      first_date: summary.firstDate, last_date: summary.lastDate, finished_at: finishedAt,
     }).returning("*");
-    await trx.raw(`insert into bank_lines (committee_id, bank_account_id, line_key, import_id, line_no, entry_date, time_of_day, doc_ref,
+    if (!direct) await trx.raw(`insert into bank_lines (committee_id, bank_account_id, line_key, import_id, line_no, entry_date, time_of_day, doc_ref,
         direction, amount_dong, memo, donor_name, kind, balance_dong, entry_id, matched)
       select ?, ?, s.line_key, ?, s.line_no, s.entry_date, s.time_of_day, s.doc_ref, s.direction, s.amount_dong, s.memo, s.donor_name,
         s.kind, s.balance_dong, coalesce(m.entry_id, e.entry_id), m.line_no is not null
       from bank_staging s left join bank_matched m on m.line_no = s.line_no left join bank_posted e on e.line_no = s.line_no
       where not exists (select 1 from bank_present p where p.line_no = s.line_no)
-      order by s.line_no`, [r.committee.id, account.id, imp.id]);
+      order by s.line_no`, [r.committee.id, account.id, importId]);
     // The first statement whose opening is known anchors the account's bank balance.
     if (account.openingDate === null && summary.firstDate !== null && (openingGiven || summary.balanceChecks > 0)) {
       await trx("bank_accounts").where({ id: account.id }).update({ opening_balance_dong: summary.openingDong!.toString(), opening_date: summary.firstDate });
@@ -338,20 +374,13 @@ async function stageChunk(trx: Knex.Transaction, committeeId: number, accountId:
   return { present: new Set((rows as { line_no: number }[]).map((x) => x.line_no)), staged };
 }
 
-async function copyToStaging(trx: Knex.Transaction, lines: StatementLine[], copy: boolean): Promise<void> {
-  const sink = await openSink(trx, "bank_staging", stagingColumns, copy);
-  try {
-    for (const l of lines) {
-      const room = sink.add([l.lineNo, `\\x${l.key}`, l.date, l.time, l.docRef, l.direction, l.amountDong, l.memo, l.donorName, l.kind, l.balanceDong]);
-      if (room) await room;
-    }
-  } catch (error) {
-    await sink.abort(error as Error);
-    throw error;
-  }
-  await sink.end();
+function copyToStaging(trx: Knex.Transaction, lines: StatementLine[], copy: boolean): Promise<void> {
+  return queueRows(trx, "bank_staging", stagingColumns,
+    lines.map((l) => [l.lineNo, `\\x${l.key}`, l.date, l.time, l.docRef, l.direction, l.amountDong, l.memo, l.donorName, l.kind, l.balanceDong]), copy).done;
 }
 
+const bankLineColumns = ["committee_id", "bank_account_id", "line_key", "import_id", "line_no", "entry_date", "time_of_day", "doc_ref",
+  "direction", "amount_dong", "memo", "donor_name", "kind", "balance_dong", "entry_id", "matched"];
 const stagingColumns = ["line_no", "line_key", "entry_date", "time_of_day", "doc_ref", "direction", "amount_dong", "memo", "donor_name", "kind", "balance_dong"];
 
 /**
@@ -423,8 +452,10 @@ const entryColumns = ["line_no", "id", "seq", "entry_date", "recorded_at", "kind
 interface Poster {
   /** Posts the staged lines (new donations and fees, not matched), in pages; the last pages may still be writing. */
   postStaged(): Promise<void>;
-  /** Posts these lines (new donations and fees, in line order), in pages; the last pages may still be writing. */
-  postLines(lines: PostableLine[]): Promise<void>;
+  /** Posts these lines (new donations and fees, in line order), in pages; the last pages may still be writing. Their entries' ids, in order. */
+  postLines(lines: PostableLine[]): Promise<string[]>;
+  /** Rows into a table behind the pages posted so far (queued, not waited for: finish and settled wait). */
+  writeAfter(table: string, columns: string[], rows: BulkValue[][]): Promise<void>;
   /** Waits for the last page; how many entries were posted. Throws the first failure of any page. */
   finish(): Promise<number>;
   /** Waits for every page sent so far; throws the first failure of any. */
@@ -482,11 +513,17 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
   // The first failure of a page's statements: those queued after it fail only because the transaction is aborted.
   let failure: { error: unknown } | null = null;
   const cause = (error: unknown) => (aborted(error) && failure ? failure.error : error);
+  // A function, so that the compiler does not take what it saw before an await for what is there after it.
+  const throwIfFailed = () => {
+    if (failure) throw failure.error;
+  };
 
   /** One page into a page table and on into the ledger, its statements queued behind those before. */
-  async function page(rows: PostableLine[]): Promise<void> {
+  async function page(rows: PostableLine[]): Promise<string[]> {
+    throwIfFailed();
     const recordedAt = new Date().toISOString();
-    const entries: PostedEntry[] = [];
+    const entries: BulkValue[][] = [];
+    const ids: string[] = [];
     // In slices, so that a reply from PostgreSQL is answered at once (the next statement is sent only
     // then): a page computed in one go would leave it idle for the ~80 ms it takes.
     for (let i = 0; i < rows.length; i += COMPUTE_SLICE) {
@@ -496,31 +533,27 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
         refuse(row);
         const e = draftFor(row, r, accountNo, fee, head, recordedAt);
         head = { seq: e.seq, hash: e.hash };
-        entries.push(e);
+        const d = e.donation;
+        entries.push([e.lineNo, e.id, e.seq, e.entryDate, e.recordedAt, e.kind, e.description, e.idempotencyKey, e.prevHash, e.hash,
+          e.amountDong, e.donorIdentity?.key ?? null, d?.donorName ?? null, d?.donorKind ?? null, d?.note ?? null]);
+        ids.push(e.id);
       }
       spent.compute += performance.now() - t;
     }
     const table = PAGE_TABLES[turn++ % PAGE_TABLES.length]!;
     const sent = performance.now();
+    // The page's COPY is queued behind the page before, and the page's statements only once it is in:
+    // queued at once behind it instead, they left PostgreSQL idle a fifth of the time (136 s against
+    // 117 s for a million lines), not the less.
     try {
-      const sink = await openSink(trx, table, entryColumns, copy);
-      try {
-        for (const e of entries) {
-          const d = e.donation;
-          const room = sink.add([e.lineNo, e.id, e.seq, e.entryDate, e.recordedAt, e.kind, e.description, e.idempotencyKey, e.prevHash, e.hash,
-            e.amountDong, e.donorIdentity?.key ?? null, d?.donorName ?? null, d?.donorKind ?? null, d?.note ?? null]);
-          if (room) await room;
-        }
-      } catch (error) {
-        await sink.abort(error as Error);
-        throw error;
-      }
-      await sink.end();
+      await queueRows(trx, table, entryColumns, entries, copy).done;
     } catch (error) {
       throw cause(error);
     }
     spent.send += performance.now() - sent;
-    writing = writePage(trx, table, r, accountNo, fee, copy);
+    const written = writePage(trx, table, r, accountNo, fee, copy);
+    await written.queued;
+    writing = written.done;
     writing.catch((error: unknown) => {
       if (!aborted(error)) failure ??= { error };
     });
@@ -533,6 +566,20 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
       await timed("analyze", trx.raw("analyze journal_entries, postings, donations, donors"));
       nextAnalyze = posted * 4;
     }
+    return ids;
+  }
+
+  async function writeAfter(table: string, columns: string[], rows: BulkValue[][]): Promise<void> {
+    throwIfFailed();
+    // PGlite runs a page's statements one by one: these rows go in once they are done.
+    if (!copy) await settled();
+    const rowsIn = queueRows(trx, table, columns, rows, copy);
+    const done = rowsIn.done.catch((error: unknown) => {
+      if (!aborted(error)) failure ??= { error };
+    });
+    await rowsIn.queued;
+    const before = writing.catch(() => {});
+    writing = Promise.all([before, done]).then(() => {});
   }
 
   async function settled(): Promise<void> {
@@ -551,8 +598,10 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
     }
   }
 
-  async function postLines(lines: PostableLine[]): Promise<void> {
-    for (let i = 0; i < lines.length; i += POST_PAGE) await page(lines.slice(i, i + POST_PAGE));
+  async function postLines(lines: PostableLine[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < lines.length; i += POST_PAGE) ids.push(...(await page(lines.slice(i, i + POST_PAGE))));
+    return ids;
   }
 
   async function finish(): Promise<number> {
@@ -564,7 +613,7 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
     return posted;
   }
 
-  return { postStaged, postLines, finish, settled, failure: cause };
+  return { postStaged, postLines, writeAfter, finish, settled, failure: cause };
 }
 
 /** An error that only says an earlier statement of the transaction failed. */
@@ -575,7 +624,7 @@ const aborted = (error: unknown) => (error as { code?: string } | null)?.code ==
  * PostgreSQL the statements go as one simple query, so that it runs them back to back instead of waiting
  * for this process between them; their values are ids and the validated account number, spelled inline.
  */
-async function writePage(trx: Knex.Transaction, table: string, r: ImportRequest, accountNo: string, fee: Account, copy: boolean): Promise<void> {
+function writePage(trx: Knex.Transaction, table: string, r: ImportRequest, accountNo: string, fee: Account, copy: boolean): QueuedRows {
   const c = r.campaign;
   const id = (n: number) => {
     assert(Number.isSafeInteger(n) && n > 0, "ids are positive integers");
@@ -613,11 +662,7 @@ async function writePage(trx: Knex.Transaction, table: string, r: ImportRequest,
     "set constraints pending_entry_checks_run immediate",
     "set constraints pending_entry_checks_run deferred",
   ];
-  if (copy) {
-    await trx.raw(statements.join(";\n"));
-    return;
-  }
-  for (const sql of statements) await trx.raw(sql);
+  return queueStatements(trx, statements, copy);
 }
 
 const dmy = (iso: string) => `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;

@@ -2,23 +2,24 @@ import { Socket } from "node:net";
 import type { Knex } from "knex";
 import { from as copyFrom } from "pg-copy-streams";
 
-// Many rows into one table inside a transaction, as fast as the connection
-// allows: on PostgreSQL one `COPY … FROM STDIN` stream for the whole set
-// (~1 µs a row in the server, the client writing while the server reads);
-// on PGlite, whose node-postgres adapter has no COPY FROM STDIN, multi-row
-// INSERTs of json_populate_recordset in pages, one in flight while the next
-// is prepared. Either way rows arrive in the order they were added, and every
-// trigger and constraint of the table applies as to any INSERT.
+// Many rows into one table inside a transaction, queued behind the
+// connection's statements: on PostgreSQL one `COPY … FROM STDIN` (~1 µs a row
+// in the server), its text formatted at once and handed over whole, so that
+// the caller may go on while the statements before it run (the caller decides
+// whether to wait for it); on PGlite,
+// whose node-postgres adapter has no COPY FROM STDIN, multi-row INSERTs of
+// json_populate_recordset, one after the other. Either way the rows arrive in
+// the order given, and every trigger and constraint of the table applies as to
+// any INSERT. The caller bounds the rows (a page, a chunk): they are held in
+// memory until sent.
 
 export type BulkValue = string | number | bigint | boolean | null;
 
-export interface BulkSink {
-  /** Adds one row (values in the order of the columns); resolves when there is room for more. */
-  add(row: BulkValue[]): Promise<void> | void;
-  /** Sends what is left and waits until the table has every row. */
-  end(): Promise<void>;
-  /** Gives up: nothing more is sent, and the statement in flight is left to fail or finish. */
-  abort(error: Error): Promise<void>;
+export interface QueuedRows {
+  /** Resolves once the rows are queued on the connection, behind every statement queued before. */
+  queued: Promise<void>;
+  /** Resolves when the table has every row; rejects with the statement's error. */
+  done: Promise<void>;
 }
 
 /** Whether this connection is a real PostgreSQL wire connection (COPY FROM STDIN works on it). */
@@ -29,11 +30,59 @@ export async function canCopy(trx: Knex.Transaction): Promise<boolean> {
   return conn.connection?.stream instanceof Socket;
 }
 
-const COPY_CHUNK = 256 * 1024;
 const JSON_PAGE = 2_000;
 
-export async function openSink(trx: Knex.Transaction, table: string, columns: string[], copy: boolean): Promise<BulkSink> {
-  return copy ? copySink(trx, table, columns) : jsonSink(trx, table, columns);
+export function queueRows(trx: Knex.Transaction, table: string, columns: string[], rows: BulkValue[][], copy: boolean): QueuedRows {
+  if (!copy) {
+    const done = insertJson(trx, table, columns, rows);
+    return { queued: done, done };
+  }
+  let text = "";
+  for (const row of rows) {
+    let line = copyText(row[0]!);
+    for (let i = 1; i < row.length; i++) line += "\t" + copyText(row[i]!);
+    text += line + "\n";
+  }
+  let markQueued!: () => void;
+  const queued = new Promise<void>((resolve) => (markQueued = resolve));
+  const done = (async () => {
+    const conn = await (trx.client as unknown as { acquireConnection(): Promise<{ query(q: unknown): unknown }> }).acquireConnection();
+    const stream = conn.query(copyFrom(`copy ${table} (${columns.join(", ")}) from stdin`)) as ReturnType<typeof copyFrom>;
+    const finished = new Promise<void>((resolve, reject) => {
+      stream.on("finish", resolve);
+      stream.on("error", reject);
+    });
+    // Held by the stream until PostgreSQL starts this COPY, then sent as one message.
+    if (text !== "") stream.write(text);
+    stream.end();
+    markQueued();
+    await finished;
+  })();
+  done.catch(() => markQueued()); // a failure before queueing is the caller's to see through done
+  return { queued, done };
+}
+
+/**
+ * Statements sent as one simple query, queued like queueRows' COPY (on PostgreSQL; on PGlite run one
+ * by one, and queued once done), so that what is queued after them runs after them.
+ */
+export function queueStatements(trx: Knex.Transaction, statements: string[], copy: boolean): QueuedRows {
+  if (!copy) {
+    const done = (async () => {
+      for (const sql of statements) await trx.raw(sql);
+    })();
+    return { queued: done, done };
+  }
+  let markQueued!: () => void;
+  const queued = new Promise<void>((resolve) => (markQueued = resolve));
+  const done = (async () => {
+    const conn = await (trx.client as unknown as { acquireConnection(): Promise<{ query(q: string): Promise<unknown> }> }).acquireConnection();
+    const result = conn.query(statements.join(";\n"));
+    markQueued();
+    await result;
+  })();
+  done.catch(() => markQueued());
+  return { queued, done };
 }
 
 // COPY text format: \N for NULL; backslash, tab, newline and carriage return escaped.
@@ -45,85 +94,14 @@ function copyText(v: BulkValue): string {
   return v.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
 }
 
-async function copySink(trx: Knex.Transaction, table: string, columns: string[]): Promise<BulkSink> {
-  const conn = (await (trx.client as unknown as { acquireConnection(): Promise<{ query(q: unknown): unknown }> }).acquireConnection());
-  const stream = conn.query(copyFrom(`copy ${table} (${columns.join(", ")}) from stdin`)) as ReturnType<typeof copyFrom>;
-  let failure: Error | null = null;
-  const finished = new Promise<void>((resolve, reject) => {
-    stream.on("finish", resolve);
-    stream.on("error", (e: Error) => {
-      failure ??= e;
-      reject(e);
-    });
-  });
-  finished.catch(() => {}); // surfaced by add() or end()
-  let buf = "";
-  const flush = async () => {
-    if (buf === "") return;
-    const chunk = buf;
-    buf = "";
-    if (!stream.write(chunk)) {
-      await new Promise<void>((resolve, reject) => {
-        const done = () => {
-          stream.off("drain", done);
-          stream.off("error", done);
-          if (failure) reject(failure);
-          else resolve();
-        };
-        stream.on("drain", done);
-        stream.on("error", done);
-      });
-    }
-  };
-  return {
-    add(row) {
-      if (failure) throw failure;
-      let line = copyText(row[0]!);
-      for (let i = 1; i < row.length; i++) line += "\t" + copyText(row[i]!);
-      buf += line + "\n";
-      if (buf.length >= COPY_CHUNK) return flush();
-    },
-    async end() {
-      await flush();
-      stream.end();
-      await finished;
-    },
-    async abort(error) {
-      buf = "";
-      // CopyFail: the server ends the COPY with an error, and the transaction is rolled back by the caller.
-      stream.destroy(error);
-      await finished.catch(() => {});
-    },
-  };
-}
-
-function jsonSink(trx: Knex.Transaction, table: string, columns: string[]): BulkSink {
-  let page: Record<string, BulkValue>[] = [];
-  let inflight: Promise<unknown> = Promise.resolve();
-  // An async function: a knex query runs again at every then(), a Promise only once.
-  const send = async (rows: Record<string, BulkValue>[]) =>
-    await trx.raw(`insert into ${table} (${columns.join(", ")}) select ${columns.join(", ")} from json_populate_recordset(null::${table}, ?::json)`,
-      [JSON.stringify(rows, (_k, v) => (typeof v === "bigint" ? v.toString() : v))]);
-  const push = async () => {
-    await inflight;
-    inflight = send(page);
-    inflight.catch(() => {}); // awaited before the next page or at the end
-    page = [];
-  };
-  return {
-    add(row) {
+async function insertJson(trx: Knex.Transaction, table: string, columns: string[], rows: BulkValue[][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += JSON_PAGE) {
+    const page = rows.slice(i, i + JSON_PAGE).map((row) => {
       const o: Record<string, BulkValue> = {};
-      for (let i = 0; i < columns.length; i++) o[columns[i]!] = row[i]!;
-      page.push(o);
-      if (page.length >= JSON_PAGE) return push();
-    },
-    async end() {
-      if (page.length > 0) await push();
-      await inflight;
-    },
-    async abort() {
-      page = [];
-      await inflight.catch(() => {});
-    },
-  };
+      for (let c = 0; c < columns.length; c++) o[columns[c]!] = row[c]!;
+      return o;
+    });
+    await trx.raw(`insert into ${table} (${columns.join(", ")}) select ${columns.join(", ")} from json_populate_recordset(null::${table}, ?::json)`,
+      [JSON.stringify(page, (_k, v) => (typeof v === "bigint" ? v.toString() : v))]);
+  }
 }
