@@ -155,7 +155,7 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     let openingGiven = r.openingDong !== null;
     let streaming = false;
     let direct = false; // streaming, and every line new: no staging
-    const tally = { fees: 0, donations: 0, toClassify: 0 }; // of the lines written directly
+    const tally = { present: 0, fees: 0, donations: 0, to_classify: 0 }; // of the lines written directly (none present)
     const opening = async (firstDate: string): Promise<bigint> => {
       streaming = !(await mayMatchHandRecorded(trx, r, accountNo, firstDate));
       // Lines are in date order (the reader refuses others), so the first decides for all.
@@ -213,10 +213,10 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
       for (const l of lines) {
         if (l.kind === "fee") tally.fees++;
         else if (l.kind === "donation") tally.donations++;
-        else tally.toClassify++;
+        else tally.to_classify++;
       }
-      await poster.writeAfter("bank_lines", bankLineColumns, lines.map((l) => [r.committee.id, account.id, `\\x${l.key}`, importId, l.lineNo,
-        l.date, l.time, l.docRef, l.direction, l.amountDong, l.memo, l.donorName, l.kind, l.balanceDong, entryOf.get(l.lineNo) ?? null, false]));
+      await poster.writeAfter("bank_lines", bankLineColumns,
+        lines.map((l) => [r.committee.id, account.id, importId, ...lineValues(l), entryOf.get(l.lineNo) ?? null, false]));
     };
     let lastReported = 0;
     try {
@@ -248,7 +248,7 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     const matched = !streaming && summary.lines > 0 ? await matchHandRecorded(trx, r, account.id, accountNo, summary) : 0;
     phase("matched");
     // What the lines are: recorded before, fees, donations (not matched), to classify; the new fees and donations are posted.
-    const [counts] = direct ? [{ present: 0, ...tally, to_classify: tally.toClassify }] : (await trx.raw(`select
+    const [counts] = direct ? [tally] : (await trx.raw(`select
         count(*) filter (where p.line_no is not null)::int as present,
         count(*) filter (where p.line_no is null and s.kind = 'fee')::int as fees,
         count(*) filter (where p.line_no is null and s.kind = 'donation' and m.line_no is null)::int as donations,
@@ -375,13 +375,14 @@ async function stageChunk(trx: Knex.Transaction, committeeId: number, accountId:
 }
 
 function copyToStaging(trx: Knex.Transaction, lines: StatementLine[], copy: boolean): Promise<void> {
-  return queueRows(trx, "bank_staging", stagingColumns,
-    lines.map((l) => [l.lineNo, `\\x${l.key}`, l.date, l.time, l.docRef, l.direction, l.amountDong, l.memo, l.donorName, l.kind, l.balanceDong]), copy).done;
+  return queueRows(trx, "bank_staging", stagingColumns, lines.map(lineValues), copy).done;
 }
 
-const bankLineColumns = ["committee_id", "bank_account_id", "line_key", "import_id", "line_no", "entry_date", "time_of_day", "doc_ref",
-  "direction", "amount_dong", "memo", "donor_name", "kind", "balance_dong", "entry_id", "matched"];
+/** A line as read, in the order of stagingColumns (bank_lines' own columns for it, after its committee, account and import). */
+const lineValues = (l: StatementLine): BulkValue[] =>
+  [l.lineNo, `\\x${l.key}`, l.date, l.time, l.docRef, l.direction, l.amountDong, l.memo, l.donorName, l.kind, l.balanceDong];
 const stagingColumns = ["line_no", "line_key", "entry_date", "time_of_day", "doc_ref", "direction", "amount_dong", "memo", "donor_name", "kind", "balance_dong"];
+const bankLineColumns = ["committee_id", "bank_account_id", "import_id", ...stagingColumns, "entry_id", "matched"];
 
 /**
  * Bank donations of the account (or of the campaign, with no account named) recorded by hand, not yet
@@ -542,9 +543,8 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
     }
     const table = PAGE_TABLES[turn++ % PAGE_TABLES.length]!;
     const sent = performance.now();
-    // The page's COPY is queued behind the page before, and the page's statements only once it is in:
-    // queued at once behind it instead, they left PostgreSQL idle a fifth of the time (136 s against
-    // 117 s for a million lines), not the less.
+    // The page's statements are queued once its COPY is in. Queued at once behind the COPY instead,
+    // they left PostgreSQL idle a fifth of the time (posting a million lines took 136 s against 117 s).
     try {
       await queueRows(trx, table, entryColumns, entries, copy).done;
     } catch (error) {
@@ -571,8 +571,7 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
 
   async function writeAfter(table: string, columns: string[], rows: BulkValue[][]): Promise<void> {
     throwIfFailed();
-    // PGlite runs a page's statements one by one: these rows go in once they are done.
-    if (!copy) await settled();
+    // On PGlite queued means done (queueRows, queueStatements): the pages before are in already.
     const rowsIn = queueRows(trx, table, columns, rows, copy);
     const done = rowsIn.done.catch((error: unknown) => {
       if (!aborted(error)) failure ??= { error };

@@ -43,10 +43,7 @@ export function queueRows(trx: Knex.Transaction, table: string, columns: string[
     for (let i = 1; i < row.length; i++) line += "\t" + copyText(row[i]!);
     text += line + "\n";
   }
-  let markQueued!: () => void;
-  const queued = new Promise<void>((resolve) => (markQueued = resolve));
-  const done = (async () => {
-    const conn = await (trx.client as unknown as { acquireConnection(): Promise<{ query(q: unknown): unknown }> }).acquireConnection();
+  return onConnection(trx, (conn) => {
     const stream = conn.query(copyFrom(`copy ${table} (${columns.join(", ")}) from stdin`)) as ReturnType<typeof copyFrom>;
     const finished = new Promise<void>((resolve, reject) => {
       stream.on("finish", resolve);
@@ -55,11 +52,8 @@ export function queueRows(trx: Knex.Transaction, table: string, columns: string[
     // Held by the stream until PostgreSQL starts this COPY, then sent as one message.
     if (text !== "") stream.write(text);
     stream.end();
-    markQueued();
-    await finished;
-  })();
-  done.catch(() => markQueued()); // a failure before queueing is the caller's to see through done
-  return { queued, done };
+    return finished;
+  });
 }
 
 /**
@@ -73,15 +67,20 @@ export function queueStatements(trx: Knex.Transaction, statements: string[], cop
     })();
     return { queued: done, done };
   }
+  return onConnection(trx, (conn) => conn.query(statements.join(";\n")) as Promise<unknown>);
+}
+
+/** One query put on the transaction's connection: queued once send has handed it over, done when it settles. */
+function onConnection(trx: Knex.Transaction, send: (conn: { query(q: unknown): unknown }) => Promise<unknown>): QueuedRows {
   let markQueued!: () => void;
   const queued = new Promise<void>((resolve) => (markQueued = resolve));
   const done = (async () => {
-    const conn = await (trx.client as unknown as { acquireConnection(): Promise<{ query(q: string): Promise<unknown> }> }).acquireConnection();
-    const result = conn.query(statements.join(";\n"));
+    const conn = await (trx.client as unknown as { acquireConnection(): Promise<{ query(q: unknown): unknown }> }).acquireConnection();
+    const result = send(conn);
     markQueued();
     await result;
   })();
-  done.catch(() => markQueued());
+  done.catch(() => markQueued()); // a failure before queueing is the caller's to see through done
   return { queued, done };
 }
 
