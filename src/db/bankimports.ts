@@ -207,7 +207,7 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     /** A chunk of new lines: its donations and fees posted, then every line into bank_lines behind them. */
     const writeDirect = async (lines: StatementLine[]) => {
       const postable = lines.filter((l): l is StatementLine & PostableLine => l.kind !== "to_classify");
-      const ids = await poster.postLines(postable);
+      const ids = await poster.postLines(postable, false); // the lines are written with their entries below: no bank_posted
       const entryOf = new Map<number, string>();
       postable.forEach((l, i) => entryOf.set(l.lineNo, ids[i]!));
       for (const l of lines) {
@@ -453,8 +453,11 @@ const entryColumns = ["line_no", "id", "seq", "entry_date", "recorded_at", "kind
 interface Poster {
   /** Posts the staged lines (new donations and fees, not matched), in pages; the last pages may still be writing. */
   postStaged(): Promise<void>;
-  /** Posts these lines (new donations and fees, in line order), in pages; the last pages may still be writing. Their entries' ids, in order. */
-  postLines(lines: PostableLine[]): Promise<string[]>;
+  /**
+   * Posts these lines (new donations and fees, in line order), in pages; the last pages may still be writing. Their entries' ids, in order.
+   * keepPosted false: the caller writes the lines' entry ids itself, so bank_posted need not keep them.
+   */
+  postLines(lines: PostableLine[], keepPosted?: boolean): Promise<string[]>;
   /** Rows into a table behind the pages posted so far (queued, not waited for: finish and settled wait). */
   writeAfter(table: string, columns: string[], rows: BulkValue[][]): Promise<void>;
   /** Waits for the last page; how many entries were posted. Throws the first failure of any page. */
@@ -469,7 +472,7 @@ interface Poster {
  * Posts lines in pages of at most POST_PAGE entries, the chain carried from page to page. Each page's
  * entries (canonical text, chain hash) are computed here and copied into a page table; INSERT … SELECT
  * statements then write them to the ledger (donors first), and bank_posted keeps which entry records
- * which line. Statements are queued on the connection without waiting for the ones before, so that
+ * which line (unless the caller writes the lines with their entries itself). Statements are queued on the connection without waiting for the ones before, so that
  * PostgreSQL always has the next one: while it writes a page, this process computes the next one and
  * reads the file on. Lines the ledger may not take are refused with their line number: a date in a
  * closed period, a transfer outside the campaign's receiving window.
@@ -520,7 +523,7 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
   };
 
   /** One page into a page table and on into the ledger, its statements queued behind those before. */
-  async function page(rows: PostableLine[]): Promise<string[]> {
+  async function page(rows: PostableLine[], keepPosted: boolean): Promise<string[]> {
     throwIfFailed();
     const recordedAt = new Date().toISOString();
     const entries: BulkValue[][] = [];
@@ -551,7 +554,7 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
       throw cause(error);
     }
     spent.send += performance.now() - sent;
-    const written = writePage(trx, table, r, accountNo, fee, copy);
+    const written = writePage(trx, table, r, accountNo, fee, copy, keepPosted);
     await written.queued;
     writing = written.done;
     writing.catch((error: unknown) => {
@@ -592,14 +595,14 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
     while (rows.length > 0) {
       const next = rows.length < POST_PAGE ? Promise.resolve([]) : fetch(rows[rows.length - 1]!.lineNo);
       next.catch(() => {}); // awaited below
-      await page(rows);
+      await page(rows, true);
       rows = await timed("send", next);
     }
   }
 
-  async function postLines(lines: PostableLine[]): Promise<string[]> {
+  async function postLines(lines: PostableLine[], keepPosted = true): Promise<string[]> {
     const ids: string[] = [];
-    for (let i = 0; i < lines.length; i += POST_PAGE) ids.push(...(await page(lines.slice(i, i + POST_PAGE))));
+    for (let i = 0; i < lines.length; i += POST_PAGE) ids.push(...(await page(lines.slice(i, i + POST_PAGE), keepPosted)));
     return ids;
   }
 
@@ -623,7 +626,8 @@ const aborted = (error: unknown) => (error as { code?: string } | null)?.code ==
  * PostgreSQL the statements go as one simple query, so that it runs them back to back instead of waiting
  * for this process between them; their values are ids and the validated account number, spelled inline.
  */
-function writePage(trx: Knex.Transaction, table: string, r: ImportRequest, accountNo: string, fee: Account, copy: boolean): QueuedRows {
+function writePage(trx: Knex.Transaction, table: string, r: ImportRequest, accountNo: string, fee: Account, copy: boolean,
+  keepPosted: boolean): QueuedRows {
   const c = r.campaign;
   const id = (n: number) => {
     assert(Number.isSafeInteger(n) && n > 0, "ids are positive integers");
@@ -654,7 +658,8 @@ function writePage(trx: Knex.Transaction, table: string, r: ImportRequest, accou
       from ${table} x join donors d on d.committee_id = ${committee} and d.identity_key = x.donor_key
       where x.kind = 'donation'
       order by x.seq`,
-    `insert into bank_posted (line_no, entry_id) select line_no, id from ${table}`,
+    // Which entry records which line, for the staged lines' final insert into bank_lines.
+    ...(keepPosted ? [`insert into bank_posted (line_no, entry_id) select line_no, id from ${table}`] : []),
     `truncate ${table}`, // empty for its next page
     // The commit check of the page's entries, now instead of at commit: PostgreSQL does it while this
     // process computes the next page, instead of after the last one while this process waits.
