@@ -8,6 +8,9 @@ import pg from "pg";
 import { openSoquy } from "../src/context.js";
 import { importStatement, importerToken } from "../src/db/bankimports.js";
 import { verifyChain } from "../src/ledger/verify.js";
+import { createToken, hashToken } from "../src/context.js";
+import { measurePublicTotals } from "./public.js";
+import { copyBaseline, runChild as runStatementChild, statementSelect } from "./statements.js";
 
 // Bank statement import at the scale of the 2024 Yagi sao kê, for `npm run bench` (also alone:
 // node --import tsx bench/bankimport.ts): a generated VCB-layout statement of BANKIMPORT_LINES lines
@@ -17,7 +20,11 @@ import { verifyChain } from "../src/ledger/verify.js";
 //
 //   BENCH_DATABASE_URL   admin connection (default postgres://postgres@127.0.0.1:5432/postgres)
 //   BANKIMPORT_LINES     lines of the generated statement (default 1,000,000)
-//   BANKIMPORT_VERIFY=1  also walk the hash chain afterwards (verify) and print its time
+//   BANKIMPORT_AFTER=0   skip what is measured on the imported ledger afterwards (each against its own goal):
+//                        the campaign's CSV statement (all its lines) beside psql COPY of the same rows, the PDF of its
+//                        first two days (200,000 lines at the default size) beside the same lines as text, public
+//                        totals (after an approver verifies BANKIMPORT_VERIFIED entries, default 5,000, in batches
+//                        of 1,000 as the API takes them), and verify (the whole hash chain)
 //   BANKIMPORT_KEEP=1    keep the database (its name is printed)
 //   BANKIMPORT_FLOOR=0   skip the schema floor (the imported rows inserted again into trigger-less copies of their tables)
 //
@@ -156,6 +163,69 @@ async function schemaFloor(url: string): Promise<{ ms: number; tables: string }>
   }
 }
 
+/**
+ * The imported ledger afterwards, each figure against the goal of its own bench (bench/statements.ts,
+ * bench/public.ts): the campaign's CSV statement, the PDF of two days of it, public totals, verify.
+ * Run after VACUUM ANALYZE, which autovacuum does on its own after an insert this large: the statements
+ * bench measures on vacuumed tables too, and a first reader would otherwise set every row's hint bits.
+ */
+async function afterImport(url: string, db: string, n: number, log: (l: string) => void): Promise<{ lines: string[]; met: boolean }> {
+  const s = await openSoquy({ databaseUrl: url });
+  const lines: string[] = [];
+  try {
+    const committee = (await s.store.findCommittee(COMMITTEE))!;
+    let t = performance.now();
+    for (const table of ["journal_entries", "postings", "donations", "bank_lines", "donors"]) await s.db.knex.raw(`vacuum (analyze) ${table}`);
+    log(`after the import: VACUUM ANALYZE ${fmt((performance.now() - t) / 1000, 1)} s`);
+
+    // (a) The CSV statement of the whole campaign, beside COPY of its own SELECT.
+    const whole = { committee: COMMITTEE, campaign: CAMPAIGN, entries: n };
+    const csv = await runStatementChild("csv", url, db, whole, "/dev/null");
+    const campaign = await s.ledger.campaign(committee.id, CAMPAIGN);
+    const copyFile = path.join(os.tmpdir(), `soquy-bankimport-copy-${process.pid}.csv`);
+    const copy = await copyBaseline(url, db, statementSelect(s.db.knex, campaign, csv), copyFile).finally(() => rmSync(copyFile, { force: true }));
+    if (copy.rows !== csv.lines) throw new Error(`COPY gave ${copy.rows} rows, the statement ${csv.lines}: not the same rows`);
+    const csvMet = csv.totalMs < 10_000 && csv.maxRssKb < 150 * 1024;
+    lines.push(`after the import, statement CSV of the campaign, ${fmt(csv.lines)} lines: ${fmt(csv.totalMs / 1000, 1)} s, peak RSS ` +
+      `${fmt(csv.maxRssKb / 1024)} MB (baseline COPY ${fmt(copy.ms / 1000, 1)} s, ratio ${fmt(csv.totalMs / copy.ms, 1)})   goal < 10 s, < 150 MB: ${csvMet ? "met" : "MISSED"}`);
+
+    // (b) The PDF of the first two days (a fifth of the statement: the statements bench's 200,000 lines at the default size).
+    const twoDays = { ...whole, from: "2024-09-01", to: "2024-09-02" };
+    const pdfFile = path.join(os.tmpdir(), `soquy-bankimport-${process.pid}.pdf`);
+    const pdf = await runStatementChild("pdf", url, db, twoDays, pdfFile).finally(() => rmSync(pdfFile, { force: true }));
+    const textFile = path.join(os.tmpdir(), `soquy-bankimport-${process.pid}.txt`);
+    const text = await runStatementChild("format", url, db, twoDays, textFile).finally(() => rmSync(textFile, { force: true }));
+    if (text.digest !== pdf.digest) throw new Error("the text baseline read another statement than the PDF (digests differ)");
+    const pdfMet = pdf.totalMs < 60_000 && pdf.maxRssKb < 300 * 1024;
+    lines.push(`after the import, statement PDF of 2 days, ${fmt(pdf.lines)} lines: ${fmt(pdf.totalMs / 1000, 1)} s, peak RSS ${fmt(pdf.maxRssKb / 1024)} MB ` +
+      `(baseline stream+format ${fmt(text.passMs / 1000, 1)} s, ratio ${fmt(pdf.totalMs / text.passMs, 1)})   goal < 60 s, < 300 MB: ${pdfMet ? "met" : "MISSED"}`);
+
+    // (c) Public totals count verified entries: an approver verifies some first, as the API takes them.
+    const approver = (await s.store.findPrincipal(hashToken(await createToken(s, committee.id, "approver", "bench approver"))))!;
+    const toVerify = Number(process.env.BANKIMPORT_VERIFIED ?? 5_000);
+    const ids = (await s.db.knex("journal_entries").where({ committee_id: committee.id, kind: "donation" }).orderBy("seq").limit(toVerify)
+      .select("id")).map((r: { id: string }) => r.id);
+    t = performance.now();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const out = await s.controls.verify(approver, ids.slice(i, i + 1000));
+      if (out.some((o) => !o.ok)) throw new Error(`verifying imported entries: ${JSON.stringify(out.find((o) => !o.ok))}`);
+    }
+    const verifyMs = performance.now() - t;
+    log(`after the import: an approver verified ${fmt(ids.length)} imported entries in ${fmt(verifyMs / 1000, 1)} s ` +
+      `(${fmt((verifyMs * 1000) / Math.max(1, ids.length))} µs an entry, batches of 1,000)`);
+    const pub = await measurePublicTotals(s, url, COMMITTEE, CAMPAIGN, n, log);
+    lines.push(`after the import, ${pub.line}`);
+
+    // (d) verify: the whole chain, every entry's hash recomputed.
+    t = performance.now();
+    const chain = await verifyChain(s.store, committee.id);
+    lines.push(`after the import, verify: ${chain.ok ? "ok" : `BROKEN ${chain.reason}`}, ${fmt(chain.checked)} entries in ${fmt((performance.now() - t) / 1000, 1)} s`);
+    return { lines, met: csvMet && pdfMet && pub.met && chain.ok };
+  } finally {
+    await s.close();
+  }
+}
+
 export async function runBankImportBench(o: { adminUrl?: string; lines?: number; log?: (l: string) => void } = {}): Promise<{ lines: string[]; met: boolean }> {
   const adminUrl = o.adminUrl ?? (process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres");
   const n = o.lines ?? Number(process.env.BANKIMPORT_LINES ?? 1_000_000);
@@ -196,19 +266,16 @@ export async function runBankImportBench(o: { adminUrl?: string; lines?: number;
       lines.push(`bank import schema floor (the same rows into copies of the tables, indexes and checks, no triggers): ` +
         `${fmt(floor.ms / 1000, 1)} s (import x${fmt(first.ms / floor.ms, 1)}): ${floor.tables}`);
     }
-    if (process.env.BANKIMPORT_VERIFY === "1") {
-      const s2 = await openSoquy({ databaseUrl: url });
-      try {
-        t = performance.now();
-        const committee = (await s2.store.findCommittee(COMMITTEE))!;
-        const r = await verifyChain(s2.store, committee.id);
-        lines.push(`bank import verify: ${r.ok ? "ok" : `BROKEN ${r.reason}`}, ${fmt(r.checked)} entries in ${fmt((performance.now() - t) / 1000, 1)} s`);
-      } finally {
-        await s2.close();
-      }
-    }
     for (const l of lines) log(l);
-    const met = first.ms < 60_000 && first.maxRssKb < 300 * 1024 && Number(again.summary.recorded) === 0 && String(first.summary.closingDong) === closing.toString();
+    let afterMet = true;
+    if (process.env.BANKIMPORT_AFTER !== "0") {
+      const after = await afterImport(url, db, n, log);
+      for (const l of after.lines) log(l);
+      lines.push(...after.lines);
+      afterMet = after.met;
+    }
+    const met = first.ms < 60_000 && first.maxRssKb < 300 * 1024 && Number(again.summary.recorded) === 0 &&
+      String(first.summary.closingDong) === closing.toString() && afterMet;
     return { lines, met };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -65,14 +65,17 @@ export interface StatementBenchResult {
   met: boolean;
 }
 
-interface Target {
+export interface Target {
   committee: string; // code
   campaign: string; // code
   entries: number;
+  /** A part of the campaign's statement only (ISO dates); the whole by default. */
+  from?: string;
+  to?: string;
 }
 
 /** What a child reports (times in ms, memory in KB). */
-interface ChildResult {
+export interface ChildResult {
   what: "csv" | "pdf" | "format";
   lines: number;
   prepareMs: number;
@@ -393,7 +396,8 @@ function childMain(what: "csv" | "pdf" | "format"): Promise<void> {
       const sampler = setInterval(sample, 100);
 
       const t0 = performance.now();
-      const st = await prepareStatement(s.statements, committee, campaign, { audience });
+      const st = await prepareStatement(s.statements, committee, campaign,
+        { audience, from: process.env.STATEMENT_CHILD_FROM || undefined, to: process.env.STATEMENT_CHILD_TO || undefined });
       const t1 = performance.now();
       let bytes = 0;
       try {
@@ -448,7 +452,7 @@ function childMain(what: "csv" | "pdf" | "format"): Promise<void> {
 const profileDir = "/tmp/prof-statements";
 
 /** Runs one measurement in a child process of its own; resolves with what it reports. */
-function runChild(what: ChildResult["what"], databaseUrl: string, dbName: string, t: Target, out: string): Promise<ChildResult & { load: Load }> {
+export function runChild(what: ChildResult["what"], databaseUrl: string, dbName: string, t: Target, out: string): Promise<ChildResult & { load: Load }> {
   const profile = process.env.STATEMENT_PROFILE === "1";
   const nodeArgs = ["--import", "tsx", ...(process.env.STATEMENT_NODE_ARGS ?? "").split(/\s+/).filter(Boolean)];
   if (profile) {
@@ -461,7 +465,7 @@ function runChild(what: ChildResult["what"], databaseUrl: string, dbName: string
     cwd: repoRoot,
     env: {
       ...process.env, NODE_ENV: "production", STATEMENT_CHILD_DB: databaseUrl, STATEMENT_CHILD_COMMITTEE: t.committee,
-      STATEMENT_CHILD_CAMPAIGN: t.campaign, STATEMENT_CHILD_OUT: out,
+      STATEMENT_CHILD_CAMPAIGN: t.campaign, STATEMENT_CHILD_OUT: out, STATEMENT_CHILD_FROM: t.from ?? "", STATEMENT_CHILD_TO: t.to ?? "",
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -495,7 +499,7 @@ function runChild(what: ChildResult["what"], databaseUrl: string, dbName: string
 }
 
 /** psql running COPY (the statement's SELECT) TO STDOUT WITH CSV into a file. */
-function copyBaseline(databaseUrl: string, dbName: string, select: string, out: string): Promise<{ ms: number; rows: number; load: Load }> {
+export function copyBaseline(databaseUrl: string, dbName: string, select: string, out: string): Promise<{ ms: number; rows: number; load: Load }> {
   const fd = openSync(out, "w");
   const t0 = performance.now();
   const child = spawn("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", databaseUrl, "-c", `copy (${select}) to stdout with (format csv)`], {
@@ -540,7 +544,7 @@ function countLines(file: string): number {
 }
 
 /** The statement's SELECT (the CSV pass's) as src/db/statements.ts builds it, with its bindings inlined by knex. */
-function statementSelect(knex: Knex, campaign: Campaign, r: ChildResult): string {
+export function statementSelect(knex: Knex, campaign: Campaign, r: ChildResult): string {
   const q = new StatementQueries(knex).csvRowsSql(campaign, r.position.seq, r.from, r.to, false, BigInt(r.openingDong));
   return knex.raw(q.sql, q.bindings).toQuery();
 }
@@ -682,11 +686,13 @@ export async function runStatementBench(opts: StatementBenchOptions = {}): Promi
 
 // ---------------------------------------------------------------- alone
 
-if (process.argv[2] === "child") {
+const runAsThisFile = Boolean(process.argv[1]) && path.resolve(process.argv[1]!) === thisFile;
+// Only as this file: bench/bankimport.ts imports it, and its own children are called "child" too.
+if (runAsThisFile && process.argv[2] === "child") {
   const what = process.argv[3];
   if (what !== "csv" && what !== "pdf" && what !== "format") throw new Error(`unknown child ${what}`);
   await childMain(what);
-} else if (process.argv[1] && path.resolve(process.argv[1]) === thisFile) {
+} else if (runAsThisFile) {
   try {
     const r = await runStatementBench();
     console.log(`\n${r.lines.join("\n")}`);
