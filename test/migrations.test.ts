@@ -8,7 +8,7 @@ import { migrate, migrationsDir, openDatabase } from "../src/db/connect.js";
 // deployment can step back. The rules themselves are attacked in
 // invariants.test.ts on whatever database the suite runs.
 
-const stepped = ["20261203000027_import_row_first.ts", "20261202000026_pending_checks_uncompressed.ts", "20261202000025_bank_lines_by_day.ts", "20261202000024_audit_token_committee.ts", "20261202000023_idempotency_entry_reference.ts", "20261202000022_fewer_entry_probes.ts", "20261202000021_unsorted_entry_facts.ts", "20261201000020_one_number_per_publication.ts", "20261201000019_cheaper_statement_checks.ts", "20261201000018_binary_line_keys.ts", "20261201000017_pinned_search_path.ts", "20261201000016_balance_check_probes.ts", "20261201000015_append_skips_empty.ts", "20261201000014_entry_facts.ts", "20261201000013_key_lookup_plans.ts", "20261201000011_set_based_references.ts", "20261201000010_cheap_hex_checks.ts"];
+const stepped = ["20261203000028_publish_per_statement.ts", "20261203000027_import_row_first.ts", "20261202000026_pending_checks_uncompressed.ts", "20261202000025_bank_lines_by_day.ts", "20261202000024_audit_token_committee.ts", "20261202000023_idempotency_entry_reference.ts", "20261202000022_fewer_entry_probes.ts", "20261202000021_unsorted_entry_facts.ts", "20261201000020_one_number_per_publication.ts", "20261201000019_cheaper_statement_checks.ts", "20261201000018_binary_line_keys.ts", "20261201000017_pinned_search_path.ts", "20261201000016_balance_check_probes.ts", "20261201000015_append_skips_empty.ts", "20261201000014_entry_facts.ts", "20261201000013_key_lookup_plans.ts", "20261201000011_set_based_references.ts", "20261201000010_cheap_hex_checks.ts"];
 
 async function foreignKeys(knex: Knex): Promise<number> {
   const { rows } = await knex.raw("select count(*)::int as n from pg_constraint where contype = 'f'");
@@ -29,12 +29,16 @@ async function columnType(knex: Knex, table: string, column: string): Promise<st
  * How the commit checks' queue stores its ids (migration 0026), bank_lines' primary key (migration 0025) and
  * which function keeps bank_imports append-only (migration 0027).
  */
-async function layoutOf(knex: Knex): Promise<{ storage: string; key: string; imports: string }> {
+async function layoutOf(knex: Knex): Promise<{ storage: string; key: string; imports: string; publish: string }> {
   const { rows } = await knex.raw(`select (select attstorage from pg_attribute where attrelid = 'pending_entry_checks'::regclass
       and attname = 'entry_ids') as storage, (select pg_get_constraintdef(oid) from pg_constraint where conname = 'bank_lines_pkey') as key,
-      (select tgfoid::regproc::text from pg_trigger where tgname = 'bank_imports_append_only') as imports`);
+      (select tgfoid::regproc::text from pg_trigger where tgname = 'bank_imports_append_only') as imports,
+      (select string_agg(tgfoid::regproc::text || case when tgtype & 1 = 1 then ' per row' else ' per statement' end, ', ' order by tgname)
+        from pg_trigger where tgname in ('entry_verifications_mark', 'entry_verified_figures')) as publish`);
   return rows[0];
 }
+
+const perStatement = "soquy_mark_verified_rows per statement, soquy_publish_verified_rows per statement"; // migration 0028
 
 describe("migrations", function () {
   this.timeout(120_000);
@@ -48,7 +52,7 @@ describe("migrations", function () {
       const { rows: hex } = await db.knex.raw("select pg_get_constraintdef(oid) as d from pg_constraint where conname = 'journal_entries_hash_check'");
       expect(hex[0].d).to.include("octet_length");
       expect(await layoutOf(db.knex)).to.deep.equal({ storage: "e", key: "PRIMARY KEY (committee_id, bank_account_id, entry_date, line_key)",
-        imports: "soquy_forbid_change_after_commit" });
+        imports: "soquy_forbid_change_after_commit", publish: perStatement });
 
       for (const name of stepped) {
         const [, down] = (await db.knex.migrate.down({ directory: migrationsDir, loadExtensions: [".ts"] })) as [number, string[]];
@@ -59,7 +63,7 @@ describe("migrations", function () {
       const { rows: old } = await db.knex.raw("select pg_get_constraintdef(oid) as d from pg_constraint where conname = 'journal_entries_hash_check'");
       expect(old[0].d).to.include("{64}");
       expect(await layoutOf(db.knex)).to.deep.equal({ storage: "x", key: "PRIMARY KEY (committee_id, bank_account_id, line_key)",
-        imports: "soquy_forbid_change" });
+        imports: "soquy_forbid_change", publish: "soquy_mark_verified per row, soquy_publish_figures per row" });
       expect(await settings(db.knex, "soquy_check_entries")).to.deep.equal(["plan_cache_mode=force_generic_plan"]);
       const { rows: triggers } = await db.knex.raw(
         "select tgname from pg_trigger where tgname in ('journal_entries_open_period', 'donations_receiving_window', 'disbursements_purpose')");
@@ -70,7 +74,7 @@ describe("migrations", function () {
       expect(await foreignKeys(db.knex)).to.equal(after);
       expect(await columnType(db.knex, "bank_lines", "line_key")).to.equal("bytea");
       expect(await layoutOf(db.knex)).to.deep.equal({ storage: "e", key: "PRIMARY KEY (committee_id, bank_account_id, entry_date, line_key)",
-        imports: "soquy_forbid_change_after_commit" });
+        imports: "soquy_forbid_change_after_commit", publish: perStatement });
     } finally {
       await db.close();
     }

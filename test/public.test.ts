@@ -211,6 +211,46 @@ describe("public figures", () => {
       "Since 2024-02-01: opening balance 7 million đồng, received 1 million đồng, disbursed 0 đồng, 8 million đồng remaining.");
   });
 
+  // Migration 0028 publishes a batch in one statement: figures summed per key, each party's count walked in
+  // publication order. The kept sums must be what the entries add up to, day by day, as row by row.
+  it("publish a batch of approvals in one statement: numbers in ledger order, kept sums equal to a recomputation", async () => {
+    const x = await makeCommittee(s, "Ủy ban MTTQ xã thử duyệt một lượt");
+    const code = uniqueCode("BATCH").toUpperCase();
+    const t = x.principals.treasurer;
+    await s.ledger.createCampaign(t, { code, name: "Quà Tết thử", kind: "tet_gifts", startsOn: "2024-01-01" }, meta());
+    const donate = async (body: Parameters<Soquy["ledger"]["recordDonation"]>[2]) => (await s.ledger.recordDonation(t, code, body, meta())).entry.id;
+    const batch: string[] = [];
+    batch.push(await donate(cash("2024-01-05", 100_000, "Phạm Thị Hoa")));
+    batch.push(await donate(cash("2024-01-06", 200_000, "Phạm Thị Hoa")));
+    batch.push(await donate({ receivedOn: "2024-01-06", amountDong: "50000", method: "cash", donor: { kind: "anonymous", publishName: false } }));
+    // A donor who is counted and, by the reversal of their only gift, no longer counted, within the same batch.
+    const once = await donate(cash("2024-01-07", 70_000, "Võ Văn Kiệt"));
+    batch.push(once, (await s.ledger.reverse(t, once, { reason: "Nhập nhầm", entryDate: "2024-01-08" }, meta())).entry.id);
+    for (const day of ["2024-01-09", "2024-01-10"]) {
+      batch.push((await s.ledger.recordDisbursement(t, code, gift(day, 100_000, 1, "Hộ bà Nguyễn Thị Lài", "poor", "Ấp 3"), meta())).entry.id);
+    }
+    const outcomes = await s.controls.verify(x.principals.approver, [...batch].reverse());
+    expect(outcomes.every((o) => o.ok && o.verified), JSON.stringify(outcomes)).to.equal(true);
+
+    const rows = await s.db.knex("entry_verified as v").join("journal_entries as e", "e.id", "v.entry_id")
+      .where("v.committee_id", x.committee.id).orderBy("v.vseq").select("e.seq", "v.vseq", "v.head_seq");
+    expect(rows.map((r) => [Number(r.seq), Number(r.vseq)])).to.deep.equal(rows.map((_, i) => [i + 1, i + 1]));
+    const [head] = await s.db.knex("public_heads").where({ committee_id: x.committee.id }).select("vseq", "head_seq");
+    expect([Number(head.vseq), Number(head.head_seq)]).to.deep.equal([batch.length, batch.length]);
+
+    const scope = { campaignIds: null, from: null, to: null };
+    const kept = (await s.publicQueries.live(x.committee.id, scope)).rows;
+    expect(sorted(kept)).to.deep.equal(sorted(await s.publicQueries.recomputed(x.committee.id, scope, batch.length, false)));
+    // The distinct counts move on the day of the entry that counts a party first, or last: Kiệt on the 7th, off on the 8th.
+    const moves = await s.db.knex("public_figures").where({ committee_id: x.committee.id }).whereIn("metric", ["donors", "households"])
+      .whereNot("n", 0).orderBy(["entry_date", "metric"]).select("metric", "n", s.db.knex.raw("to_char(entry_date, 'MM-DD') as day"));
+    expect(moves.map((m) => `${m.day} ${m.metric} ${m.n}`)).to.deep.equal(
+      ["01-05 donors 1", "01-06 donors 1", "01-07 donors 1", "01-08 donors -1", "01-09 households 1"]);
+    const b = (await request(app).get(`/api/v1/public/committees/${x.committee.code}/campaigns/${code}/totals`).expect(200)).body;
+    expect(b).to.include({ receivedDong: "350000", disbursedDong: "200000", donors: 2, households: 1, disbursements: 2 });
+    expect(await s.store.publicFiguresMismatch(x.committee.id)).to.equal(null);
+  });
+
   // An approval of an entry already published used to take a publication number of its own (migration 0020).
   it("takes no publication number for a second approval of an entry already published", async () => {
     const { createToken, hashToken } = await import("../src/context.js");
