@@ -1,114 +1,91 @@
 import type { Knex } from "knex";
 import { pinnedSearchPath } from "./20261201000017_pinned_search_path.js";
-import { restateFunction } from "./20261201000019_cheaper_statement_checks.js";
 
-// An approver's batch is published by one statement, not one per entry.
+// An approver's batch is published by one statement, not one entry at a time.
 //
-// Verifying an entry ran two row triggers (migrations 0003 and 0005):
-// entry_verifications_mark inserted its entry_verified row, and that row's
-// entry_verified_figures added the entry to the public figures and the reach
-// of its donor or household, a few upserts each, one entry at a time. A batch
-// of 1,000 imported transfers took ~1 s (~0.9 ms an entry, 90 % of it in these
-// two triggers), so an approver verifying a million-line bank import in bulk
-// would wait 15–20 minutes. Now both run once per statement over its
-// transition table:
-// - the entries this statement's approvals complete are published by one
-//   insert, in ledger order (an original before its reversal, as before);
-//   entry_verified_publish still numbers each row as it goes in;
-// - their figures are summed per key first and upserted once per key; reach is
-//   walked per party in publication order from its count before the
-//   statement, so a donor or household counted once more, or for the last
-//   time, moves the distinct count on the same day as it did row by row.
-// - entry_verified_publish takes each row's number from the last row numbered
-//   (visible to it within the statement) instead of bumping public_heads row
-//   by row: a row updated 1,000 times in one transaction leaves 1,000
-//   versions that every later lookup of it walks. public_heads is brought up
-//   to its last publication once, at the end of the statement.
+// Verifying an entry ran three row triggers (migrations 0003, 0005, 0020):
+// entry_verifications_mark inserted its entry_verified row; that row's
+// entry_verified_publish locked the committee's publication row, took the next
+// publication number and bumped public_heads; and entry_verified_figures added
+// the entry to the public figures and to the reach of its donor or household,
+// a few upserts each. A batch of 1,000 imported transfers took ~1 s (~0.9 ms an
+// entry, 90 % of it in these triggers; public_heads, updated once per entry,
+// left a version per entry that each later lookup walked), so an approver
+// verifying a million-line bank import in bulk would wait 15–20 minutes.
+// Now, once per statement, over its transition tables:
+// - entry_verifications_mark locks the committees' publication rows, then
+//   publishes the entries this statement's approvals complete (and that are not
+//   published yet) in one insert, numbered on from the last publication in
+//   ledger order (an original before its reversal), each with the chain head;
+// - entry_verified_figures checks what any insert into entry_verified must
+//   hold, in place of the row trigger that used to number it: numbers
+//   continuing the committee's without a gap, the chain head as it is, not
+//   before the last publication, a reversal only after the entry it reverses;
+//   then brings public_heads to the last publication once, sums the figures
+//   per key and upserts each key once, and walks each party's count in
+//   publication order from where it stood, so that a donor or household
+//   counted once more, or for the last time, moves the distinct count on the
+//   same day as it did row by row.
 // The kept sums come out the same (verify recomputes them from the published
-// entries and compares); what is refused does not change.
-
-/** soquy_publish_number's body as migrations 0005 and 0020 left it. */
-const numberRowByRow = `
-  declare
-    orig uuid;
-    h record;
-  begin
-    select reversal_of into orig from journal_entries where id = NEW.entry_id;
-    if orig is not null and not exists (select 1 from entry_verified where entry_id = orig) then
-      raise exception using errcode = 'SQ015',
-        message = 'verify the entry a reversal reverses before the reversal itself';
-    end if;
-    -- The committee's publication row is locked first, and the chain head read after: publication
-    -- numbers and the heads they record then rise together, whatever approvers run at once.
-    insert into public_heads (committee_id, vseq, published_at, head_seq, head_hash)
-      values (NEW.committee_id, 0, clock_timestamp(), 0, repeat('0', 64)) on conflict (committee_id) do nothing;
-    perform 1 from public_heads where committee_id = NEW.committee_id for update;
-    if exists (select 1 from entry_verified where entry_id = NEW.entry_id) then
-      return null; -- published already: no second number
-    end if;
-    select seq, hash into h from journal_entries where committee_id = NEW.committee_id order by seq desc limit 1;
-    update public_heads ph set vseq = ph.vseq + 1, published_at = greatest(clock_timestamp(), ph.published_at), head_seq = h.seq, head_hash = h.hash
-      where ph.committee_id = NEW.committee_id
-      returning vseq, published_at into NEW.vseq, NEW.published_at;
-    NEW.head_seq := h.seq;
-    NEW.head_hash := h.hash;
-    return NEW;
-  end `;
-
-/** The same rules; the last number read from the rows, public_heads bumped by the statement. */
-const numberFromLastRow = `
-  declare
-    orig uuid;
-    ph record;
-    last record;
-    h record;
-  begin
-    select reversal_of into orig from journal_entries where id = NEW.entry_id;
-    if orig is not null and not exists (select 1 from entry_verified where entry_id = orig) then
-      raise exception using errcode = 'SQ015',
-        message = 'verify the entry a reversal reverses before the reversal itself';
-    end if;
-    -- The committee's publication row is locked first (again, by the transaction holding it, changes
-    -- nothing), and the last number and the chain head read after: publication numbers and the heads
-    -- they record then rise together, whatever approvers run at once.
-    select vseq, published_at into ph from public_heads where committee_id = NEW.committee_id for update;
-    if not found then
-      insert into public_heads (committee_id, vseq, published_at, head_seq, head_hash)
-        values (NEW.committee_id, 0, clock_timestamp(), 0, repeat('0', 64)) on conflict (committee_id) do nothing;
-      select vseq, published_at into ph from public_heads where committee_id = NEW.committee_id for update;
-    end if;
-    if exists (select 1 from entry_verified where entry_id = NEW.entry_id) then
-      return null; -- published already: no second number
-    end if;
-    -- public_heads is brought up to date once per statement (soquy_publish_verified_rows); the rows this
-    -- statement numbered before this one are visible here, and the last of them holds the last number.
-    select vseq, published_at into last from entry_verified where committee_id = NEW.committee_id order by vseq desc limit 1;
-    select seq, hash into h from journal_entries where committee_id = NEW.committee_id order by seq desc limit 1;
-    NEW.vseq := greatest(ph.vseq, coalesce(last.vseq, 0)) + 1;
-    NEW.published_at := greatest(clock_timestamp(), ph.published_at, last.published_at);
-    NEW.head_seq := h.seq;
-    NEW.head_hash := h.hash;
-    return NEW;
-  end `;
+// entries and compares); what is refused, and with which SQLSTATE, does not
+// change.
 
 // As every ledger function since migrations 0013 and 0017 (the search path is pinned in up()).
 const settings = "set enable_seqscan = off set jit = off";
 
 const markSql = `create function soquy_mark_verified_rows() returns trigger language plpgsql ${settings} as $$
   begin
-    insert into entry_verified (entry_id, committee_id, verified_at)
-      select n.entry_id, n.committee_id, n.verified_at
+    -- Each committee's publication row (made on first use), locked in committee order before its numbers
+    -- are taken: publication numbers and the heads they record then rise together, whatever approvers run at
+    -- once, and a publication committed meanwhile is seen by the insert below.
+    insert into public_heads (committee_id, vseq, published_at, head_seq, head_hash)
+      select distinct committee_id, 0, clock_timestamp(), 0, repeat('0', 64) from new_rows
+      on conflict (committee_id) do nothing;
+    perform 1 from public_heads where committee_id in (select committee_id from new_rows) order by committee_id for update;
+    insert into entry_verified (entry_id, committee_id, verified_at, vseq, published_at, head_seq, head_hash)
+      select n.entry_id, n.committee_id, n.verified_at, ph.vseq + row_number() over (partition by n.committee_id order by j.seq),
+        greatest(clock_timestamp(), ph.published_at), h.seq, h.hash
       from (select entry_id, min(committee_id) as committee_id, min(verified_at) as verified_at from new_rows group by entry_id) n
       -- one probe per entry (the transition table's size is unknown to the planner, which would scan the ledger)
       cross join lateral (select e.seq, e.required_approvals from journal_entries e where e.id = n.entry_id limit 1) j
+      join public_heads ph on ph.committee_id = n.committee_id
+      cross join lateral (select e.seq, e.hash from journal_entries e where e.committee_id = n.committee_id order by e.seq desc limit 1) h
       where (select count(*) from entry_verifications v where v.entry_id = n.entry_id) >= j.required_approvals
-      order by j.seq
-      on conflict (entry_id) do nothing;
+        and not exists (select 1 from entry_verified p where p.entry_id = n.entry_id) -- published already: no second number
+      order by n.committee_id, j.seq;
     return null;
   end $$`;
 
 const publishSql = `create function soquy_publish_verified_rows() returns trigger language plpgsql ${settings} as $$
+  declare
+    bad text;
   begin
+    perform 1 from public_heads where committee_id in (select committee_id from new_verified) order by committee_id for update;
+    select case
+        when ph.committee_id is null or s.first <> ph.vseq + 1 or s.last <> ph.vseq + s.n then
+          format('publication numbers %s to %s do not continue from %s without a gap', s.first, s.last, coalesce(ph.vseq, 0))
+        when s.head_seq <> s.low_head_seq or s.head_seq <> h.seq or s.heads > 1 or s.head_hash <> h.hash then
+          'a publication records the chain head as it is'
+        when s.published_at < ph.published_at then 'a publication is not dated before the one before it'
+      end into bad
+    from (select committee_id, count(*) as n, min(vseq) as first, max(vseq) as last, max(head_seq) as head_seq,
+        min(head_seq) as low_head_seq, count(distinct head_hash) as heads, min(head_hash) as head_hash, min(published_at) as published_at
+      from new_verified group by committee_id) s
+    left join public_heads ph on ph.committee_id = s.committee_id
+    cross join lateral (select e.seq, e.hash from journal_entries e where e.committee_id = s.committee_id order by e.seq desc limit 1) h
+    where ph.committee_id is null or s.first <> ph.vseq + 1 or s.last <> ph.vseq + s.n or s.head_seq <> s.low_head_seq
+      or s.head_seq <> h.seq or s.heads > 1 or s.head_hash <> h.hash or s.published_at < ph.published_at
+    limit 1;
+    if bad is not null then
+      raise exception using errcode = 'SQ010', message = format('entry_verified is numbered by the ledger itself: %s', bad);
+    end if;
+    if exists (select 1 from new_verified v
+        cross join lateral (select e.reversal_of from journal_entries e where e.id = v.entry_id limit 1) j
+        where j.reversal_of is not null
+          and not exists (select 1 from entry_verified o where o.entry_id = j.reversal_of and o.vseq < v.vseq)) then
+      raise exception using errcode = 'SQ015',
+        message = 'verify the entry a reversal reverses before the reversal itself';
+    end if;
     update public_heads ph set vseq = x.vseq, published_at = x.published_at, head_seq = x.head_seq, head_hash = x.head_hash
       from (select distinct on (committee_id) committee_id, vseq, published_at, head_seq, head_hash from new_verified
         order by committee_id, vseq desc) x
@@ -149,7 +126,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(markSql);
   await knex.raw(publishSql);
   for (const fn of ["soquy_mark_verified_rows()", "soquy_publish_verified_rows()"]) await pinnedSearchPath(knex, fn);
-  await restateFunction(knex, "soquy_publish_number()", numberRowByRow, numberFromLastRow);
+  await knex.raw("drop trigger entry_verified_publish on entry_verified");
   await knex.raw("drop trigger entry_verifications_mark on entry_verifications");
   await knex.raw(`create trigger entry_verifications_mark after insert on entry_verifications
     referencing new table as new_rows for each statement execute function soquy_mark_verified_rows()`);
@@ -159,7 +136,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await restateFunction(knex, "soquy_publish_number()", numberFromLastRow, numberRowByRow);
+  await knex.raw("create trigger entry_verified_publish before insert on entry_verified for each row execute function soquy_publish_number()");
   await knex.raw("drop trigger entry_verified_figures on entry_verified");
   await knex.raw("create trigger entry_verified_figures after insert on entry_verified for each row execute function soquy_publish_figures()");
   await knex.raw("drop trigger entry_verifications_mark on entry_verifications");

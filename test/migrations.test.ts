@@ -34,7 +34,7 @@ async function layoutOf(knex: Knex): Promise<{ storage: string; key: string; imp
       and attname = 'entry_ids') as storage, (select pg_get_constraintdef(oid) from pg_constraint where conname = 'bank_lines_pkey') as key,
       (select tgfoid::regproc::text from pg_trigger where tgname = 'bank_imports_append_only') as imports,
       (select string_agg(tgfoid::regproc::text || case when tgtype & 1 = 1 then ' per row' else ' per statement' end, ', ' order by tgname)
-        from pg_trigger where tgname in ('entry_verifications_mark', 'entry_verified_figures')) as publish`);
+        from pg_trigger where tgname in ('entry_verifications_mark', 'entry_verified_figures', 'entry_verified_publish')) as publish`);
   return rows[0];
 }
 
@@ -63,7 +63,7 @@ describe("migrations", function () {
       const { rows: old } = await db.knex.raw("select pg_get_constraintdef(oid) as d from pg_constraint where conname = 'journal_entries_hash_check'");
       expect(old[0].d).to.include("{64}");
       expect(await layoutOf(db.knex)).to.deep.equal({ storage: "x", key: "PRIMARY KEY (committee_id, bank_account_id, line_key)",
-        imports: "soquy_forbid_change", publish: "soquy_mark_verified per row, soquy_publish_figures per row" });
+        imports: "soquy_forbid_change", publish: "soquy_mark_verified per row, soquy_publish_figures per row, soquy_publish_number per row" });
       expect(await settings(db.knex, "soquy_check_entries")).to.deep.equal(["plan_cache_mode=force_generic_plan"]);
       const { rows: triggers } = await db.knex.raw(
         "select tgname from pg_trigger where tgname in ('journal_entries_open_period', 'donations_receiving_window', 'disbursements_purpose')");

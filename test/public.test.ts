@@ -161,6 +161,32 @@ describe("public figures", () => {
     await rejects(s.db.knex.raw("delete from public_snapshots"), /append-only/);
   });
 
+  // Publication numbers are taken by the approvals' trigger (migration 0028); a row put into entry_verified
+  // any other way must still continue the committee's numbers with the chain head as it is.
+  it("refuse a publication written directly with a number out of turn or a chain head that is not the head", async () => {
+    const x = await makeCommittee(s, "Ủy ban MTTQ xã thử số công bố");
+    const code = uniqueCode("PUB").toUpperCase();
+    await s.ledger.createCampaign(x.principals.treasurer, { code, name: "Quỹ thử", kind: "for_the_poor", startsOn: "2024-01-01" }, meta());
+    const record = async (n: number) => (await s.ledger.recordDonation(x.principals.treasurer, code, cash("2024-01-09", n, `Người ${n}`), meta())).entry.id;
+    const first = await record(10_000);
+    const second = await record(20_000);
+    await s.controls.verify(x.principals.approver, [first]);
+    const [ph] = await s.db.knex("public_heads").where({ committee_id: x.committee.id }).select("vseq", "head_seq", "head_hash");
+    expect(Number(ph.vseq)).to.equal(1);
+    const [head] = await s.db.knex("journal_entries").where({ committee_id: x.committee.id }).orderBy("seq", "desc").limit(1).select("seq", "hash");
+    const row = (vseq: number, headSeq: number, headHash: string) => s.db.knex("entry_verified").insert({
+      entry_id: second, committee_id: x.committee.id, verified_at: new Date(), vseq, published_at: new Date(), head_seq: headSeq, head_hash: headHash,
+    });
+    await rejects(row(3, Number(head.seq), head.hash), /numbered by the ledger itself: publication numbers 3 to 3 do not continue from 1/);
+    await rejects(row(2, Number(head.seq) - 1, ph.head_hash), /numbered by the ledger itself: a publication records the chain head as it is/);
+    const published = await s.db.knex("entry_verified").where({ committee_id: x.committee.id }).count("* as n").first();
+    expect(Number(published?.n)).to.equal(1);
+    const [outcome] = await s.controls.verify(x.principals.approver, [second]);
+    expect(outcome).to.include({ ok: true, verified: true });
+    expect(Number((await s.db.knex("entry_verified").where({ entry_id: second }).first("vseq")).vseq)).to.equal(2);
+    expect(await s.store.publicFiguresMismatch(x.committee.id)).to.equal(null);
+  });
+
   it("give committee totals for a period: opening + received − disbursed − other = closing", async () => {
     const res = await request(app).get(`/api/v1/public/committees/${c.committee.code}/totals`).query({ from: "2024-02-01", to: "2024-06-30" }).expect(200);
     const b = res.body;
