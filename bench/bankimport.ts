@@ -23,7 +23,7 @@ import { copyBaseline, runChild as runStatementChild, statementSelect } from "./
 //   BANKIMPORT_AFTER=0   skip what is measured on the imported ledger afterwards (each against its own goal):
 //                        the campaign's CSV statement (all its lines) beside psql COPY of the same rows, the PDF of its
 //                        first two days (200,000 lines at the default size) beside the same lines as text, public
-//                        totals (after an approver verifies BANKIMPORT_VERIFIED entries, default 5,000, in batches
+//                        totals (after an approver verifies BANKIMPORT_VERIFIED entries, default 20,000, in batches
 //                        of 1,000 as the API takes them), and verify (the whole hash chain)
 //   BANKIMPORT_KEEP=1    keep the database (its name is printed)
 //   BANKIMPORT_FLOOR=0   skip the schema floor (the imported rows inserted again into trigger-less copies of their tables)
@@ -202,7 +202,7 @@ async function afterImport(url: string, db: string, n: number, log: (l: string) 
 
     // (c) Public totals count verified entries: an approver verifies some first, as the API takes them.
     const approver = (await s.store.findPrincipal(hashToken(await createToken(s, committee.id, "approver", "bench approver"))))!;
-    const toVerify = Number(process.env.BANKIMPORT_VERIFIED ?? 5_000);
+    const toVerify = Number(process.env.BANKIMPORT_VERIFIED ?? 20_000);
     const ids = (await s.db.knex("journal_entries").where({ committee_id: committee.id, kind: "donation" }).orderBy("seq").limit(toVerify)
       .select("id")).map((r: { id: string }) => r.id);
     t = performance.now();
