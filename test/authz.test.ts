@@ -203,6 +203,10 @@ const matrix: Record<string, Row> = {
   },
   "GET /bank-imports": { allowed: all, ok: 200, foreign: 200, req: () => ({}) },
   "GET /bank-imports/:id": { allowed: all, ok: 200, foreign: 404, req: async (f) => ({ params: { id: String(await bankImportOf(f)) } }) },
+  // B's import is not found in A's committee: nothing of B's is verified.
+  "POST /bank-imports/:id/verify": {
+    allowed: ["approver"], ok: 200, foreign: 404, req: async (f) => ({ params: { id: String(await bankImportOf(f)) }, body: { limit: 10 } }),
+  },
   "POST /bank-accounts/:account/layout": {
     // Saved on A's own account of that number: B's account is untouched.
     allowed: ["treasurer"], ok: 201, foreign: 201,

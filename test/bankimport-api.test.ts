@@ -51,6 +51,37 @@ describe("bank statements over HTTP", () => {
     expect(list.body.items.map((i: { id: number }) => i.id)).to.deep.equal([again.body.id, res.body.id]);
   });
 
+  it("lets an approver verify an import's entries in bulk, oldest first, then counts them in the public totals", async () => {
+    const x = await makeCommittee(s, "Ban Vận động cứu trợ (duyệt sao kê)");
+    const code = uniqueCode("YAGI").toUpperCase();
+    await s.ledger.createCampaign(x.principals.treasurer, { code, name: "Ủng hộ đồng bào bị bão số 3", kind: "relief", startsOn: "2024-09-01" }, meta());
+    const f = sampleFacts.vietinbank;
+    const imported = await request(app).post("/api/v1/bank-imports").set({ Authorization: `Bearer ${x.tokens.treasurer}` }).set("Content-Type", "text/csv")
+      .query({ campaign: code, bankAccount: f.account, layout: "vietinbank", openingBalance: "0" }).send(readFileSync(`${samples}/bank-vietinbank-sample.csv`));
+    expect(imported.status, JSON.stringify(imported.body)).to.equal(201);
+    const recorded = imported.body.recorded as number;
+    const verify = (role: "approver" | "treasurer", body: object) => request(app).post(`/api/v1/bank-imports/${imported.body.id}/verify`)
+      .set({ Authorization: `Bearer ${x.tokens[role]}` }).send(body);
+    expect((await verify("treasurer", {})).status).to.equal(403);
+    expect((await verify("approver", { limit: 0 })).status).to.equal(422);
+
+    const first = await verify("approver", { limit: 300 });
+    expect(first.status, JSON.stringify(first.body)).to.equal(200);
+    expect(first.body).to.deep.include({ verified: 300, refused: 0, waiting: recorded - 300 });
+    // The oldest first: the 300 verified are the import's first 300 entries in the ledger.
+    const seqs = await s.db.knex("bank_lines as b").join("journal_entries as e", "e.id", "b.entry_id").leftJoin("entry_verified as v", "v.entry_id", "e.id")
+      .where("b.import_id", imported.body.id).orderBy("e.seq").select("e.seq", s.db.knex.raw("v.entry_id is not null as published"));
+    expect(seqs.map((r) => r.published)).to.deep.equal(seqs.map((_, i) => i < 300));
+    const rest = await verify("approver", {});
+    expect(rest.body).to.deep.include({ verified: recorded - 300, refused: 0, waiting: 0 });
+    expect((await verify("approver", {})).body).to.deep.include({ verified: 0, waiting: 0 });
+
+    const totals = await request(app).get(`/api/v1/public/committees/${x.committee.code}/campaigns/${code}/totals`).expect(200);
+    expect(totals.body).to.include({ receivedDong: f.closing.toString(), donations: recorded });
+    expect(await s.store.publicFiguresMismatch(x.committee.id)).to.equal(null);
+    expect((await request(app).post("/api/v1/bank-imports/999999/verify").set({ Authorization: `Bearer ${x.tokens.approver}` }).send({})).status).to.equal(404);
+  });
+
   it("refuses a malformed file with 422, the line number and the reason, writing nothing", async () => {
     const body = readFileSync(`${samples}/bank-vcb-sample.csv`, "utf8").replace("2,01/09/2024,5161.57950,,50.000,10.847.907.731", "2,01/09/2024,5161.57950,,50.000,10.847.907.730");
     const before = await s.db.knex("journal_entries").where({ committee_id: tc.committee.id }).count("* as n").first();

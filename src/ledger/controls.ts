@@ -70,6 +70,16 @@ export class Controls {
     return outcomes;
   }
 
+  /**
+   * Verifies any number of entries, MAX_VERIFY_BATCH at a time (each batch its own transaction, as the bulk
+   * API's): what an approver does with a bank import's lines. One outcome per id, in the order given.
+   */
+  async verifyMany(p: Principal, ids: string[]): Promise<VerifyOutcome[]> {
+    const outcomes: VerifyOutcome[] = [];
+    for (let i = 0; i < ids.length; i += MAX_VERIFY_BATCH) outcomes.push(...(await this.verify(p, ids.slice(i, i + MAX_VERIFY_BATCH))));
+    return outcomes;
+  }
+
   /** Khóa sổ: closes the books through a date once every entry up to it is verified. */
   async closePeriod(p: Principal, input: { through: string; note?: string | undefined }, meta: WriteMeta) {
     const through = parseIsoDate(input.through, "through");

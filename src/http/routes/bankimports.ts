@@ -1,7 +1,7 @@
 import { Transform } from "node:stream";
 import { z } from "zod";
 import type { Soquy } from "../../context.js";
-import { checkAccountNo, importStatement, parseOpeningDong, toSummary } from "../../db/bankimports.js";
+import { checkAccountNo, importEntriesToVerify, importStatement, MAX_IMPORT_VERIFY, parseOpeningDong, toSummary } from "../../db/bankimports.js";
 import { reconcile, reconciliationCsv } from "../../db/reconcile.js";
 import { fail, LedgerError } from "../../ledger/codes.js";
 import { builtInLayoutNames, genericLayoutSchema, isBuiltIn } from "../../imports/layouts.js";
@@ -32,6 +32,13 @@ const summarySchema = z.object({
   fees: z.number(), toClassify: z.number(), balanceChecks: z.number(), openingDong: z.string().nullable(),
   closingDong: z.string().nullable(), firstDate: z.string().nullable(), lastDate: z.string().nullable(),
   startedAt: z.string(), finishedAt: z.string(),
+});
+
+const importParams = z.strictObject({ id: z.string().regex(/^[0-9]{1,15}$/, "an import id") });
+const importVerified = z.object({
+  import: z.number(), verified: z.number(), refused: z.number(),
+  refusals: z.array(z.object({ sequence: z.number().nullable(), code: z.string().nullable(), detail: z.string().nullable() })),
+  waiting: z.number(),
 });
 
 const reconcileQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional() });
@@ -83,7 +90,7 @@ export function bankImportRoutes(s: Soquy) {
     }),
     defineRoute({
       method: "get", path: "/bank-imports/:id", tag: "Bank statements", roles: allRoles, summary: "Read one bank statement import",
-      params: z.strictObject({ id: z.string().regex(/^[0-9]{1,15}$/, "an import id") }),
+      params: importParams,
       responses: { 200: { description: "The import's summary", schema: summarySchema } },
       async handle({ principal, params }) {
         const r = await s.db.knex("bank_imports as i").join("bank_accounts as a", "a.id", "i.bank_account_id")
@@ -91,6 +98,23 @@ export function bankImportRoutes(s: Soquy) {
           .first("i.*", "a.account_no", "c.code as campaign_code");
         if (!r) fail("bank_import_not_found", `no bank statement import ${params.id}`, "id");
         return { status: 200, body: toSummary(r, r.account_no, r.campaign_code) };
+      },
+    }),
+    defineRoute({
+      method: "post", path: "/bank-imports/:id/verify", tag: "Bank statements", roles: ["approver"],
+      summary: "Verify the entries a bank statement import recorded or matched, oldest first",
+      params: importParams, body: z.strictObject({ limit: z.number().int().min(1).max(MAX_IMPORT_VERIFY).optional() }),
+      responses: { 200: { description: "How many were verified now, which were refused and why (at most 100 listed), and how many still wait for you", schema: importVerified } },
+      async handle({ principal, params, body }) {
+        const { ids, waiting } = await importEntriesToVerify(s.db.knex, principal.committeeId, Number(params.id), principal.tokenId,
+          body.limit ?? 10_000);
+        const outcomes = await s.controls.verifyMany(principal, ids);
+        const refused = outcomes.filter((o) => !o.ok);
+        const verified = outcomes.length - refused.length;
+        return { status: 200, body: {
+          import: Number(params.id), verified, refused: refused.length,
+          refusals: refused.slice(0, 100).map((o) => ({ sequence: o.sequence, code: o.code, detail: o.detail })), waiting: waiting - verified,
+        } };
       },
     }),
     defineRoute({
