@@ -19,21 +19,25 @@ import { pinnedSearchPath } from "./20261201000017_pinned_search_path.js";
 //   ledger order (an original before its reversal), each with the chain head;
 // - entry_verified_figures checks what any insert into entry_verified must
 //   hold, in place of the row trigger that used to number it: numbers
-//   continuing the committee's without a gap, the chain head as it is, not
-//   before the last publication, a reversal only after the entry it reverses;
+//   continuing the committee's without a gap, one point of the chain not
+//   before the last publication's, a time between the last publication's and
+//   now, the entry's approvals in (new: an insert of its own could publish an
+//   entry no approver verified), a reversal only after the entry it reverses;
 //   then brings public_heads to the last publication once, sums the figures
 //   per key and upserts each key once, and walks each party's count in
 //   publication order from where it stood, so that a donor or household
 //   counted once more, or for the last time, moves the distinct count on the
 //   same day as it did row by row.
 // The kept sums come out the same (verify recomputes them from the published
-// entries and compares); what is refused, and with which SQLSTATE, does not
-// change.
+// entries and compares); what the approvals path refuses, and with which
+// SQLSTATE, does not change.
 
 // As every ledger function since migrations 0013 and 0017 (the search path is pinned in up()).
 const settings = "set enable_seqscan = off set jit = off";
 
 const markSql = `create function soquy_mark_verified_rows() returns trigger language plpgsql ${settings} as $$
+  declare
+    at timestamptz;
   begin
     -- Each committee's publication row (made on first use), locked in committee order before its numbers
     -- are taken: publication numbers and the heads they record then rise together, whatever approvers run at
@@ -42,9 +46,10 @@ const markSql = `create function soquy_mark_verified_rows() returns trigger lang
       select distinct committee_id, 0, clock_timestamp(), 0, repeat('0', 64) from new_rows
       on conflict (committee_id) do nothing;
     perform 1 from public_heads where committee_id in (select committee_id from new_rows) order by committee_id for update;
+    at := clock_timestamp(); -- one time for the statement's publications
     insert into entry_verified (entry_id, committee_id, verified_at, vseq, published_at, head_seq, head_hash)
       select n.entry_id, n.committee_id, n.verified_at, ph.vseq + row_number() over (partition by n.committee_id order by j.seq),
-        greatest(clock_timestamp(), ph.published_at), h.seq, h.hash
+        greatest(at, ph.published_at), h.seq, h.hash
       from (select entry_id, min(committee_id) as committee_id, min(verified_at) as verified_at from new_rows group by entry_id) n
       -- one probe per entry (the transition table's size is unknown to the planner, which would scan the ledger)
       cross join lateral (select e.seq, e.required_approvals from journal_entries e where e.id = n.entry_id limit 1) j
@@ -61,23 +66,37 @@ const publishSql = `create function soquy_publish_verified_rows() returns trigge
     bad text;
   begin
     perform 1 from public_heads where committee_id in (select committee_id from new_verified) order by committee_id for update;
-    select case
+    -- What any insert into entry_verified must hold, per committee: numbers that continue its publications
+    -- without a gap; one chain point, an entry of the chain, not before the last publication's (entries may be
+    -- recorded while approvers verify: the head is where it was, not where it is); times not before the last
+    -- publication's, not after now, and not going back as the numbers go up.
+    select f.bad into bad from (select s.committee_id, case
         when ph.committee_id is null or s.first <> ph.vseq + 1 or s.last <> ph.vseq + s.n then
           format('publication numbers %s to %s do not continue from %s without a gap', s.first, s.last, coalesce(ph.vseq, 0))
-        when s.head_seq <> s.low_head_seq or s.head_seq <> h.seq or s.heads > 1 or s.head_hash <> h.hash then
-          'a publication records the chain head as it is'
-        when s.published_at < ph.published_at then 'a publication is not dated before the one before it'
-      end into bad
-    from (select committee_id, count(*) as n, min(vseq) as first, max(vseq) as last, max(head_seq) as head_seq,
-        min(head_seq) as low_head_seq, count(distinct head_hash) as heads, min(head_hash) as head_hash, min(published_at) as published_at
-      from new_verified group by committee_id) s
-    left join public_heads ph on ph.committee_id = s.committee_id
-    cross join lateral (select e.seq, e.hash from journal_entries e where e.committee_id = s.committee_id order by e.seq desc limit 1) h
-    where ph.committee_id is null or s.first <> ph.vseq + 1 or s.last <> ph.vseq + s.n or s.head_seq <> s.low_head_seq
-      or s.head_seq <> h.seq or s.heads > 1 or s.head_hash <> h.hash or s.published_at < ph.published_at
+        when s.heads > 1 or s.head_seq < ph.head_seq or not exists (select 1 from journal_entries e
+            where e.committee_id = s.committee_id and e.seq = s.head_seq and e.hash = s.head_hash) then
+          'a publication records a point of the chain, and not one before the last publication''s'
+        when s.earliest < ph.published_at or s.latest > clock_timestamp() or s.back then
+          'a publication is dated between the one before it and now'
+      end as bad
+    from (select t.committee_id, count(*) as n, min(t.vseq) as first, max(t.vseq) as last,
+        count(distinct (t.head_seq, t.head_hash)) as heads, min(t.head_seq) as head_seq, min(t.head_hash) as head_hash,
+        min(t.published_at) as earliest, max(t.published_at) as latest, bool_or(t.published_at < t.before) as back
+      from (select v.*, lag(v.published_at) over (partition by v.committee_id order by v.vseq) as before from new_verified v) t
+      group by t.committee_id) s
+    left join public_heads ph on ph.committee_id = s.committee_id) f
+    where f.bad is not null
+    order by f.committee_id
     limit 1;
     if bad is not null then
       raise exception using errcode = 'SQ010', message = format('entry_verified is numbered by the ledger itself: %s', bad);
+    end if;
+    -- Published only once verified: an insert of its own into entry_verified would otherwise put an entry no
+    -- approver verified into the public figures.
+    if exists (select 1 from new_verified v
+        cross join lateral (select e.required_approvals from journal_entries e where e.id = v.entry_id limit 1) j
+        where (select count(*) from entry_verifications x where x.entry_id = v.entry_id) < j.required_approvals) then
+      raise exception using errcode = 'SQ011', message = 'an entry is published only once its approvals are in';
     end if;
     if exists (select 1 from new_verified v
         cross join lateral (select e.reversal_of from journal_entries e where e.id = v.entry_id limit 1) j

@@ -67,14 +67,14 @@ describe("bank statements over HTTP", () => {
 
     const first = await verify("approver", { limit: 300 });
     expect(first.status, JSON.stringify(first.body)).to.equal(200);
-    expect(first.body).to.deep.include({ verified: 300, refused: 0, waiting: recorded - 300 });
+    expect(first.body).to.deep.include({ approved: 300, verified: 300, refused: 0, waiting: recorded - 300 });
     // The oldest first: the 300 verified are the import's first 300 entries in the ledger.
     const seqs = await s.db.knex("bank_lines as b").join("journal_entries as e", "e.id", "b.entry_id").leftJoin("entry_verified as v", "v.entry_id", "e.id")
       .where("b.import_id", imported.body.id).orderBy("e.seq").select("e.seq", s.db.knex.raw("v.entry_id is not null as published"));
     expect(seqs.map((r) => r.published)).to.deep.equal(seqs.map((_, i) => i < 300));
     const rest = await verify("approver", {});
-    expect(rest.body).to.deep.include({ verified: recorded - 300, refused: 0, waiting: 0 });
-    expect((await verify("approver", {})).body).to.deep.include({ verified: 0, waiting: 0 });
+    expect(rest.body).to.deep.include({ approved: recorded - 300, verified: recorded - 300, refused: 0, waiting: 0 });
+    expect((await verify("approver", {})).body).to.deep.include({ approved: 0, verified: 0, waiting: 0 });
 
     const totals = await request(app).get(`/api/v1/public/committees/${x.committee.code}/campaigns/${code}/totals`).expect(200);
     expect(totals.body).to.include({ receivedDong: f.closing.toString(), donations: recorded });

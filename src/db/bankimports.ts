@@ -770,11 +770,9 @@ export async function importEntriesToVerify(knex: Knex, committeeId: number, imp
       and not exists (select 1 from entry_verifications x where x.entry_id = e.id and x.verified_by = :approver)
       and e.recorded_by <> :approver`;
   const binds = { committee: committeeId, account: imp.bank_account_id, first: imp.first_date, last: imp.last_date, import: importId, approver };
-  const [page, count] = await Promise.all([
-    knex.raw(`select e.id ${waitingSql} order by e.seq limit :limit`, { ...binds, limit }),
-    knex.raw(`select count(*)::int as n ${waitingSql}`, binds),
-  ]);
-  return { ids: page.rows.map((r: { id: string }) => r.id), waiting: count.rows[0].n };
+  // One statement, so that the ids and the count come from one snapshot (the count is taken before the limit).
+  const { rows } = await knex.raw(`select e.id, (count(*) over ())::int as waiting ${waitingSql} order by e.seq limit :limit`, { ...binds, limit });
+  return { ids: rows.map((r: { id: string }) => r.id), waiting: rows[0]?.waiting ?? 0 };
 }
 
 export { LedgerError };

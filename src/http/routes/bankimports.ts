@@ -36,7 +36,7 @@ const summarySchema = z.object({
 
 const importParams = z.strictObject({ id: z.string().regex(/^[0-9]{1,15}$/, "an import id") });
 const importVerified = z.object({
-  import: z.number(), verified: z.number(), refused: z.number(),
+  import: z.number(), approved: z.number(), verified: z.number(), refused: z.number(),
   refusals: z.array(z.object({ sequence: z.number().nullable(), code: z.string().nullable(), detail: z.string().nullable() })),
   waiting: z.number(),
 });
@@ -104,16 +104,16 @@ export function bankImportRoutes(s: Soquy) {
       method: "post", path: "/bank-imports/:id/verify", tag: "Bank statements", roles: ["approver"],
       summary: "Verify the entries a bank statement import recorded or matched, oldest first",
       params: importParams, body: z.strictObject({ limit: z.number().int().min(1).max(MAX_IMPORT_VERIFY).optional() }),
-      responses: { 200: { description: "How many were verified now, which were refused and why (at most 100 listed), and how many still wait for you", schema: importVerified } },
+      responses: { 200: { description: "How many you approved now and how many of those are verified (all their approvals in), which were refused and why (at most 100 listed), and how many still wait for you", schema: importVerified } },
       async handle({ principal, params, body }) {
         const { ids, waiting } = await importEntriesToVerify(s.db.knex, principal.committeeId, Number(params.id), principal.tokenId,
           body.limit ?? 10_000);
         const outcomes = await s.controls.verifyMany(principal, ids);
         const refused = outcomes.filter((o) => !o.ok);
-        const verified = outcomes.length - refused.length;
+        const approved = outcomes.length - refused.length;
         return { status: 200, body: {
-          import: Number(params.id), verified, refused: refused.length,
-          refusals: refused.slice(0, 100).map((o) => ({ sequence: o.sequence, code: o.code, detail: o.detail })), waiting: waiting - verified,
+          import: Number(params.id), approved, verified: outcomes.filter((o) => o.ok && o.verified).length, refused: refused.length,
+          refusals: refused.slice(0, 100).map((o) => ({ sequence: o.sequence, code: o.code, detail: o.detail })), waiting: waiting - approved,
         } };
       },
     }),
