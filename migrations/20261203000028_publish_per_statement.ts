@@ -30,7 +30,8 @@ import { pinnedSearchPath } from "./20261201000017_pinned_search_path.js";
 //   same day as it did row by row.
 // The kept sums come out the same (verify recomputes them from the published
 // entries and compares); what the approvals path refuses, and with which
-// SQLSTATE, does not change.
+// SQLSTATE, does not change. The row functions (soquy_mark_verified,
+// soquy_publish_number, soquy_publish_figures) stay, unused, for down().
 
 // As every ledger function since migrations 0013 and 0017 (the search path is pinned in up()).
 const settings = "set enable_seqscan = off set jit = off";
