@@ -23,8 +23,8 @@ import { copyBaseline, runChild as runStatementChild, statementSelect } from "./
 //   BANKIMPORT_AFTER=0   skip what is measured on the imported ledger afterwards (each against its own goal):
 //                        the campaign's CSV statement (all its lines) beside psql COPY of the same rows, the PDF of its
 //                        first two days (200,000 lines at the default size) beside the same lines as text, public
-//                        totals (after an approver verifies BANKIMPORT_VERIFIED entries, default 20,000, in batches
-//                        of 1,000 as the API takes them), and verify (the whole hash chain)
+//                        totals (after an approver verifies BANKIMPORT_VERIFIED entries, default 20,000, as
+//                        POST /bank-imports/:id/verify does), and verify (the whole hash chain)
 //   BANKIMPORT_KEEP=1    keep the database (its name is printed)
 //   BANKIMPORT_FLOOR=0   skip the schema floor (the imported rows inserted again into trigger-less copies of their tables)
 //

@@ -92,17 +92,20 @@ const publishSql = `create function soquy_publish_verified_rows() returns trigge
     if bad is not null then
       raise exception using errcode = 'SQ010', message = format('entry_verified is numbered by the ledger itself: %s', bad);
     end if;
-    -- Published only once verified: an insert of its own into entry_verified would otherwise put an entry no
-    -- approver verified into the public figures.
-    if exists (select 1 from new_verified v
-        cross join lateral (select e.required_approvals from journal_entries e where e.id = v.entry_id limit 1) j
-        where (select count(*) from entry_verifications x where x.entry_id = v.entry_id) < j.required_approvals) then
+    -- Each entry read once for both: published only once verified (an insert of its own into entry_verified
+    -- would otherwise put an entry no approver verified into the public figures), and a reversal only after
+    -- the entry it reverses.
+    select case when a.n < j.required_approvals then 'SQ011' else 'SQ015' end into bad
+      from new_verified v
+      cross join lateral (select e.required_approvals, e.reversal_of from journal_entries e where e.id = v.entry_id limit 1) j
+      cross join lateral (select count(*) as n from entry_verifications x where x.entry_id = v.entry_id) a
+      where a.n < j.required_approvals
+        or (j.reversal_of is not null and not exists (select 1 from entry_verified o where o.entry_id = j.reversal_of and o.vseq < v.vseq))
+      order by v.vseq
+      limit 1;
+    if bad = 'SQ011' then
       raise exception using errcode = 'SQ011', message = 'an entry is published only once its approvals are in';
-    end if;
-    if exists (select 1 from new_verified v
-        cross join lateral (select e.reversal_of from journal_entries e where e.id = v.entry_id limit 1) j
-        where j.reversal_of is not null
-          and not exists (select 1 from entry_verified o where o.entry_id = j.reversal_of and o.vseq < v.vseq)) then
+    elsif bad = 'SQ015' then
       raise exception using errcode = 'SQ015',
         message = 'verify the entry a reversal reverses before the reversal itself';
     end if;

@@ -6,7 +6,7 @@ import { reconcile, reconciliationCsv } from "../../db/reconcile.js";
 import { fail, LedgerError } from "../../ledger/codes.js";
 import { builtInLayoutNames, genericLayoutSchema, isBuiltIn } from "../../imports/layouts.js";
 import { allRoles, defineRoute } from "../route.js";
-import { isoDate, signedAmount } from "../schemas.js";
+import { isoDate, signedAmount, verifyOutcome } from "../schemas.js";
 
 // Bank statements in (POST the bank's CSV as it came), the imports made, a
 // generic layout saved for a bank account, and the reconciliation of a bank
@@ -37,7 +37,7 @@ const summarySchema = z.object({
 const importParams = z.strictObject({ id: z.string().regex(/^[0-9]{1,15}$/, "an import id") });
 const importVerified = z.object({
   import: z.number(), approved: z.number(), verified: z.number(), refused: z.number(),
-  refusals: z.array(z.object({ sequence: z.number().nullable(), code: z.string().nullable(), detail: z.string().nullable() })),
+  refusals: z.array(verifyOutcome.pick({ sequence: true, code: true, detail: true })),
   waiting: z.number(),
 });
 
