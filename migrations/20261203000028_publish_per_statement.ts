@@ -47,7 +47,9 @@ const markSql = `create function soquy_mark_verified_rows() returns trigger lang
       select distinct committee_id, 0, clock_timestamp(), 0, repeat('0', 64) from new_rows
       on conflict (committee_id) do nothing;
     perform 1 from public_heads where committee_id in (select committee_id from new_rows) order by committee_id for update;
-    at := clock_timestamp(); -- one time for the statement's publications
+    -- One time for the statement's publications, to the millisecond published_at keeps: rounded instead (when
+    -- the column stores it), it could be up to half a millisecond ahead of the clock the check below reads.
+    at := date_trunc('milliseconds', clock_timestamp());
     insert into entry_verified (entry_id, committee_id, verified_at, vseq, published_at, head_seq, head_hash)
       select n.entry_id, n.committee_id, n.verified_at, ph.vseq + row_number() over (partition by n.committee_id order by j.seq),
         greatest(at, ph.published_at), h.seq, h.hash
