@@ -346,6 +346,54 @@ describe("public figures", () => {
     }
   });
 
+  it("answers one approver's same call sent twice at once, and two approvers of one entry at once, exactly [PostgreSQL]", async function () {
+    const url = process.env.TEST_DATABASE_URL;
+    if (!url) this.skip();
+    const { openDatabase } = await import("../src/db/connect.js");
+    const { wire, createToken, hashToken } = await import("../src/context.js");
+    const x = await makeCommittee(s, "Ủy ban MTTQ xã thử gửi lại");
+    const code = uniqueCode("RTY").toUpperCase();
+    const other = uniqueCode("RTZ").toUpperCase();
+    for (const c of [code, other]) {
+      await s.ledger.createCampaign(x.principals.treasurer, { code: c, name: `Quỹ thử ${c}`, kind: "for_the_poor", startsOn: "2024-01-01" }, meta());
+    }
+    const second = (await s.store.findPrincipal(hashToken(await createToken(s, x.committee.id, "approver", "Người duyệt thứ hai"))))!;
+    const a = wire(await openDatabase({ databaseUrl: url }));
+    const b = wire(await openDatabase({ databaseUrl: url }));
+    try {
+      // A retry racing its original: before, both read "not yet verified" and the second INSERT failed on the key (a 500).
+      for (let round = 0; round < 8; round++) {
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) {
+          ids.push((await s.ledger.recordDonation(x.principals.treasurer, code, cash("2024-01-09", 20_000 + round * 10 + i, `Người ${i}`), meta())).entry.id);
+        }
+        const [one, two] = await Promise.all([a.controls.verify(x.principals.approver, ids), b.controls.verify(x.principals.approver, ids)]);
+        for (let i = 0; i < ids.length; i++) {
+          const codes = [one[i]!, two[i]!].map((o) => o.code ?? "ok").sort();
+          expect(codes, `round ${round}, entry ${i}`).to.deep.equal(["already_verified", "ok"]);
+          expect([one[i]!, two[i]!].find((o) => o.ok)).to.include({ approvals: 1, verified: true });
+        }
+      }
+      // Two approvers of an entry between campaigns at once: the one that comes second says it completed the entry.
+      for (let round = 0; round < 5; round++) {
+        const move = await s.ledger.recordGeneral(x.principals.treasurer, {
+          entryDate: "2024-01-10", description: "Điều chuyển sang quỹ khác", resolutionRef: `NQ ${round}/NQ-MTTQ`,
+          postings: [{ account: `1111.${other}`, amountDong: "1000" }, { account: `1111.${code}`, amountDong: "-1000" }],
+        }, meta());
+        const id = move.entry.id;
+        const [one, two] = await Promise.all([a.controls.verify(x.principals.approver, [id]), b.controls.verify(second, [id])]);
+        const seen = [one[0]!, two[0]!].map((o) => [o.ok, o.approvals, o.verified]).sort((p, q) => Number(p[1]) - Number(q[1]));
+        expect(seen, `round ${round}`).to.deep.equal([[true, 1, false], [true, 2, true]]);
+        const published = await s.db.knex("entry_verified").where({ entry_id: id }).count<{ count: string }[]>("* as count");
+        expect(Number(published[0]!.count)).to.equal(1);
+      }
+      expect((await s.verify(x.committee.id)).ok).to.equal(true);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   describe("press wording", () => {
     it("reads like local news and never overstates, each sentence with its exact figures and permalink", async () => {
       const vi = (await request(app).get(`${totalsPath(VNN).replace(/totals$/, "press")}`).expect(200)).body;

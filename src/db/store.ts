@@ -5,7 +5,7 @@ import { campaignAccounts, committeeAccounts } from "../ledger/chart.js";
 import { distributionDeadline } from "../ledger/earmarks.js";
 import { LedgerError, fail } from "../ledger/codes.js";
 import type {
-  AccountBalance, Approvals, BatchContextData, BatchQuery, CampaignFigures, NewPledge, PeriodClose, Pledge, EntryFilter, EntryRow, IdempotentResponse, LedgerStore, LockedLedger, NewCampaign,
+  AccountBalance, Approvals, BatchContextData, BatchQuery, CampaignFigures, NewPledge, PeriodClose, Pledge, EntryFilter, EntryRow, IdempotentResponse, LedgerStore, LockedLedger, NewCampaign, VerificationTx,
   StoredResponse,
 } from "../ledger/store.js";
 import type { Account, Campaign, CommittedEntry, Committee, Principal, Role } from "../ledger/types.js";
@@ -17,6 +17,8 @@ import { refKey } from "../ledger/writer.js";
 // writer per committee at a time, across every process on the database.
 
 const INSERT_CHUNK = 500;
+/** pg_advisory_xact_lock's first key for an approver's call, the committee id its second ("sq" 0x7371: soquy's, verify 1). */
+const VERIFY_LOCK_CLASS = 0x73710001;
 const defaultBooks = new Map<string, { id: number; code: string }>();
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -375,10 +377,22 @@ export class KnexLedgerStore implements LedgerStore {
     });
   }
 
-  async approvals(committeeId: number, ids: string[]): Promise<Map<string, Approvals>> {
+  async withVerifications<T>(committeeId: number, work: (v: VerificationTx) => Promise<T>): Promise<T> {
+    assert(Number.isSafeInteger(committeeId) && committeeId > 0 && committeeId <= 0x7fffffff, "a committee id fits the lock's int4 key");
+    return this.knex.transaction(async (trx) => {
+      // Released at COMMIT or ROLLBACK. Not the committee row's lock: recording goes on while an approver verifies.
+      await trx.raw("select pg_advisory_xact_lock(?, ?)", [VERIFY_LOCK_CLASS, committeeId]);
+      return work({
+        approvals: (ids) => this.approvalsIn(trx, committeeId, ids),
+        add: (verifier, ids) => this.addVerificationsIn(trx, committeeId, verifier, ids),
+      });
+    });
+  }
+
+  private async approvalsIn(trx: Knex.Transaction, committeeId: number, ids: string[]): Promise<Map<string, Approvals>> {
     const valid = ids.filter((id) => uuidPattern.test(id));
     if (valid.length === 0) return new Map();
-    const rows = await this.knex("journal_entries as e").where("e.committee_id", committeeId).whereIn("e.id", valid)
+    const rows = await trx("journal_entries as e").where("e.committee_id", committeeId).whereIn("e.id", valid)
       .select("e.id", "e.seq", "e.recorded_by", "e.required_approvals", "e.reversal_of",
         this.knex.raw("coalesce((select array_agg(v.verified_by order by v.verified_at) from entry_verifications v where v.entry_id = e.id), '{}') as verifiers"),
         this.knex.raw("exists (select 1 from entry_verified o where o.entry_id = e.reversal_of) as original_verified"));
@@ -389,16 +403,13 @@ export class KnexLedgerStore implements LedgerStore {
     }]));
   }
 
-  async addVerifications(committeeId: number, verifier: number, ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
+  private async addVerificationsIn(trx: Knex.Transaction, committeeId: number, verifier: number, ids: string[]): Promise<void> {
     const at = new Date().toISOString();
-    await this.knex.transaction(async (trx) => {
-      for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
-        await trx("entry_verifications").insert(ids.slice(i, i + INSERT_CHUNK).map((id) => ({
-          entry_id: id, committee_id: committeeId, verified_by: verifier, verified_at: at,
-        })));
-      }
-    });
+    for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+      await trx("entry_verifications").insert(ids.slice(i, i + INSERT_CHUNK).map((id) => ({
+        entry_id: id, committee_id: committeeId, verified_by: verifier, verified_at: at,
+      })));
+    }
   }
 
   async verificationsOf(committeeId: number, id: string) {

@@ -2,7 +2,7 @@ import { fail } from "./codes.js";
 import { parseDocumentDate, parseIsoDate, todayInVietnam } from "./dates.js";
 import { parseAmountDong } from "./money.js";
 import type { Ledger, WriteMeta } from "./service.js";
-import type { LedgerStore, PeriodClose, Pledge } from "./store.js";
+import type { Approvals, LedgerStore, PeriodClose, Pledge } from "./store.js";
 import type { DonorKind, Principal } from "./types.js";
 
 // Controls an auditor relies on: no one makes money appear, vanish or move
@@ -35,39 +35,21 @@ export class Controls {
     private readonly ledger: Ledger,
   ) {}
 
-  /** Maker-checker: an approver verifies entries recorded by someone else. */
+  /**
+   * Maker-checker: an approver verifies entries recorded by someone else. The outcomes are decided and the
+   * approvals added in one transaction, one call of the committee at a time (see withVerifications).
+   */
   async verify(p: Principal, ids: string[]): Promise<VerifyOutcome[]> {
     if (ids.length > MAX_VERIFY_BATCH) fail("validation_failed", `at most ${MAX_VERIFY_BATCH} entries per call`, "ids");
     const unique = [...new Set(ids)];
-    const found = await this.store.approvals(p.committeeId, unique);
-    // In ledger order, so that an entry and its reversal verified in one call
-    // are published original first (the public figures never dip).
-    const ordered = [...unique].sort((x, y) => (found.get(x)?.seq ?? 0) - (found.get(y)?.seq ?? 0));
-    const becomesVerified = new Set<string>();
-    const byId = new Map<string, VerifyOutcome>();
-    for (const id of ordered) {
-      const a = found.get(id);
-      const refuse = (code: string, detail: string): VerifyOutcome => ({
-        id, sequence: a?.seq ?? null, ok: false, code, detail, approvals: a?.verifiers.length ?? 0,
-        requiredApprovals: a?.requiredApprovals ?? 1, verified: a ? a.verifiers.length >= a.requiredApprovals : false,
-      });
-      const outcome = ((): VerifyOutcome => {
-        if (!a) return refuse("entry_not_found", `no entry ${id} in this committee`);
-        if (a.recordedBy === p.tokenId) return refuse("self_verification_forbidden", "an entry is never verified by the one who recorded it");
-        if (a.verifiers.includes(p.tokenId)) return refuse("already_verified", "you have already verified this entry");
-        const approvals = a.verifiers.length + 1;
-        const verified = approvals >= a.requiredApprovals;
-        if (verified && a.reversalOf && !a.originalVerified && !becomesVerified.has(a.reversalOf)) {
-          return refuse("reversal_before_original", `verify entry ${a.reversalOf}, which this reversal reverses, first`);
-        }
-        if (verified) becomesVerified.add(id);
-        return { id, sequence: a.seq, ok: true, code: null, detail: null, approvals, requiredApprovals: a.requiredApprovals, verified };
-      })();
-      byId.set(id, outcome);
-    }
-    await this.store.addVerifications(p.committeeId, p.tokenId, ordered.filter((id) => byId.get(id)!.ok));
-    const outcomes = unique.map((id) => byId.get(id)!);
-    return outcomes;
+    return this.store.withVerifications(p.committeeId, async (v) => {
+      const found = await v.approvals(unique);
+      const byId = decideVerifications(p, unique, found);
+      // In ledger order, so that an entry and its reversal verified in one call
+      // are published original first (the public figures never dip).
+      await v.add(p.tokenId, [...byId.values()].filter((o) => o.ok).sort((x, y) => x.sequence! - y.sequence!).map((o) => o.id));
+      return unique.map((id) => byId.get(id)!);
+    });
   }
 
   /**
@@ -118,6 +100,34 @@ export class Controls {
     return this.store.idempotent(p.committeeId, { key: meta.idempotencyKey, requestHash: meta.requestHash },
       (trx) => this.store.insertPledge(trx, p.committeeId, campaign.id, p.tokenId, pledge), pledgeView);
   }
+}
+
+/** Each id's outcome, in ledger order: a reversal verified in the same call as its original comes after it. */
+function decideVerifications(p: Principal, unique: string[], found: Map<string, Approvals>): Map<string, VerifyOutcome> {
+  const ordered = [...unique].sort((x, y) => (found.get(x)?.seq ?? 0) - (found.get(y)?.seq ?? 0));
+  const becomesVerified = new Set<string>();
+  const byId = new Map<string, VerifyOutcome>();
+  for (const id of ordered) {
+    const a = found.get(id);
+    const refuse = (code: string, detail: string): VerifyOutcome => ({
+      id, sequence: a?.seq ?? null, ok: false, code, detail, approvals: a?.verifiers.length ?? 0,
+      requiredApprovals: a?.requiredApprovals ?? 1, verified: a ? a.verifiers.length >= a.requiredApprovals : false,
+    });
+    const outcome = ((): VerifyOutcome => {
+      if (!a) return refuse("entry_not_found", `no entry ${id} in this committee`);
+      if (a.recordedBy === p.tokenId) return refuse("self_verification_forbidden", "an entry is never verified by the one who recorded it");
+      if (a.verifiers.includes(p.tokenId)) return refuse("already_verified", "you have already verified this entry");
+      const approvals = a.verifiers.length + 1;
+      const verified = approvals >= a.requiredApprovals;
+      if (verified && a.reversalOf && !a.originalVerified && !becomesVerified.has(a.reversalOf)) {
+        return refuse("reversal_before_original", `verify entry ${a.reversalOf}, which this reversal reverses, first`);
+      }
+      if (verified) becomesVerified.add(id);
+      return { id, sequence: a.seq, ok: true, code: null, detail: null, approvals, requiredApprovals: a.requiredApprovals, verified };
+    })();
+    byId.set(id, outcome);
+  }
+  return byId;
 }
 
 export function closeView(c: PeriodClose) {

@@ -95,6 +95,11 @@ export interface IdempotentResponse {
   response: unknown;
 }
 
+export interface VerificationTx {
+  approvals(ids: string[]): Promise<Map<string, Approvals>>;
+  add(verifier: number, ids: string[]): Promise<void>;
+}
+
 export interface Approvals {
   id: string;
   seq: number;
@@ -177,8 +182,12 @@ export interface LedgerStore {
   idempotent<T>(committeeId: number, idem: { key: string; requestHash: string }, work: (trx: unknown) => Promise<T>,
     respond: (value: T) => unknown): Promise<{ response: unknown; replayed: boolean }>;
 
-  approvals(committeeId: number, ids: string[]): Promise<Map<string, Approvals>>;
-  addVerifications(committeeId: number, verifier: number, ids: string[]): Promise<void>;
+  /**
+   * One transaction in which an approver's call reads the approvals its outcomes rest on and then adds to them,
+   * one call of a committee at a time: two calls at once (a retry, two approvers) each see the other's approvals,
+   * so neither adds one twice and neither reports a count or a refusal the other made stale.
+   */
+  withVerifications<T>(committeeId: number, work: (v: VerificationTx) => Promise<T>): Promise<T>;
   verificationsOf(committeeId: number, id: string): Promise<{ by: number; name: string; at: string }[]>;
   unverifiedThrough(committeeId: number, through: string, limit: number): Promise<number[]>;
 
