@@ -1,7 +1,12 @@
+import { execFile } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import { expect } from "chai";
 import type { Knex } from "knex";
-import { migrate, migrationsDir, openDatabase } from "../src/db/connect.js";
+import { migrations } from "../knexfile.js";
+import { migrate, openDatabase } from "../src/db/connect.js";
 
 // The migrations that change how the ledger's rules are checked (not what they
 // are) go down and up again cleanly, on a database of their own, so a
@@ -38,6 +43,11 @@ async function layoutOf(knex: Knex): Promise<{ storage: string; key: string; imp
   return rows[0];
 }
 
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("..", import.meta.url));
+/** `npm run knex --`, without npm in between (its exit status and output are knex's own). */
+const knexCli = ["--import", "tsx", `${root}node_modules/knex/bin/cli.js`, "--knexfile", `${root}knexfile.ts`];
+
 const perStatement = "soquy_mark_verified_rows per statement, soquy_publish_verified_rows per statement"; // migration 0028
 
 describe("migrations", function () {
@@ -55,7 +65,7 @@ describe("migrations", function () {
         imports: "soquy_forbid_change_after_commit", publish: perStatement });
 
       for (const name of stepped) {
-        const [, down] = (await db.knex.migrate.down({ directory: migrationsDir, loadExtensions: [".ts"] })) as [number, string[]];
+        const [, down] = (await db.knex.migrate.down(migrations)) as [number, string[]];
         expect(down).to.deep.equal([name]);
       }
       // The foreign keys are back, the old spelling check too, and the commit check keeps its one setting.
@@ -78,5 +88,29 @@ describe("migrations", function () {
     } finally {
       await db.close();
     }
+  });
+
+  it("knex's own CLI reads knexfile.ts: every migration in the folder is applied to the suite's database [PostgreSQL]", async function () {
+    const url = process.env.TEST_DATABASE_URL;
+    if (!url) this.skip();
+    const db = await openDatabase({ databaseUrl: url });
+    try {
+      await migrate(db.knex); // as every suite does first; a no-op once one has
+    } finally {
+      await db.close();
+    }
+    const files = readdirSync(migrations.directory as string).filter((f) => f.endsWith(".ts")).sort();
+    const { stdout } = await run(process.execPath, [...knexCli, "migrate:list"], { env: { ...process.env, DATABASE_URL: url } });
+    expect(stdout).to.include(`Found ${files.length} Completed Migration file/files.`);
+    for (const f of files) expect(stdout).to.include(f);
+    expect(stdout).to.include("No Pending Migration files Found.");
+  });
+
+  it("knex's own CLI without DATABASE_URL says what to do instead", async () => {
+    const env = { ...process.env };
+    delete env.DATABASE_URL;
+    const failed = await run(process.execPath, [...knexCli, "migrate:list"], { env }).then(() => null, (e: { code: number; stderr: string }) => e);
+    expect(failed?.code).to.equal(1);
+    expect(failed?.stderr).to.include("set DATABASE_URL").and.include("npm run cli -- migrate");
   });
 });

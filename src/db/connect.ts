@@ -1,9 +1,9 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import knexFactory, { type Knex } from "knex";
 import pg from "pg";
 import type { PGlite } from "@electric-sql/pglite";
+import { migrations } from "../../knexfile.js";
 
 // One way in to the database for the server, the CLI and the tests: a real
 // PostgreSQL when a URL is given, otherwise PGlite (embedded PostgreSQL) in a
@@ -11,8 +11,6 @@ import type { PGlite } from "@electric-sql/pglite";
 // (bigint and numeric come back as strings, streams stream).
 
 pg.types.setTypeParser(1082, (v: string) => v); // date stays YYYY-MM-DD, never a JS Date at midnight somewhere
-
-export const migrationsDir = fileURLToPath(new URL("../../migrations", import.meta.url));
 
 export interface Database {
   knex: Knex;
@@ -96,7 +94,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 }
 
 export async function migrate(knex: Knex): Promise<string[]> {
-  const [, applied] = (await knex.migrate.latest({ directory: migrationsDir, loadExtensions: [".ts"] })) as [number, string[]];
+  const [, applied] = (await knex.migrate.latest(migrations)) as [number, string[]];
   return applied;
 }
 
