@@ -45,9 +45,9 @@ export class Controls {
     return this.store.withVerifications(p.committeeId, async (v) => {
       const found = await v.approvals(unique);
       const byId = decideVerifications(p, unique, found);
-      // In ledger order, so that an entry and its reversal verified in one call
+      // byId is in ledger order, so that an entry and its reversal verified in one call
       // are published original first (the public figures never dip).
-      await v.add(p.tokenId, [...byId.values()].filter((o) => o.ok).sort((x, y) => x.sequence! - y.sequence!).map((o) => o.id));
+      await v.add(p.tokenId, [...byId.values()].filter((o) => o.ok).map((o) => o.id));
       return unique.map((id) => byId.get(id)!);
     });
   }
@@ -102,7 +102,7 @@ export class Controls {
   }
 }
 
-/** Each id's outcome, in ledger order: a reversal verified in the same call as its original comes after it. */
+/** Each id's outcome, the map in ledger order: a reversal verified in the same call as its original comes after it. */
 function decideVerifications(p: Principal, unique: string[], found: Map<string, Approvals>): Map<string, VerifyOutcome> {
   const ordered = [...unique].sort((x, y) => (found.get(x)?.seq ?? 0) - (found.get(y)?.seq ?? 0));
   const becomesVerified = new Set<string>();
