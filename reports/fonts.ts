@@ -184,3 +184,11 @@ export function shapedLayout(embedded: PdfkitEmbeddedFont, text: string): Layout
   const proto = Object.getPrototypeOf(embedded) as PdfkitEmbeddedFont;
   return proto.layoutRun?.call(embedded, text) ?? null;
 }
+
+/**
+ * pdfkit, loaded when the first document is made rather than when the service or the CLI starts: importing it
+ * takes ~0.35 s here, paid by every CLI command (most make no PDF) and by every start.
+ */
+export async function loadPdfkit(): Promise<PDFKit.PDFDocument> {
+  return (await import("pdfkit")).default;
+}

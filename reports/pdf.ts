@@ -28,7 +28,6 @@
 //
 // reports/ imports no database or HTTP code: only the statement types.
 
-import PDFDocument from "pdfkit";
 import type {
   Audience,
   StatementHeader,
@@ -36,7 +35,7 @@ import type {
   StatementSummary,
   StatementTotals,
 } from "../src/statements/types.js";
-import { FONT_BOLD, FONT_REGULAR, FONT_REGULAR_PATH, installFastLayout, registerDejaVu, type PdfkitEmbeddedFont } from "./fonts.js";
+import { FONT_BOLD, FONT_REGULAR, FONT_REGULAR_PATH, installFastLayout, loadPdfkit, registerDejaVu, type PdfkitEmbeddedFont } from "./fonts.js";
 import { formatDateVi, formatDecimalVi, formatDong, formatLongDateVi, periodVi } from "./format.js";
 import { amountInWords } from "./words.js";
 
@@ -1361,6 +1360,7 @@ export async function renderStatementPdf(input: PdfStatementInput, out: NodeJS.W
   if (!/^[0-9a-f]{64}$/i.test(input.digest)) throw new RangeError("digest must be 64 hex digits (SHA-256)");
 
   const when = creationDate(header);
+  const PDFDocument = await loadPdfkit();
   const doc = new PDFDocument({
     size: "A4",
     layout: "landscape",

@@ -1,6 +1,5 @@
-import PDFDocument from "pdfkit";
 import QRCode from "qrcode";
-import { FONT_BOLD, FONT_REGULAR, registerDejaVu } from "./fonts.js";
+import { FONT_BOLD, FONT_REGULAR, loadPdfkit, registerDejaVu } from "./fonts.js";
 import { formatDong, formatLongDateVi } from "./format.js";
 import { amountInWords } from "./words.js";
 
@@ -28,6 +27,7 @@ export interface ReceiptData {
 const A5: [number, number] = [419.53, 595.28];
 
 export async function renderReceiptPdf(r: ReceiptData, out: NodeJS.WritableStream): Promise<void> {
+  const PDFDocument = await loadPdfkit();
   const doc = new PDFDocument({ size: A5, margins: { top: 28, bottom: 28, left: 32, right: 32 }, info: { Title: `Phiếu thu ${r.receiptNumber}`, Author: r.committeeName } });
   registerDejaVu(doc);
   const done = new Promise<void>((resolve, reject) => {
