@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createHash, createPublicKey, verify } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -555,6 +555,7 @@ describe("public figures", () => {
       const f = cli(files.csv, files.ckpt, "--key", files.key);
       expect(f.status).to.equal(1);
       expect(f.stdout).to.match(/FAIL +the checkpoint's signature does not match/);
+      rmSync(dir, { recursive: true, force: true });
     });
 
     it("anchor verify: removing the newest entries, or editing a checkpoint, is caught", async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -13,7 +13,9 @@ import type { Campaign, Committee, Principal, Role } from "../../src/ledger/type
 let shared: Promise<Soquy> | null = null;
 
 /** A signing key of this test process's own, in a temporary folder. */
-export const testSigningKeyFile = path.join(mkdtempSync(path.join(tmpdir(), "soquy-key-")), "signing-key.pem");
+const keyDir = mkdtempSync(path.join(tmpdir(), "soquy-key-"));
+export const testSigningKeyFile = path.join(keyDir, "signing-key.pem");
+process.once("exit", () => rmSync(keyDir, { recursive: true, force: true }));
 
 export function testSoquy(): Promise<Soquy> {
   shared ??= (async () => {
