@@ -9,6 +9,7 @@ import type { Express } from "express";
 import { pino } from "pino";
 import request from "supertest";
 import type { Soquy } from "../src/context.js";
+import type { Principal } from "../src/ledger/types.js";
 import { createApp } from "../src/http/app.js";
 import { canonicalJson } from "../src/public/signing.js";
 import type { TestCommittee } from "./support/db.js";
@@ -44,6 +45,26 @@ async function verifyAll(list: string[]) {
 }
 
 const totalsPath = (code: string) => `/api/v1/public/committees/${c.committee.code}/campaigns/${code}/totals`;
+
+/** Another approver of a committee, beside the one makeCommittee gives it. */
+async function secondApprover(x: TestCommittee): Promise<Principal> {
+  const { createToken, hashToken } = await import("../src/context.js");
+  return (await s.store.findPrincipal(hashToken(await createToken(s, x.committee.id, "approver", "Người duyệt thứ hai"))))!;
+}
+
+/** Two services of their own on the test PostgreSQL, each with its own pool: calls on them really run at once. */
+async function onTwoConnections(url: string, work: (a: Soquy, b: Soquy) => Promise<void>): Promise<void> {
+  const { openDatabase } = await import("../src/db/connect.js");
+  const { wire } = await import("../src/context.js");
+  const a = wire(await openDatabase({ databaseUrl: url }));
+  const b = wire(await openDatabase({ databaseUrl: url }));
+  try {
+    await work(a, b);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}
 
 describe("public figures", () => {
   before(async () => {
@@ -286,11 +307,10 @@ describe("public figures", () => {
 
   // An approval of an entry already published used to take a publication number of its own (migration 0020).
   it("takes no publication number for a second approval of an entry already published", async () => {
-    const { createToken, hashToken } = await import("../src/context.js");
     const x = await makeCommittee(s, "Ủy ban MTTQ xã thử duyệt hai lần");
     const code = uniqueCode("TWICE").toUpperCase();
     await s.ledger.createCampaign(x.principals.treasurer, { code, name: "Quỹ thử", kind: "for_the_poor", startsOn: "2024-01-01" }, meta());
-    const second = (await s.store.findPrincipal(hashToken(await createToken(s, x.committee.id, "approver", "Người duyệt thứ hai"))))!;
+    const second = await secondApprover(x);
     const first = (await s.ledger.recordDonation(x.principals.treasurer, code, cash("2024-01-09", 10_000, "Người một"), meta())).entry.id;
     const next = (await s.ledger.recordDonation(x.principals.treasurer, code, cash("2024-01-09", 20_000, "Người hai"), meta())).entry.id;
     await s.controls.verify(x.principals.approver, [first]);
@@ -306,16 +326,11 @@ describe("public figures", () => {
   it("number publications in the order their chain heads rise, with two approvers at once on two connections [PostgreSQL]", async function () {
     const url = process.env.TEST_DATABASE_URL;
     if (!url) this.skip();
-    const { openDatabase } = await import("../src/db/connect.js");
-    const { wire } = await import("../src/context.js");
     const x = await makeCommittee(s, "Ủy ban MTTQ xã thử hai người duyệt");
     const code = uniqueCode("TWO").toUpperCase();
     await s.ledger.createCampaign(x.principals.treasurer, { code, name: "Quỹ thử", kind: "for_the_poor", startsOn: "2024-01-01" }, meta());
-    const second = await s.store.findPrincipal((await import("../src/context.js")).hashToken(
-      await (await import("../src/context.js")).createToken(s, x.committee.id, "approver", "Người duyệt thứ hai")));
-    const a = wire(await openDatabase({ databaseUrl: url }));
-    const b = wire(await openDatabase({ databaseUrl: url }));
-    try {
+    const second = await secondApprover(x);
+    await onTwoConnections(url!, async (a, b) => {
       const ids: string[] = [];
       // Entries keep arriving while two approvers verify in small batches on two connections.
       const writing = (async () => {
@@ -327,7 +342,7 @@ describe("public figures", () => {
         for (let round = 0; round < 30; round++) {
           const batch = ids.slice(round * 2, round * 2 + 2);
           if (batch.length === 0) await new Promise((r) => setTimeout(r, 5));
-          await Promise.all([a.controls.verify(x.principals.approver, batch.slice(0, 1)), b.controls.verify(second!, batch.slice(1))]);
+          await Promise.all([a.controls.verify(x.principals.approver, batch.slice(0, 1)), b.controls.verify(second, batch.slice(1))]);
         }
       })();
       await Promise.all([writing, verifying]);
@@ -340,27 +355,20 @@ describe("public figures", () => {
         if (i > 0) expect(Number(rows[i].head_seq)).to.be.at.least(Number(rows[i - 1].head_seq));
       }
       expect((await s.verify(x.committee.id)).ok).to.equal(true);
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    });
   });
 
   it("answers one approver's same call sent twice at once, and two approvers of one entry at once, exactly [PostgreSQL]", async function () {
     const url = process.env.TEST_DATABASE_URL;
     if (!url) this.skip();
-    const { openDatabase } = await import("../src/db/connect.js");
-    const { wire, createToken, hashToken } = await import("../src/context.js");
     const x = await makeCommittee(s, "Ủy ban MTTQ xã thử gửi lại");
     const code = uniqueCode("RTY").toUpperCase();
     const other = uniqueCode("RTZ").toUpperCase();
     for (const c of [code, other]) {
       await s.ledger.createCampaign(x.principals.treasurer, { code: c, name: `Quỹ thử ${c}`, kind: "for_the_poor", startsOn: "2024-01-01" }, meta());
     }
-    const second = (await s.store.findPrincipal(hashToken(await createToken(s, x.committee.id, "approver", "Người duyệt thứ hai"))))!;
-    const a = wire(await openDatabase({ databaseUrl: url }));
-    const b = wire(await openDatabase({ databaseUrl: url }));
-    try {
+    const second = await secondApprover(x);
+    await onTwoConnections(url!, async (a, b) => {
       // A retry racing its original: before, both read "not yet verified" and the second INSERT failed on the key (a 500).
       for (let round = 0; round < 8; round++) {
         const ids: string[] = [];
@@ -388,10 +396,7 @@ describe("public figures", () => {
         expect(Number(published[0]!.count)).to.equal(1);
       }
       expect((await s.verify(x.committee.id)).ok).to.equal(true);
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    });
   });
 
   describe("press wording", () => {
