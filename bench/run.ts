@@ -12,6 +12,7 @@ import { Connection } from "./client.js";
 import { DonationSource, donationBody } from "./data.js";
 import { runStatementBench } from "./statements.js";
 import { runBankImportBench } from "./bankimport.js";
+import { embeddedBench } from "./embedded.js";
 
 // npm run bench: the donation write path end to end, against a plain-SQL
 // baseline, on a fresh PostgreSQL database that is dropped afterwards.
@@ -33,6 +34,7 @@ import { runBankImportBench } from "./bankimport.js";
 //                       STATEMENT_PDF_ENTRIES, STATEMENT_PROFILE=1, … are described there)
 //   BENCH_BANKIMPORT=0  skip the bank statement import (bench/bankimport.ts: a generated 1,000,000-line VCB
 //                       statement beside psql \copy of the same file, then re-imported; BANKIMPORT_LINES, …)
+//   BENCH_EMBEDDED=0    skip the embedded default's write rate, durable beside fsync off (bench/embedded.ts)
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const adminUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
@@ -571,6 +573,20 @@ async function main(): Promise<void> {
     }
   }
 
+  // The embedded default (bench/embedded.ts): durable writes beside PGlite's own fsync-off start-up.
+  const embeddedLines: string[] = [];
+  if (process.env.BENCH_EMBEDDED !== "0") {
+    console.log("");
+    const runs = await embeddedBench();
+    const mean = (mode: string) => {
+      const of = runs.filter((r) => r.mode === mode);
+      return of.reduce((a, r) => a + r.perSecond, 0) / Math.max(1, of.length);
+    };
+    const worstP99 = Math.max(...runs.filter((r) => r.mode === "durable").map((r) => r.p99Ms));
+    embeddedLines.push(`${"embedded (PGlite), durable, 32 callers:".padEnd(38)}${fmt(mean("durable")).padStart(6)} entries/s  p99 ≤ ${ms(worstP99)}  ` +
+      `ratio ${fmt(mean("durable") / mean("fsync off"), 2)} to fsync off (${fmt(mean("fsync off"))}/s, same run)`);
+  }
+
   // The summary.
   const pad = (label: string) => label.padEnd(38);
   const lines = [
@@ -589,7 +605,7 @@ async function main(): Promise<void> {
     (share.other + share.otherPg > 0.25 ? " (NOT quiet: the numbers are pessimistic)" : " (quiet)"));
   const goal = rate >= 1500 && percentile(lat, 99) < 50;
   lines.push(`goal ≥ 1,500 entries/s and p99 < 50 ms: ${goal ? "met" : "MISSED"}`);
-  lines.push(...statementLines, ...bankLines);
+  lines.push(...statementLines, ...bankLines, ...embeddedLines);
   console.log(`\n${lines.join("\n")}`);
 
   if (explainLog) {

@@ -59,14 +59,14 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   let release = () => {};
   let where = "memory";
   // Loaded only when used: PGlite adds ~40 MB to a process that talks to PostgreSQL.
-  const { PGlite: PGliteClass } = await import("@electric-sql/pglite");
+  const { durablePGlite } = await import("./durable.js");
   const { createPgConfig } = await import("@electric-sql/pglite/node-postgres");
   if (!pglite) {
     const dataDir = path.resolve(opts.dataDir ?? "data");
     mkdirSync(dataDir, { recursive: true }); // PGlite does not create parent folders
     release = takeLock(dataDir, opts.holder ?? "cli");
     try {
-      pglite = new PGliteClass(path.join(dataDir, "pgdata"));
+      pglite = durablePGlite(path.join(dataDir, "pgdata"));
       await pglite.waitReady;
     } catch (error) {
       release();
