@@ -1,4 +1,5 @@
 import { createWriteStream, readFileSync } from "node:fs";
+import { ConfigError, configTable, readConfig } from "./config.js";
 import { parseArgs } from "node:util";
 import { renderStatementPdf } from "../reports/pdf.js";
 import { bankCommands, bankOptions, bankUsage } from "./bankcli.js";
@@ -27,6 +28,8 @@ const usage = `usage: npm run --silent cli -- <command>
   checkpoint create --committee <code>                sign a checkpoint now (prints it as JSON)
   user create --committee <code> --role <role> --name "<name>" --login <login>
                                                       a workspace account; prints its generated password once
+  config                                              the environment variables soquy reads (a Markdown table),
+                                                      then checks the current environment against them
   check-statement <statement.csv> <checkpoint.json> --key <key.json|key.pem>
                                                       offline, no database: does the statement match the signed
                                                       checkpoint? exit 0 yes, 1 no
@@ -47,6 +50,11 @@ async function run(argv: string[]): Promise<number> {
     },
   });
   if (positionals[0] === "check-statement") return checkStatementCommand(positionals.slice(1), values);
+  if (positionals[0] === "config") {
+    console.log(configTable());
+    readConfig();
+    return 0;
+  }
   const command = positionals.join(" ");
   if (values.help || !command) {
     console.log(usage);
@@ -213,6 +221,10 @@ run(process.argv.slice(2)).then(
     if (error instanceof DatabaseBusy) {
       console.error(`soquy: ${error.message}`);
       process.exit(3);
+    }
+    if (error instanceof ConfigError) {
+      console.error(`soquy: ${error.message}`);
+      process.exit(2);
     }
     if (error instanceof LedgerError) {
       console.error(`soquy: ${error.code}: ${error.message}`);

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { readConfig } from "./config.js";
 import { type Database, migrate, openDatabase, type OpenOptions } from "./db/connect.js";
 import path from "node:path";
 import { PublicQueries } from "./db/public.js";
@@ -44,7 +45,7 @@ export async function openSoquy(opts: OpenOptions): Promise<Soquy> {
     await db.close();
     throw error;
   }
-  return wire(db, { signingKeyFile: process.env.SOQUY_SIGNING_KEY_FILE || path.join(path.resolve(opts.dataDir ?? "data"), "signing-key.pem") });
+  return wire(db, { signingKeyFile: readConfig().signingKeyFile || path.join(path.resolve(opts.dataDir ?? "data"), "signing-key.pem") });
 }
 
 export function wire(db: Database, opts: WireOptions = {}): Soquy {
@@ -57,7 +58,7 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
   let checkpoints: Checkpoints | null = null;
   const getCheckpoints = () => (checkpoints ??= new Checkpoints(pub, publicQueries, getSigner(), (id) => statements.head(id)));
   const getSigner = () => (signer ??= Signer.fromFile(opts.signingKeyFile
-    || process.env.SOQUY_SIGNING_KEY_FILE || path.join(process.env.DATA_DIR || "data", "signing-key.pem")));
+    || readConfig().signingKeyFile || path.join(readConfig().dataDir, "signing-key.pem")));
   return {
     db, store, ledger, controls: new Controls(store, ledger), statements, publicQueries, public: pub,
     signer: getSigner,
@@ -68,7 +69,8 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
 }
 
 export function optionsFromEnv(holder: "server" | "cli"): OpenOptions {
-  return { databaseUrl: process.env.DATABASE_URL || undefined, dataDir: process.env.DATA_DIR || "data", holder };
+  const config = readConfig();
+  return { databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder };
 }
 
 /** A new bearer token: only its SHA-256 is stored, so it is shown once. */

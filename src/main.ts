@@ -2,21 +2,22 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pino } from "pino";
 import { seedDemo } from "../seeds/demo.js";
-import { openSoquy, optionsFromEnv } from "./context.js";
+import { type Config, ConfigError, readConfig } from "./config.js";
+import { openSoquy } from "./context.js";
 import type { AuditWriter } from "./db/audit.js";
 import { DatabaseBusy } from "./db/connect.js";
 import { createApp, createServer } from "./http/app.js";
 
 // npm start: the service on PostgreSQL (DATABASE_URL) or, by default, on the
-// embedded PGlite in DATA_DIR; the schema is brought up to date and, on an
-// empty database, the demo data is loaded.
-const log = pino({ level: process.env.LOG_LEVEL ?? "info", redact: ["req.headers.authorization", "*.phone"] });
+// embedded PGlite in DATA_DIR; the schema is brought up to date and, when the
+// configuration asks for it (the embedded default outside production), the
+// demo data is loaded into an empty database.
 
-async function main(): Promise<void> {
-  const opts = optionsFromEnv("server");
-  const s = await openSoquy(opts);
-  const seeded = await seedDemo(s);
-  const dataDir = path.resolve(opts.dataDir ?? "data");
+async function main(config: Config): Promise<void> {
+  const log = pino({ level: config.logLevel, redact: ["req.headers.authorization", "*.phone"] });
+  const s = await openSoquy({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: "server" });
+  const seeded = config.demo ? await seedDemo(s) : { created: false, tokens: [], users: [] };
+  const dataDir = path.resolve(config.dataDir);
   if (seeded.created) {
     mkdirSync(dataDir, { recursive: true });
     const file = path.join(dataDir, "demo-tokens.json");
@@ -30,14 +31,15 @@ async function main(): Promise<void> {
     console.log("Demo workspace accounts (sign in at /app/login; kept in %s):", users);
     for (const u of seeded.users) console.log(`  ${u.login.padEnd(30)} ${u.password}`);
   }
-  const port = Number(process.env.PORT ?? 3000);
-  const host = process.env.HOST ?? "127.0.0.1";
+  const { port, host } = config;
   const app = createApp(s, log);
   const server = createServer(app).listen(port, host, () => {
     const where = s.db.kind === "pglite" ? `embedded PGlite in ${s.db.where}` : `PostgreSQL at ${s.db.where}`;
-    console.log(`soquy is listening on http://${host === "0.0.0.0" ? "localhost" : host}:${port} (${where})`);
+    const mode = config.production ? "production, no demo data" : config.demo ? "demo data on an empty database" : "no demo data";
+    console.log(`soquy is listening on http://${host === "0.0.0.0" ? "localhost" : host}:${port} (${where}; ${mode})`);
     console.log(`  API docs: http://localhost:${port}/api/docs   health: http://localhost:${port}/health`);
-    if (!seeded.created) console.log(`  demo tokens, if this database was seeded here: ${path.join(dataDir, "demo-tokens.json")}`);
+    if (config.demo && !seeded.created) console.log(`  demo tokens, if this database was seeded here: ${path.join(dataDir, "demo-tokens.json")}`);
+    if (!config.demo) console.log("  the first admin: npm run --silent cli -- user create --committee <code> --role admin --name \"<name>\" --login <login>");
   });
   server.keepAliveTimeout = 65_000;
   let stopping = false;
@@ -52,7 +54,17 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
-main().catch((error) => {
+function configOrExit(): Config {
+  try {
+    return readConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`soquy: ${error.message}`);
+    process.exit(2);
+  }
+}
+
+main(configOrExit()).catch((error) => {
   if (error instanceof DatabaseBusy) {
     console.error(`soquy: ${error.message}`);
     process.exit(2);

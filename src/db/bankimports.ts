@@ -1,4 +1,5 @@
 import crypto, { createHash, randomBytes } from "node:crypto";
+import { readConfig } from "../config.js";
 import { newEntryId } from "../ledger/ids.js";
 import type { Knex } from "knex";
 import { assert } from "../ledger/assert.js";
@@ -99,7 +100,7 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
   const startedAt = new Date().toISOString();
   const feeAccount = await knex("accounts").where({ committee_id: r.committee.id, code: "6421" }).first();
   assert(feeAccount, "every committee has its bank fee account 6421");
-  const timing = process.env.SOQUY_IMPORT_TIMING === "1";
+  const timing = readConfig().importTiming;
   let mark = performance.now();
   const phase = (name: string) => {
     if (!timing) return;
@@ -608,7 +609,7 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
 
   async function finish(): Promise<number> {
     await settled();
-    if (process.env.SOQUY_IMPORT_TIMING === "1") {
+    if (readConfig().importTiming) {
       const sec = (ms: number) => (ms / 1000).toFixed(2);
       process.stderr.write(`import posting: computing entries ${sec(spent.compute)} s, sending pages ${sec(spent.send)} s, waiting for PostgreSQL ${sec(spent.wait)} s, analyze ${sec(spent.analyze)} s\n`);
     }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { readConfig } from "../config.js";
 import http from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -129,7 +130,8 @@ export function createApp(s: Soquy, log: Logger): Express {
   app.set("query parser", "simple");
   // Behind a TLS-terminating proxy: TRUST_PROXY=1 (or a subnet list) makes req.secure and req.ip
   // come from X-Forwarded-*, so session cookies get Secure and rate limits see the client.
-  if (process.env.TRUST_PROXY) app.set("trust proxy", /^\d+$/.test(process.env.TRUST_PROXY) ? Number(process.env.TRUST_PROXY) : process.env.TRUST_PROXY);
+  const config = readConfig();
+  if (config.trustProxy !== undefined) app.set("trust proxy", config.trustProxy);
   // Every change and every refused attempt, in groups off the hot path; before
   // the rate limiter so that its 429s are recorded too.
   const audit = new AuditWriter(s.db.knex, log);
@@ -159,7 +161,7 @@ export function createApp(s: Soquy, log: Logger): Express {
     rateLimit(),
   ));
   // The donor self-check answers about people's gifts: a tighter limit against enumeration.
-  const selfCheck = rateLimit({ perMinute: Number(process.env.SELF_CHECK_PER_MINUTE ?? 30), burst: 15 });
+  const selfCheck = rateLimit({ perMinute: config.selfCheckPerMinute, burst: 15 });
   app.use(["/api/v1/public/receipts", "/api/v1/public/donations", /^\/c\/[^/]+\/check/], selfCheck);
 
   // The API first: its requests need not be matched against the routes below (none is under /api/v1).

@@ -1,4 +1,5 @@
 import { isIPv6 } from "node:net";
+import { readConfig } from "../config.js";
 import type { Request, RequestHandler, Response } from "express";
 import { AUDIT_REPEATED_429 } from "./audit.js";
 import { sendProblem } from "./problems.js";
@@ -42,8 +43,7 @@ export interface RateLimiter extends RequestHandler {
 }
 
 export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
-  const envRate = Number(process.env.RATE_LIMIT_PER_MINUTE);
-  const perMinute = options.perMinute ?? (process.env.RATE_LIMIT_PER_MINUTE !== undefined && Number.isFinite(envRate) && envRate >= 0 ? envRate : 120);
+  const perMinute = options.perMinute ?? readConfig().rateLimitPerMinute;
   const burst = Math.max(1, Math.floor(options.burst ?? Math.ceil(perMinute / 2)));
   const maxClients = Math.max(1, options.maxClients ?? 50_000);
   const keyOf = options.key ?? clientKey;

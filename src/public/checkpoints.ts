@@ -1,4 +1,5 @@
 import type { PublicQueries, StoredCheckpoint } from "../db/public.js";
+import { readConfig } from "../config.js";
 import { fail } from "../ledger/codes.js";
 import type { Committee } from "../ledger/types.js";
 import type { PublicService } from "./service.js";
@@ -103,7 +104,7 @@ export class Checkpoints {
   async anchors(committeeId: number): Promise<Anchor[]> {
     // The current key and any retired ones (SOQUY_RETIRED_KEYS: raw public keys, base64, comma-separated).
     const keys = new Map([[this.signer.info.keyId, importPublicKey(this.signer.info.publicKey)]]);
-    for (const k of (process.env.SOQUY_RETIRED_KEYS ?? "").split(",").map((x) => x.trim()).filter(Boolean)) {
+    for (const k of readConfig().retiredKeys) {
       const pub = importPublicKey(k);
       keys.set(publicKeyInfo(pub).keyId, pub);
     }

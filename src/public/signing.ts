@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { readConfig } from "../config.js";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
@@ -35,7 +36,7 @@ export class Signer {
   }
 
   static fromEnv(dataDir: string): Signer {
-    return Signer.fromFile(process.env.SOQUY_SIGNING_KEY_FILE || path.join(dataDir, "signing-key.pem"));
+    return Signer.fromFile(readConfig().signingKeyFile || path.join(dataDir, "signing-key.pem"));
   }
 
   /** Base64 Ed25519 signature over the UTF-8 bytes of the text. */

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { readConfig } from "../config.js";
 import express, { type Request, type Response, type Router } from "express";
 import { z } from "zod";
 import type { Soquy } from "../context.js";
@@ -290,7 +291,7 @@ ${input(req, "amountDong", T(req, "Số tiền / giá trị (đồng)", "Amount 
     const committee = (await s.store.findCommittee(p.committeeCode))!;
     const income = e.postings.find((x) => x.account.role === "income");
     const names = await q.principalNames(p.committeeId);
-    const origin = process.env.PUBLIC_URL?.replace(/\/$/, "") || `${req.protocol}://${req.get("host")}`;
+    const origin = readConfig().publicUrl || `${req.protocol}://${req.get("host")}`;
     res.type("application/pdf").setHeader("Content-Disposition", `inline; filename="phieu-thu-${e.voucherNo}.pdf"`);
     await renderReceiptPdf({
       committeeName: committee.name, receiptNumber: e.voucherNo, date: e.entryDate, donorName: e.donation.donorName,

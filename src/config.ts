@@ -1,0 +1,125 @@
+import { z } from "zod";
+
+// Every environment variable soquy reads, parsed in one place when it starts. A bad value stops the
+// start with one line naming the variable, the value and what is allowed: a limit typed as "abc" must
+// never turn into NaN somewhere deep in a request. The README's configuration table is generated from
+// this list (`npm run --silent cli -- config`), and a test holds the two together.
+
+const blankIsUnset = (v: unknown) => (v === "" ? undefined : v);
+
+function wholeNumber(min: number, max: number) {
+  return z.preprocess(blankIsUnset, z.string().regex(/^\d+$/, `a whole number from ${min} to ${max}`)
+    .transform(Number).refine((n) => n >= min && n <= max, `a whole number from ${min} to ${max}`).optional());
+}
+
+function text(pattern: RegExp, allowed: string) {
+  return z.preprocess(blankIsUnset, z.string().regex(pattern, allowed).optional());
+}
+
+const postgresUrl = text(/^postgres(ql)?:\/\/\S+$/, "a postgres:// or postgresql:// URL");
+const httpUrl = text(/^https?:\/\/[^\s/]+(\/\S*)?$/, "an http:// or https:// address");
+
+interface Variable {
+  schema: z.ZodType;
+  default: string;
+  meaning: string;
+}
+
+/** The variables, in the order the README lists them. */
+export const variables = {
+  DATABASE_URL: { schema: postgresUrl, default: "unset: PGlite", meaning: "use this PostgreSQL (15+) instead of the embedded PGlite" },
+  DATA_DIR: { schema: text(/^.+$/, "a folder"), default: "`./data`", meaning: "PGlite's data folder, and where demo tokens are written" },
+  PORT: { schema: wholeNumber(1, 65535), default: "`3000`", meaning: "the port the server listens on" },
+  HOST: { schema: text(/^[\w.:-]+$/, "a host name or address"), default: "`127.0.0.1`", meaning: "the address the server listens on" },
+  NODE_ENV: { schema: text(/^\w+$/, "a word such as production"), default: "unset", meaning: "`production` never loads the demo data" },
+  SOQUY_DEMO: {
+    schema: z.preprocess(blankIsUnset, z.enum(["0", "1"], "0 or 1").optional()), default: "unset",
+    meaning: "`0`: no demo data even on the embedded default; `1`: also load it into an empty server database (never with `NODE_ENV=production`)",
+  },
+  LOG_LEVEL: {
+    schema: z.preprocess(blankIsUnset, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "one of fatal, error, warn, info, debug, trace, silent").optional()),
+    default: "`info`", meaning: "pino level",
+  },
+  RATE_LIMIT_PER_MINUTE: { schema: wholeNumber(0, 1_000_000), default: "`120`", meaning: "requests a minute per client address without a token (`0`: off)" },
+  SELF_CHECK_PER_MINUTE: { schema: wholeNumber(1, 100_000), default: "`30`", meaning: "donor self-check requests a minute per address (burst 15)" },
+  TRUST_PROXY: {
+    schema: text(/^(\d+|[\w.:/, -]+)$/, "a number of hops or a comma-separated list of addresses"), default: "unset",
+    meaning: "behind a TLS proxy: hops (`1`) or addresses to trust for `X-Forwarded-*` (Secure cookies, client address)",
+  },
+  PUBLIC_URL: { schema: httpUrl, default: "the request's own", meaning: "the service's public address, printed in receipts' QR codes" },
+  SOQUY_SIGNING_KEY_FILE: { schema: text(/^.+$/, "a file"), default: "`DATA_DIR/signing-key.pem`", meaning: "the Ed25519 key that signs checkpoints (made on first use, mode 600)" },
+  SOQUY_RETIRED_KEYS: {
+    schema: text(/^[A-Za-z0-9+/=]+(\s*,\s*[A-Za-z0-9+/=]+)*$/, "raw base64 public keys, comma-separated"), default: "unset",
+    meaning: "earlier public keys (raw base64, comma-separated) whose checkpoints `verify` still accepts; a checkpoint by any other key fails",
+  },
+  SOQUY_IMPORT_TIMING: { schema: z.preprocess(blankIsUnset, z.enum(["0", "1"], "0 or 1").optional()), default: "unset", meaning: "`1`: a bank import prints each phase's time and memory" },
+  TEST_DATABASE_URL: { schema: postgresUrl, default: "unset: in-memory PGlite", meaning: "`npm test` runs against this PostgreSQL database" },
+} satisfies Record<string, Variable>;
+
+export type VariableName = keyof typeof variables;
+
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  host: string;
+  production: boolean;
+  /** Load the demo data into an empty database: on the embedded default unless told not to, on a server only when asked. */
+  demo: boolean;
+  logLevel: string;
+  rateLimitPerMinute: number;
+  selfCheckPerMinute: number;
+  trustProxy: string | number | undefined;
+  publicUrl: string | undefined;
+  signingKeyFile: string | undefined;
+  retiredKeys: string[];
+  importTiming: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Raw = { [K in VariableName]: any };
+
+function parseAll(env: NodeJS.ProcessEnv): Raw {
+  const raw = {} as Raw;
+  for (const [name, v] of Object.entries(variables) as [VariableName, Variable][]) {
+    const r = v.schema.safeParse(env[name]);
+    if (!r.success) {
+      const shown = JSON.stringify(env[name]);
+      throw new ConfigError(`${name}=${shown} is not allowed: ${r.error.issues[0]?.message ?? "see the README"}`);
+    }
+    raw[name] = r.data;
+  }
+  return raw;
+}
+
+/** The configuration from the environment; a ConfigError names the first bad variable. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const r = parseAll(env);
+  const production = r.NODE_ENV === "production";
+  const embedded = r.DATABASE_URL === undefined;
+  return {
+    databaseUrl: r.DATABASE_URL,
+    dataDir: r.DATA_DIR ?? "data",
+    port: r.PORT ?? 3000,
+    host: r.HOST ?? "127.0.0.1",
+    production,
+    demo: !production && (r.SOQUY_DEMO === "1" || (embedded && r.SOQUY_DEMO !== "0")),
+    logLevel: r.LOG_LEVEL ?? "info",
+    rateLimitPerMinute: r.RATE_LIMIT_PER_MINUTE ?? 120,
+    selfCheckPerMinute: r.SELF_CHECK_PER_MINUTE ?? 30,
+    trustProxy: r.TRUST_PROXY === undefined ? undefined : /^\d+$/.test(r.TRUST_PROXY) ? Number(r.TRUST_PROXY) : r.TRUST_PROXY,
+    publicUrl: r.PUBLIC_URL?.replace(/\/$/, ""),
+    signingKeyFile: r.SOQUY_SIGNING_KEY_FILE,
+    retiredKeys: (r.SOQUY_RETIRED_KEYS ?? "").split(",").map((k: string) => k.trim()).filter(Boolean),
+    importTiming: r.SOQUY_IMPORT_TIMING === "1",
+  };
+}
+
+/** The README's configuration table. */
+export function configTable(): string {
+  const rows = (Object.entries(variables) as [VariableName, Variable][]).map(([name, v]) => `| \`${name}\` | ${v.meaning} | ${v.default} |`);
+  return ["| variable | meaning | default |", "|---|---|---|", ...rows].join("\n");
+}
