@@ -13,6 +13,7 @@ import { Controls } from "./ledger/controls.js";
 import { Ledger } from "./ledger/service.js";
 import type { Role } from "./ledger/types.js";
 import { GroupCommitter } from "./ledger/writer.js";
+import { Metrics } from "./metrics.js";
 
 // Wires the pieces together: a database (PostgreSQL or PGlite), the schema
 // brought up to date, the knex store and the ledger on top.
@@ -27,6 +28,8 @@ export interface Soquy {
   /** Made on first use: the signing key is read (or created) only when needed. */
   checkpoints(): Checkpoints;
   signer(): Signer;
+  /** Prometheus metrics of this process (served at /metrics). */
+  metrics: Metrics;
   /** The hash chain, the kept balances and public figures, and every signed checkpoint's chain head. */
   verify(committeeId: number): Promise<ChainReport>;
   close(): Promise<void>;
@@ -50,7 +53,10 @@ export async function openSoquy(opts: OpenOptions): Promise<Soquy> {
 
 export function wire(db: Database, opts: WireOptions = {}): Soquy {
   const store = new KnexLedgerStore(db.knex);
-  const ledger = new Ledger(store, new GroupCommitter(store, mapStoreError));
+  const metrics = new Metrics(db.knex);
+  const committer = new GroupCommitter(store, mapStoreError);
+  committer.onBatch = (requests, seconds) => metrics.batch(requests, seconds);
+  const ledger = new Ledger(store, committer);
   const statements = new StatementQueries(db.knex);
   const publicQueries = new PublicQueries(db.knex);
   const pub = new PublicService(store, publicQueries, statements);
@@ -63,7 +69,13 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
     db, store, ledger, controls: new Controls(store, ledger), statements, publicQueries, public: pub,
     signer: getSigner,
     checkpoints: getCheckpoints,
-    verify: async (committeeId) => verifyChain(store, committeeId, await getCheckpoints().anchors(committeeId)),
+    metrics,
+    verify: async (committeeId) => {
+      const started = performance.now();
+      const report = await verifyChain(store, committeeId, await getCheckpoints().anchors(committeeId));
+      metrics.verified(report.ok, (performance.now() - started) / 1000);
+      return report;
+    },
     close: () => db.close(),
   };
 }

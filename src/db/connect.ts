@@ -93,6 +93,12 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   };
 }
 
+/** The migrations this code has that the database has not run. */
+export async function pendingMigrations(knex: Knex): Promise<string[]> {
+  const [, pending] = (await knex.migrate.list(migrations)) as [unknown[], { file: string }[]];
+  return pending.map((m) => m.file);
+}
+
 export async function migrate(knex: Knex): Promise<string[]> {
   const [, applied] = (await knex.migrate.latest(migrations)) as [number, string[]];
   return applied;

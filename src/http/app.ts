@@ -8,6 +8,7 @@ import helmet from "helmet";
 import type { Logger } from "pino";
 import type { Soquy } from "../context.js";
 import { AuditWriter } from "../db/audit.js";
+import { pendingMigrations } from "../db/connect.js";
 import { auditMiddleware } from "./audit.js";
 import { jsonBody } from "./body.js";
 import { bearerAuth } from "./auth.js";
@@ -29,6 +30,17 @@ import { tokenRoutes } from "./routes/tokens.js";
 import { bankImportRoutes } from "./routes/bankimports.js";
 
 export const VERSION = "0.1.0";
+
+/** An incoming X-Request-Id worth keeping: short, and nothing a log line could be forged with. */
+function incomingRequestId(value: string | undefined): string | null {
+  return value !== undefined && /^[\w.:-]{1,128}$/.test(value) ? value : null;
+}
+
+/** The trace id of a W3C traceparent header ("00-<32 hex>-<16 hex>-<2 hex>"). */
+function traceIdOf(value: string | undefined): string | undefined {
+  const m = value === undefined ? null : /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(value.trim());
+  return m && !/^0+$/.test(m[1]!) ? m[1] : undefined;
+}
 const BODY_LIMIT = 64 * 1024; // bytes ("64kb" as body-parser reads it)
 
 export function apiRoutes(s: Soquy): RouteSpec<any, any, any>[] {
@@ -142,7 +154,10 @@ export function createApp(s: Soquy, log: Logger): Express {
     securityHeaders(),
     (req, res, next) => {
       const started = process.hrtime.bigint();
-      const requestId = randomUUID();
+      // A proxy's or caller's request id and W3C trace id are kept, so one request can be followed
+      // across the proxy, this log and the audit log; anything else is replaced by our own.
+      const requestId = incomingRequestId(req.get("x-request-id")) ?? randomUUID();
+      const traceId = traceIdOf(req.get("traceparent"));
       res.locals.requestId = requestId;
       res.locals.rootLog = log; // requestLog(res) makes the request's child logger when something logs
       res.setHeader("X-Request-Id", requestId);
@@ -150,12 +165,13 @@ export function createApp(s: Soquy, log: Logger): Express {
       res.on("finish", () => {
         if (!log.isLevelEnabled("info")) return;
         log.info({
-          requestId, method: req.method, path: req.path, status: res.statusCode,
+          requestId, traceId, method: req.method, path: req.path, status: res.statusCode,
           ms: Number(process.hrtime.bigint() - started) / 1e6, committee: res.locals.principal?.committeeCode,
         }, "request");
       });
       next();
     },
+    s.metrics.middleware(),
     auditMiddleware(audit),
     workspaceSessions(s), // a signed-in person is accountable like a token
     rateLimit(),
@@ -180,6 +196,21 @@ export function createApp(s: Soquy, log: Logger): Express {
   app.get("/health", async (_req, res) => {
     await s.db.knex.raw("select 1");
     res.json({ status: "ok", database: s.db.kind, version: VERSION });
+  });
+  // Ready for traffic: the database answers and no migration is pending (a load balancer's check).
+  app.get("/ready", async (_req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    try {
+      const pending = await pendingMigrations(s.db.knex);
+      if (pending.length > 0) return void res.status(503).json({ status: "migrations pending", pending });
+      res.json({ status: "ready", database: s.db.kind });
+    } catch (error) {
+      res.status(503).json({ status: "database unreachable", error: error instanceof Error ? error.message : String(error) });
+    }
+  });
+  app.get("/metrics", async (_req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    res.type(s.metrics.registry.contentType).send(await s.metrics.text());
   });
 
   const doc = openApiDocument(routes, VERSION);

@@ -57,6 +57,8 @@ function settle(p: Pending, o: Outcome): void {
 export class GroupCommitter {
   private readonly queues = new Map<number, Pending[]>();
   private readonly running = new Map<number, number>();
+  /** Told of each committed batch: how many requests it held and how long it took from lock to COMMIT. */
+  onBatch: ((requests: number, seconds: number) => void) | null = null;
 
   constructor(
     private readonly store: LedgerStore,
@@ -103,12 +105,15 @@ export class GroupCommitter {
   // settle) takes milliseconds the next batch's lock and reads need not wait.
   private async commitNext(committeeId: number, queue: Pending[], release: () => void): Promise<void> {
     let batch: Pending[] = [];
+    let locked = 0;
     try {
       const outcomes = await this.store.withCommitteeBatch(committeeId, (tx) => {
+        locked = performance.now();
         batch = queue.splice(0, MAX_BATCH);
         return batch.length > 0 ? runBatch(tx, batch) : Promise.resolve([]);
       });
       release();
+      if (batch.length > 0) this.onBatch?.(batch.length, (performance.now() - locked) / 1000);
       batch.forEach((p, i) => settle(p, outcomes[i]!));
     } catch (error) {
       if (batch.length === 0) {
