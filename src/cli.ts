@@ -1,4 +1,6 @@
 import { createWriteStream, readFileSync } from "node:fs";
+import path from "node:path";
+import { BackupError, backupTo, restoreFrom } from "./db/backup.js";
 import { ConfigError, configTable, readConfig } from "./config.js";
 import { parseArgs } from "node:util";
 import { renderStatementPdf } from "../reports/pdf.js";
@@ -28,6 +30,10 @@ const usage = `usage: npm run --silent cli -- <command>
   checkpoint create --committee <code>                sign a checkpoint now (prints it as JSON)
   user create --committee <code> --role <role> --name "<name>" --login <login>
                                                       a workspace account; prints its generated password once
+  backup --out <file>                                 every table's rows to a new gzip'd file (restores across
+                                                      PostgreSQL versions: embedded PGlite to a server and back)
+  restore --file <file>                               into an empty database of the same version, then verify
+                                                      every committee's ledger; exit 1 when one is broken
   config                                              the environment variables soquy reads (a Markdown table),
                                                       then checks the current environment against them
   check-statement <statement.csv> <checkpoint.json> --key <key.json|key.pem>
@@ -119,6 +125,23 @@ async function run(argv: string[]): Promise<number> {
     await users.create(committee.id, { login, name: required(o, "name"), role: role as Role, passwordHash: await hashPassword(password) });
     console.log(password);
     return 0;
+  };
+  commands.backup = async (s, o) => {
+    const r = await backupTo(s.db.knex, path.resolve(required(o, "out")));
+    console.log(`backup: ${r.rows} rows of ${r.tables} tables in ${r.file}`);
+    console.log(`the signing key is not in it (a secret): keep a copy of ${readConfig().signingKeyFile || path.join(path.resolve(readConfig().dataDir), "signing-key.pem")} apart`);
+    return 0;
+  };
+  commands.restore = async (s, o) => {
+    const r = await restoreFrom(s.db.knex, path.resolve(required(o, "file")));
+    console.log(`restored ${r.rows} rows of ${r.tables} tables${r.kept.length ? ` (${r.kept.join(", ")} already as in the backup)` : ""}`);
+    let broken = 0;
+    for (const c of await s.store.listCommittees()) {
+      const v = await s.verify(c.id);
+      console.log(`${c.code}: ${v.checked} entries checked, ${v.ok ? "ok" : `BROKEN: ${v.reason}`}`);
+      if (!v.ok) broken++;
+    }
+    return broken === 0 ? 0 : 1;
   };
   commands["checkpoint create"] = async (s, o) => {
     const committee = await s.store.findCommittee(required(o, "committee"));
@@ -222,7 +245,7 @@ run(process.argv.slice(2)).then(
       console.error(`soquy: ${error.message}`);
       process.exit(3);
     }
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof BackupError) {
       console.error(`soquy: ${error.message}`);
       process.exit(2);
     }
