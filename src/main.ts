@@ -4,6 +4,7 @@ import { pino } from "pino";
 import { seedDemo } from "../seeds/demo.js";
 import { type Config, ConfigError, readConfig } from "./config.js";
 import { openSoquy } from "./context.js";
+import { sweepStaleXlsxTemp } from "./imports/statement.js";
 import type { AuditWriter } from "./db/audit.js";
 import { DatabaseBusy } from "./db/connect.js";
 import { createApp, createServer } from "./http/app.js";
@@ -16,6 +17,7 @@ import { createApp, createServer } from "./http/app.js";
 async function main(config: Config): Promise<void> {
   const log = pino({ level: config.logLevel, redact: ["req.headers.authorization", "*.phone"] });
   const s = await openSoquy({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: "server" });
+  for (const file of sweepStaleXlsxTemp()) log.warn({ file }, "removed a worksheet copy a crashed import left behind");
   const seeded = config.demo ? await seedDemo(s) : { created: false, tokens: [], users: [] };
   const dataDir = path.resolve(config.dataDir);
   if (seeded.created) {

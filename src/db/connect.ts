@@ -4,6 +4,7 @@ import knexFactory, { type Knex } from "knex";
 import pg from "pg";
 import type { PGlite } from "@electric-sql/pglite";
 import { migrations } from "../../knexfile.js";
+import { processAlive } from "../processes.js";
 
 // One way in to the database for the server, the CLI and the tests: a real
 // PostgreSQL when a URL is given, otherwise PGlite (embedded PostgreSQL) in a
@@ -127,7 +128,7 @@ function takeLock(dataDir: string, holder: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const owner = readLock(file);
-      if (owner && owner.pid !== process.pid && isAlive(owner.pid)) {
+      if (owner && owner.pid !== process.pid && processAlive(owner.pid)) {
         throw new DatabaseBusy(
           `the embedded database in ${dataDir} is in use by the ${owner.holder} (pid ${owner.pid}, since ${owner.since}). ` +
             `Stop it first, or use the HTTP API while it runs, or set DATABASE_URL to a PostgreSQL server.`,
@@ -144,15 +145,6 @@ function readLock(file: string): { pid: number; holder: string; since: string } 
     return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
   } catch {
     return null;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -1,9 +1,13 @@
 import crypto from "node:crypto";
+import { readdirSync, statSync, unlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Readable } from "node:stream";
 import { CsvError, readCsv } from "./csv.js";
 import { LedgerError, fail } from "../ledger/codes.js";
 import { columnIndexes, parseStatementAmount, parseStatementDate, type ColumnMap, type Layout } from "./layouts.js";
 import { donorFromMemo, isBankFee, normaliseMemo } from "./memo.js";
+import { processAlive } from "../processes.js";
 
 // Reading a bank statement: streamed record by record (bounded memory for a
 // million lines), each line checked against its layout, given its identity,
@@ -197,19 +201,56 @@ export async function* xlsxRecords(input: AsyncIterable<Buffer | string> | Reada
   const { default: ExcelJS } = await import("exceljs");
   const stream = input instanceof Readable ? input : Readable.from(input);
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, { worksheets: "emit", sharedStrings: "cache", styles: "cache", hyperlinks: "ignore", entries: "emit" });
+  const sheets = reader[Symbol.asyncIterator]();
   try {
-    for await (const sheet of reader) {
-      for await (const row of sheet as AsyncIterable<{ number: number; values: unknown }>) {
-        const values = Array.isArray(row.values) ? (row.values as unknown[]).slice(1) : [];
-        const cells = Array.from({ length: values.length }, (_, i) => cellText(values[i], layout));
-        if (cells.every((c) => c.trim() === "")) continue;
-        yield [{ lineNo: row.number, cells }];
-      }
-      return; // the statement is the first worksheet
+    const first = await sheets.next(); // the statement is the first worksheet
+    if (first.done) return;
+    for await (const row of first.value as AsyncIterable<{ number: number; values: unknown }>) {
+      const values = Array.isArray(row.values) ? (row.values as unknown[]).slice(1) : [];
+      const cells = Array.from({ length: values.length }, (_, i) => cellText(values[i], layout));
+      if (cells.every((c) => c.trim() === "")) continue;
+      yield [{ lineNo: row.number, cells }];
     }
   } catch (error) {
     if (error instanceof LedgerError) throw error;
     malformed(1, `not an .xlsx workbook (${error instanceof Error ? error.message.slice(0, 200) : String(error)})`);
+  } finally {
+    await drainSheets(sheets);
+  }
+}
+
+/**
+ * Removes the worksheet copies a crashed process left in the temporary folder (exceljs names them
+ * `tmp-<pid>-<12 characters>`): only those of a process that is gone, at least an hour old.
+ */
+export function sweepStaleXlsxTemp(dir = tmpdir(), now = Date.now()): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const m = /^tmp-(\d+)-[A-Za-z0-9]{12}$/.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    const file = path.join(dir, name);
+    try {
+      const st = statSync(file);
+      if (!st.isFile() || now - st.mtimeMs < 3_600_000) continue;
+      unlinkSync(file);
+      removed.push(file);
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return removed;
+}
+
+/**
+ * Runs exceljs's reader to its end without reading the other worksheets' rows: a worksheet that came
+ * before the shared strings was copied to a temporary file, which exceljs removes only when its reader
+ * moves past it. Stopping after the first worksheet, or at a refused line, left those files behind.
+ */
+async function drainSheets(sheets: AsyncIterator<unknown>): Promise<void> {
+  try {
+    while (!(await sheets.next()).done) { /* each step removes the temporary file of the sheet before it */ }
+  } catch {
+    // a broken workbook: its error was reported above
   }
 }
 
