@@ -104,12 +104,9 @@ async function review(s: Soquy, plan: CommitteePlan, approver: Principal): Promi
   }
   if (plan.closeThrough) {
     const key = `seed-${plan.code}-close`;
-    const closed = await s.controls.closePeriod(approver, { through: plan.closeThrough, note: "Sơ kết 6 tháng đầu năm" },
-      { idempotencyKey: key, requestHash: createHash("sha256").update(key, "utf8").digest("hex") });
     // The close is anchored by a signed checkpoint, as a close through the API is.
-    const close = closed.response as { id: number; through: string };
-    const committee = await s.public.committee(plan.code);
-    await s.checkpoints().create(committee, "period_close", approver.tokenId, close);
+    await s.closeAndSign(approver, { through: plan.closeThrough, note: "Sơ kết 6 tháng đầu năm" },
+      { idempotencyKey: key, requestHash: createHash("sha256").update(key, "utf8").digest("hex") });
   }
 }
 

@@ -1,4 +1,6 @@
 import { createWriteStream, readFileSync } from "node:fs";
+import { Signer } from "./public/signing.js";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { BackupError, backupTo, restoreFrom } from "./db/backup.js";
 import { ConfigError, configTable, readConfig } from "./config.js";
@@ -34,6 +36,8 @@ const usage = `usage: npm run --silent cli -- <command>
                                                       PostgreSQL versions: embedded PGlite to a server and back)
   restore --file <file>                               into an empty database of the same version, then verify
                                                       every committee's ledger; exit 1 when one is broken
+  key create --out <file>                             a new Ed25519 checkpoint key (mode 600; never overwrites):
+                                                      give the same file to every process (SOQUY_SIGNING_KEY_FILE)
   config                                              the environment variables soquy reads (a Markdown table),
                                                       then checks the current environment against them
   check-statement <statement.csv> <checkpoint.json> --key <key.json|key.pem>
@@ -56,6 +60,12 @@ async function run(argv: string[]): Promise<number> {
     },
   });
   if (positionals[0] === "check-statement") return checkStatementCommand(positionals.slice(1), values);
+  if (positionals.join(" ") === "key create") {
+    const file = path.resolve(required(values, "out"));
+    if (existsSync(file)) throw new LedgerError("validation_failed", `${file} exists: a key is never overwritten`, "out");
+    console.log(JSON.stringify(Signer.fromFile(file).info, null, 2));
+    return 0;
+  }
   if (positionals[0] === "config") {
     console.log(configTable());
     readConfig();

@@ -11,7 +11,9 @@ import { type ChainReport, verifyChain } from "./ledger/verify.js";
 import { KnexLedgerStore, mapStoreError } from "./db/store.js";
 import { Controls } from "./ledger/controls.js";
 import { Ledger } from "./ledger/service.js";
-import type { Role } from "./ledger/types.js";
+import type { Principal, Role } from "./ledger/types.js";
+import type { WriteMeta } from "./ledger/service.js";
+import type { SignedCheckpoint } from "./public/checkpoints.js";
 import { GroupCommitter } from "./ledger/writer.js";
 import { Metrics } from "./metrics.js";
 
@@ -30,6 +32,13 @@ export interface Soquy {
   signer(): Signer;
   /** Prometheus metrics of this process (served at /metrics). */
   metrics: Metrics;
+  /**
+   * Khóa sổ and sign: closes the books through a date and anchors the close with a signed checkpoint
+   * (once, even on a replay). The key is loaded first, so a missing key refuses before anything is written.
+   */
+  closeAndSign(p: Principal, input: { through: string; note?: string | undefined }, meta: WriteMeta): Promise<{
+    result: Awaited<ReturnType<Controls["closePeriod"]>>; close: { id: number; through: string }; checkpoint: SignedCheckpoint;
+  }>;
   /** The hash chain, the kept balances and public figures, and every signed checkpoint's chain head. */
   verify(committeeId: number): Promise<ChainReport>;
   close(): Promise<void>;
@@ -63,10 +72,17 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
   let signer: Signer | null = null;
   let checkpoints: Checkpoints | null = null;
   const getCheckpoints = () => (checkpoints ??= new Checkpoints(pub, publicQueries, getSigner(), (id) => statements.head(id)));
-  const getSigner = () => (signer ??= Signer.fromFile(opts.signingKeyFile
-    || readConfig().signingKeyFile || path.join(readConfig().dataDir, "signing-key.pem")));
+  const getSigner = () => (signer ??= Signer.fromFile(signingKeyFile(opts), !readConfig().production));
+  const controls = new Controls(store, ledger);
+  const closeAndSign: Soquy["closeAndSign"] = async (p, input, meta) => {
+    const checkpoints = getCheckpoints();
+    const result = await controls.closePeriod(p, input, meta);
+    const close = result.response as { id: number; through: string };
+    const checkpoint = await checkpoints.create(await pub.committee(p.committeeCode), "period_close", p.tokenId, close);
+    return { result, close, checkpoint };
+  };
   return {
-    db, store, ledger, controls: new Controls(store, ledger), statements, publicQueries, public: pub,
+    db, store, ledger, controls, statements, publicQueries, public: pub, closeAndSign,
     signer: getSigner,
     checkpoints: getCheckpoints,
     metrics,
@@ -78,6 +94,12 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
     },
     close: () => db.close(),
   };
+}
+
+/** Where this process's checkpoint key is kept. */
+export function signingKeyFile(opts: WireOptions = {}): string {
+  const config = readConfig();
+  return opts.signingKeyFile || config.signingKeyFile || path.join(path.resolve(config.dataDir), "signing-key.pem");
 }
 
 export function optionsFromEnv(holder: "server" | "cli"): OpenOptions {

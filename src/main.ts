@@ -1,9 +1,9 @@
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pino } from "pino";
 import { seedDemo } from "../seeds/demo.js";
 import { type Config, ConfigError, readConfig } from "./config.js";
-import { openSoquy } from "./context.js";
+import { openSoquy, signingKeyFile } from "./context.js";
 import { sweepStaleXlsxTemp } from "./imports/statement.js";
 import type { AuditWriter } from "./db/audit.js";
 import { DatabaseBusy } from "./db/connect.js";
@@ -17,6 +17,9 @@ import { createApp, createServer } from "./http/app.js";
 async function main(config: Config): Promise<void> {
   const log = pino({ level: config.logLevel, redact: ["req.headers.authorization", "*.phone"] });
   const s = await openSoquy({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: "server" });
+  if (config.production && !existsSync(signingKeyFile())) {
+    log.warn({ file: signingKeyFile() }, "no signing key: checkpoints and period closes are refused until the operator provides one (cli key create --out <file>)");
+  }
   for (const file of sweepStaleXlsxTemp()) log.warn({ file }, "removed a worksheet copy a crashed import left behind");
   const seeded = config.demo ? await seedDemo(s) : { created: false, tokens: [], users: [] };
   const dataDir = path.resolve(config.dataDir);

@@ -55,6 +55,7 @@ export const statusByCode: Record<ResultCode, number> = {
   bank_layout_unknown: 422,
   bank_account_not_found: 404,
   bank_import_not_found: 404,
+  signing_key_missing: 503,
 };
 
 const titles: Partial<Record<ResultCode, string>> = {

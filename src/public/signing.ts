@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { fail } from "../ledger/codes.js";
 import { readConfig } from "../config.js";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -22,8 +23,16 @@ export class Signer {
     this.info = publicKeyInfo(createPublicKey(key));
   }
 
-  /** Loads the key file, or makes one when it does not exist yet. */
-  static fromFile(file: string): Signer {
+  /**
+   * Loads the key file, or makes one when it does not exist yet and `create` allows it. In production
+   * it never does: several processes must sign with one key the operator provides, and a key made by
+   * whichever process signed first would make the others' checkpoints fail `verify`.
+   */
+  static fromFile(file: string, create = true): Signer {
+    if (!existsSync(file) && !create) {
+      fail("signing_key_missing", `no signing key at ${file}: in production soquy never makes one of its own. ` +
+        `Make it once (npm run --silent cli -- key create --out ${file}) and give that file to every process`);
+    }
     if (!existsSync(file)) {
       mkdirSync(path.dirname(file), { recursive: true });
       const { privateKey } = generateKeyPairSync("ed25519");

@@ -371,11 +371,8 @@ ${through && isDate(through) ? (pending.length
     try {
       const p = principal(res);
       const key = `web-${String(req.body._idem ?? randomUUID())}`;
-      const result = await s.controls.closePeriod(p, { through, note: note || undefined }, { idempotencyKey: key, requestHash: hashBody("close", through, { note }) });
-      const close = result.response as { id: number; through: string };
-      const committee = await s.public.committee(p.committeeCode);
-      const ckpt = await s.checkpoints().create(committee, "period_close", p.tokenId, close);
-      await periodsPage(req, res, html`${T(req, "Đã khóa sổ đến ngày", "Closed through")} ${formatDateVi(close.through)}; <a href="/api/v1/public/committees/${committee.code}/checkpoints/${ckpt.id}">${T(req, "điểm kiểm tra có chữ ký", "signed checkpoint")} #${ckpt.id}</a>.`, null, 201);
+      const { close, checkpoint: ckpt } = await s.closeAndSign(p, { through, note: note || undefined }, { idempotencyKey: key, requestHash: hashBody("close", through, { note }) });
+      await periodsPage(req, res, html`${T(req, "Đã khóa sổ đến ngày", "Closed through")} ${formatDateVi(close.through)}; <a href="/api/v1/public/committees/${p.committeeCode}/checkpoints/${ckpt.id}">${T(req, "điểm kiểm tra có chữ ký", "signed checkpoint")} #${ckpt.id}</a>.`, null, 201);
     } catch (error) {
       if (error instanceof LedgerError) return periodsPage(req, res, html`<span class="bad">${message(error, langOf(req))}</span>`, through, 422);
       throw error;

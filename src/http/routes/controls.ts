@@ -36,12 +36,7 @@ export function controlRoutes(s: Soquy) {
       idempotent: true, body: periodCreate,
       responses: { 201: { description: "The close, with every account's balance at the date and the chain head", schema: periodResponse } },
       async handle({ principal, body, meta }) {
-        const r = await s.controls.closePeriod(principal, body, meta);
-        // Each close is anchored outside the database by a signed checkpoint (once, even on a replay).
-        const close = r.response as { id: number; through: string };
-        const committee = await s.public.committee(principal.committeeCode);
-        await s.checkpoints().create(committee, "period_close", principal.tokenId, { id: close.id, through: close.through });
-        return replayable(r);
+        return replayable((await s.closeAndSign(principal, body, meta)).result);
       },
     }),
     defineRoute({
