@@ -5,6 +5,7 @@ import pg from "pg";
 import type { PGlite } from "@electric-sql/pglite";
 import { migrations } from "../../knexfile.js";
 import { processAlive } from "../processes.js";
+import { firstUsableHost, parseHostList } from "./hosts.js";
 
 // One way in to the database for the server, the CLI and the tests: a real
 // PostgreSQL when a URL is given, otherwise PGlite (embedded PostgreSQL) in a
@@ -47,9 +48,15 @@ function withSessionSettings(conn: pg.Client, done: (error: Error | null, conn: 
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {
+    const hosts = parseHostList(opts.databaseUrl);
     const knex = knexFactory({
       client: "pg",
-      connection: opts.databaseUrl,
+      // Several hosts (a primary and its standby): each new connection finds the one that takes writes.
+      // knex keeps the host it was given for a second, then asks again for the next new connection.
+      connection: hosts ? async () => {
+        const found = { connectionString: await firstUsableHost(hosts), at: performance.now() };
+        return { connectionString: found.connectionString, expirationChecker: () => performance.now() - found.at > 1000 };
+      } : opts.databaseUrl,
       pool: { min: 0, max: opts.poolMax ?? 10, afterCreate: withSessionSettings },
       acquireConnectionTimeout: 60_000,
     });

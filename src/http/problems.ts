@@ -56,6 +56,7 @@ export const statusByCode: Record<ResultCode, number> = {
   bank_account_not_found: 404,
   bank_import_not_found: 404,
   signing_key_missing: 503,
+  database_unavailable: 503,
 };
 
 const titles: Partial<Record<ResultCode, string>> = {
@@ -115,6 +116,17 @@ export function zodIssues(error: z.ZodError, prefix = ""): FieldIssue[] {
   });
 }
 
+// Connection failures and the SQLSTATEs of a server shutting down, starting, or in recovery (a standby).
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03", "25006", "08000", "08001", "08003", "08004", "08006"]);
+
+function databaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; name?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
+  if (e.name === "KnexTimeoutError") return true;
+  return /Connection terminated|no usable database host|connection is closed|Client has encountered a connection error/i.test(e.message ?? "");
+}
+
 export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   if (res.headersSent) {
     res.destroy();
@@ -148,6 +160,13 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     // A value the database cannot hold reached it: the validation missed it, but it is still bad input.
     requestLog(res)?.warn({ pgCode, path: req.path }, "bad input reached the database");
     sendProblem(res, "validation_failed", "a value in the request cannot be stored (bad encoding, NUL or out of range)");
+    return;
+  }
+  if (databaseUnavailable(error)) {
+    // The primary is down or being replaced by its standby: a retry with the same Idempotency-Key is safe.
+    requestLog(res)?.warn({ err: error, path: req.path }, "database unavailable");
+    res.setHeader("Retry-After", "1");
+    sendProblem(res, "database_unavailable", "the database cannot be reached right now; retry in a moment (with the same Idempotency-Key)");
     return;
   }
   // A bug or an outage: log it whole, tell the client only the request id.

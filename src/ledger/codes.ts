@@ -50,6 +50,7 @@ export const resultCodes = [
   "bank_account_not_found",
   "bank_import_not_found",
   "signing_key_missing",
+  "database_unavailable",
 ] as const;
 
 export type ResultCode = (typeof resultCodes)[number];
