@@ -18,7 +18,9 @@ const statementQuery = z.strictObject({
   from: isoDate.optional(),
   to: isoDate.optional(),
   audience: z.enum(["auditor", "public"]).default("public"),
-  verified: verifiedFlag,
+  verified: verifiedFlag.meta({
+    description: "The auditor's version: true counts verified entries only. The public version always does (false is refused with 403)",
+  }),
   at: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional()
     .meta({ description: "Cut at this publication: the verified entries the public figures counted then (same bytes for good)" }),
 });
