@@ -178,8 +178,9 @@ async function afterImport(url: string, db: string, n: number, importId: number,
     for (const table of ["journal_entries", "postings", "donations", "bank_lines", "donors"]) await s.db.knex.raw(`vacuum (analyze) ${table}`);
     log(`after the import: VACUUM ANALYZE ${fmt((performance.now() - t) / 1000, 1)} s`);
 
-    // (a) The CSV statement of the whole campaign, beside COPY of its own SELECT.
-    const whole = { committee: COMMITTEE, campaign: CAMPAIGN, entries: n };
+    // (a) The CSV statement of the whole campaign, beside COPY of its own SELECT. The auditor's
+    // version: the import is not verified yet, and the public version counts verified entries only.
+    const whole = { committee: COMMITTEE, campaign: CAMPAIGN, entries: n, audience: "auditor" as const };
     const csv = await runStatementChild("csv", url, db, whole, "/dev/null");
     const campaign = await s.ledger.campaign(committee.id, CAMPAIGN);
     const copyFile = path.join(os.tmpdir(), `soquy-bankimport-copy-${process.pid}.csv`);

@@ -28,7 +28,7 @@ const usage = `usage: npm run --silent cli -- <command>
   token create --committee <code> --role <role> --name "<name>"   prints only the new token
   verify [--committee <code>]                         walk the hash chain(s); exit 1 when broken
   statement --campaign <code> --format pdf|csv --out <file> [--committee <code>] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--audience auditor|public] [--at <publication>]
-                                                      write a campaign statement; prints its digest
+                                                      write a campaign statement (public: verified entries only); prints its digest
   checkpoint create --committee <code>                sign a checkpoint now (prints it as JSON)
   user create --committee <code> --role <role> --name "<name>" --login <login>
                                                       a workspace account; prints its generated password once

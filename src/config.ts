@@ -41,13 +41,13 @@ export const variables = {
     default: "`info`", meaning: "pino level",
   },
   RATE_LIMIT_PER_MINUTE: { schema: wholeNumber(0, 1_000_000), default: "`120`", meaning: "requests a minute per client address without a token (`0`: off)" },
-  SELF_CHECK_PER_MINUTE: { schema: wholeNumber(1, 100_000), default: "`30`", meaning: "donor self-check requests a minute per address (burst 15)" },
+  SELF_CHECK_PER_MINUTE: { schema: wholeNumber(1, 100_000), default: "`30`", meaning: "donor self-check requests a minute per address (burst 15), with or without a token" },
   TRUST_PROXY: {
     schema: text(/^(\d+|[\w.:/, -]+)$/, "a number of hops or a comma-separated list of addresses"), default: "unset",
     meaning: "behind a TLS proxy: hops (`1`) or addresses to trust for `X-Forwarded-*` (Secure cookies, client address)",
   },
   PUBLIC_URL: { schema: httpUrl, default: "the request's own", meaning: "the service's public address, printed in receipts' QR codes" },
-  SOQUY_SIGNING_KEY_FILE: { schema: text(/^.+$/, "a file"), default: "`DATA_DIR/signing-key.pem`", meaning: "the Ed25519 key that signs checkpoints (made on first use, mode 600)" },
+  SOQUY_SIGNING_KEY_FILE: { schema: text(/^.+$/, "a file"), default: "`DATA_DIR/signing-key.pem`", meaning: "the Ed25519 key that signs checkpoints (made on first use outside production, mode 600; in production the operator's file, `cli key create`)" },
   SOQUY_RETIRED_KEYS: {
     schema: text(/^[A-Za-z0-9+/=]+(\s*,\s*[A-Za-z0-9+/=]+)*$/, "raw base64 public keys, comma-separated"), default: "unset",
     meaning: "earlier public keys (raw base64, comma-separated) whose checkpoints `verify` still accepts; a checkpoint by any other key fails",

@@ -396,13 +396,19 @@ describe("authorisation matrix", () => {
       }
     });
 
-    it("give the auditor's version only to auditor and approver tokens", async () => {
+    it("give the auditor's version, unverified entries included, only to auditor and approver tokens", async () => {
       const path = `/api/v1/campaigns/${a.campaign}/statement.csv`;
       for (const who of [...roles, "no token"] as const) {
+        const full = who === "auditor" || who === "approver";
         const call = request(app).get(path).query({ committee: a.c.committee.code, audience: "auditor" });
         if (who !== "no token") call.set("Authorization", `Bearer ${a.c.tokens[who]}`);
         const res = await call.expect(200);
-        expect(res.headers["x-statement-audience"], who).to.equal(who === "auditor" || who === "approver" ? "auditor" : "public");
+        expect(res.headers["x-statement-audience"], who).to.equal(full ? "auditor" : "public");
+        expect(res.headers["x-statement-verified-only"], who).to.equal(full ? "false" : "true");
+        // Asking for the unverified entries outright: refused to everyone else.
+        const unverified = request(app).get(path).query({ committee: a.c.committee.code, audience: "auditor", verified: "false" });
+        if (who !== "no token") unverified.set("Authorization", `Bearer ${a.c.tokens[who]}`);
+        expect((await unverified).status, who).to.equal(full ? 200 : 403);
       }
     });
 

@@ -139,7 +139,9 @@ describe("bank statements over HTTP", () => {
     // A window that ends before the import: the bank balance is the statement's balance that day.
     const early = await request(app).get(`/api/v1/bank-accounts/${f.account}/reconciliation`).query({ to: "2024-09-01" }).set(auth("auditor"));
     expect(early.body.bankBalanceDong).to.equal("10847907731");
-    // The public statement of the campaign: memo phone and account numbers masked, unconsented names not shown.
+    // The public statement of the campaign (verified entries only, so the import is verified first):
+    // memo phone and account numbers masked, unconsented names not shown.
+    expect((await request(app).post(`/api/v1/bank-imports/${imp.body.id}/verify`).set(auth("approver")).send({})).status).to.equal(200);
     const pub = await request(app).get(`/api/v1/campaigns/${campaign}/statement.csv`).query({ committee: tc.committee.code });
     expect(pub.status).to.equal(200);
     expect(pub.text).not.to.contain("0904000111").and.not.to.contain("0011009990001").and.not.to.contain("DANG QUANG LAN");

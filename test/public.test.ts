@@ -492,6 +492,94 @@ describe("public figures", () => {
     });
   });
 
+  describe("donor self-check of a donation not yet verified", () => {
+    // Its own app without the self-check limit: this suite asks many questions from one address.
+    let open: Express;
+    let receipt: string;
+    const ref = "FT24070WAIT01";
+    const donations: string[] = [];
+
+    before(async () => {
+      const limit = process.env.SELF_CHECK_PER_MINUTE;
+      process.env.SELF_CHECK_PER_MINUTE = "0";
+      try {
+        open = createApp(s, pino({ level: "silent" }));
+      } finally {
+        if (limit === undefined) delete process.env.SELF_CHECK_PER_MINUTE;
+        else process.env.SELF_CHECK_PER_MINUTE = limit;
+      }
+      const t = c.principals.treasurer;
+      const byCash = await s.ledger.recordDonation(t, VNN, cash("2024-03-09", 4_321_000, "Võ Thị Chờ Duyệt", true, "0913 222 333"), meta());
+      receipt = byCash.entry.receiptNumber!;
+      const byBank = await s.ledger.recordDonation(t, VNN, {
+        receivedOn: "2024-03-10", amountDong: "6543000", method: "bank", bankReference: ref, bankAccount: "0011009990002",
+        donor: { name: "Đinh Văn Đang Đợi", kind: "individual", publishName: true },
+      }, meta());
+      donations.push(byCash.entry.id, byBank.entry.id);
+    });
+
+    const secrets = ["4321000", "4.321.000", "4,321,000", "6543000", "6.543.000", "6,543,000", "Chờ Duyệt", "Đang Đợi", "Nhà hảo tâm", "0913"];
+    const expectAwaiting = (item: Record<string, unknown>, text: string, lang: "vi" | "en") => {
+      for (const x of secrets) expect(text, x).not.to.contain(x);
+      expect(item).to.include({ status: "awaiting_verification", verified: false, amountDong: null, donor: null, publication: null });
+      expect(item.statusText).to.equal(lang === "vi" ? "Đã ghi nhận, đang chờ kiểm duyệt" : "Recorded, awaiting verification");
+    };
+
+    it("answers recorded, awaiting verification, without the amount or the name (JSON and page)", async () => {
+      const byRef = await request(open).get("/api/v1/public/donations").query({ committee: c.committee.code, bankReference: ref }).expect(200);
+      expect(byRef.body.count).to.equal(1);
+      expectAwaiting(byRef.body.items[0], byRef.text, "vi");
+      const en = await request(open).get("/api/v1/public/donations").query({ committee: c.committee.code, bankReference: ref, lang: "en" }).expect(200);
+      expectAwaiting(en.body.items[0], en.text, "en");
+      const byReceipt = await request(open).get(`/api/v1/public/receipts/${receipt}`).query({ committee: c.committee.code }).expect(200);
+      expectAwaiting(byReceipt.body.donation, byReceipt.text, "vi");
+      expect(byReceipt.body.donation.receiptNumber).to.equal(receipt);
+      const byAmount = await request(open).get("/api/v1/public/donations")
+        .query({ committee: c.committee.code, amountDong: "4321000", date: "2024-03-09" }).expect(200);
+      expectAwaiting(byAmount.body.items[0], byAmount.text, "vi");
+
+      const page = await request(open).get(`/c/${c.committee.code}/check`).query({ receipt }).expect(200);
+      const result = /data-testid="check-result">([\s\S]*?)<\/div>/.exec(page.text)![1]!;
+      expect(result).to.contain("Đã ghi nhận, đang chờ kiểm duyệt").and.contain(receipt);
+      for (const x of secrets) expect(result, x).not.to.contain(x);
+      const pageEn = await request(open).get(`/c/${c.committee.code}/check`).query({ bankReference: ref, lang: "en" }).expect(200);
+      const resultEn = /data-testid="check-result">([\s\S]*?)<\/div>/.exec(pageEn.text)![1]!;
+      expect(resultEn).to.contain("Recorded, awaiting verification");
+      for (const x of secrets) expect(resultEn, x).not.to.contain(x);
+    });
+
+    it("answers with the amount and the published name once verified", async () => {
+      await verifyAll(donations);
+      const byRef = await request(open).get("/api/v1/public/donations").query({ committee: c.committee.code, bankReference: ref }).expect(200);
+      expect(byRef.body.items[0]).to.include({ status: "verified", verified: true, amountDong: "6543000", donor: "Đinh Văn Đang Đợi" });
+      const byReceipt = await request(open).get(`/api/v1/public/receipts/${receipt}`).query({ committee: c.committee.code }).expect(200);
+      expect(byReceipt.body.donation).to.include({ status: "verified", amountDong: "4321000", donor: "Võ Thị Chờ Duyệt" });
+      expect(byReceipt.text).not.to.contain("0913");
+      const page = await request(open).get(`/c/${c.committee.code}/check`).query({ receipt }).expect(200);
+      expect(page.text).to.contain("4.321.000 đồng").and.contain("Võ Thị Chờ Duyệt").and.contain("đã kiểm duyệt");
+    });
+
+    it("is rate-limited for requests that carry a token too, valid or not", async () => {
+      for (const [who, token, answer] of [["auditor", c.tokens.auditor, 200], ["treasurer", c.tokens.treasurer, 200], ["a made-up token", "sq_wrongwrongwrongwrong", 401]] as const) {
+        const limited = createApp(s, pino({ level: "silent" })); // a bucket of its own
+        const statuses: number[] = [];
+        for (let i = 0; i < 20; i++) {
+          statuses.push((await request(limited).get("/api/v1/public/donations").query({ committee: c.committee.code, bankReference: ref })
+            .set("Authorization", `Bearer ${token}`)).status);
+        }
+        expect(statuses.slice(0, 5).every((x) => x === answer), `${who}: ${statuses.join(",")}`).to.equal(true);
+        expect(statuses.slice(15), `${who}: ${statuses.join(",")}`).to.include(429);
+      }
+      const receipts: number[] = [];
+      const other = createApp(s, pino({ level: "silent" }));
+      for (let i = 0; i < 20; i++) {
+        receipts.push((await request(other).get(`/api/v1/public/receipts/${receipt}`).query({ committee: c.committee.code })
+          .set("Authorization", `Bearer ${c.tokens.approver}`)).status);
+      }
+      expect(receipts.slice(15), receipts.join(",")).to.include(429);
+    });
+  });
+
   describe("signed checkpoints", () => {
     let checkpoint: { id: number; payload: any; signature: string; keyId: string };
     let keyInfo: { keyId: string; publicKey: string; publicKeyPem: string };

@@ -59,6 +59,9 @@ describe("campaign statement CSV: the cells PostgreSQL writes are reports/csv.ts
       postings: [{ account: `6111.${code}`, amountDong: "11000" }, { account: `1121.${code}`, amountDong: "-61000" }, { account: `1111.${code}`, amountDong: "50000" }],
     });
     for (const id of [first.id, goods.id, paid.id]) await post(`/api/v1/entries/${id}/reverse`, { reason: "=Sai, ghi lại", entryDate: "2024-03-10" });
+    // Verified, so that the public statement (verified entries only) carries every line too.
+    const ids = await s.db.knex("journal_entries").where({ committee_id: c.committee.id }).orderBy("seq").pluck("id");
+    await s.controls.verify(c.principals.approver, ids);
   });
 
   for (const audience of ["public", "auditor"] as const) {

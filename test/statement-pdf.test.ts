@@ -64,9 +64,11 @@ describe("campaign statements (PDF over HTTP)", () => {
   });
 
   it("hides private donors in the public PDF", async () => {
-    await post(`/api/v1/campaigns/${code}/donations`, {
+    const hidden = await post(`/api/v1/campaigns/${code}/donations`, {
       receivedOn: "2024-03-05", amountDong: "10000", method: "cash", donor: { name: "Trần Văn Kín Đáo", kind: "individual", publishName: false },
     }).expect(201);
+    // The public PDF shows verified entries only.
+    await request(app).post(`/api/v1/entries/${hidden.body.id}/verify`).set("Authorization", `Bearer ${c.tokens.approver}`).send({}).expect(200);
     const pdf = await request(app).get(`/api/v1/campaigns/${code}/statement.pdf?committee=${c.committee.code}`).buffer(true).parse(binary).expect(200);
     const file = path.join(dir, "public.pdf");
     writeFileSync(file, pdf.body as Buffer);

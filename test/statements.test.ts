@@ -1,11 +1,16 @@
 import { expect } from "chai";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { parse } from "csv-parse/sync";
 import type { Express } from "express";
 import request from "supertest";
 import type { Soquy } from "../src/context.js";
 import { csvColumns } from "../reports/csv.js";
-import { makeCommittee, uniqueCode, type TestCommittee } from "./support/db.js";
+import { amountInWords } from "../reports/words.js";
+import { makeCommittee, meta, uniqueCode, type TestCommittee } from "./support/db.js";
 import { testApp } from "./support/http.js";
 
 let app: Express;
@@ -64,6 +69,9 @@ describe("campaign statements (CSV)", () => {
       paidOn: "2024-02-02", amountDong: "3000000", method: "in_kind", purpose: "gift_package", quantity: 200, unit: "kg",
       beneficiary: { name: "Đặng Văn Ơn", category: "hardship", area: "Khu phố 6" },
     }).expect(201);
+    // Verified, so that the public version (verified entries only) shows every line too.
+    const ids = await s.db.knex("journal_entries").where({ committee_id: c.committee.id }).orderBy("seq").pluck("id");
+    await s.controls.verify(c.principals.approver, ids);
   });
 
   it("is UTF-8 with a BOM, CRLF, stable English columns, and a digest over exactly its bytes", async () => {
@@ -165,5 +173,117 @@ describe("campaign statements (CSV)", () => {
     expect(jan.at(-1)!.balance_dong).to.equal(lastJan.balance_dong);
     const bad = await request(app).get(`/api/v1/campaigns/${code}/statement.csv?from=2024-02-01&to=2024-01-01&committee=${c.committee.code}`).expect(422);
     expect(bad.body.code).to.equal("invalid_date");
+  });
+});
+
+// A journalist who trims a statement link to its committee must not publish
+// unverified numbers: without a token, or with audience=public whoever asks,
+// a statement (CSV and PDF) carries verified entries only and its balances
+// count only them. Only auditor and approver tokens may ask for the full view.
+describe("public statements are verified-only", () => {
+  let v: TestCommittee;
+  let vcode: string;
+  const verified: string[] = [];
+  const unverified: string[] = [];
+  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const csvPath = () => `/api/v1/campaigns/${vcode}/statement.csv`;
+
+  before(async () => {
+    if (!app) ({ app, s } = await testApp());
+    v = await makeCommittee(s, "Ủy ban MTTQ Việt Nam thị trấn Gò Quao");
+    vcode = uniqueCode("VO").toUpperCase();
+    const t = v.principals.treasurer;
+    await s.ledger.createCampaign(t, { code: vcode, name: "Quỹ “Vì người nghèo” 2024", kind: "for_the_poor", startsOn: "2024-01-01" }, meta());
+    const give = async (list: string[], date: string, amount: string, name: string) => {
+      const r = await s.ledger.recordDonation(t, vcode, { receivedOn: date, amountDong: amount, method: "cash", donor: { name, kind: "individual", publishName: true } }, meta());
+      list.push(r.entry.id);
+    };
+    const pay = async (list: string[], date: string, amount: string, name: string) => {
+      const r = await s.ledger.recordDisbursement(t, vcode, {
+        paidOn: date, amountDong: amount, method: "cash", purpose: "gift_package", quantity: "1", unit: "suất",
+        beneficiary: { name, category: "poor", area: "Khu phố 1" },
+      }, meta());
+      list.push(r.entry.id);
+    };
+    await give(verified, "2024-01-10", "5000000", "Nguyễn Thị Đã Duyệt");
+    await give(unverified, "2024-01-11", "777000", "Trần Văn Chưa Duyệt");
+    await pay(verified, "2024-01-20", "1200000", "Phạm Thị Một");
+    await pay(unverified, "2024-01-21", "333000", "Phạm Thị Hai");
+    await s.controls.verify(v.principals.approver, verified);
+  });
+
+  /** The statement holds exactly the verified entries, all marked verified, with verified balances. */
+  function expectVerifiedOnly(res: request.Response, who: string) {
+    const rows = rowsOf(res.body);
+    expect(rows.at(-1), who).to.include({ row_type: "closing", in_dong: "5000000", out_dong: "1200000", balance_dong: "3800000" });
+    const entries = rows.filter((r) => r.row_type === "entry");
+    expect(entries.map((r) => r.entry_id).sort(), who).to.deep.equal([...verified].sort());
+    expect(entries.every((r) => r.verified === "true"), who).to.equal(true);
+    const text = (res.body as Buffer).toString("utf8");
+    expect(text, who).not.to.contain("Trần Văn Chưa Duyệt");
+    expect(res.headers["x-statement-audience"], who).to.equal("public");
+    expect(res.headers["x-statement-verified-only"], who).to.equal("true");
+  }
+
+  it("gives no token the verified entries only, balances included", async () => {
+    const res = await getCsv(`${csvPath()}?committee=${v.committee.code}`).expect(200);
+    expectVerifiedOnly(res, "no token");
+  });
+
+  it("gives audience=public the verified entries only, even to an auditor token", async () => {
+    const anon = await getCsv(`${csvPath()}?committee=${v.committee.code}&audience=public`).expect(200);
+    expectVerifiedOnly(anon, "no token, audience=public");
+    const res = await getCsv(`${csvPath()}?audience=public`, v.tokens.auditor).expect(200);
+    expectVerifiedOnly(res, "auditor, audience=public");
+    expect(res.headers["x-statement-digest"]).to.equal(anon.headers["x-statement-digest"]);
+  });
+
+  it("gives auditor and approver tokens the unverified entries when they ask for the full view", async () => {
+    for (const who of ["auditor", "approver"] as const) {
+      const res = await getCsv(`${csvPath()}?audience=auditor`, v.tokens[who]).expect(200);
+      expect(res.headers["x-statement-audience"], who).to.equal("auditor");
+      expect(res.headers["x-statement-verified-only"], who).to.equal("false");
+      const rows = rowsOf(res.body);
+      const entries = rows.filter((r) => r.row_type === "entry");
+      expect(entries.map((r) => r.entry_id).sort(), who).to.deep.equal([...verified, ...unverified].sort());
+      expect(entries.filter((r) => r.verified === "false").map((r) => r.entry_id).sort(), who).to.deep.equal([...unverified].sort());
+      expect(rows.at(-1), who).to.include({ in_dong: "5777000", out_dong: "1533000", balance_dong: "4244000" });
+      // …and the verified view when they ask for it.
+      const only = await getCsv(`${csvPath()}?audience=auditor&verified=true`, v.tokens[who]).expect(200);
+      expect(only.headers["x-statement-verified-only"], who).to.equal("true");
+      expect(rowsOf(only.body).at(-1)!.balance_dong, who).to.equal("3800000");
+    }
+  });
+
+  it("gives treasurer and admin tokens the public verified view, and refuses them the unverified one", async () => {
+    for (const who of ["treasurer", "admin"] as const) {
+      const res = await getCsv(`${csvPath()}?audience=auditor`, v.tokens[who]).expect(200);
+      expectVerifiedOnly(res, `${who}, audience=auditor`);
+      const refused = await request(app).get(`${csvPath()}?audience=auditor&verified=false`).set(auth(v.tokens[who]));
+      expect(refused.status, who).to.equal(403);
+      expect(refused.body.field, who).to.equal("query.verified");
+    }
+    const anon = await request(app).get(`${csvPath()}?committee=${v.committee.code}&verified=false`);
+    expect(anon.status).to.equal(403);
+    expect(anon.body.code).to.equal("forbidden");
+  });
+
+  it("gives no token a PDF of the verified entries only, its closing balance in words included", async () => {
+    const res = await getCsv(`/api/v1/campaigns/${vcode}/statement.pdf?committee=${v.committee.code}`).expect(200);
+    expect(res.headers["content-type"]).to.equal("application/pdf");
+    const dir = mkdtempSync(path.join(tmpdir(), "soquy-verified-pdf-"));
+    try {
+      const file = path.join(dir, "public.pdf");
+      writeFileSync(file, res.body as Buffer);
+      const text = execFileSync("pdftotext", ["-layout", file, "-"]).toString("utf8");
+      expect(text).to.contain("Nguyễn Thị Đã Duyệt").and.contain("5.000.000").and.contain("1.200.000").and.contain("3.800.000");
+      for (const absent of ["Trần Văn Chưa Duyệt", "777.000", "333.000", "4.244.000", "5.777.000", "1.533.000", "Chưa xác minh"]) {
+        expect(text, absent).not.to.contain(absent);
+      }
+      expect(text.replace(/\s+/g, " ")).to.contain(`Bằng chữ: ${amountInWords(3_800_000n)}`);
+      expect(res.headers["x-statement-verified-only"]).to.equal("true");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

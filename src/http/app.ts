@@ -176,8 +176,9 @@ export function createApp(s: Soquy, log: Logger): Express {
     workspaceSessions(s), // a signed-in person is accountable like a token
     rateLimit(),
   ));
-  // The donor self-check answers about people's gifts: a tighter limit against enumeration.
-  const selfCheck = rateLimit({ perMinute: config.selfCheckPerMinute, burst: 15 });
+  // The donor self-check answers about people's gifts: a tighter limit against enumeration, which a
+  // token does not lift (every role may ask, so any token holder could otherwise enumerate).
+  const selfCheck = rateLimit({ perMinute: config.selfCheckPerMinute, burst: 15, tokensExempt: false });
   app.use(["/api/v1/public/receipts", "/api/v1/public/donations", /^\/c\/[^/]+\/check/], selfCheck);
 
   // The API first: its requests need not be matched against the routes below (none is under /api/v1).

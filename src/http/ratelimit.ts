@@ -10,7 +10,8 @@ import { sendProblem } from "./problems.js";
 // and every write it makes is audited. A client whose bearer tokens keep
 // being refused (401) is charged for those too, and once its bucket is empty
 // its requests with an Authorization header are refused as well, so guessing
-// tokens is throttled like any other anonymous traffic.
+// tokens is throttled like any other anonymous traffic. A limiter made with
+// tokensExempt: false (the donor self-check's) charges every request alike.
 //
 // Memory is bounded: buckets are kept in least-recently-used order, a bucket
 // that has refilled completely is the same as no bucket and is dropped as
@@ -23,6 +24,11 @@ export interface RateLimitOptions {
   burst?: number;
   /** Most clients tracked at once (the least recently seen are forgotten beyond it). */
   maxClients?: number;
+  /**
+   * Whether a request with a bearer token passes unlimited (default true). False where a token buys
+   * nothing, as on the donor self-check: any token holder could otherwise enumerate donations.
+   */
+  tokensExempt?: boolean;
   /** The client's key; default: its address (req.ip, so "trust proxy" decides), an IPv6 address by its /64. */
   key?: (req: Request) => string;
   now?: () => number;
@@ -46,6 +52,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
   const perMinute = options.perMinute ?? readConfig().rateLimitPerMinute;
   const burst = Math.max(1, Math.floor(options.burst ?? Math.ceil(perMinute / 2)));
   const maxClients = Math.max(1, options.maxClients ?? 50_000);
+  const tokensExempt = options.tokensExempt ?? true;
   const keyOf = options.key ?? clientKey;
   const now = options.now ?? Date.now;
   const perMs = perMinute / 60_000;
@@ -95,7 +102,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
     const key = keyOf(req);
     // Only the API checks a bearer token (and answers 401 to a bad one, which is charged below):
     // elsewhere an Authorization header proves nothing and buys nothing.
-    const hasCredentials = req.get("authorization") !== undefined && url.startsWith("/api/");
+    const hasCredentials = tokensExempt && req.get("authorization") !== undefined && url.startsWith("/api/");
     if (hasCredentials) {
       const b = buckets.get(key);
       // Guessing tokens: refused once the bucket is empty and tokens were refused lately.
@@ -117,9 +124,11 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
     if (b.refusing) res.locals[AUDIT_REPEATED_429] = true;
     b.refusing = true;
     res.setHeader("Retry-After", String(retryAfter));
-    sendProblem(res, "rate_limited", hasCredentials
-      ? `too many refused tokens from this address; retry after ${retryAfter} s`
-      : `too many requests without a token from this address; retry after ${retryAfter} s (requests with a valid token are not limited)`);
+    sendProblem(res, "rate_limited", !tokensExempt
+      ? `too many requests from this address; retry after ${retryAfter} s`
+      : hasCredentials
+        ? `too many refused tokens from this address; retry after ${retryAfter} s`
+        : `too many requests without a token from this address; retry after ${retryAfter} s (requests with a valid token are not limited)`);
   }) as RateLimiter;
   Object.defineProperty(limiter, "size", { get: () => buckets.size });
   return limiter;

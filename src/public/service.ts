@@ -7,7 +7,7 @@ import { parseIsoDate } from "../ledger/dates.js";
 import { assembleFigures, type FigureRow, type Publication, type PublicFigures } from "../ledger/figures.js";
 import type { Campaign, Committee } from "../ledger/types.js";
 import { prepareStatement } from "../statements/builder.js";
-import type { DonationLookup, FigureScope } from "../db/public.js";
+import type { DonationLookup, DonationMatch, FigureScope } from "../db/public.js";
 
 // What the press and the public may cite: verified figures, pinned to a
 // publication number so a link gives the same figures later, with the digest
@@ -43,6 +43,26 @@ export interface StatementFacts {
   closingDong: bigint;
   from: string;
   to: string;
+}
+
+/**
+ * What the self-check tells the public of a donation: all of it once an
+ * approver has verified it; of one still waiting, only that it is recorded
+ * (its amount and donor are not public until verified, like the statements).
+ */
+export type SelfCheckMatch = Omit<DonationMatch, "amountDong" | "donorName"> & (
+  | { status: "verified"; amountDong: bigint; donorName: string | null }
+  | { status: "awaiting_verification"; amountDong: null; donorName: null }
+);
+
+export const SELF_CHECK_STATUS = {
+  vi: { verified: "Đã ghi nhận, đã kiểm duyệt", awaiting_verification: "Đã ghi nhận, đang chờ kiểm duyệt" },
+  en: { verified: "Recorded and verified", awaiting_verification: "Recorded, awaiting verification" },
+} as const;
+
+export function selfCheckMatch(m: DonationMatch): SelfCheckMatch {
+  if (m.publication !== null) return { ...m, status: "verified" };
+  return { ...m, status: "awaiting_verification", amountDong: null, donorName: null };
 }
 
 const CACHE_MS = 60_000;
@@ -168,14 +188,14 @@ export class PublicService {
     if (found.length > SELF_CHECK_MAX) {
       fail("query_too_broad", `more than ${SELF_CHECK_MAX} donations match: add part of the name as published, or search by bank reference`, "name");
     }
-    return { committee, found };
+    return { committee, found: found.map(selfCheckMatch) };
   }
 
   async receipt(committeeCode: string, receiptNumber: string) {
     const committee = await this.committee(committeeCode);
     const [m] = await this.figures.findDonations(committee.id, { receipt: receiptNumber }, 1);
     if (!m) fail("not_found", `no receipt ${receiptNumber} in committee ${committee.code}`, "receiptNumber");
-    return { committee, match: m };
+    return { committee, match: selfCheckMatch(m) };
   }
 
   /**

@@ -25,6 +25,11 @@ export interface StatementOptions {
   from?: string | undefined;
   to?: string | undefined;
   audience: Audience;
+  /**
+   * Only entries an approver has verified. A public statement is always
+   * verified-only (a trimmed link must not publish unverified numbers); only
+   * the auditor's version may leave it false, to show the entries still waiting.
+   */
   verifiedOnly?: boolean | undefined;
   /**
    * Cut at a publication (what the public figures were at that number):
@@ -51,7 +56,7 @@ export async function prepareStatement(
 ): Promise<PreparedStatement> {
   const pub = opts.publication;
   const position = pub ? { seq: pub.headSeq, hash: pub.headHash } : await q.head(committee.id);
-  const verifiedOnly = pub ? true : opts.verifiedOnly ?? false;
+  const verifiedOnly = pub !== undefined || opts.audience === "public" || (opts.verifiedOnly ?? false);
   const vseqMax = pub?.vseq;
   const range = await q.dateRange(campaign, position.seq);
   const from = opts.from ? parseIsoDate(opts.from, "from") : min(campaign.startsOn, range.first);

@@ -6,8 +6,7 @@ import type { PublicFigures } from "../ledger/figures.js";
 import { progressPercent } from "../ledger/figures.js";
 import { formatDateVi, formatDecimalVi, formatDong } from "../../reports/format.js";
 import { pressSentences, vietnamDate, type Lang } from "../../reports/press.js";
-import type { DonationMatch } from "../db/public.js";
-import type { CampaignTotals, StatementFacts } from "../public/service.js";
+import { SELF_CHECK_STATUS, type CampaignTotals, type SelfCheckMatch, type StatementFacts } from "../public/service.js";
 import { Html, html } from "./html.js";
 
 // The public transparency page (Nghị định 93/2021, Điều 14), server-rendered
@@ -29,7 +28,7 @@ const T = {
     press: "Câu trích dẫn cho báo chí", copy: "Chép", copied: "Đã chép", statements: "Sao kê công khai", digest: "Mã kiểm tra SHA-256",
     pending: "đang tính…", check: "Tra cứu khoản ủng hộ của bạn", checkHelp: "Nhập số phiếu thu, hoặc mã giao dịch ngân hàng, hoặc số tiền và ngày ủng hộ.",
     receipt: "Số phiếu thu", bankRef: "Mã giao dịch ngân hàng", amountDong: "Số tiền (đồng)", date: "Ngày ủng hộ", name: "Một phần tên (nếu đã đồng ý công khai)",
-    search: "Tra cứu", found: "Đã ghi sổ", notFound: "Không tìm thấy khoản nào khớp.", verified: "đã kiểm duyệt", unverified: "chưa kiểm duyệt",
+    search: "Tra cứu", found: "Đã ghi sổ", notFound: "Không tìm thấy khoản nào khớp.", verified: "đã kiểm duyệt",
     reversed: "đã hủy (ghi nhầm)", seq: "số thứ tự", checkpoint: "Điểm kiểm tra có chữ ký", key: "Khóa công khai", permalink: "Liên kết cố định",
     english: "English", vietnamese: "Tiếng Việt", committees: "Ủy ban", inKind: "Hiện vật", goods: "hiện vật", quantity: "Số lượng",
     nothing: "Chưa có khoản nào được kiểm duyệt.",
@@ -43,7 +42,7 @@ const T = {
     press: "Sentences for the press", copy: "Copy", copied: "Copied", statements: "Public statements", digest: "SHA-256 digest",
     pending: "computing…", check: "Check your donation", checkHelp: "Enter a receipt number, or a bank reference, or the amount and date.",
     receipt: "Receipt number", bankRef: "Bank reference", amountDong: "Amount (đồng)", date: "Date", name: "Part of the name (if published)",
-    search: "Check", found: "Recorded", notFound: "No matching donation.", verified: "verified", unverified: "not verified yet",
+    search: "Check", found: "Recorded", notFound: "No matching donation.", verified: "verified",
     reversed: "reversed (recorded by mistake)", seq: "sequence", checkpoint: "Signed checkpoint", key: "Public key", permalink: "Permanent link",
     english: "English", vietnamese: "Tiếng Việt", committees: "Committees", inKind: "In kind", goods: "goods", quantity: "Quantity",
     nothing: "Nothing verified yet.",
@@ -225,7 +224,7 @@ ${result ? html`<div class="result" role="status" data-testid="check-result">${r
 async function selfCheck(s: Soquy, committee: string, q: Record<string, string>, lang: Lang): Promise<Html> {
   const w = T[lang];
   try {
-    let found: DonationMatch[];
+    let found: SelfCheckMatch[];
     if (q.receipt) {
       if (!/^PT-\d{4}-\d{6}$/.test(q.receipt)) throw new LedgerError("validation_failed", "a receipt number such as PT-2024-000012", "receipt");
       try {
@@ -243,13 +242,24 @@ async function selfCheck(s: Soquy, committee: string, q: Record<string, string>,
       found = (await s.public.selfCheck(committee, { bankReference: ref || undefined, amountDong, date: q.date || undefined, name })).found;
     }
     if (found.length === 0) return html`<p>${w.notFound}</p>`;
-    return html`<ul>${found.map((m) => html`<li><strong>${w.found}</strong>: ${m.receiptNumber ?? ""} ${money(m.amountDong, lang)} đồng,
-${lang === "vi" ? formatDateVi(m.date) : m.date} — ${m.campaignName} — ${m.donorName ?? "Nhà hảo tâm"} —
-${m.reversed ? w.reversed : m.publication !== null ? w.verified : w.unverified} (${w.seq} ${m.sequence})</li>`)}</ul>`;
+    return html`<ul>${found.map((m) => matchItem(m, lang))}</ul>`;
   } catch (error) {
     if (error instanceof LedgerError) return html`<p class="error">${checkError(error, lang)}</p>`;
     throw error;
   }
+}
+
+/** One answer of the self-check: a donation still awaiting verification shows neither its amount nor its donor. */
+function matchItem(m: SelfCheckMatch, lang: Lang): Html {
+  const w = T[lang];
+  const date = lang === "vi" ? formatDateVi(m.date) : m.date;
+  if (m.status === "awaiting_verification") {
+    return html`<li><strong>${SELF_CHECK_STATUS[lang].awaiting_verification}</strong>: ${m.receiptNumber ?? ""} ${date} — ${m.campaignName}
+${m.reversed ? html`— ${w.reversed} ` : ""}(${w.seq} ${m.sequence})</li>`;
+  }
+  return html`<li><strong>${w.found}</strong>: ${m.receiptNumber ?? ""} ${money(m.amountDong, lang)} đồng,
+${date} — ${m.campaignName} — ${m.donorName ?? "Nhà hảo tâm"} —
+${m.reversed ? w.reversed : w.verified} (${w.seq} ${m.sequence})</li>`;
 }
 
 /** The refusal in the page's language, from its result code and field. */

@@ -387,7 +387,7 @@ ${through && isDate(through) ? (pending.length
     page(req, res, T(req, "Sao kê", "Statements"), html`<h1>${T(req, "Sao kê theo cuộc vận động", "Campaign statements")}</h1>
 ${campaigns.map((c) => html`<form method="get" action="/app/statements/${c.code}" class="filters"><strong>${c.name}</strong>
 <label>${T(req, "Từ ngày", "From")}<input type="date" name="from"></label><label>${T(req, "Đến ngày", "To")}<input type="date" name="to"></label>
-<label>${T(req, "Bản", "Version")}<select name="audience">${auditorView ? html`<option value="auditor">${T(req, "Kiểm toán (đầy đủ)", "Auditor (full)")}</option>` : ""}<option value="public">${T(req, "Công khai", "Public")}</option></select></label>
+<label>${T(req, "Bản", "Version")}<select name="audience">${auditorView ? html`<option value="auditor">${T(req, "Kiểm toán (đầy đủ)", "Auditor (full)")}</option>` : ""}<option value="public">${T(req, "Công khai (chỉ bút toán đã duyệt)", "Public (verified entries only)")}</option></select></label>
 <label>${T(req, "Định dạng", "Format")}<select name="format"><option value="pdf">PDF</option><option value="csv">CSV</option></select></label>
 <button type="submit">${T(req, "Tải về", "Download")}</button></form>`)}`);
   });

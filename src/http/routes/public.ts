@@ -3,7 +3,7 @@ import type { Soquy } from "../../context.js";
 import { fail } from "../../ledger/codes.js";
 import { parseAmountDong, parseSignedDong } from "../../ledger/money.js";
 import { pressSentences, supports, type Qualifier } from "../../../reports/press.js";
-import type { CampaignTotals, StatementFacts } from "../../public/service.js";
+import { SELF_CHECK_STATUS, type CampaignTotals, type SelfCheckMatch, type StatementFacts } from "../../public/service.js";
 import type { PublicFigures } from "../../ledger/figures.js";
 import { progressPercent } from "../../ledger/figures.js";
 import { allRoles, defineRoute } from "../route.js";
@@ -81,10 +81,15 @@ const pressCheckResponse = z.object({
   position, permalink: z.string(),
 });
 const donationMatch = z.object({
-  campaign: z.object({ code: z.string(), name: z.string() }), date: z.string(), amountDong: dong, method: z.enum(["cash", "bank", "in_kind"]),
-  receiptNumber: z.string().nullable(), donor: z.string(), sequence: z.number().int(), verified: z.boolean(),
+  campaign: z.object({ code: z.string(), name: z.string() }), date: z.string(),
+  amountDong: dong.nullable().meta({ description: "null until an approver has verified the donation" }), method: z.enum(["cash", "bank", "in_kind"]),
+  receiptNumber: z.string().nullable(),
+  donor: z.string().nullable().meta({ description: "the name if the donor agreed to publish it, else Nhà hảo tâm; null until verified" }),
+  sequence: z.number().int(), verified: z.boolean(),
+  status: z.enum(["verified", "awaiting_verification"]), statusText: z.string().meta({ description: "the status in the answer's language" }),
   publication: z.number().int().nullable(), reversed: z.boolean(),
 });
+const selfCheckLang = z.enum(["vi", "en"]).default("vi").meta({ description: "language of statusText" });
 const keyInfo = z.object({ algorithm: z.literal("Ed25519"), keyId: z.string(), publicKey: z.string(), publicKeyPem: z.string() });
 const checkpointResponse = z.object({
   id: z.number().int(), signature: z.string(), keyId: z.string(), key: keyInfo.optional(),
@@ -215,11 +220,11 @@ export function publicRoutes(s: Soquy) {
     defineRoute({
       ...common, method: "get", path: "/public/receipts/:receiptNumber", summary: "Check a receipt (phiếu thu) is recorded",
       params: z.strictObject({ receiptNumber: z.string().regex(/^PT-\d{4}-\d{6}$/, "a receipt number such as PT-2024-000012") }),
-      query: z.strictObject({ committee: committeeCode }),
+      query: z.strictObject({ committee: committeeCode, lang: selfCheckLang }),
       responses: { 200: { description: "The donation this receipt records", schema: z.object({ committee: z.string(), found: z.literal(true), donation: donationMatch }) } },
       async handle({ params, query }) {
         const r = await s.public.receipt(query.committee, params.receiptNumber);
-        return { status: 200, body: { committee: r.committee.code, found: true, donation: matchView(r.match) } };
+        return { status: 200, body: { committee: r.committee.code, found: true, donation: matchView(r.match, query.lang) } };
       },
     }),
     defineRoute({
@@ -230,12 +235,14 @@ export function publicRoutes(s: Soquy) {
         amountDong: amount.optional(),
         date: isoDate.optional(),
         name: z.string().trim().min(2).max(100).optional().meta({ description: "part of the donor's name (only names published with consent match)" }),
+        lang: selfCheckLang,
       }),
       responses: { 200: { description: "At most 5 matches; a vaguer question is refused, not answered with a list", schema: z.object({ committee: z.string(), count: z.number().int(), items: z.array(donationMatch) }) } },
       async handle({ query }) {
-        const amountDong = query.amountDong === undefined ? undefined : parseAmountDong(query.amountDong, "amountDong");
-        const r = await s.public.selfCheck(query.committee, { ...query, amountDong });
-        return { status: 200, body: { committee: r.committee.code, count: r.found.length, items: r.found.map(matchView) } };
+        const { lang, ...q } = query;
+        const amountDong = q.amountDong === undefined ? undefined : parseAmountDong(q.amountDong, "amountDong");
+        const r = await s.public.selfCheck(q.committee, { ...q, amountDong });
+        return { status: 200, body: { committee: r.committee.code, count: r.found.length, items: r.found.map((m) => matchView(m, lang)) } };
       },
     }),
     defineRoute({
@@ -356,10 +363,11 @@ export function totalsView(t: CampaignTotals, facts: StatementFacts | null) {
   };
 }
 
-export function matchView(m: Awaited<ReturnType<Soquy["publicQueries"]["findDonations"]>>[number]) {
+export function matchView(m: SelfCheckMatch, lang: "vi" | "en") {
+  const verified = m.status === "verified";
   return {
-    campaign: { code: m.campaignCode, name: m.campaignName }, date: m.date, amountDong: m.amountDong.toString(), method: m.method,
-    receiptNumber: m.receiptNumber, donor: m.donorName ?? "Nhà hảo tâm", sequence: m.sequence,
-    verified: m.publication !== null, publication: m.publication, reversed: m.reversed,
+    campaign: { code: m.campaignCode, name: m.campaignName }, date: m.date, amountDong: verified ? m.amountDong.toString() : null, method: m.method,
+    receiptNumber: m.receiptNumber, donor: verified ? m.donorName ?? "Nhà hảo tâm" : null, sequence: m.sequence,
+    verified, status: m.status, statusText: SELF_CHECK_STATUS[lang][m.status], publication: m.publication, reversed: m.reversed,
   };
 }

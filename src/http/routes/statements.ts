@@ -10,14 +10,17 @@ import { codeParams, committeeCode, isoDate, verifiedFlag } from "../schemas.js"
 import type { Response } from "express";
 
 // Campaign statements, CSV and PDF, from one builder. Anyone may download the
-// public statement (committee named in the query when no token is sent);
-// auditors and approvers may ask for the auditor's version.
+// public statement (committee named in the query when no token is sent): it
+// counts verified entries only, whoever asks. Auditors and approvers may ask
+// for the auditor's version, which shows unverified entries unless verified=true.
 const statementQuery = z.strictObject({
   committee: committeeCode.optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
   audience: z.enum(["auditor", "public"]).default("public"),
-  verified: verifiedFlag,
+  verified: verifiedFlag.meta({
+    description: "The auditor's version: true counts verified entries only. The public version always does (false is refused with 403)",
+  }),
   at: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional()
     .meta({ description: "Cut at this publication: the verified entries the public figures counted then (same bytes for good)" }),
 });
@@ -32,6 +35,9 @@ export function statementRoutes(s: Soquy) {
     if (!committee) fail("committee_not_found", `no committee with code ${q.committee}`, "query.committee");
     const campaign = await s.ledger.campaign(committee.id, code);
     const audience: Audience = q.audience === "auditor" && principal && seesEverything.has(principal.role) ? "auditor" : "public";
+    if (audience === "public" && q.verified === "false") {
+      fail("forbidden", "a public statement counts verified entries only: unverified entries are for audience=auditor with an auditor's or approver's token", "query.verified");
+    }
     let publication;
     if (q.at !== undefined) {
       const p = await s.publicQueries.publication(committee.id, { vseq: q.at });
