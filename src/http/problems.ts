@@ -22,7 +22,6 @@ export const statusByCode: Record<ResultCode, number> = {
   committee_code_taken: 409,
   campaign_not_found: 404,
   campaign_code_taken: 409,
-  fund_not_found: 422,
   account_not_found: 422,
   entry_not_found: 404,
   entry_already_reversed: 409,

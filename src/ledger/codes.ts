@@ -16,7 +16,6 @@ export const resultCodes = [
   "committee_code_taken",
   "campaign_not_found",
   "campaign_code_taken",
-  "fund_not_found",
   "account_not_found",
   "entry_not_found",
   "entry_already_reversed",
