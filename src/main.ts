@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { seedDemo } from "../seeds/demo.js";
 import { type Config, ConfigError, readConfig } from "./config.js";
 import { openSoquy, signingKeyFile } from "./context.js";
@@ -23,40 +23,46 @@ async function main(config: Config): Promise<void> {
   for (const file of sweepStaleXlsxTemp()) log.warn({ file }, "removed a worksheet copy a crashed import left behind");
   const seeded = config.demo ? await seedDemo(s) : { created: false, tokens: [], users: [] };
   const dataDir = path.resolve(config.dataDir);
-  if (seeded.created) {
-    mkdirSync(dataDir, { recursive: true });
-    const file = path.join(dataDir, "demo-tokens.json");
-    writeFileSync(file, JSON.stringify(seeded.tokens, null, 2) + "\n", { mode: 0o600 });
-    chmodSync(file, 0o600);
-    console.log("Demo data loaded. Demo API tokens (kept in %s; only their hashes are in the database):", file);
-    for (const t of seeded.tokens) console.log(`  ${t.committee.padEnd(18)} ${t.role.padEnd(10)} ${t.token}`);
-    const users = path.join(dataDir, "demo-users.json");
-    writeFileSync(users, JSON.stringify(seeded.users, null, 2) + "\n", { mode: 0o600 });
-    chmodSync(users, 0o600);
-    console.log("Demo workspace accounts (sign in at /app/login; kept in %s):", users);
-    for (const u of seeded.users) console.log(`  ${u.login.padEnd(30)} ${u.password}`);
-  }
+  // Start-up lines are JSON like every other line, and shown whatever LOG_LEVEL says.
+  const startup = log.child({ event: "start" }, { level: "info" });
+  if (seeded.created) writeDemoSecrets(startup, dataDir, seeded);
   const { port, host } = config;
   const app = createApp(s, log);
   const server = createServer(app).listen(port, host, () => {
     const where = s.db.kind === "pglite" ? `embedded PGlite in ${s.db.where}` : `PostgreSQL at ${s.db.where}`;
     const mode = config.production ? "production, no demo data" : config.demo ? "demo data on an empty database" : "no demo data";
-    console.log(`soquy is listening on http://${host === "0.0.0.0" ? "localhost" : host}:${port} (${where}; ${mode})`);
-    console.log(`  API docs: http://localhost:${port}/api/docs   health: http://localhost:${port}/health`);
-    if (config.demo && !seeded.created) console.log(`  demo tokens, if this database was seeded here: ${path.join(dataDir, "demo-tokens.json")}`);
-    if (!config.demo) console.log("  the first admin: npm run --silent cli -- user create --committee <code> --role admin --name \"<name>\" --login <login>");
+    const url = `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
+    startup.info({ url, database: s.db.kind, where: s.db.where, mode, docs: `${url}/api/docs`, health: `${url}/health` },
+      `soquy is listening on ${url} (${where}; ${mode})`);
+    if (config.demo && !seeded.created) startup.info({ file: path.join(dataDir, "demo-tokens.json") }, "demo tokens, if this database was seeded here, are in the file");
+    if (!config.demo) startup.info("the first admin: npm run --silent cli -- user create --committee <code> --role admin --name \"<name>\" --login <login>");
   });
   server.keepAliveTimeout = 65_000;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: closing`);
+    startup.info({ signal }, `${signal}: closing`);
     server.close(() => void (app.locals.audit as AuditWriter).close().then(() => s.close()).then(() => process.exit(0)));
     setTimeout(() => process.exit(1), 10_000).unref();
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+/** The demo tokens and passwords, in files only the owner reads, and in the start-up log. */
+function writeDemoSecrets(startup: Logger, dataDir: string, seeded: Awaited<ReturnType<typeof seedDemo>>): void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, "demo-tokens.json");
+  writeFileSync(file, JSON.stringify(seeded.tokens, null, 2) + "\n", { mode: 0o600 });
+  chmodSync(file, 0o600);
+  startup.info({ file }, `demo data loaded; demo API tokens are in ${file} (only their hashes are in the database)`);
+  for (const t of seeded.tokens) startup.info({ committee: t.committee, role: t.role, token: t.token }, "demo API token");
+  const users = path.join(dataDir, "demo-users.json");
+  writeFileSync(users, JSON.stringify(seeded.users, null, 2) + "\n", { mode: 0o600 });
+  chmodSync(users, 0o600);
+  startup.info({ file: users }, `demo workspace accounts (sign in at /app/login) are in ${users}`);
+  for (const u of seeded.users) startup.info({ login: u.login, password: u.password }, "demo workspace account");
 }
 
 function configOrExit(): Config {
