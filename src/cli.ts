@@ -26,10 +26,15 @@ const usage = `usage: npm run --silent cli -- <command>
   committee create --code <code> --name "<name>"      create a committee (prints its code)
   committee list
   token create --committee <code> --role <role> --name "<name>"   prints only the new token
-  verify [--committee <code>]                         walk the hash chain(s); exit 1 when broken
+  verify [--committee <code>] [--checkpoints <dir|file>]
+                                                      walk the hash chain(s); exit 1 when broken. With --checkpoints,
+                                                      also against checkpoint copies exported earlier, and each must
+                                                      still be in the database
   statement --campaign <code> --format pdf|csv --out <file> [--committee <code>] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--audience auditor|public] [--at <publication>]
                                                       write a campaign statement (public: verified entries only); prints its digest
   checkpoint create --committee <code>                sign a checkpoint now (prints it as JSON)
+  checkpoint export --committee <code> --out <dir>    copy every signed checkpoint to a file of its own (keep the
+                                                      folder outside the database's reach; never rewrites a file)
   user create --committee <code> --role <role> --name "<name>" --login <login>
                                                       a workspace account; prints its generated password once
   backup --out <file>                                 every table's rows to a new gzip'd file (restores across
@@ -54,7 +59,7 @@ async function run(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       code: { type: "string" }, name: { type: "string" }, committee: { type: "string" }, role: { type: "string" },
-      campaign: { type: "string" }, format: { type: "string" }, out: { type: "string" }, from: { type: "string" },
+      campaign: { type: "string" }, format: { type: "string" }, out: { type: "string" }, checkpoints: { type: "string" }, from: { type: "string" },
       to: { type: "string" }, audience: { type: "string" }, at: { type: "string" }, key: { type: "string" }, login: { type: "string" }, ...bankOptions,
       help: { type: "boolean", short: "h" },
     },
@@ -109,7 +114,7 @@ async function run(argv: string[]): Promise<number> {
       let broken = 0;
       for (const c of committees) {
         if (!c) throw new LedgerError("committee_not_found", `no committee with code ${o.committee}`, "committee");
-        const r = await s.verify(c.id);
+        const r = await s.verify(c.id, { checkpoints: o.checkpoints === undefined ? undefined : path.resolve(String(o.checkpoints)) });
         if (r.ok) {
           console.log(`${c.code}: ${r.checked} entries checked, ok (head ${r.headSeq} ${r.headHash})`);
         } else {
@@ -152,6 +157,14 @@ async function run(argv: string[]): Promise<number> {
       if (!v.ok) broken++;
     }
     return broken === 0 ? 0 : 1;
+  };
+  commands["checkpoint export"] = async (s, o) => {
+    const committee = await s.store.findCommittee(required(o, "committee"));
+    if (!committee) throw new LedgerError("committee_not_found", `no committee with code ${o.committee}`, "committee");
+    const dir = path.resolve(required(o, "out"));
+    const r = await s.checkpoints().exportTo(committee, dir);
+    console.log(`${committee.code}: ${r.written} checkpoints written to ${dir}, ${r.present} already there`);
+    return 0;
   };
   commands["checkpoint create"] = async (s, o) => {
     const committee = await s.store.findCommittee(required(o, "committee"));

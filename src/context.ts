@@ -40,7 +40,7 @@ export interface Soquy {
     result: Awaited<ReturnType<Controls["closePeriod"]>>; close: { id: number; through: string }; checkpoint: SignedCheckpoint;
   }>;
   /** The hash chain, the kept balances and public figures, and every signed checkpoint's chain head. */
-  verify(committeeId: number): Promise<ChainReport>;
+  verify(committeeId: number, opts?: { checkpoints?: string | undefined }): Promise<ChainReport>;
   close(): Promise<void>;
 }
 
@@ -86,14 +86,26 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
     signer: getSigner,
     checkpoints: getCheckpoints,
     metrics,
-    verify: async (committeeId) => {
+    verify: async (committeeId, opts = {}) => {
       const started = performance.now();
-      const report = await verifyChain(store, committeeId, await getCheckpoints().anchors(committeeId));
+      const report = await verifyWith(store, getCheckpoints(), committeeId, opts.checkpoints);
       metrics.verified(report.ok, (performance.now() - started) / 1000);
       return report;
     },
     close: () => db.close(),
   };
+}
+
+/** The chain against the checkpoints the database holds and, when given, copies exported from it. */
+async function verifyWith(store: KnexLedgerStore, checkpoints: Checkpoints, committeeId: number, exported: string | undefined): Promise<ChainReport> {
+  const anchors = await checkpoints.anchors(committeeId);
+  if (exported === undefined) return verifyChain(store, committeeId, anchors);
+  const committee = (await store.listCommittees()).find((c) => c.id === committeeId);
+  if (!committee) throw new Error(`no committee ${committeeId}`);
+  const outside = await checkpoints.external(committee, exported);
+  const report = await verifyChain(store, committeeId, [...anchors, ...outside.anchors]);
+  if (report.ok && outside.missing) return { ...report, ok: false, reason: outside.missing };
+  return report;
 }
 
 /** Where this process's checkpoint key is kept. */

@@ -4,7 +4,8 @@ import { fail } from "../ledger/codes.js";
 import type { Committee } from "../ledger/types.js";
 import type { PublicService } from "./service.js";
 import type { Anchor } from "../ledger/verify.js";
-import { canonicalJson, importPublicKey, publicKeyInfo, verifySignature, type Signer } from "./signing.js";
+import { canonicalJson, importPublicKey, publicKeyInfo, verifySignature, type PublicKeyInfo, type Signer } from "./signing.js";
+import { exportCheckpoints, type ExternalCheck, externalAnchors, readExported } from "./anchors.js";
 
 // Signed checkpoints: at each period close and on demand, the committee's
 // chain head and each campaign's verified totals, with the digest of its
@@ -100,14 +101,42 @@ export class Checkpoints {
     return view(stored);
   }
 
+  /** The current key and any retired ones (SOQUY_RETIRED_KEYS: raw public keys, base64, comma-separated). */
+  private trustedKeys(): Map<string, PublicKeyInfo> {
+    const keys = new Map([[this.signer.info.keyId, this.signer.info]]);
+    for (const k of readConfig().retiredKeys) {
+      const info = publicKeyInfo(importPublicKey(k));
+      keys.set(info.keyId, info);
+    }
+    return keys;
+  }
+
+  /** Every checkpoint of the committee, oldest first, as stored. */
+  private async all(committeeId: number): Promise<StoredCheckpoint[]> {
+    const out: StoredCheckpoint[] = [];
+    for (let before: number | null = null; ;) {
+      const page = await this.q.checkpoints(committeeId, 500, before);
+      out.push(...page);
+      if (page.length < 500) return out.reverse();
+      before = page.at(-1)!.id;
+    }
+  }
+
+  /** Copies every signed checkpoint of the committee to files in a folder (never rewriting one). */
+  async exportTo(committee: Committee, dir: string): Promise<{ written: number; present: number }> {
+    return exportCheckpoints(committee.code, await this.all(committee.id), this.trustedKeys(), dir);
+  }
+
+  /** Anchors from exported copies in a file or folder, and the first one the database no longer holds. */
+  async external(committee: Committee, where: string): Promise<ExternalCheck> {
+    const exported = readExported(where, committee.code);
+    const held = new Map((await this.all(committee.id)).map((c) => [c.id, c.payload]));
+    return externalAnchors(exported, new Set(this.trustedKeys().keys()), held);
+  }
+
   /** The chain heads signed so far, each with whether its signature still holds (for verify). */
   async anchors(committeeId: number): Promise<Anchor[]> {
-    // The current key and any retired ones (SOQUY_RETIRED_KEYS: raw public keys, base64, comma-separated).
-    const keys = new Map([[this.signer.info.keyId, importPublicKey(this.signer.info.publicKey)]]);
-    for (const k of readConfig().retiredKeys) {
-      const pub = importPublicKey(k);
-      keys.set(publicKeyInfo(pub).keyId, pub);
-    }
+    const keys = new Map([...this.trustedKeys()].map(([id, info]) => [id, importPublicKey(info.publicKey)]));
     const out: Anchor[] = [];
     for (let before: number | null = null; ;) {
       const page = await this.q.checkpoints(committeeId, 500, before);
