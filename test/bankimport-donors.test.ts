@@ -1,9 +1,12 @@
 import { expect } from "chai";
 import { Readable } from "node:stream";
 import { importStatement, type ImportSummary } from "../src/db/bankimports.js";
+import request from "supertest";
 import { canonicalEntry } from "../src/ledger/canonical.js";
+import { DONORS_COUNTED } from "../src/ledger/donors.js";
 import { verifyChain } from "../src/ledger/verify.js";
 import { makeCommittee, meta, testSoquy, uniqueCode, type TestCommittee } from "./support/db.js";
+import { testApp } from "./support/http.js";
 import type { Soquy } from "../src/context.js";
 import type { Campaign } from "../src/ledger/types.js";
 
@@ -111,6 +114,12 @@ describe("bank import: who the donors are", () => {
     // Every donation keeps the name its own line printed.
     const names = await b.s.db.knex("donations").where({ committee_id: b.tc.committee.id }).pluck("donor_name");
     expect([...names].sort()).to.deep.equal(["NGUYEN THI HUYEN", "NGUYEN THI HUYEN", "Nguyen Thi Huyen", "Nguyen Thi Huyen", "Nguyen Thi Huyen", "Nguyễn Thị Huyền"]);
+    // The public page says what that count is, beside it, in both languages.
+    const { app } = await testApp();
+    for (const lang of ["vi", "en"] as const) {
+      const page = await request(app).get(`/c/${b.tc.committee.code}?lang=${lang}`).expect(200);
+      expect(page.text).to.include(DONORS_COUNTED[lang].replace(/'/g, "&#39;"));
+    }
   });
 
   // 50,000 lines take ~30 s to import on PostgreSQL; PGlite (one connection, WebAssembly) runs a smaller statement
@@ -178,5 +187,18 @@ describe("bank import: who the donors are", () => {
     expect(await rows(typed)).to.deep.equal(await rows(imported));
     expect((await verifyChain(imported.s.store, imported.tc.committee.id)).ok).to.equal(true);
     expect((await verifyChain(typed.s.store, typed.tc.committee.id)).ok).to.equal(true);
+  });
+
+  it("verifies a donor typed in twice in other letter case and spacing, counted as one donor (the treasurer's own spelling)", async () => {
+    const b = await books();
+    const t = b.tc.principals.treasurer;
+    for (const name of ["Nguyễn Thị Huyền", "NGUYỄN THỊ  HUYỀN"]) {
+      await b.s.ledger.recordDonation(t, b.campaign.code, {
+        receivedOn: "2024-09-02", amountDong: "100000", method: "cash", donor: { name, kind: "individual", publishName: false },
+      }, meta());
+    }
+    const report = await verifyChain(b.s.store, b.tc.committee.id);
+    expect(report, report.reason ?? "").to.include({ ok: true, checked: 2 });
+    expect(await b.s.db.knex("donors").where({ committee_id: b.tc.committee.id }).pluck("name")).to.deep.equal(["Nguyễn Thị Huyền"]);
   });
 });

@@ -67,3 +67,9 @@ export function donorKeysOf(e: Pick<CommittedEntry, "donation" | "idempotencyKey
   const typed = typedDonorIdentity(d.donorName, d.donorKind, phone).key;
   return e.idempotencyKey?.startsWith(IMPORT_KEY_PREFIX) ? [typed, bankDonorIdentity(d.donorName, d.donorKind, d.note).key] : [typed];
 }
+
+/** What "distinct donors" in the public figures counts, said where the figure is shown and documented. */
+export const DONORS_COUNTED = {
+  vi: "Số nhà hảo tâm đếm người gửi khác nhau: chuyển khoản theo số tài khoản người chuyển khi nội dung chuyển khoản có ghi, nếu không thì theo tên đúng như ngân hàng in trên dòng sao kê (một người in tên theo hai cách được đếm hai lần, hai người trùng tên in giống nhau được đếm một lần); tiền mặt và hiện vật theo tên (không phân biệt chữ hoa, chữ thường, khoảng trắng) và số điện thoại thủ quỹ ghi.",
+  en: "Donors counts distinct senders: a bank transfer's sender by the account number its memo carries, otherwise by the name exactly as the bank printed it on the line (one person printed in two spellings counts twice, two people printed alike count once); cash and in-kind donors by the name (ignoring letter case and spacing) and phone number the treasurer recorded.",
+} as const;
