@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { importStatement, type ImportSummary } from "../src/db/bankimports.js";
 import request from "supertest";
 import { canonicalEntry } from "../src/ledger/canonical.js";
-import { DONORS_COUNTED } from "../src/ledger/donors.js";
+import { bankDonorIdentity, DONORS_COUNTED, senderAccount } from "../src/ledger/donors.js";
 import { verifyChain } from "../src/ledger/verify.js";
 import { makeCommittee, meta, testSoquy, uniqueCode, type TestCommittee } from "./support/db.js";
 import { testApp } from "./support/http.js";
@@ -93,6 +93,20 @@ export function generate(n: number): Generated {
 }
 
 describe("bank import: who the donors are", () => {
+  it("takes the sender's account from the memo only where the bank's shape puts it, else the name as printed", () => {
+    expect(senderAccount("MBVCB.6900235838.DANG QUANG LAN ung ho.CT tu 7089080942 DANG QUANG LAN toi 0011009990001")).to.equal("7089080942");
+    expect(senderAccount("mbvcb.1.ct TU 123456789 Le Van A toi 0011009990001")).to.equal("123456789");
+    // The receiving account, a transaction number, a phone number: not the sender's account.
+    for (const memo of ["0200970405010924.1.2.Vietcombank:0011009990001:NGO DUC AN Ung ho", "154980.010924.218221.HO XUAN DUNG chuyen tien",
+      "CKSOTAIKHOAN 773999824558984 LY THI GIANG chuyen tien tu Viettel Money 84931948167", "CT nhanh 247 den: LE THI MAI ung ho"]) {
+      expect(senderAccount(memo), memo).to.equal(null);
+    }
+    const byName = (name: string) => bankDonorIdentity(name, "individual", "CT nhanh 247 den: " + name).key;
+    expect(byName("NGUYEN THI HUYEN")).to.not.equal(byName("Nguyen Thi Huyen"));
+    expect(bankDonorIdentity("NGUYEN THI HUYEN", "individual", "x.CT tu 7089080942 NGUYEN THI HUYEN toi 1").key)
+      .to.equal(bankDonorIdentity("Nguyen Thi Huyen", "individual", "y.CT tu 7089080942 Nguyen Thi Huyen toi 1").key);
+  });
+
   it("imports a statement whose names recur in other spellings, verifies, and counts its donors honestly", async () => {
     const b = await books();
     const csv = [

@@ -18,9 +18,10 @@ import { chainHead, toAccount } from "./store.js";
 // table in chunks (COPY on PostgreSQL, multi-row INSERTs on PGlite; bounded
 // memory), checked (layout, balance assertions, closed periods, receiving
 // window), compared with the lines already recorded for the bank account (by
-// identity), and posted in pages: for each page this process computes every
-// entry's canonical text and hash chain (src/ledger/canonical.ts), hands the
-// page to PostgreSQL as rows of a temporary table, and one INSERT … SELECT per
+// identity), and posted in pages: for each page this process makes every
+// entry as the API makes its own (src/ledger/entries.ts: draft, then canonical
+// text and chain hash), hands the page to PostgreSQL as rows of a temporary
+// table (pageRow), and one INSERT … SELECT per
 // ledger table writes it (PostgreSQL then checks the page's entries, chain and
 // hashes recomputed, as it would at commit). When a
 // hand-recorded transfer could match a line, every line is staged first and
@@ -470,7 +471,7 @@ interface Poster {
 
 /**
  * Posts lines in pages of at most POST_PAGE entries, the chain carried from page to page. Each page's
- * entries (canonical text, chain hash) are computed here and copied into a page table; INSERT … SELECT
+ * entries are made by the ledger core (bankLineDraft, sealEntry) and copied into a page table; INSERT … SELECT
  * statements then write them to the ledger (donors first), and bank_posted keeps which entry records
  * which line (unless the caller writes the lines with their entries itself). Statements are queued on the connection without waiting for the ones before, so that
  * PostgreSQL always has the next one: while it writes a page, this process computes the next one and
