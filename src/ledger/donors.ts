@@ -57,15 +57,16 @@ export function bankDonorIdentity(name: string, kind: DonorKind, note: string | 
 }
 
 /**
- * The donor keys an entry's own content allows: the typed rule (with the phone the donors row holds) for
- * every donation, and the bank-line rule for those a statement import recorded (imports before this rule
- * keyed their donors by the typed one).
+ * Whether a donor key is one an entry's own content allows: the typed rule (with the phone the donors row
+ * holds) for every donation, and the bank-line rule for those a statement import recorded (imports made
+ * before that rule keyed their donors by the typed one). The bank rule is tried first: it is what an
+ * import's entry has, and it costs no Unicode normalisation.
  */
-export function donorKeysOf(e: Pick<CommittedEntry, "donation" | "idempotencyKey">, phone: string | null): string[] {
+export function donorKeyAllowed(e: Pick<CommittedEntry, "donation" | "idempotencyKey">, key: string, phone: string | null): boolean {
   const d = e.donation;
-  if (!d) return [];
-  const typed = typedDonorIdentity(d.donorName, d.donorKind, phone).key;
-  return e.idempotencyKey?.startsWith(IMPORT_KEY_PREFIX) ? [typed, bankDonorIdentity(d.donorName, d.donorKind, d.note).key] : [typed];
+  if (!d) return false;
+  if (e.idempotencyKey?.startsWith(IMPORT_KEY_PREFIX) && bankDonorIdentity(d.donorName, d.donorKind, d.note).key === key) return true;
+  return typedDonorIdentity(d.donorName, d.donorKind, phone).key === key;
 }
 
 /** What "distinct donors" in the public figures counts, said where the figure is shown and documented. */

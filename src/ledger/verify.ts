@@ -1,5 +1,5 @@
 import { canonicalEntry, chainHash } from "./canonical.js";
-import { donorKeysOf } from "./donors.js";
+import { donorKeyAllowed } from "./donors.js";
 import type { LedgerStore } from "./store.js";
 import { GENESIS_HASH, type CommittedEntry } from "./types.js";
 
@@ -85,5 +85,5 @@ function checkLink(e: CommittedEntry, prev: { seq: number; hash: string }): stri
 /** The donor a donation counts under (not covered by the hash) is one its content names: same kind, a key its name allows. */
 function donorMatches(e: CommittedEntry): boolean {
   const r = e.donorIdentity;
-  return r !== null && r.kind === e.donation!.donorKind && donorKeysOf(e, r.phone ?? null).includes(r.key);
+  return r !== null && r.kind === e.donation!.donorKind && donorKeyAllowed(e, r.key, r.phone ?? null);
 }
