@@ -7,6 +7,8 @@ import { bankDonorIdentity, DONORS_COUNTED, senderAccount } from "../src/ledger/
 import { verifyChain } from "../src/ledger/verify.js";
 import { makeCommittee, meta, testSoquy, uniqueCode, type TestCommittee } from "./support/db.js";
 import { testApp } from "./support/http.js";
+import type { Knex } from "knex";
+import { KnexLedgerStore } from "../src/db/store.js";
 import type { Soquy } from "../src/context.js";
 import type { Campaign } from "../src/ledger/types.js";
 
@@ -128,6 +130,20 @@ describe("bank import: who the donors are", () => {
     // Every donation keeps the name its own line printed.
     const names = await b.s.db.knex("donations").where({ committee_id: b.tc.committee.id }).pluck("donor_name");
     expect([...names].sort()).to.deep.equal(["NGUYEN THI HUYEN", "NGUYEN THI HUYEN", "Nguyen Thi Huyen", "Nguyen Thi Huyen", "Nguyen Thi Huyen", "Nguyễn Thị Huyền"]);
+    // A donation pointed at another donor is caught, even one of the very name it printed: the sender's
+    // account, not the name, is who gave it.
+    const c = b.tc.committee.id;
+    const trx = await b.s.db.knex.transaction();
+    try {
+      await trx.raw("set local session_replication_role = replica");
+      const byAccount = await trx("donations").where({ committee_id: c }).whereLike("note", "%CT tu 7089080942 Nguyen Thi Huyen%").first("entry_id");
+      const byName = await trx("donors").where({ committee_id: c, name: "Nguyen Thi Huyen" }).first("id");
+      await trx("donations").where({ entry_id: byAccount.entry_id }).update({ donor_id: byName.id });
+      const tampered = await verifyChain(new KnexLedgerStore(trx as unknown as Knex), c);
+      expect(tampered).to.include({ ok: false, reason: "its donation row does not match the entry (committee, campaign or donor)" });
+    } finally {
+      await trx.rollback();
+    }
     // The public page says what that count is, beside it, in both languages.
     const { app } = await testApp();
     for (const lang of ["vi", "en"] as const) {
