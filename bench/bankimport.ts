@@ -62,7 +62,10 @@ export async function generateVcb(file: string, n: number): Promise<bigint> {
     const day = Math.min(9, Math.floor(i / perDay));
     const date = `${String(day + 1).padStart(2, "0")}/09/2024`;
     const lastOfDay = i === n - 1 || Math.floor((i + 1) / perDay) !== Math.floor(i / perDay);
-    const name = `${FAMILY[rnd(16)]} ${MIDDLE[rnd(10)]} ${GIVEN[rnd(20)]}`;
+    const f = rnd(16), m = rnd(10), g = rnd(20);
+    const name = `${FAMILY[f]} ${MIDDLE[m]} ${GIVEN[g]}`;
+    // A sender keeps one account: a donor known by account number is one donor however often they give.
+    const senderAccount = 1000000000 + (f * 200 + m * 20 + g) * 104729;
     const doc = `${5000 + rnd(400)}.${10000 + rnd(90000)}`;
     const dd = `${String(day + 1).padStart(2, "0")}0924`;
     let debit = "", credit = "", memo: string;
@@ -77,7 +80,7 @@ export async function generateVcb(file: string, n: number): Promise<bigint> {
       credit = dots(amount);
       const w = WORDS[rnd(WORDS.length)];
       switch (rnd(4)) {
-        case 0: memo = `MBVCB.${6900000000 + rnd(99999999)}.${name} ${w}.CT tu ${1000000000 + rnd(899999999)} ${name} toi ${ACCOUNT} MAT TRAN TO QUOC`; break;
+        case 0: memo = `MBVCB.${6900000000 + rnd(99999999)}.${name} ${w}.CT tu ${senderAccount} ${name} toi ${ACCOUNT} MAT TRAN TO QUOC`; break;
         case 1: memo = `${100000 + rnd(899999)}.${dd}.${rnd(240000)}.${rnd(10) === 0 ? "" : name + " "}${w}`; break;
         case 2: memo = `0200970405${dd}${rnd(999999999)}.${rnd(99999)}.${rnd(240000)}.Vietcombank:${ACCOUNT}:${name} ${w}`; break;
         default: memo = `CKSOTAIKHOAN ${100000000000000 + rnd(899999999)} ${name} chuyen tien tu Viettel Money 849${rnd(9999999)} ${ACCOUNT}`;

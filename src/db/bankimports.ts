@@ -1,28 +1,28 @@
-import crypto, { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readConfig } from "../config.js";
-import { newEntryId } from "../ledger/ids.js";
 import type { Knex } from "knex";
 import { assert } from "../ledger/assert.js";
-import { canonicalEntry } from "../ledger/canonical.js";
 import { fail, LedgerError } from "../ledger/codes.js";
+import { IMPORT_KEY_PREFIX } from "../ledger/donors.js";
 import { receivingCloses } from "../ledger/earmarks.js";
+import { bankLineDraft, bankLineKey, sealEntry, type Seal } from "../ledger/entries.js";
 import type { Account, Campaign, CommittedEntry } from "../ledger/types.js";
 import { genericLayout, genericLayoutSchema, isBuiltIn, builtInLayouts, type Layout } from "../imports/layouts.js";
-import { UNKNOWN_DONOR } from "../imports/memo.js";
 import { matchTransfers, MATCH_WINDOW_DAYS, type BankSide, type LedgerSide } from "../imports/match.js";
 import { readStatementBatches, type FileFormat, type ReadSummary, type StatementLine } from "../imports/statement.js";
 import { canCopy, queueRows, queueStatements, type BulkValue, type QueuedRows } from "./bulk.js";
 import { addDays } from "../ledger/earmarks.js";
-import { chainHead } from "./store.js";
+import { chainHead, toAccount } from "./store.js";
 
 // Importing a bank statement into the ledger, as one transaction under the
 // committee's write lock: the lines are streamed into a temporary staging
 // table in chunks (COPY on PostgreSQL, multi-row INSERTs on PGlite; bounded
 // memory), checked (layout, balance assertions, closed periods, receiving
 // window), compared with the lines already recorded for the bank account (by
-// identity), and posted in pages: for each page this process computes every
-// entry's canonical text and hash chain (src/ledger/canonical.ts), hands the
-// page to PostgreSQL as rows of a temporary table, and one INSERT … SELECT per
+// identity), and posted in pages: for each page this process makes every
+// entry as the API makes its own (src/ledger/entries.ts: draft, then canonical
+// text and chain hash), hands the page to PostgreSQL as rows of a temporary
+// table (pageRow), and one INSERT … SELECT per
 // ledger table writes it (PostgreSQL then checks the page's entries, chain and
 // hashes recomputed, as it would at commit). When a
 // hand-recorded transfer could match a line, every line is staged first and
@@ -42,7 +42,7 @@ const POST_PAGE = 2_500;
 const ANALYZE_AFTER = 5_000;
 const PAGE_TABLES = ["bank_page_a", "bank_page_b"] as const;
 const COMPUTE_SLICE = 500;
-export const IMPORT_KEY_PREFIX = "bank-line:";
+export { IMPORT_KEY_PREFIX };
 
 export interface ImportRequest {
   committee: { id: number; code: string };
@@ -338,7 +338,8 @@ async function createWorkTables(trx: Knex.Transaction): Promise<void> {
   for (const table of PAGE_TABLES) {
     await trx.raw(`create temp table ${table} (line_no int not null, id uuid not null, seq bigint not null, entry_date date not null,
       recorded_at timestamptz(3) not null, kind text not null, description text not null, idempotency_key text not null,
-      prev_hash text not null, hash text not null, amount_dong bigint not null, donor_key text, donor_name text, donor_kind text,
+      prev_hash text not null, hash text not null, amount_dong bigint not null, debit_account bigint not null, credit_account bigint not null,
+      donor_key text, donor_name text, donor_kind text,
       note text) on commit drop`);
   }
 }
@@ -449,7 +450,7 @@ const fromStaging = (x: StagedRow): PostableLine => ({
 });
 
 const entryColumns = ["line_no", "id", "seq", "entry_date", "recorded_at", "kind", "description", "idempotency_key", "prev_hash", "hash",
-  "amount_dong", "donor_key", "donor_name", "donor_kind", "note"];
+  "amount_dong", "debit_account", "credit_account", "donor_key", "donor_name", "donor_kind", "note"];
 
 interface Poster {
   /** Posts the staged lines (new donations and fees, not matched), in pages; the last pages may still be writing. */
@@ -471,7 +472,7 @@ interface Poster {
 
 /**
  * Posts lines in pages of at most POST_PAGE entries, the chain carried from page to page. Each page's
- * entries (canonical text, chain hash) are computed here and copied into a page table; INSERT … SELECT
+ * entries are made by the ledger core (bankLineDraft, sealEntry) and copied into a page table; INSERT … SELECT
  * statements then write them to the ledger (donors first), and bank_posted keeps which entry records
  * which line (unless the caller writes the lines with their entries itself). Statements are queued on the connection without waiting for the ones before, so that
  * PostgreSQL always has the next one: while it writes a page, this process computes the next one and
@@ -536,11 +537,11 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
       const t = performance.now();
       for (const row of rows.slice(i, i + COMPUTE_SLICE)) {
         refuse(row);
-        const e = draftFor(row, r, accountNo, fee, head, recordedAt);
+        const seal: Seal = { committeeId: r.committee.id, committeeCode: r.committee.code, recordedBy: r.recordedBy, recordedAt,
+          idempotencyKey: bankLineKey(row), voucherNo: null };
+        const e = sealEntry(bankLineDraft(row, c, accountNo, fee), seal, head);
         head = { seq: e.seq, hash: e.hash };
-        const d = e.donation;
-        entries.push([e.lineNo, e.id, e.seq, e.entryDate, e.recordedAt, e.kind, e.description, e.idempotencyKey, e.prevHash, e.hash,
-          e.amountDong, e.donorIdentity?.key ?? null, d?.donorName ?? null, d?.donorKind ?? null, d?.note ?? null]);
+        entries.push(pageRow(row.lineNo, e, r, accountNo));
         ids.push(e.id);
       }
       spent.compute += performance.now() - t;
@@ -555,7 +556,7 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
       throw cause(error);
     }
     spent.send += performance.now() - sent;
-    const written = writePage(trx, table, r, accountNo, fee, copy, keepPosted);
+    const written = writePage(trx, table, r, accountNo, copy, keepPosted);
     await written.queued;
     writing = written.done;
     writing.catch((error: unknown) => {
@@ -627,7 +628,7 @@ const aborted = (error: unknown) => (error as { code?: string } | null)?.code ==
  * PostgreSQL the statements go as one simple query, so that it runs them back to back instead of waiting
  * for this process between them; their values are ids and the validated account number, spelled inline.
  */
-function writePage(trx: Knex.Transaction, table: string, r: ImportRequest, accountNo: string, fee: Account, copy: boolean,
+function writePage(trx: Knex.Transaction, table: string, r: ImportRequest, accountNo: string, copy: boolean,
   keepPosted: boolean): QueuedRows {
   const c = r.campaign;
   const id = (n: number) => {
@@ -639,17 +640,16 @@ function writePage(trx: Knex.Transaction, table: string, r: ImportRequest, accou
   const statements = [
     `insert into donors (committee_id, identity_key, name, kind, phone)
       select distinct on (donor_key) ${committee}, donor_key, donor_name, donor_kind, null from ${table} where donor_key is not null
-      order by donor_key
+      order by donor_key, seq
       on conflict (committee_id, identity_key) do nothing`,
     `insert into journal_entries (id, committee_id, seq, entry_date, recorded_at, kind, description, campaign_id, recorded_by,
         idempotency_key, reversal_of, resolution_ref, required_approvals, prev_hash, hash)
       select id, ${committee}, seq, entry_date, recorded_at, kind, description, ${campaign}, ${id(r.recordedBy)}, idempotency_key, null, null, 1, prev_hash, hash
       from ${table} order by seq`,
-    // Line 1 is the debit: the campaign's bank for a donation, the fee account for a fee; line 2 the credit.
+    // Line 1 is the entry's debit, line 2 its credit (pageRow).
     `insert into postings (entry_id, committee_id, line, account_id, amount_dong)
       select x.id, ${committee}, l.line,
-        case when l.line = 1 then case x.kind when 'donation' then ${id(c.accounts.bank.id)} else ${id(fee.id)} end
-          else case x.kind when 'donation' then ${id(c.accounts.income.id)} else ${id(c.accounts.bank.id)} end end,
+        case when l.line = 1 then x.debit_account else x.credit_account end,
         case when l.line = 1 then x.amount_dong else -x.amount_dong end
       from ${table} x cross join (values (1::smallint), (2::smallint)) as l(line)
       order by x.seq, l.line`,
@@ -670,61 +670,24 @@ function writePage(trx: Knex.Transaction, table: string, r: ImportRequest, accou
   return queueStatements(trx, statements, copy);
 }
 
-const dmy = (iso: string) => `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
-// A string of at most n UTF-16 units has at most n code points: only longer ones are counted.
-const clip = (s: string, n: number) => (s.length <= n || [...s].length <= n ? s : [...s].slice(0, n - 1).join("") + "…");
-
 /**
- * A donor's name as their identity key has it: src/ledger/service.ts's normalisation (NFC, trimmed,
- * lower case in Vietnamese, single spaces). For ASCII names (what banks print) the locale-free
- * lower case is the same, and ~1 µs cheaper than ICU's.
+ * An entry as a row of a page table: what writePage's statements write for it. They spell in SQL what is the
+ * same for every entry of an import (committee, campaign, recorder, a bank donation's method and account, not
+ * published by name): an entry that differs there is refused here rather than written otherwise than made.
  */
-function donorKeyName(name: string): string {
-  return (/^[\x00-\x7f]*$/.test(name) ? name.trim().toLowerCase() : name.normalize("NFC").trim().toLocaleLowerCase("vi")).replace(/\s+/g, " ");
-}
-
-type PostedEntry = CommittedEntry & { lineNo: number; amountDong: bigint };
-
-const sha256hex: (text: string) => string = typeof crypto.hash === "function"
-  ? (text) => crypto.hash("sha256", text, "hex")
-  : (text) => createHash("sha256").update(text, "utf8").digest("hex");
-
-function draftFor(row: PostableLine, r: ImportRequest, accountNo: string, fee: Account, head: { seq: number; hash: string },
-  recordedAt: string): PostedEntry {
-  const amount = row.amountDong;
-  const c = r.campaign;
-  const doc = row.docRef ? ` số ${row.docRef}` : "";
-  const donation = row.kind === "donation";
-  const name = row.donorName ?? UNKNOWN_DONOR;
-  const donorKind = name === UNKNOWN_DONOR ? "anonymous" : "individual";
-  // One object literal, no spreads: spreading a 17-field object into another cost ~10 µs an entry here.
-  const e: PostedEntry = {
-    id: newEntryId(), entryDate: row.date, campaign: { id: c.id, code: c.code }, reversalOf: null, resolutionRef: null,
-    requiredApprovals: 1, voucherSeries: null, items: [], disbursement: null, beneficiaryIdentity: null,
-    committeeId: r.committee.id, committeeCode: r.committee.code, seq: head.seq + 1, recordedAt, recordedBy: r.recordedBy,
-    idempotencyKey: `${IMPORT_KEY_PREFIX}${row.key}`, voucherNo: null,
-    kind: donation ? "donation" : "general",
-    description: donation
-      ? clip(`Nhận chuyển khoản${doc} ngày ${dmy(row.date)} vào tài khoản ${accountNo} của ${name}`, 2000)
-      : clip(`Phí ngân hàng${doc} ngày ${dmy(row.date)}, tài khoản ${accountNo}: ${row.memo.replace(/\s+/g, " ")}`, 2000),
-    postings: donation
-      ? [{ account: c.accounts.bank, amountDong: amount, line: 1 }, { account: c.accounts.income, amountDong: -amount, line: 2 }]
-      : [{ account: fee, amountDong: amount, line: 1 }, { account: c.accounts.bank, amountDong: -amount, line: 2 }],
-    donation: donation
-      ? { method: "bank", donorName: name, donorKind, publishName: false, bankAccount: accountNo, bankReference: null, note: clip(row.memo, 2000) || null }
-      : null,
-    donorIdentity: donation ? { key: `${donorKind}|${donorKeyName(name)}|`, name, kind: donorKind } : null,
-    prevHash: head.hash, hash: "", lineNo: row.lineNo, amountDong: amount,
-  };
-  e.hash = sha256hex(head.hash + canonicalEntry(e)); // = chainHash(head.hash, canonicalEntry(e)), without a Hash object
-  return e;
-}
-
-function toAccount(r: Record<string, unknown>): Account {
-  return {
-    id: Number(r.id), code: r.code as string, name: r.name as string, type: r.type as Account["type"],
-    role: r.role as Account["role"], campaignId: r.campaign_id === null ? null : Number(r.campaign_id),
-  };
+function pageRow(lineNo: number, e: CommittedEntry, r: ImportRequest, accountNo: string): BulkValue[] {
+  const [debit, credit] = e.postings;
+  const d = e.donation;
+  assert(e.postings.length === 2 && credit!.amountDong === -debit!.amountDong, "an imported entry is one debit and its credit");
+  assert(e.campaign?.id === r.campaign.id && e.recordedBy === r.recordedBy && e.committeeId === r.committee.id && e.requiredApprovals === 1
+    && e.reversalOf === null && e.resolutionRef === null && e.voucherNo === null && e.items.length === 0 && e.disbursement === null,
+  "an imported entry is the import's campaign's, recorded by its recorder, with no voucher, goods or household");
+  assert(d === null ? e.kind === "general" && e.donorIdentity === null
+    : e.kind === "donation" && d.method === "bank" && !d.publishName && d.bankAccount === accountNo && d.bankReference === null
+      && e.donorIdentity !== null && e.donorIdentity.name === d.donorName && e.donorIdentity.kind === d.donorKind,
+  "an imported donation is a bank transfer into the statement's account, not published by name, its donor named as the donation names them");
+  return [lineNo, e.id, e.seq, e.entryDate, e.recordedAt, e.kind, e.description, e.idempotencyKey, e.prevHash, e.hash,
+    debit!.amountDong, debit!.account.id, credit!.account.id, e.donorIdentity?.key ?? null, d?.donorName ?? null, d?.donorKind ?? null, d?.note ?? null];
 }
 
 export function toSummary(row: Record<string, any>, accountNo: string, campaign: string, donations: number | null = null): ImportSummary {

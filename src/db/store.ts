@@ -267,7 +267,7 @@ export class KnexLedgerStore implements LedgerStore {
           and (p.committee_id <> e.committee_id or a.committee_id is distinct from e.committee_id))`, "a posting belongs to another committee"],
       [`exists (select 1 from campaigns c where c.id = e.campaign_id and c.committee_id <> e.committee_id)`, "its campaign belongs to another committee"],
       [`exists (select 1 from donations d left join donors r on r.id = d.donor_id where d.entry_id = e.id and (d.committee_id <> e.committee_id
-          or d.campaign_id is distinct from e.campaign_id or r.committee_id is distinct from e.committee_id or r.name <> d.donor_name or r.kind <> d.donor_kind))`,
+          or d.campaign_id is distinct from e.campaign_id or r.committee_id is distinct from e.committee_id or r.kind <> d.donor_kind))`,
         "its donation row does not match the entry (committee, campaign or donor)"],
       [`exists (select 1 from disbursements d left join beneficiaries b on b.id = d.beneficiary_id where d.entry_id = e.id and (d.committee_id <> e.committee_id
           or d.campaign_id is distinct from e.campaign_id or b.committee_id is distinct from e.committee_id or b.name <> d.beneficiary_name
@@ -308,7 +308,9 @@ export class KnexLedgerStore implements LedgerStore {
       db("postings as p").join("accounts as a", "a.id", "p.account_id").whereIn("p.entry_id", ids).orderBy(["p.entry_id", "p.line"])
         .select("p.entry_id", "p.amount_dong", "p.line", "a.*"),
       db("vouchers").whereIn("entry_id", ids).select("entry_id", "voucher_no"),
-      db("donations").whereIn("entry_id", ids),
+      // With the donor each counts under: verify checks it is the one the donation's content names.
+      db("donations as d").leftJoin("donors as r", "r.id", "d.donor_id").whereIn("d.entry_id", ids)
+        .select("d.*", "r.identity_key as donor_key", "r.name as donor_row_name", "r.kind as donor_row_kind", "r.phone as donor_phone"),
       db("entry_items").whereIn("entry_id", ids).orderBy(["entry_id", "line"]),
       db("disbursements").whereIn("entry_id", ids),
     ]);
@@ -344,7 +346,9 @@ export class KnexLedgerStore implements LedgerStore {
           method: b.method, beneficiaryName: b.beneficiary_name, category: b.category, area: b.area, purpose: b.purpose,
           quantity: b.quantity, unit: b.unit, note: b.note,
         } : null,
-        donorIdentity: null,
+        donorIdentity: d && d.donor_key !== null
+          ? { key: d.donor_key, name: d.donor_row_name, kind: d.donor_row_kind, phone: d.donor_phone }
+          : null,
         beneficiaryIdentity: null,
         committeeId: Number(r.committee_id),
         committeeCode: r.committee_code,
@@ -702,7 +706,7 @@ function toPledge(r: Record<string, any>, campaign: string): Pledge {
   };
 }
 
-function toAccount(r: Record<string, unknown>): Account {
+export function toAccount(r: Record<string, unknown>): Account {
   return {
     id: Number(r.id), code: r.code as string, name: r.name as string, type: r.type as Account["type"],
     role: r.role as Account["role"], campaignId: r.campaign_id === null ? null : Number(r.campaign_id),

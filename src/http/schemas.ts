@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DONORS_COUNTED } from "../ledger/donors.js";
 import {
   beneficiaryCategories, campaignKinds, donorKinds, methods, purposes, roles,
 } from "../ledger/types.js";
@@ -184,7 +185,7 @@ export const campaignWithTotals = campaignResponse.extend({
     targetDong: dong.nullable(),
     progressPercent: z.number().int().nullable().meta({ description: "received ÷ target, floored: never overstated" }),
     donations: z.number().int(),
-    donors: z.number().int(),
+    donors: z.number().int().meta({ description: DONORS_COUNTED.en }),
     disbursements: z.number().int(),
     households: z.number().int(),
     inKind: z.object({ received: z.array(quantityLine), disbursed: z.array(quantityLine) }),

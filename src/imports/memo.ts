@@ -4,7 +4,9 @@
 // shape gives no name yields "không rõ" (unknown), never a guess from the
 // free text that follows the name.
 
-export const UNKNOWN_DONOR = "không rõ";
+import { UNKNOWN_DONOR } from "../ledger/donors.js";
+
+export { UNKNOWN_DONOR };
 
 /** One line, single spaces, NFC, upper case: the memo as the line identity sees it. */
 export function normaliseMemo(memo: string): string {

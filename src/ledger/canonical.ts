@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import crypto, { createHash } from "node:crypto";
 import type { CommittedEntry } from "./types.js";
 
 // The canonical serialisation of an entry, the TypeScript twin of the SQL
@@ -32,6 +32,12 @@ export function canonicalEntry(e: Omit<CommittedEntry, "hash" | "prevHash">): st
   return parts.map(field).join("");
 }
 
+// crypto.hash (Node 20.12+) hashes in one call, without a Hash object: ~1 µs an entry less, which a
+// million-line bank import notices.
+const sha256hex: (text: string) => string = typeof crypto.hash === "function"
+  ? (text) => crypto.hash("sha256", text, "hex")
+  : (text) => createHash("sha256").update(text, "utf8").digest("hex");
+
 export function chainHash(prevHash: string, canonical: string): string {
-  return createHash("sha256").update(prevHash + canonical, "utf8").digest("hex");
+  return sha256hex(prevHash + canonical);
 }

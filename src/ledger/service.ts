@@ -3,11 +3,13 @@ import { Decimal } from "decimal.js";
 import { assetRoleByMethod } from "./chart.js";
 import { allowedPurposes, receivingCloses } from "./earmarks.js";
 import { LedgerError, fail } from "./codes.js";
+import { normaliseKey, typedDonorIdentity } from "./donors.js";
+import { donationDraft } from "./entries.js";
 import { parseDocumentDate, parseIsoDate, todayInVietnam } from "./dates.js";
 import { multiplyDong, parseAmountDong, parseSignedDong } from "./money.js";
 import type { LedgerStore, NewCampaign } from "./store.js";
 import type {
-  Account, BeneficiaryCategory, Campaign, CampaignKind, DonorKind, EntryDraft, ItemDraft, Method, PartyIdentity,
+  Account, BeneficiaryCategory, Campaign, CampaignKind, DonorKind, EntryDraft, ItemDraft, Method,
   Principal, Purpose,
 } from "./types.js";
 import { campaignView } from "./view.js";
@@ -130,23 +132,12 @@ export class Ledger {
     }
     const donorName = input.donor.kind === "anonymous" ? input.donor.name?.trim() || ANONYMOUS_DONOR : input.donor.name?.trim();
     if (!donorName) fail("validation_failed", "donor.name is required unless the donor is anonymous", "donor.name");
-    const asset = campaign.accounts[assetRoleByMethod[input.method]];
     const bankReference = input.bankReference?.trim() || null;
     const bankAccount = input.bankAccount?.trim() || null;
-    const draft: EntryDraft = {
-      id: newEntryId(),
-      kind: "donation",
+    const draft = donationDraft(campaign, {
       entryDate,
+      amountDong,
       description: input.description?.trim() || `Nhận ủng hộ ${methodWords[input.method]} của ${donorName}`,
-      campaign: { id: campaign.id, code: campaign.code },
-      reversalOf: null,
-      resolutionRef: null,
-      requiredApprovals: 1,
-      postings: [
-        { account: asset, amountDong },
-        { account: campaign.accounts.income, amountDong: -amountDong },
-      ],
-      voucherSeries: input.method === "cash" ? "PT" : null,
       donation: {
         method: input.method,
         donorName,
@@ -157,10 +148,8 @@ export class Ledger {
         note: input.note?.trim() || null,
       },
       items,
-      disbursement: null,
-      donorIdentity: donorIdentity(donorName, input.donor.kind, input.donor.phone),
-      beneficiaryIdentity: null,
-    };
+      donor: typedDonorIdentity(donorName, input.donor.kind, input.donor.phone),
+    });
     const declared = bankReference ? { bankAccount, reference: bankReference } : undefined;
     return this.submit(p, meta, async (ctx) => {
       if (bankReference && (await ctx.bankReferenceUsed(bankAccount, bankReference))) {
@@ -378,17 +367,4 @@ function parseQuantity(value: Amount, field: string): string {
   return q.toFixed(3);
 }
 
-// toLowerCase, not toLocaleLowerCase("vi"): Unicode's language-sensitive case
-// mappings are for Lithuanian, Turkish and Azeri only, so the two agree on
-// every string (test/keys.test.ts checks each code point), and the locale form
-// resolved the locale through ICU on every call.
-export function normaliseKey(s: string): string {
-  return s.normalize("NFC").trim().toLowerCase().replace(/\s+/g, " ");
-}
-
-function donorIdentity(name: string, kind: DonorKind, phone: string | undefined): PartyIdentity {
-  const phoneDigits = phone?.replace(/\D/g, "") || null;
-  return { key: [kind, normaliseKey(name), phoneDigits ?? ""].join("|"), name, kind, phone: phoneDigits };
-}
-
-export { LedgerError };
+export { LedgerError, normaliseKey };

@@ -1,10 +1,12 @@
 import { canonicalEntry, chainHash } from "./canonical.js";
+import { donorKeyAllowed } from "./donors.js";
 import type { LedgerStore } from "./store.js";
 import { GENESIS_HASH, type CommittedEntry } from "./types.js";
 
 // Walks a committee's chain in sequence order and recomputes every hash in
 // TypeScript. Any change to a stored row (entry, posting, voucher, donation,
-// item, disbursement) breaks the chain from that entry on. It also adds up
+// item, disbursement) breaks the chain from that entry on; a donation pointed
+// at a donor its content does not name (src/ledger/donors.ts) breaks it too. It also adds up
 // the postings per account and compares them with the kept balances, which
 // the ledger's balance checks trust.
 export interface ChainReport {
@@ -76,5 +78,12 @@ function checkLink(e: CommittedEntry, prev: { seq: number; hash: string }): stri
   if (e.postings.length < 2) return "fewer than two postings";
   if (e.postings.reduce((s, p) => s + p.amountDong, 0n) !== 0n) return "postings do not sum to zero";
   if (chainHash(e.prevHash, canonicalEntry(e)) !== e.hash) return "hash does not match the entry's content";
+  if (e.donation && !donorMatches(e)) return "its donation row does not match the entry (committee, campaign or donor)";
   return null;
+}
+
+/** The donor a donation counts under (not covered by the hash) is one its content names: same kind, a key its name allows. */
+function donorMatches(e: CommittedEntry): boolean {
+  const r = e.donorIdentity;
+  return r !== null && r.kind === e.donation!.donorKind && donorKeyAllowed(e, r.key, r.phone ?? null);
 }

@@ -1,6 +1,6 @@
 import { assert } from "./assert.js";
-import { canonicalEntry, chainHash } from "./canonical.js";
 import { LedgerError, fail } from "./codes.js";
+import { sealEntry } from "./entries.js";
 import type { EntryRow, IdempotentResponse, LedgerStore, LockedLedger } from "./store.js";
 import type { CommittedEntry, EntryDraft } from "./types.js";
 import { entryView, type EntryView } from "./view.js";
@@ -174,7 +174,10 @@ async function runBatch(tx: LockedLedger, batch: Pending[]): Promise<Outcome[]> 
       continue;
     }
     const voucher = draft.voucherSeries ? await nextVoucher(tx, vouchers, draft.voucherSeries, draft.entryDate) : null;
-    const entry = commitDraft(draft, request, head, voucher?.voucherNo ?? null);
+    const entry = sealEntry(draft, {
+      committeeId: request.committeeId, committeeCode: request.committeeCode, recordedBy: request.recordedBy,
+      recordedAt: new Date().toISOString(), idempotencyKey: request.idempotencyKey, voucherNo: voucher?.voucherNo ?? null,
+    }, head);
     head = { seq: entry.seq, hash: entry.hash };
     ctx.apply(entry);
     const result: WriteResult = { replayed: false, entry: entryView(entry) };
@@ -209,21 +212,6 @@ export function checkDraft(d: EntryDraft): void {
     total += p.amountDong;
   }
   if (total !== 0n) fail("unbalanced_entry", `postings must sum to 0 đồng; they sum to ${total}`, "postings");
-}
-
-function commitDraft(d: EntryDraft, r: WriteRequest, head: { seq: number; hash: string }, voucherNo: string | null): CommittedEntry {
-  const unhashed = {
-    ...d,
-    committeeId: r.committeeId,
-    committeeCode: r.committeeCode,
-    seq: head.seq + 1,
-    recordedAt: new Date().toISOString(),
-    recordedBy: r.recordedBy,
-    idempotencyKey: r.idempotencyKey,
-    voucherNo,
-  };
-  const hash = chainHash(head.hash, canonicalEntry(unhashed));
-  return { ...unhashed, prevHash: head.hash, hash };
 }
 
 async function nextVoucher(

@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from "express";
 import type { Soquy } from "../context.js";
 import { LedgerError } from "../ledger/codes.js";
+import { DONORS_COUNTED } from "../ledger/donors.js";
 import { parseAmountDong } from "../ledger/money.js";
 import type { PublicFigures } from "../ledger/figures.js";
 import { progressPercent } from "../ledger/figures.js";
@@ -170,6 +171,7 @@ ${f.otherOutDong !== 0n ? html`<div><dt>${w.other}</dt><dd>${money(f.otherOutDon
 <div><dt>${w.donors}</dt><dd>${f.donors ?? "—"} (${f.donations} ${w.donations.toLowerCase()})</dd></div>
 <div><dt>${w.households}</dt><dd data-testid="households">${f.households ?? "—"}</dd></div>
 </dl>
+<p class="muted" data-testid="donors-counted">${DONORS_COUNTED[lang]}</p>
 ${breakdownTable(w.byPurpose, f.byPurpose, PURPOSE[lang], lang, "by-purpose")}
 ${breakdownTable(w.byArea, f.byArea, null, lang, "by-area")}
 ${breakdownTable(w.byCategory, f.byCategory, CATEGORY[lang], lang, "by-category")}

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Soquy } from "../../context.js";
 import { fail } from "../../ledger/codes.js";
+import { DONORS_COUNTED } from "../../ledger/donors.js";
 import { parseAmountDong, parseSignedDong } from "../../ledger/money.js";
 import { pressSentences, supports, type Qualifier } from "../../../reports/press.js";
 import { SELF_CHECK_STATUS, type CampaignTotals, type SelfCheckMatch, type StatementFacts } from "../../public/service.js";
@@ -38,7 +39,7 @@ const totalsResponse = z.object({
   asOf: z.string().nullable(),
   position,
   scope: z.object({ from: z.string().nullable(), to: z.string().nullable() }),
-  receivedDong: dong, receivedByMethod: z.object({ cash: dong, bank: dong, inKind: dong, other: dong }), donations: z.number().int(), donors: z.number().int().nullable(),
+  receivedDong: dong, receivedByMethod: z.object({ cash: dong, bank: dong, inKind: dong, other: dong }), donations: z.number().int(), donors: z.number().int().nullable().meta({ description: DONORS_COUNTED.en }),
   disbursedDong: dong, disbursements: z.number().int(), households: z.number().int().nullable(),
   disbursedByPurpose: breakdown, disbursedByCategory: breakdown, disbursedByArea: breakdown,
   otherOutDong: dong, openingDong: dong, balanceDong: dong, holdingsDong: z.object({ cash: dong, bank: dong, goods: dong }),
@@ -52,7 +53,7 @@ const totalsResponse = z.object({
 const committeeRef = z.object({ code: z.string(), name: z.string() });
 const scopeView = z.object({ from: z.string().nullable(), to: z.string().nullable() });
 const figuresShape = {
-  receivedDong: dong, receivedByMethod: z.object({ cash: dong, bank: dong, inKind: dong, other: dong }), donations: z.number().int(), donors: z.number().int().nullable(),
+  receivedDong: dong, receivedByMethod: z.object({ cash: dong, bank: dong, inKind: dong, other: dong }), donations: z.number().int(), donors: z.number().int().nullable().meta({ description: DONORS_COUNTED.en }),
   disbursedDong: dong, disbursements: z.number().int(), households: z.number().int().nullable(),
   disbursedByPurpose: breakdown, disbursedByCategory: breakdown, disbursedByArea: breakdown,
   otherOutDong: dong, balanceDong: dong, holdingsDong: z.object({ cash: dong, bank: dong, goods: dong }),
