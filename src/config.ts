@@ -41,12 +41,16 @@ export const variables = {
     default: "`info`", meaning: "pino level",
   },
   RATE_LIMIT_PER_MINUTE: { schema: wholeNumber(0, 1_000_000), default: "`120`", meaning: "requests a minute per client address without a token (`0`: off)" },
-  SELF_CHECK_PER_MINUTE: { schema: wholeNumber(1, 100_000), default: "`30`", meaning: "donor self-check requests a minute per address (burst 15), with or without a token" },
+  SELF_CHECK_PER_MINUTE: { schema: wholeNumber(0, 100_000), default: "`30`", meaning: "donor self-check requests a minute per address (burst 15), with or without a token (`0`: off)" },
   TRUST_PROXY: {
     schema: text(/^(\d+|[\w.:/, -]+)$/, "a number of hops or a comma-separated list of addresses"), default: "unset",
     meaning: "behind a TLS proxy: hops (`1`) or addresses to trust for `X-Forwarded-*` (Secure cookies, client address)",
   },
   PUBLIC_URL: { schema: httpUrl, default: "the request's own", meaning: "the service's public address, printed in receipts' QR codes" },
+  PUBLIC_CACHE_CHECK_MS: { schema: wholeNumber(0, 60_000), default: "`1000`", meaning: "how long a public answer is served without asking the database whether anything public changed (ms)" },
+  PUBLIC_MAX_AGE: { schema: wholeNumber(0, 86_400), default: "`5`", meaning: "`Cache-Control: max-age` of public answers, for proxies and browsers (seconds)" },
+  PUBLIC_STALE_SECONDS: { schema: wholeNumber(0, 86_400), default: "`60`", meaning: "`stale-while-revalidate` of public answers (seconds)" },
+  PUBLIC_CACHE_MB: { schema: wholeNumber(0, 4096), default: "`64`", meaning: "memory for public answers kept in each process (MB)" },
   SOQUY_SIGNING_KEY_FILE: { schema: text(/^.+$/, "a file"), default: "`DATA_DIR/signing-key.pem`", meaning: "the Ed25519 key that signs checkpoints (made on first use outside production, mode 600; in production the operator's file, `cli key create`)" },
   SOQUY_RETIRED_KEYS: {
     schema: text(/^[A-Za-z0-9+/=]+(\s*,\s*[A-Za-z0-9+/=]+)*$/, "raw base64 public keys, comma-separated"), default: "unset",
@@ -73,6 +77,7 @@ export interface Config {
   publicUrl: string | undefined;
   signingKeyFile: string | undefined;
   retiredKeys: string[];
+  publicCache: { checkMs: number; maxAgeSeconds: number; staleSeconds: number; maxBytes: number };
   importTiming: boolean;
 }
 
@@ -113,6 +118,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: r.TRUST_PROXY === undefined ? undefined : /^\d+$/.test(r.TRUST_PROXY) ? Number(r.TRUST_PROXY) : r.TRUST_PROXY,
     publicUrl: r.PUBLIC_URL?.replace(/\/$/, ""),
     signingKeyFile: r.SOQUY_SIGNING_KEY_FILE,
+    publicCache: {
+      checkMs: r.PUBLIC_CACHE_CHECK_MS ?? 1000, maxAgeSeconds: r.PUBLIC_MAX_AGE ?? 5, staleSeconds: r.PUBLIC_STALE_SECONDS ?? 60,
+      maxBytes: (r.PUBLIC_CACHE_MB ?? 64) * 1024 * 1024,
+    },
     retiredKeys: (r.SOQUY_RETIRED_KEYS ?? "").split(",").map((k: string) => k.trim()).filter(Boolean),
     importTiming: r.SOQUY_IMPORT_TIMING === "1",
   };

@@ -22,8 +22,8 @@ describe("configuration", () => {
   });
 
   const bad: [string, string, RegExp][] = [
-    ["SELF_CHECK_PER_MINUTE", "abc", /whole number from 1/],
-    ["SELF_CHECK_PER_MINUTE", "0", /whole number from 1/],
+    ["SELF_CHECK_PER_MINUTE", "abc", /whole number from 0/],
+    ["SELF_CHECK_PER_MINUTE", "-1", /whole number from 0/],
     ["RATE_LIMIT_PER_MINUTE", "-5", /whole number from 0/],
     ["PORT", "70000", /whole number from 1 to 65535/],
     ["PORT", "3000.5", /whole number/],
@@ -90,7 +90,7 @@ describe("npm start with a bad or production configuration", function () {
       cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "", SELF_CHECK_PER_MINUTE: "abc" },
     });
     expect(run.status).to.equal(2);
-    expect(run.stderr.trim()).to.equal('soquy: SELF_CHECK_PER_MINUTE="abc" is not allowed: a whole number from 1 to 100000');
+    expect(run.stderr.trim()).to.equal('soquy: SELF_CHECK_PER_MINUTE="abc" is not allowed: a whole number from 0 to 100000');
     expect(existsSync(path.join(dataDir, "pgdata"))).to.equal(false);
   });
 

@@ -13,6 +13,7 @@ import { auditMiddleware } from "./audit.js";
 import { jsonBody } from "./body.js";
 import { bearerAuth } from "./auth.js";
 import { rateLimit } from "./ratelimit.js";
+import { PublicCache } from "./publiccache.js";
 import { auditRoutes } from "./routes/audit.js";
 import { docsInit, docsPage, openApiDocument } from "./openapi.js";
 import { errorHandler, sendProblem } from "./problems.js";
@@ -174,6 +175,9 @@ export function createApp(s: Soquy, log: Logger): Express {
     s.metrics.middleware(),
     auditMiddleware(audit),
     workspaceSessions(s), // a signed-in person is accountable like a token
+    // Kept public answers go out before the rate limit: a news spike behind one proxy address must not
+    // turn into 429s for what costs nothing to serve; what is computed afresh is limited as before.
+    new PublicCache(s.db.knex, config.publicCache).middleware(),
     rateLimit(),
   ));
   // The donor self-check answers about people's gifts: a tighter limit against enumeration, which a

@@ -88,6 +88,8 @@ export function publicPages(s: Soquy): Router {
     for (const c of t.campaigns) facts.set(c.campaign.id, await s.public.statementFacts(c, Math.max(0, deadline - Date.now())));
     const [checkpoint] = await s.checkpoints().list(t.committee, 1, null);
     res.setHeader("Cache-Control", "no-store");
+    // A statement still being cut shows as such: not an answer to keep until the next publication.
+    if (t.campaigns.some((c) => c.publication.vseq > 0 && !facts.get(c.campaign.id))) res.locals.publicIncomplete = true;
     send(res, lang, t.committee.name, committeePage(t, facts, checkpoint ?? null, result, req.query as Record<string, string>, lang), `/c/${code}`);
   };
   r.get("/c/:committee", (req, res) => page(req, res, false));

@@ -12,6 +12,10 @@ import type { Campaign, Committee, Principal, Role } from "../../src/ledger/type
 // own committees (the ledger's unit of isolation), never by mocking.
 let shared: Promise<Soquy> | null = null;
 
+// The suites read public answers right after what they publish: kept answers are checked against the
+// public generation on every request here (the service's default trusts it for a second).
+process.env.PUBLIC_CACHE_CHECK_MS ??= "0";
+
 /** A signing key of this test process's own, in a temporary folder. */
 const keyDir = mkdtempSync(path.join(tmpdir(), "soquy-key-"));
 export const testSigningKeyFile = path.join(keyDir, "signing-key.pem");

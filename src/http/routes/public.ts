@@ -99,6 +99,9 @@ const checkpointResponse = z.object({
 
 const STATEMENT_WAIT_MS = 2_000;
 
+/** The self-check answers about one person's gift: never for a shared cache. */
+const NO_STORE = { "Cache-Control": "no-store" };
+
 export function publicRoutes(s: Soquy) {
   const common = { tag: "Public", roles: allRoles, public: true as const };
   return [
@@ -225,7 +228,7 @@ export function publicRoutes(s: Soquy) {
       responses: { 200: { description: "The donation this receipt records", schema: z.object({ committee: z.string(), found: z.literal(true), donation: donationMatch }) } },
       async handle({ params, query }) {
         const r = await s.public.receipt(query.committee, params.receiptNumber);
-        return { status: 200, body: { committee: r.committee.code, found: true, donation: matchView(r.match, query.lang) } };
+        return { status: 200, headers: NO_STORE, body: { committee: r.committee.code, found: true, donation: matchView(r.match, query.lang) } };
       },
     }),
     defineRoute({
@@ -243,7 +246,7 @@ export function publicRoutes(s: Soquy) {
         const { lang, ...q } = query;
         const amountDong = q.amountDong === undefined ? undefined : parseAmountDong(q.amountDong, "amountDong");
         const r = await s.public.selfCheck(q.committee, { ...q, amountDong });
-        return { status: 200, body: { committee: r.committee.code, count: r.found.length, items: r.found.map((m) => matchView(m, lang)) } };
+        return { status: 200, headers: NO_STORE, body: { committee: r.committee.code, count: r.found.length, items: r.found.map((m) => matchView(m, lang)) } };
       },
     }),
     defineRoute({
