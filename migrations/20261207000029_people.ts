@@ -57,6 +57,13 @@ const statements = [
   `insert into people (committee_id, name, role, created_at, disabled_at, legacy_token)
     select committee_id, name, role, created_at, revoked_at, id from api_tokens where person_id is null order by id`,
   `update api_tokens t set person_id = p.id from people p where p.legacy_token = t.id and t.person_id is null`,
+  // The people found are in the audit log too, each with the date it began acting.
+  `insert into audit_log (at, committee_id, action, target, outcome, request_id)
+    select now(), committee_id, 'person created',
+      format('person %s (%s): %s, acting since %s (from an existing %s)', id, role, left(name, 200), to_char(created_at at time zone 'UTC', 'YYYY-MM-DD'),
+        case when exists (select 1 from users u where u.person_id = people.id) then 'user' else 'token' end),
+      201, gen_random_uuid()
+    from people order by id`,
   `alter table people drop column legacy_token`,
   `alter table api_tokens alter column person_id set not null`,
   `alter table api_tokens add constraint api_tokens_person foreign key (committee_id, person_id) references people(committee_id, id)`,

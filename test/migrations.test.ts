@@ -13,7 +13,7 @@ import { migrate, openDatabase } from "../src/db/connect.js";
 // deployment can step back. The rules themselves are attacked in
 // invariants.test.ts on whatever database the suite runs.
 
-const stepped = ["20261203000028_publish_per_statement.ts", "20261203000027_import_row_first.ts", "20261202000026_pending_checks_uncompressed.ts", "20261202000025_bank_lines_by_day.ts", "20261202000024_audit_token_committee.ts", "20261202000023_idempotency_entry_reference.ts", "20261202000022_fewer_entry_probes.ts", "20261202000021_unsorted_entry_facts.ts", "20261201000020_one_number_per_publication.ts", "20261201000019_cheaper_statement_checks.ts", "20261201000018_binary_line_keys.ts", "20261201000017_pinned_search_path.ts", "20261201000016_balance_check_probes.ts", "20261201000015_append_skips_empty.ts", "20261201000014_entry_facts.ts", "20261201000013_key_lookup_plans.ts", "20261201000011_set_based_references.ts", "20261201000010_cheap_hex_checks.ts"];
+const stepped = ["20261207000029_people.ts", "20261203000028_publish_per_statement.ts", "20261203000027_import_row_first.ts", "20261202000026_pending_checks_uncompressed.ts", "20261202000025_bank_lines_by_day.ts", "20261202000024_audit_token_committee.ts", "20261202000023_idempotency_entry_reference.ts", "20261202000022_fewer_entry_probes.ts", "20261202000021_unsorted_entry_facts.ts", "20261201000020_one_number_per_publication.ts", "20261201000019_cheaper_statement_checks.ts", "20261201000018_binary_line_keys.ts", "20261201000017_pinned_search_path.ts", "20261201000016_balance_check_probes.ts", "20261201000015_append_skips_empty.ts", "20261201000014_entry_facts.ts", "20261201000013_key_lookup_plans.ts", "20261201000011_set_based_references.ts", "20261201000010_cheap_hex_checks.ts"];
 
 async function foreignKeys(knex: Knex): Promise<number> {
   const { rows } = await knex.raw("select count(*)::int as n from pg_constraint where contype = 'f'");
@@ -68,8 +68,8 @@ describe("migrations", function () {
         const [, down] = (await db.knex.migrate.down(migrations)) as [number, string[]];
         expect(down).to.deep.equal([name]);
       }
-      // The foreign keys are back, the old spelling check too, and the commit check keeps its one setting.
-      expect(await foreignKeys(db.knex)).to.equal(after + 23);
+      // The foreign keys are back (less the three of people), the old spelling check too, and the commit check keeps its one setting.
+      expect(await foreignKeys(db.knex)).to.equal(after + 23 - 3);
       const { rows: old } = await db.knex.raw("select pg_get_constraintdef(oid) as d from pg_constraint where conname = 'journal_entries_hash_check'");
       expect(old[0].d).to.include("{64}");
       expect(await layoutOf(db.knex)).to.deep.equal({ storage: "x", key: "PRIMARY KEY (committee_id, bank_account_id, line_key)",
@@ -85,6 +85,35 @@ describe("migrations", function () {
       expect(await columnType(db.knex, "bank_lines", "line_key")).to.equal("bytea");
       expect(await layoutOf(db.knex)).to.deep.equal({ storage: "e", key: "PRIMARY KEY (committee_id, bank_account_id, entry_date, line_key)",
         imports: "soquy_forbid_change_after_commit", publish: perStatement });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("gives every existing token a person: a workspace user's tokens are that user, any other token a person of its own", async () => {
+    const db = await openDatabase({ pglite: new PGlite() });
+    try {
+      await migrate(db.knex);
+      await db.knex.migrate.down(migrations);
+      const k = db.knex;
+      const [c] = await k("committees").insert({ code: "mig-people", name: "Ủy ban thử" }).returning("id");
+      const token = async (role: string, name: string, extra: object = {}) =>
+        Number((await k("api_tokens").insert({ committee_id: c.id, role, name, token_hash: Math.random().toString(16).slice(2).padEnd(64, "0"), ...extra }).returning("id"))[0].id);
+      const principal = await token("approver", "Trần Duyệt", { user_principal: true });
+      const [u] = await k("users").insert({ committee_id: c.id, login: "tran.duyet", name: "Trần Duyệt", role: "approver", principal_id: principal, password_hash: "scrypt$x" }).returning("id");
+      const made = await token("approver", "Máy thứ hai (tran.duyet)", { created_by_user: u.id });
+      const alone = await token("treasurer", "Thủ quỹ (dòng lệnh)");
+      await migrate(db.knex);
+      const persons = await k("api_tokens").whereIn("id", [principal, made, alone]).orderBy("id").pluck("person_id");
+      const user = await k("users").where({ id: u.id }).first("person_id");
+      expect(persons[0]).to.equal(user.person_id);
+      expect(persons[1]).to.equal(user.person_id);
+      expect(persons[2]).not.to.equal(user.person_id);
+      const people = await k("people").where({ committee_id: c.id }).orderBy("id").select("name", "role");
+      expect(people).to.deep.equal([{ name: "Trần Duyệt", role: "approver" }, { name: "Thủ quỹ (dòng lệnh)", role: "treasurer" }]);
+      const audited = await k("audit_log").where({ committee_id: c.id, action: "person created" }).pluck("target");
+      expect(audited).to.have.length(2);
+      expect(audited[0]).to.contain("from an existing user");
     } finally {
       await db.close();
     }
