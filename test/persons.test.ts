@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { expect } from "chai";
 import type { Express } from "express";
 import request from "supertest";
@@ -165,7 +169,40 @@ describe("people: maker and checker are two different people", () => {
     expect(rows.map((r) => r.action)).to.deep.equal(["person created", "person created", "person disabled"]);
     expect(rows[0].target).to.contain("treasurer");
   });
+
+  it("lists the committee's people in the auditor's PDF statement (not the public one), and keeps the CSV's shape", async () => {
+    const code = await campaign(c);
+    const pdfText = async (url: string, token?: string) => {
+      const r = request(app).get(url);
+      if (token) r.set("Authorization", `Bearer ${token}`);
+      const res = await r.buffer(true).parse(binary).expect(200);
+      const dir = mkdtempSync(path.join(tmpdir(), "soquy-people-"));
+      try {
+        writeFileSync(path.join(dir, "s.pdf"), res.body as Buffer);
+        return execFileSync("pdftotext", ["-layout", path.join(dir, "s.pdf"), "-"]).toString("utf8");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const auditor = await pdfText(`/api/v1/campaigns/${code}/statement.pdf?audience=auditor`, c.tokens.auditor);
+    expect(auditor).to.contain("NGƯỜI CÓ QUYỀN GHI SỔ, DUYỆT HOẶC QUẢN TRỊ");
+    const people = await s.db.knex("people").where({ committee_id: c.committee.id }).orderBy("id").select("id", "name");
+    for (const p of people) expect(auditor).to.match(new RegExp(`\\b${p.id}\\s+${p.name.replace(/[()]/g, ".")}`));
+    expect(auditor).to.contain("Người duyệt").and.contain("Quản trị viên");
+    const pages = Number(/Sổ này có (\d+) trang/.exec(auditor)![1]);
+    expect(auditor).to.contain(`Trang ${pages}/${pages}`);
+    const pub = await pdfText(`/api/v1/campaigns/${code}/statement.pdf?committee=${c.committee.code}`);
+    expect(pub).not.to.contain("NGƯỜI CÓ QUYỀN");
+    const csv = await request(app).get(`/api/v1/campaigns/${code}/statement.csv?audience=auditor`).set("Authorization", `Bearer ${c.tokens.auditor}`).expect(200);
+    expect(csv.text).not.to.contain("Trần Thị Duyệt");
+  });
 });
+
+function binary(res: request.Response, cb: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on("data", (d: Buffer) => chunks.push(d));
+  res.on("end", () => cb(null, Buffer.concat(chunks)));
+}
 
 async function auditCount(committeeId: number): Promise<number> {
   const row = await s.db.knex("audit_log").where({ committee_id: committeeId }).max<{ m: string | null }[]>("id as m").first();
