@@ -195,6 +195,9 @@ describe("people: maker and checker are two different people", () => {
     expect(pub).not.to.contain("NGƯỜI CÓ QUYỀN");
     const csv = await request(app).get(`/api/v1/campaigns/${code}/statement.csv?audience=auditor`).set("Authorization", `Bearer ${c.tokens.auditor}`).expect(200);
     expect(csv.text).not.to.contain("Trần Thị Duyệt");
+    const listed = await request(app).get("/api/v1/people").set("Authorization", `Bearer ${c.tokens.auditor}`).expect(200);
+    expect(listed.body.items.map((p: { id: number; name: string }) => [p.id, p.name])).to.deep.equal(people.map((p) => [Number(p.id), p.name]));
+    expect(listed.body.items.find((p: { name: string }) => p.name === "Phạm Thị Mai").disabledAt).to.be.a("string");
   });
 });
 

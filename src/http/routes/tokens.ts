@@ -3,6 +3,11 @@ import { createTokenFor, type Soquy } from "../../context.js";
 import { defineRoute } from "../route.js";
 import { tokenCreate } from "../schemas.js";
 
+const person = z.object({
+  id: z.number().int(), name: z.string(), role: z.enum(["treasurer", "approver", "auditor", "admin"]),
+  createdAt: z.string(), disabledAt: z.string().nullable(),
+});
+
 export function tokenRoutes(s: Soquy) {
   return [
     defineRoute({
@@ -11,6 +16,14 @@ export function tokenRoutes(s: Soquy) {
       async handle({ principal, body }) {
         const token = await createTokenFor(s, principal, body.role, body.name);
         return { status: 201, body: { token, role: body.role, name: body.name } };
+      },
+    }),
+    defineRoute({
+      method: "get", path: "/people", tag: "Tokens", summary: "List the committee's people: who could record, verify or administer, and when",
+      roles: ["auditor", "approver", "admin"],
+      responses: { 200: { description: "Every person who ever held a token, oldest first (the list the auditor's PDF statement prints and checkpoints sign by id)", schema: z.object({ items: z.array(person) }) } },
+      async handle({ principal }) {
+        return { status: 200, body: { items: await s.statements.people(principal.committeeId) } };
       },
     }),
   ];
