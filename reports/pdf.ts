@@ -1075,7 +1075,8 @@ class StatementPdf {
     cols.forEach((col, i) => c.text(col.t, xs[i]!, top + 3, 6.5, { bold: true, width: col.w, align: "center" }));
     let y = top + PEOPLE_ROW_H;
     const rules: number[] = [y];
-    const day = (iso: string | null) => (iso === null ? "" : formatDateVi(iso.slice(0, 10)));
+    // The day in Vietnam (UTC+7, no daylight saving), as every other date of the statement.
+    const day = (iso: string | null) => (iso === null ? "" : formatDateVi(new Date(Date.parse(iso) + 7 * 3_600_000).toISOString().slice(0, 10)));
     for (const p of rows) {
       const cells = [String(p.id), p.name, ROLE_LABEL[p.role] ?? p.role, day(p.createdAt), day(p.disabledAt)];
       cells.forEach((v, i) => c.text(c.fitLine(clean(v), cols[i]!.w - 6, 7), xs[i]! + 3, y + 2.5, 7));
