@@ -159,6 +159,28 @@ describe("people: maker and checker are two different people", () => {
     expect(adminApprover).to.equal("SQ011");
   });
 
+  it("refuses two tokens of one person verifying one entry at once, on two connections [PostgreSQL]", async function () {
+    if (!process.env.TEST_DATABASE_URL) this.skip();
+    const [a, b] = [await campaign(c), await campaign(c)];
+    const id = await crossCampaignMove(c, a, b);
+    const approver = (await s.store.findPrincipal(hashToken(c.tokens.approver)))!;
+    const hash = hashToken(`sq_second_${uniqueCode("t")}`);
+    const second = await s.store.createToken(c.committee.id, "approver", "Máy thứ hai", hash, approver.personId);
+    const row = (by: number) => ({ entry_id: id, committee_id: c.committee.id, verified_by: by });
+    const first = await s.db.knex.transaction();
+    try {
+      await first("entry_verifications").insert(row(approver.tokenId));
+      // The second insert's trigger cannot see the first (not committed): the unique (entry, person) index waits for it.
+      const racing = s.db.knex("entry_verifications").insert(row(second)).then(() => null, (e: { code: string }) => e.code);
+      await new Promise((r) => setTimeout(r, 200));
+      await first.commit();
+      expect(await racing).to.equal("23505");
+    } finally {
+      if (!first.isCompleted()) await first.rollback();
+    }
+    expect(await verifications(id)).to.equal(1);
+  });
+
   it("records every person made and disabled in the audit log", async () => {
     const before = await auditCount(c.committee.id);
     const login = `${c.committee.code}.thu2`;
