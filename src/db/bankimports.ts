@@ -761,7 +761,7 @@ export const MAX_IMPORT_VERIFY = 50_000;
  * wait in all: not yet verified, not already approved by them, not recorded by them with any of their tokens
  * (those are someone else's to verify). The import's account and days bound the lines read (bank_lines' key), not only its id.
  */
-export async function importEntriesToVerify(knex: Knex, committeeId: number, importId: number, approver: number, limit: number):
+export async function importEntriesToVerify(knex: Knex, committeeId: number, importId: number, approverPerson: number, limit: number):
   Promise<{ ids: string[]; waiting: number }> {
   assert(Number.isSafeInteger(limit) && limit >= 1 && limit <= MAX_IMPORT_VERIFY, "the limit was validated");
   const imp = await knex("bank_imports").where({ committee_id: committeeId, id: importId })
@@ -774,7 +774,7 @@ export async function importEntriesToVerify(knex: Knex, committeeId: number, imp
       and not exists (select 1 from entry_verifications x join api_tokens xt on xt.id = x.verified_by
         where x.entry_id = e.id and coalesce(x.person_id, xt.person_id) = :approver)
       and not exists (select 1 from api_tokens r where r.id = e.recorded_by and r.person_id = :approver)`;
-  const binds = { committee: committeeId, account: imp.bank_account_id, first: imp.first_date, last: imp.last_date, import: importId, approver };
+  const binds = { committee: committeeId, account: imp.bank_account_id, first: imp.first_date, last: imp.last_date, import: importId, approver: approverPerson };
   // One statement, so that the ids and the count come from one snapshot (the count is taken before the limit).
   const { rows } = await knex.raw(`select e.id, (count(*) over ())::int as waiting ${waitingSql} order by e.seq limit :limit`, { ...binds, limit });
   return { ids: rows.map((r: { id: string }) => r.id), waiting: rows[0]?.waiting ?? 0 };
