@@ -7,6 +7,7 @@ import { expect } from "chai";
 import type { Knex } from "knex";
 import { migrations } from "../knexfile.js";
 import { migrate, openDatabase } from "../src/db/connect.js";
+import { wire } from "../src/context.js";
 
 // The migrations that change how the ledger's rules are checked (not what they
 // are) go down and up again cleanly, on a database of their own, so a
@@ -96,19 +97,30 @@ describe("migrations", function () {
       await migrate(db.knex);
       await db.knex.migrate.down(migrations);
       const k = db.knex;
-      const [c] = await k("committees").insert({ code: "mig-people", name: "Ủy ban thử" }).returning("id");
+      const s = wire(db);
+      const c = await s.store.createCommittee("mig-people", "Ủy ban thử");
       const token = async (role: string, name: string, extra: object = {}) =>
         Number((await k("api_tokens").insert({ committee_id: c.id, role, name, token_hash: Math.random().toString(16).slice(2).padEnd(64, "0"), ...extra }).returning("id"))[0].id);
       const principal = await token("approver", "Trần Duyệt", { user_principal: true });
       const [u] = await k("users").insert({ committee_id: c.id, login: "tran.duyet", name: "Trần Duyệt", role: "approver", principal_id: principal, password_hash: "scrypt$x" }).returning("id");
       const made = await token("approver", "Máy thứ hai (tran.duyet)", { created_by_user: u.id });
       const alone = await token("treasurer", "Thủ quỹ (dòng lệnh)");
+      // One person verified one entry twice, once per token (what the old rule let through): history stays as it was.
+      const treasurer = { tokenId: alone, committeeId: Number(c.id), committeeCode: "mig-people", role: "treasurer" as const, name: "t", personId: 0, personRole: "treasurer" as const };
+      await s.ledger.createCampaign(treasurer, { code: "MIG", name: "Quỹ", kind: "for_the_poor", startsOn: "2024-01-01", receivingException: "x" }, { idempotencyKey: "mig-1", requestHash: "a".repeat(64) });
+      const d = await s.ledger.recordDonation(treasurer, "MIG", { receivedOn: "2024-01-05", amountDong: "1000", method: "cash",
+        donor: { name: "Nguyễn Văn An", kind: "individual", publishName: true } }, { idempotencyKey: "mig-2", requestHash: "b".repeat(64) });
+      for (const by of [principal, made]) await k("entry_verifications").insert({ entry_id: d.entry.id, committee_id: c.id, verified_by: by });
       await migrate(db.knex);
+      const kept = await k("entry_verifications").where({ entry_id: d.entry.id }).orderBy("verified_by").pluck("person_id");
+      const refused = await k("entry_verifications").insert({ entry_id: d.entry.id, committee_id: c.id, verified_by: made }).then(() => null, (e: { code: string }) => e.code);
+      expect(refused, "the person has verified it: a third time is refused").to.equal("SQ011");
       const persons = await k("api_tokens").whereIn("id", [principal, made, alone]).orderBy("id").pluck("person_id");
       const user = await k("users").where({ id: u.id }).first("person_id");
       expect(persons[0]).to.equal(user.person_id);
       expect(persons[1]).to.equal(user.person_id);
       expect(persons[2]).not.to.equal(user.person_id);
+      expect(kept.map((x: string | null) => (x === null ? null : Number(x)))).to.deep.equal([Number(user.person_id), null]);
       const people = await k("people").where({ committee_id: c.id }).orderBy("id").select("name", "role");
       expect(people).to.deep.equal([{ name: "Trần Duyệt", role: "approver" }, { name: "Thủ quỹ (dòng lệnh)", role: "treasurer" }]);
       const audited = await k("audit_log").where({ committee_id: c.id, action: "person created" }).pluck("target");
