@@ -129,6 +129,9 @@ describe("people: maker and checker are two different people", () => {
     expect(bulk.status).to.equal(403);
     const close = await as(legacy).post("/api/v1/periods", { through: "2024-01-31" });
     expect(close.status).to.equal(403);
+    const imported = await as(legacy).post("/api/v1/bank-imports/1/verify", {}, null);
+    expect(imported.status).to.equal(403);
+    expect(imported.body.code).to.equal("forbidden");
     expect(await verifications(d.id)).to.equal(0);
     await request(app).get("/api/v1/ledger/verify").set("Authorization", `Bearer ${c.tokens.admin}`).expect(200);
   });
