@@ -10,6 +10,7 @@
 //   and "Bằng chữ: …";
 // - one summary page (received by method, disbursed by purpose / category / area,
 //   quantities by unit, a bar chart of money in and out by month);
+// - for the auditor, pages listing the committee's people (PEOPLE_PER_PAGE a page);
 // - one closing page: the figures again, "Sổ này có … trang", the place and date line
 //   and the four signature blocks (Người lập, Kế toán, Thủ quỹ, Chủ tịch).
 // Every page's footer: "Trang N/M", the ledger position and the statement digest.
@@ -32,6 +33,7 @@ import type {
   Audience,
   StatementHeader,
   StatementLine,
+  StatementPerson,
   StatementSummary,
   StatementTotals,
 } from "../src/statements/types.js";
@@ -49,6 +51,11 @@ export interface PdfStatementInput {
   lines: AsyncIterable<StatementLine>;
   /** Known in advance (= totals.lines), so "Trang N/M" is printed without buffering pages. */
   lineCount: number;
+  /**
+   * The committee's people (auditor's statement only): printed on pages of their own after the summary,
+   * so an approver who began acting just before the period's end shows.
+   */
+  people?: StatementPerson[] | undefined;
   /** Name printed under "Người lập". */
   preparedBy?: string;
   /** Names printed under the other signature blocks. */
@@ -183,10 +190,23 @@ export function ledgerPageCount(lineCount: number): number {
   return 2 + Math.ceil(Math.max(0, lineCount - L.firstPage - L.pageIfLast) / L.page);
 }
 
-/** The number of pages the PDF of a statement with lineCount lines has ("M" in "Trang N/M"). */
-export function statementPageCount(lineCount: number): number {
-  return ledgerPageCount(lineCount) + STATEMENT_PAGE_LAYOUT.trailingPages;
+/** The number of pages the PDF of a statement with lineCount lines has ("M" in "Trang N/M"), people pages included. */
+export function statementPageCount(lineCount: number, people?: number): number {
+  return ledgerPageCount(lineCount) + STATEMENT_PAGE_LAYOUT.trailingPages + peoplePageCount(people);
 }
+
+/** Rows of the people table on one page. */
+export const PEOPLE_PER_PAGE = 36;
+const PEOPLE_ROW_H = 12;
+
+/** Pages listing the committee's people: none when no list is given, at least one when it is (even empty). */
+export function peoplePageCount(people: number | undefined): number {
+  return people === undefined ? 0 : Math.max(1, Math.ceil(people / PEOPLE_PER_PAGE));
+}
+
+const ROLE_LABEL: Record<StatementPerson["role"], string> = {
+  treasurer: "Thủ quỹ / kế toán", approver: "Người duyệt", auditor: "Kiểm tra viên", admin: "Quản trị viên",
+};
 
 // ---------------------------------------------------------------------------------------
 // Words
@@ -755,7 +775,7 @@ class StatementPdf {
     private readonly input: PdfStatementInput,
   ) {
     this.c = new Canvas(doc);
-    this.pages = statementPageCount(input.lineCount);
+    this.pages = statementPageCount(input.lineCount, input.people?.length);
     this.period = periodVi(input.header.from, input.header.to);
     this.audience = AUDIENCE_LABEL[input.header.audience] ?? String(input.header.audience);
   }
@@ -1032,6 +1052,42 @@ class StatementPdf {
     return y;
   }
 
+  /** The committee's people, PEOPLE_PER_PAGE a page: id, name, role, from, until. */
+  peoplePages(): void {
+    const people = this.input.people;
+    if (people === undefined) return;
+    const count = peoplePageCount(people.length);
+    for (let page = 0; page < count; page++) {
+      this.newPage();
+      const { c } = this;
+      c.text("NGƯỜI CÓ QUYỀN GHI SỔ, DUYỆT HOẶC QUẢN TRỊ", X0, 24, 12, { bold: true, width: TABLE_W, align: "center" });
+      c.text(`Mọi người của ủy ban từng có khóa truy cập, theo thứ tự tạo (trang ${page + 1}/${count}). Mã số trùng với mã trong điểm kiểm tra đã ký.`,
+        X0, 40, 8, { width: TABLE_W, align: "center" });
+      this.peopleTable(people.slice(page * PEOPLE_PER_PAGE, (page + 1) * PEOPLE_PER_PAGE), 60);
+    }
+  }
+
+  private peopleTable(rows: StatementPerson[], top: number): void {
+    const { c } = this;
+    const cols = [{ w: 60, t: "Mã số" }, { w: 330, t: "Họ tên / tên khóa" }, { w: 130, t: "Vai trò" }, { w: 133, t: "Bắt đầu" }, { w: 133, t: "Thôi" }];
+    const xs = cols.reduce<number[]>((a, col, i) => [...a, (a[i] ?? X0) + col.w], [X0]);
+    c.fillRect(X0, top, TABLE_W, PEOPLE_ROW_H, HEAD_FILL);
+    cols.forEach((col, i) => c.text(col.t, xs[i]!, top + 3, 6.5, { bold: true, width: col.w, align: "center" }));
+    let y = top + PEOPLE_ROW_H;
+    const rules: number[] = [y];
+    // The day in Vietnam (UTC+7, no daylight saving), as every other date of the statement.
+    const day = (iso: string | null) => (iso === null ? "" : formatDateVi(new Date(Date.parse(iso) + 7 * 3_600_000).toISOString().slice(0, 10)));
+    for (const p of rows) {
+      const cells = [String(p.id), p.name, ROLE_LABEL[p.role] ?? p.role, day(p.createdAt), day(p.disabledAt)];
+      cells.forEach((v, i) => c.text(c.fitLine(clean(v), cols[i]!.w - 6, 7), xs[i]! + 3, y + 2.5, 7));
+      y += PEOPLE_ROW_H;
+      rules.push(y);
+    }
+    c.hlines(rules.slice(0, -1), X0, X1, RULE, 0.35);
+    c.vlines(xs.slice(1, -1), top, y, GRID, 0.4);
+    c.strokeRect(X0, top, TABLE_W, y - top, INK, 0.6);
+  }
+
   summaryPage(): void {
     this.newPage();
     const { c } = this;
@@ -1206,8 +1262,9 @@ class StatementPdf {
     }
     y += 6;
     const ledgerPages = ledgerPageCount(this.input.lineCount);
+    const people = this.input.people === undefined ? "" : ` ${peoplePageCount(this.input.people.length)} trang người có quyền,`;
     c.text(
-      `Sổ này có ${this.pages} trang, đánh số từ trang 01 đến trang ${this.pages}: ${ledgerPages} trang sổ (${formatDong(BigInt(totals.lines))} dòng), 1 trang tổng hợp, 1 trang xác nhận.`,
+      `Sổ này có ${this.pages} trang, đánh số từ trang 01 đến trang ${this.pages}: ${ledgerPages} trang sổ (${formatDong(BigInt(totals.lines))} dòng), 1 trang tổng hợp,${people} 1 trang xác nhận.`,
       X0, y, 7.5, { width: TABLE_W, align: "center" },
     );
     y += 11;
@@ -1394,6 +1451,7 @@ export async function renderStatementPdf(input: PdfStatementInput, out: NodeJS.W
     await pdf.ledger(sink);
     await sink.flow(pdf.pageNo);
     pdf.summaryPage();
+    pdf.peoplePages();
     pdf.closingPage();
     pdf.finish();
     if (pdf.pageNo !== pdf.pages) {

@@ -219,6 +219,7 @@ async function statement(s: Soquy, o: Opts): Promise<number> {
     } else {
       await renderStatementPdf({
         header: st.header, totals: st.totals, summary: st.summary, digest: st.digest, lines: st.lines(), lineCount: st.totals.lines,
+        people: st.people,
       }, out); // ends the file once every page is written
     }
   } finally {

@@ -11,6 +11,7 @@ import { type ChainReport, verifyChain } from "./ledger/verify.js";
 import { KnexLedgerStore, mapStoreError } from "./db/store.js";
 import { Controls } from "./ledger/controls.js";
 import { Ledger } from "./ledger/service.js";
+import { assertTokenRole } from "./ledger/people.js";
 import type { Principal, Role } from "./ledger/types.js";
 import type { WriteMeta } from "./ledger/service.js";
 import type { SignedCheckpoint } from "./public/checkpoints.js";
@@ -129,8 +130,17 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
 }
 
+/** A new person of that name and role holding one new token (`cli token create`). */
 export async function createToken(s: Soquy, committeeId: number, role: Role, name: string): Promise<string> {
   const { token, hash } = newToken();
-  await s.store.createToken(committeeId, role, name, hash);
+  await s.store.createToken(committeeId, role, name, hash, null);
+  return token;
+}
+
+/** A new token acting for the person p acts for, with a role that person may hold (see tokenRoles). */
+export async function createTokenFor(s: Soquy, p: Principal, role: Role, name: string, createdByUser?: number): Promise<string> {
+  assertTokenRole(p, role);
+  const { token, hash } = newToken();
+  await s.store.createToken(p.committeeId, role, name, hash, p.personId, createdByUser);
   return token;
 }

@@ -155,6 +155,7 @@ const matrix: Record<string, Row> = {
   "GET /trial-balance": { allowed: all, ok: 200, foreign: 200, req: () => ({}) },
   "GET /ledger/verify": { allowed: ["auditor", "approver", "admin"], ok: 200, foreign: 200, req: () => ({}) },
   "POST /tokens": { allowed: ["admin"], ok: 201, foreign: 201, req: () => ({ body: { role: "auditor", name: "Kiểm tra viên" } }) },
+  "GET /people": { allowed: ["auditor", "approver", "admin"], ok: 200, foreign: 200, req: () => ({}) },
   // Shows only the caller's committee's rows; B's rows carry none of B's secrets anyway (paths, codes).
   "GET /audit-log": { allowed: ["auditor"], ok: 200, foreign: 200, req: () => ({ query: { limit: "50" } }) },
   "GET /public/committees/:committee/campaigns": {

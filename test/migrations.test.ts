@@ -7,13 +7,14 @@ import { expect } from "chai";
 import type { Knex } from "knex";
 import { migrations } from "../knexfile.js";
 import { migrate, openDatabase } from "../src/db/connect.js";
+import { wire } from "../src/context.js";
 
 // The migrations that change how the ledger's rules are checked (not what they
 // are) go down and up again cleanly, on a database of their own, so a
 // deployment can step back. The rules themselves are attacked in
 // invariants.test.ts on whatever database the suite runs.
 
-const stepped = ["20261207000035_public_generations.ts", "20261203000028_publish_per_statement.ts", "20261203000027_import_row_first.ts", "20261202000026_pending_checks_uncompressed.ts", "20261202000025_bank_lines_by_day.ts", "20261202000024_audit_token_committee.ts", "20261202000023_idempotency_entry_reference.ts", "20261202000022_fewer_entry_probes.ts", "20261202000021_unsorted_entry_facts.ts", "20261201000020_one_number_per_publication.ts", "20261201000019_cheaper_statement_checks.ts", "20261201000018_binary_line_keys.ts", "20261201000017_pinned_search_path.ts", "20261201000016_balance_check_probes.ts", "20261201000015_append_skips_empty.ts", "20261201000014_entry_facts.ts", "20261201000013_key_lookup_plans.ts", "20261201000011_set_based_references.ts", "20261201000010_cheap_hex_checks.ts"];
+const stepped = ["20261207000035_public_generations.ts", "20261207000029_people.ts", "20261203000028_publish_per_statement.ts", "20261203000027_import_row_first.ts", "20261202000026_pending_checks_uncompressed.ts", "20261202000025_bank_lines_by_day.ts", "20261202000024_audit_token_committee.ts", "20261202000023_idempotency_entry_reference.ts", "20261202000022_fewer_entry_probes.ts", "20261202000021_unsorted_entry_facts.ts", "20261201000020_one_number_per_publication.ts", "20261201000019_cheaper_statement_checks.ts", "20261201000018_binary_line_keys.ts", "20261201000017_pinned_search_path.ts", "20261201000016_balance_check_probes.ts", "20261201000015_append_skips_empty.ts", "20261201000014_entry_facts.ts", "20261201000013_key_lookup_plans.ts", "20261201000011_set_based_references.ts", "20261201000010_cheap_hex_checks.ts"];
 
 async function foreignKeys(knex: Knex): Promise<number> {
   const { rows } = await knex.raw("select count(*)::int as n from pg_constraint where contype = 'f'");
@@ -68,8 +69,8 @@ describe("migrations", function () {
         const [, down] = (await db.knex.migrate.down(migrations)) as [number, string[]];
         expect(down).to.deep.equal([name]);
       }
-      // The foreign keys are back, the old spelling check too, and the commit check keeps its one setting.
-      expect(await foreignKeys(db.knex)).to.equal(after + 23 - 1); // 0035's public_generations goes with its key
+      // The foreign keys are back (less the three of people and public_generations' one), the old spelling check too, and the commit check keeps its one setting.
+      expect(await foreignKeys(db.knex)).to.equal(after + 23 - 3 - 1);
       const { rows: old } = await db.knex.raw("select pg_get_constraintdef(oid) as d from pg_constraint where conname = 'journal_entries_hash_check'");
       expect(old[0].d).to.include("{64}");
       expect(await layoutOf(db.knex)).to.deep.equal({ storage: "x", key: "PRIMARY KEY (committee_id, bank_account_id, line_key)",
@@ -85,6 +86,46 @@ describe("migrations", function () {
       expect(await columnType(db.knex, "bank_lines", "line_key")).to.equal("bytea");
       expect(await layoutOf(db.knex)).to.deep.equal({ storage: "e", key: "PRIMARY KEY (committee_id, bank_account_id, entry_date, line_key)",
         imports: "soquy_forbid_change_after_commit", publish: perStatement });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("gives every existing token a person: a workspace user's tokens are that user, any other token a person of its own", async () => {
+    const db = await openDatabase({ pglite: new PGlite() });
+    try {
+      await migrate(db.knex);
+      await db.knex.migrate.down(migrations);
+      const k = db.knex;
+      const s = wire(db);
+      const c = await s.store.createCommittee("mig-people", "Ủy ban thử");
+      const token = async (role: string, name: string, extra: object = {}) =>
+        Number((await k("api_tokens").insert({ committee_id: c.id, role, name, token_hash: Math.random().toString(16).slice(2).padEnd(64, "0"), ...extra }).returning("id"))[0].id);
+      const principal = await token("approver", "Trần Duyệt", { user_principal: true });
+      const [u] = await k("users").insert({ committee_id: c.id, login: "tran.duyet", name: "Trần Duyệt", role: "approver", principal_id: principal, password_hash: "scrypt$x" }).returning("id");
+      const made = await token("approver", "Máy thứ hai (tran.duyet)", { created_by_user: u.id });
+      const alone = await token("treasurer", "Thủ quỹ (dòng lệnh)");
+      // One person verified one entry twice, once per token (what the old rule let through): history stays as it was.
+      const treasurer = { tokenId: alone, committeeId: Number(c.id), committeeCode: "mig-people", role: "treasurer" as const, name: "t", personId: 0, personRole: "treasurer" as const };
+      await s.ledger.createCampaign(treasurer, { code: "MIG", name: "Quỹ", kind: "for_the_poor", startsOn: "2024-01-01", receivingException: "x" }, { idempotencyKey: "mig-1", requestHash: "a".repeat(64) });
+      const d = await s.ledger.recordDonation(treasurer, "MIG", { receivedOn: "2024-01-05", amountDong: "1000", method: "cash",
+        donor: { name: "Nguyễn Văn An", kind: "individual", publishName: true } }, { idempotencyKey: "mig-2", requestHash: "b".repeat(64) });
+      for (const by of [principal, made]) await k("entry_verifications").insert({ entry_id: d.entry.id, committee_id: c.id, verified_by: by });
+      await migrate(db.knex);
+      const kept = await k("entry_verifications").where({ entry_id: d.entry.id }).orderBy("verified_by").pluck("person_id");
+      const refused = await k("entry_verifications").insert({ entry_id: d.entry.id, committee_id: c.id, verified_by: made }).then(() => null, (e: { code: string }) => e.code);
+      expect(refused, "the person has verified it: a third time is refused").to.equal("SQ011");
+      const persons = await k("api_tokens").whereIn("id", [principal, made, alone]).orderBy("id").pluck("person_id");
+      const user = await k("users").where({ id: u.id }).first("person_id");
+      expect(persons[0]).to.equal(user.person_id);
+      expect(persons[1]).to.equal(user.person_id);
+      expect(persons[2]).not.to.equal(user.person_id);
+      expect(kept.map((x: string | null) => (x === null ? null : Number(x)))).to.deep.equal([Number(user.person_id), null]);
+      const people = await k("people").where({ committee_id: c.id }).orderBy("id").select("name", "role");
+      expect(people).to.deep.equal([{ name: "Trần Duyệt", role: "approver" }, { name: "Thủ quỹ (dòng lệnh)", role: "treasurer" }]);
+      const audited = await k("audit_log").where({ committee_id: c.id, action: "person created" }).pluck("target");
+      expect(audited).to.have.length(2);
+      expect(audited[0]).to.contain("from an existing user");
     } finally {
       await db.close();
     }

@@ -651,6 +651,39 @@ describe("public figures", () => {
       rmSync(dir, { recursive: true, force: true });
     });
 
+    it("list the committee's people from format 2 on (ids, roles, dates, no names), and a format 1 checkpoint still checks", async () => {
+      expect(checkpoint.payload.format).to.equal("soquy-checkpoint/2");
+      const people = await s.db.knex("people").where({ committee_id: c.committee.id }).orderBy("id").select("id", "role", "name");
+      expect(checkpoint.payload.people.map((p: { id: number; role: string }) => [p.id, p.role])).to.deep.equal(people.map((p) => [Number(p.id), p.role]));
+      for (const p of checkpoint.payload.people) expect(Object.keys(p).sort()).to.deep.equal(["createdAt", "disabledAt", "id", "role"]);
+      for (const p of people) expect(JSON.stringify(checkpoint.payload)).not.to.contain(p.name);
+      // A checkpoint signed before format 2 (no people) keeps its bytes and is still checked by the CLI.
+      const old = { ...checkpoint.payload, format: "soquy-checkpoint/1" };
+      delete old.people;
+      const file = { payload: old, signature: s.signer().sign(canonicalJson(old)), keyId: checkpoint.keyId };
+      const tet = old.campaigns.find((x: { code: string }) => x.code === TET);
+      const totals = (await request(app).get(totalsPath(TET)).query({ at: old.publication.number }).expect(200)).body;
+      const csv = await request(app).get(totals.statement.csv).buffer(true).parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (d: Buffer) => chunks.push(d));
+        res.on("end", () => cb(null, Buffer.concat(chunks)));
+      }).expect(200);
+      expect(createHash("sha256").update(csv.body as Buffer).digest("hex")).to.equal(tet.statement.digest);
+      const dir = mkdtempSync(path.join(tmpdir(), "soquy-check-"));
+      try {
+        const files = { csv: path.join(dir, "tet.csv"), ckpt: path.join(dir, "checkpoint.json"), key: path.join(dir, "key.json") };
+        writeFileSync(files.csv, csv.body as Buffer);
+        writeFileSync(files.ckpt, JSON.stringify(file));
+        writeFileSync(files.key, JSON.stringify(keyInfo));
+        const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "check-statement", files.csv, files.ckpt, "--key", files.key],
+          { encoding: "utf8", env: { ...process.env, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none", DATA_DIR: dir } });
+        expect(r.status, r.stdout + r.stderr).to.equal(0);
+        expect(r.stdout).to.contain("MATCH");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it("anchor verify: removing the newest entries, or editing a checkpoint, is caught", async () => {
       const x = await makeCommittee(s, "Ủy ban MTTQ xã thử xóa bút toán");
       const code = uniqueCode("DEL").toUpperCase();

@@ -8,6 +8,7 @@ import { receivingCloses } from "../ledger/earmarks.js";
 import { bankLineDraft, bankLineKey, sealEntry, type Seal } from "../ledger/entries.js";
 import type { Account, Campaign, CommittedEntry } from "../ledger/types.js";
 import { genericLayout, genericLayoutSchema, isBuiltIn, builtInLayouts, type Layout } from "../imports/layouts.js";
+import { createPerson } from "./users.js";
 import { matchTransfers, MATCH_WINDOW_DAYS, type BankSide, type LedgerSide } from "../imports/match.js";
 import { readStatementBatches, type FileFormat, type ReadSummary, type StatementLine } from "../imports/statement.js";
 import { canCopy, queueRows, queueStatements, type BulkValue, type QueuedRows } from "./bulk.js";
@@ -702,26 +703,29 @@ export function toSummary(row: Record<string, any>, accountNo: string, campaign:
   };
 }
 
-/** A treasurer token that cannot sign in, recording what the CLI imports (recorded_by needs a token of the committee). */
+/** A treasurer token (a person of its own) that cannot sign in, recording what the CLI imports (recorded_by needs a token of the committee). */
 export async function importerToken(knex: Knex, committeeId: number): Promise<number> {
   const name = "Nhập sao kê ngân hàng (dòng lệnh)";
   const found = await knex("api_tokens").where({ committee_id: committeeId, name, role: "treasurer" }).whereNotNull("revoked_at").first("id");
   if (found) return Number(found.id);
-  const [row] = await knex("api_tokens").insert({
-    committee_id: committeeId, name, role: "treasurer", token_hash: randomBytes(32).toString("hex"), revoked_at: new Date(),
-  }).returning("id");
-  return Number(row.id);
+  return knex.transaction(async (trx) => {
+    const person = await createPerson(trx, committeeId, name, "treasurer");
+    const [row] = await trx("api_tokens").insert({
+      committee_id: committeeId, name, role: "treasurer", token_hash: randomBytes(32).toString("hex"), revoked_at: new Date(), person_id: person,
+    }).returning("id");
+    return Number(row.id);
+  });
 }
 
 /** At most this many of an import's entries are verified by one call: ~0.2 ms each, a few seconds a call. */
 export const MAX_IMPORT_VERIFY = 50_000;
 
 /**
- * The entries an import recorded or matched that wait for this approver, oldest first, and how many wait in
- * all: not yet verified, not already approved by them, not recorded by them (those are someone else's to
- * verify). The import's account and days bound the lines read (bank_lines' key), not only its id.
+ * The entries an import recorded or matched that wait for this approver (a person), oldest first, and how many
+ * wait in all: not yet verified, not already approved by them, not recorded by them with any of their tokens
+ * (those are someone else's to verify). The import's account and days bound the lines read (bank_lines' key), not only its id.
  */
-export async function importEntriesToVerify(knex: Knex, committeeId: number, importId: number, approver: number, limit: number):
+export async function importEntriesToVerify(knex: Knex, committeeId: number, importId: number, approverPerson: number, limit: number):
   Promise<{ ids: string[]; waiting: number }> {
   assert(Number.isSafeInteger(limit) && limit >= 1 && limit <= MAX_IMPORT_VERIFY, "the limit was validated");
   const imp = await knex("bank_imports").where({ committee_id: committeeId, id: importId })
@@ -731,9 +735,10 @@ export async function importEntriesToVerify(knex: Knex, committeeId: number, imp
   const waitingSql = `from bank_lines b join journal_entries e on e.id = b.entry_id
     where b.committee_id = :committee and b.bank_account_id = :account and b.entry_date between :first and :last and b.import_id = :import
       and not exists (select 1 from entry_verified v where v.entry_id = e.id)
-      and not exists (select 1 from entry_verifications x where x.entry_id = e.id and x.verified_by = :approver)
-      and e.recorded_by <> :approver`;
-  const binds = { committee: committeeId, account: imp.bank_account_id, first: imp.first_date, last: imp.last_date, import: importId, approver };
+      and not exists (select 1 from entry_verifications x join api_tokens xt on xt.id = x.verified_by
+        where x.entry_id = e.id and coalesce(x.person_id, xt.person_id) = :approver)
+      and not exists (select 1 from api_tokens r where r.id = e.recorded_by and r.person_id = :approver)`;
+  const binds = { committee: committeeId, account: imp.bank_account_id, first: imp.first_date, last: imp.last_date, import: importId, approver: approverPerson };
   // One statement, so that the ids and the count come from one snapshot (the count is taken before the limit).
   const { rows } = await knex.raw(`select e.id, (count(*) over ())::int as waiting ${waitingSql} order by e.seq limit :limit`, { ...binds, limit });
   return { ids: rows.map((r: { id: string }) => r.id), waiting: rows[0]?.waiting ?? 0 };

@@ -191,6 +191,16 @@ export class PublicQueries {
     return row ? toCheckpoint(row) : null;
   }
 
+  /**
+   * The committee's people for a checkpoint: id, role and the dates each began and stopped acting, never a
+   * name (a checkpoint is public; the auditor's statement gives the names against the same ids).
+   */
+  async people(committeeId: number): Promise<{ id: number; role: string; createdAt: string; disabledAt: string | null }[]> {
+    const rows = await this.knex("people").where({ committee_id: committeeId }).orderBy("id").select("id", "role", "created_at", "disabled_at");
+    const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+    return rows.map((r) => ({ id: Number(r.id), role: r.role, createdAt: iso(r.created_at), disabledAt: r.disabled_at === null ? null : iso(r.disabled_at) }));
+  }
+
   async checkpointOfClose(committeeId: number, closeId: number): Promise<StoredCheckpoint | null> {
     const row = await this.knex("checkpoints").where({ committee_id: committeeId, period_close_id: closeId }).first();
     return row ? toCheckpoint(row) : null;

@@ -1,3 +1,4 @@
+import { listPeople, type PersonRow } from "./users.js";
 import type { Knex } from "knex";
 import Cursor from "pg-cursor";
 import type { Campaign } from "../ledger/types.js";
@@ -73,6 +74,11 @@ export class StatementQueries {
 
   head(committeeId: number): Promise<{ seq: number; hash: string }> {
     return chainHead(this.knex, committeeId);
+  }
+
+  /** The committee's people, for the auditor's statement. */
+  people(committeeId: number): Promise<PersonRow[]> {
+    return listPeople(this.knex, committeeId);
   }
 
   /** The campaign's first and last document dates up to the position. */

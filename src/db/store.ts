@@ -1,3 +1,4 @@
+import { createPerson } from "./users.js";
 import { PublicQueries } from "./public.js";
 import type { Knex } from "knex";
 import { assert } from "../ledger/assert.js";
@@ -50,9 +51,14 @@ export class KnexLedgerStore implements LedgerStore {
     return rows.map((r) => ({ id: Number(r.id), code: r.code, name: r.name }));
   }
 
-  async createToken(committeeId: number, role: Role, name: string, tokenHash: string): Promise<number> {
-    const [row] = await this.knex("api_tokens").insert({ committee_id: committeeId, role, name, token_hash: tokenHash }).returning("id");
-    return Number(row.id);
+  async createToken(committeeId: number, role: Role, name: string, tokenHash: string, personId: number | null, createdByUser?: number): Promise<number> {
+    return this.knex.transaction(async (trx) => {
+      const person = personId ?? await createPerson(trx, committeeId, name, role);
+      const [row] = await trx("api_tokens").insert({
+        committee_id: committeeId, role, name, token_hash: tokenHash, person_id: person, created_by_user: createdByUser ?? null,
+      }).returning("id");
+      return Number(row.id);
+    });
   }
 
   async findPrincipal(tokenHash: string): Promise<Principal | null> {
@@ -60,9 +66,13 @@ export class KnexLedgerStore implements LedgerStore {
       .join("committees as c", "c.id", "t.committee_id")
       .where("t.token_hash", tokenHash)
       .whereNull("t.revoked_at")
-      .first("t.id", "t.committee_id", "t.role", "t.name", "c.code");
+      .join("people as p", "p.id", "t.person_id")
+      .first("t.id", "t.committee_id", "t.role", "t.name", "c.code", "t.person_id", "p.role as person_role");
     if (!row) return null;
-    return { tokenId: Number(row.id), committeeId: Number(row.committee_id), committeeCode: row.code, role: row.role, name: row.name };
+    return {
+      tokenId: Number(row.id), committeeId: Number(row.committee_id), committeeCode: row.code, role: row.role, name: row.name,
+      personId: Number(row.person_id), personRole: row.person_role,
+    };
   }
 
   createCampaign(committeeId: number, input: NewCampaign, idem: { key: string; requestHash: string }, respond: (c: Campaign) => unknown) {
@@ -396,13 +406,18 @@ export class KnexLedgerStore implements LedgerStore {
   private async approvalsIn(trx: Knex.Transaction, committeeId: number, ids: string[]): Promise<Map<string, Approvals>> {
     const valid = ids.filter((id) => uuidPattern.test(id));
     if (valid.length === 0) return new Map();
-    const rows = await trx("journal_entries as e").where("e.committee_id", committeeId).whereIn("e.id", valid)
-      .select("e.id", "e.seq", "e.recorded_by", "e.required_approvals", "e.reversal_of",
+    const rows = await trx("journal_entries as e").join("api_tokens as r", "r.id", "e.recorded_by")
+      .where("e.committee_id", committeeId).whereIn("e.id", valid)
+      .select("e.id", "e.seq", "e.recorded_by", "r.person_id as recorder_person", "e.required_approvals", "e.reversal_of",
         this.knex.raw("coalesce((select array_agg(v.verified_by order by v.verified_at) from entry_verifications v where v.entry_id = e.id), '{}') as verifiers"),
+        // A verification kept from before people existed may carry no person: its token's person stands in.
+        this.knex.raw(`coalesce((select array_agg(coalesce(v.person_id, t.person_id)) from entry_verifications v join api_tokens t on t.id = v.verified_by
+          where v.entry_id = e.id), '{}') as verifier_persons`),
         this.knex.raw("exists (select 1 from entry_verified o where o.entry_id = e.reversal_of) as original_verified"));
     return new Map(rows.map((r) => [r.id, {
-      id: r.id, seq: Number(r.seq), recordedBy: Number(r.recorded_by), requiredApprovals: Number(r.required_approvals),
-      verifiers: (r.verifiers as (string | number)[]).map(Number),
+      id: r.id, seq: Number(r.seq), recordedBy: Number(r.recorded_by), recorderPerson: Number(r.recorder_person),
+      requiredApprovals: Number(r.required_approvals), verifiers: (r.verifiers as (string | number)[]).map(Number),
+      verifierPersons: (r.verifier_persons as (string | number)[]).map(Number),
       reversalOf: r.reversal_of ?? null, originalVerified: r.original_verified === true,
     }]));
   }

@@ -7,6 +7,28 @@ import { createHash } from "node:crypto";
 // an api_tokens row of their own whose secret is never issued (only a hash of
 // random bytes is stored), so the domain code sees an ordinary principal.
 
+/** One of a committee's people, as an auditor lists them: who could act, in which role, from when to when. */
+export interface PersonRow {
+  id: number;
+  name: string;
+  role: Role;
+  createdAt: string;
+  disabledAt: string | null;
+}
+
+/** A new person of the committee (PostgreSQL writes its audit row). */
+export async function createPerson(db: Knex | Knex.Transaction, committeeId: number, name: string, role: Role): Promise<number> {
+  const [row] = await db("people").insert({ committee_id: committeeId, name, role }).returning("id");
+  return Number(row.id);
+}
+
+/** The committee's people, oldest first. */
+export async function listPeople(db: Knex, committeeId: number): Promise<PersonRow[]> {
+  const rows = await db("people").where({ committee_id: committeeId }).orderBy("id").select("id", "name", "role", "created_at", "disabled_at");
+  const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+  return rows.map((r) => ({ id: Number(r.id), name: r.name, role: r.role, createdAt: iso(r.created_at), disabledAt: r.disabled_at === null ? null : iso(r.disabled_at) }));
+}
+
 export interface UserRow {
   id: number;
   committeeId: number;
@@ -16,6 +38,7 @@ export interface UserRow {
   name: string;
   role: Role;
   principalId: number;
+  personId: number;
   passwordHash: string;
   failedAttempts: number;
   lockedUntil: Date | null;
@@ -33,11 +56,13 @@ export class UserStore {
 
   async create(committeeId: number, u: { login: string; name: string; role: Role; passwordHash: string }): Promise<UserRow> {
     return this.knex.transaction(async (trx) => {
+      const person = await createPerson(trx, committeeId, u.name, u.role);
       const [t] = await trx("api_tokens").insert({
         committee_id: committeeId, role: u.role, name: u.name, token_hash: createHash("sha256").update(randomBytes(32)).digest("hex"), user_principal: true,
+        person_id: person,
       }).returning("id");
       await trx("users").insert({
-        committee_id: committeeId, login: u.login, name: u.name, role: u.role, principal_id: t.id, password_hash: u.passwordHash,
+        committee_id: committeeId, login: u.login, name: u.name, role: u.role, principal_id: t.id, password_hash: u.passwordHash, person_id: person,
       });
       return (await this.byLogin(u.login, trx))!;
     });
@@ -76,8 +101,9 @@ export class UserStore {
   async disable(committeeId: number, userId: number): Promise<boolean> {
     return this.knex.transaction(async (trx) => {
       const [u] = await trx("users").where({ id: userId, committee_id: committeeId }).whereNull("disabled_at")
-        .update({ disabled_at: trx.fn.now() }).returning(["principal_id"]);
+        .update({ disabled_at: trx.fn.now() }).returning(["principal_id", "person_id"]);
       if (!u) return false;
+      await trx("people").where({ id: u.person_id }).whereNull("disabled_at").update({ disabled_at: trx.fn.now() });
       await trx("api_tokens").where({ committee_id: committeeId }).whereNull("revoked_at")
         .where((q) => q.where("id", u.principal_id).orWhere("created_by_user", userId)).update({ revoked_at: trx.fn.now() });
       await trx("user_sessions").where({ user_id: userId }).whereNull("ended_at").update({ ended_at: trx.fn.now() });
@@ -118,13 +144,15 @@ export class UserStore {
 }
 
 export function principalOf(u: UserRow): Principal {
-  return { tokenId: u.principalId, committeeId: u.committeeId, committeeCode: u.committeeCode, role: u.role, name: u.name };
+  return {
+    tokenId: u.principalId, committeeId: u.committeeId, committeeCode: u.committeeCode, role: u.role, name: u.name, personId: u.personId, personRole: u.role,
+  };
 }
 
 function toUser(r: Record<string, any>): UserRow {
   return {
     id: Number(r.id), committeeId: Number(r.committee_id), committeeCode: r.committee_code, committeeName: r.committee_name, login: r.login,
-    name: r.name, role: r.role, principalId: Number(r.principal_id), passwordHash: r.password_hash, failedAttempts: Number(r.failed_attempts),
+    name: r.name, role: r.role, principalId: Number(r.principal_id), personId: Number(r.person_id), passwordHash: r.password_hash, failedAttempts: Number(r.failed_attempts),
     lockedUntil: r.locked_until ?? null, disabled: r.disabled_at !== null || r.revoked_at !== null,
   };
 }

@@ -44,6 +44,7 @@ export const statusByCode: Record<ResultCode, number> = {
   period_already_closed: 409,
   unverified_entries: 409,
   self_verification_forbidden: 403,
+  token_role_not_allowed: 403,
   already_verified: 409,
   reversal_before_original: 409,
   query_too_broad: 422,

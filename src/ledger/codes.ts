@@ -38,6 +38,7 @@ export const resultCodes = [
   "period_already_closed",
   "unverified_entries",
   "self_verification_forbidden",
+  "token_role_not_allowed",
   "already_verified",
   "reversal_before_original",
   "query_too_broad",

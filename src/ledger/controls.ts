@@ -1,6 +1,7 @@
 import { fail } from "./codes.js";
 import { parseDocumentDate, parseIsoDate, todayInVietnam } from "./dates.js";
 import { parseAmountDong } from "./money.js";
+import { assertChecker } from "./people.js";
 import type { Ledger, WriteMeta } from "./service.js";
 import type { Approvals, LedgerStore, PeriodClose, Pledge } from "./store.js";
 import type { DonorKind, Principal } from "./types.js";
@@ -36,10 +37,11 @@ export class Controls {
   ) {}
 
   /**
-   * Maker-checker: an approver verifies entries recorded by someone else. The outcomes are decided and the
+   * Maker-checker: an approver verifies entries recorded by another person, once per person. The outcomes are decided and the
    * approvals added in one transaction, one call of the committee at a time (see withVerifications).
    */
   async verify(p: Principal, ids: string[]): Promise<VerifyOutcome[]> {
+    assertChecker(p);
     if (ids.length > MAX_VERIFY_BATCH) fail("validation_failed", `at most ${MAX_VERIFY_BATCH} entries per call`, "ids");
     const unique = [...new Set(ids)];
     return this.store.withVerifications(p.committeeId, async (v) => {
@@ -57,6 +59,7 @@ export class Controls {
    * API's): what an approver does with a bank import's lines. One outcome per id, in the order given.
    */
   async verifyMany(p: Principal, ids: string[]): Promise<VerifyOutcome[]> {
+    assertChecker(p);
     const outcomes: VerifyOutcome[] = [];
     for (let i = 0; i < ids.length; i += MAX_VERIFY_BATCH) outcomes.push(...(await this.verify(p, ids.slice(i, i + MAX_VERIFY_BATCH))));
     return outcomes;
@@ -64,6 +67,7 @@ export class Controls {
 
   /** Khóa sổ: closes the books through a date once every entry up to it is verified. */
   async closePeriod(p: Principal, input: { through: string; note?: string | undefined }, meta: WriteMeta) {
+    assertChecker(p);
     const through = parseIsoDate(input.through, "through");
     if (through >= todayInVietnam()) fail("invalid_date", "a period can be closed only through a day that has ended", "through");
     return this.store.closePeriod(p.committeeId, p.tokenId, through, input.note?.trim() || null,
@@ -115,8 +119,8 @@ function decideVerifications(p: Principal, unique: string[], found: Map<string, 
     });
     const outcome = ((): VerifyOutcome => {
       if (!a) return refuse("entry_not_found", `no entry ${id} in this committee`);
-      if (a.recordedBy === p.tokenId) return refuse("self_verification_forbidden", "an entry is never verified by the one who recorded it");
-      if (a.verifiers.includes(p.tokenId)) return refuse("already_verified", "you have already verified this entry");
+      if (a.recorderPerson === p.personId) return refuse("self_verification_forbidden", "an entry is never verified by the person who recorded it, whatever token they use");
+      if (a.verifierPersons.includes(p.personId)) return refuse("already_verified", "you have already verified this entry (with this or another of your tokens)");
       const approvals = a.verifiers.length + 1;
       const verified = approvals >= a.requiredApprovals;
       if (verified && a.reversalOf && !a.originalVerified && !becomesVerified.has(a.reversalOf)) {

@@ -104,8 +104,11 @@ export interface Approvals {
   id: string;
   seq: number;
   recordedBy: number;
+  /** The person the recording token acted for, and the people who verified so far. */
+  recorderPerson: number;
   requiredApprovals: number;
   verifiers: number[];
+  verifierPersons: number[];
   /** For a reversal: the entry it reverses, and whether that one is verified. */
   reversalOf: string | null;
   originalVerified: boolean;
@@ -142,7 +145,8 @@ export interface LedgerStore {
   createCommittee(code: string, name: string): Promise<Committee>;
   findCommittee(code: string): Promise<Committee | null>;
   listCommittees(): Promise<Committee[]>;
-  createToken(committeeId: number, role: Role, name: string, tokenHash: string): Promise<number>;
+  /** A token for person personId, or for a new person of that name and role when personId is null. */
+  createToken(committeeId: number, role: Role, name: string, tokenHash: string, personId: number | null, createdByUser?: number): Promise<number>;
   findPrincipal(tokenHash: string): Promise<Principal | null>;
 
   createCampaign(committeeId: number, input: NewCampaign, idem: { key: string; requestHash: string },

@@ -28,6 +28,10 @@ export interface Principal {
   committeeCode: string;
   role: Role;
   name: string;
+  /** The person the token acts for: maker-checker compares people, never tokens. */
+  personId: number;
+  /** That person's role (an admin's integration token carries treasurer or auditor, yet acts as the admin). */
+  personRole: Role;
 }
 
 export interface Committee {

@@ -1,5 +1,5 @@
 import { createHash, type KeyObject } from "node:crypto";
-import { CHECKPOINT_FORMAT, type CheckpointPayload } from "./checkpoints.js";
+import { CHECKPOINT_FORMATS, type CheckpointPayload } from "./checkpoints.js";
 import { canonicalJson, verifySignature } from "./signing.js";
 
 // The standalone check a reader runs offline: is this downloaded public
@@ -29,8 +29,8 @@ export function checkStatement(csv: Buffer, checkpoint: CheckpointFile, key: Key
   const report = (campaign: string | null): CheckReport => ({ ok: problems.length === 0, passed, problems, campaign, digest });
 
   const p = checkpoint.payload;
-  if (p?.format !== CHECKPOINT_FORMAT) {
-    problems.push(`the checkpoint's format is ${JSON.stringify(p?.format)}, not ${CHECKPOINT_FORMAT}`);
+  if (!(CHECKPOINT_FORMATS as readonly unknown[]).includes(p?.format)) {
+    problems.push(`the checkpoint's format is ${JSON.stringify(p?.format)}, not one of ${CHECKPOINT_FORMATS.join(", ")}`);
     return report(null);
   }
   if (p.keyId !== keyId) problems.push(`the checkpoint names key ${p.keyId}, but the key given is ${keyId}`);

@@ -13,11 +13,13 @@ import { exportCheckpoints, type ExternalCheck, externalAnchors, readExported } 
 // holding the public key checks a downloaded statement against it offline
 // (`cli check-statement`), and a ledger cut back after a checkpoint is caught.
 
-export const CHECKPOINT_FORMAT = "soquy-checkpoint/1";
+// Format 2 adds `people`; checkpoints signed in format 1 keep their bytes and still verify.
+export const CHECKPOINT_FORMAT = "soquy-checkpoint/2";
+export const CHECKPOINT_FORMATS = ["soquy-checkpoint/1", CHECKPOINT_FORMAT] as const;
 const STATEMENT_WAIT_MS = 10 * 60_000;
 
 export interface CheckpointPayload {
-  format: typeof CHECKPOINT_FORMAT;
+  format: (typeof CHECKPOINT_FORMATS)[number];
   keyId: string;
   committee: { code: string; name: string };
   reason: "period_close" | "on_demand";
@@ -46,6 +48,18 @@ export interface CheckpointPayload {
       digest: string;
     };
   }[];
+  /**
+   * Format 2 on: every person of the committee who ever held a token, with their role and when they began
+   * and stopped acting, so an approver who appeared just before a close shows. Ids, never names (public).
+   */
+  people?: CheckpointPerson[];
+}
+
+export interface CheckpointPerson {
+  id: number;
+  role: string;
+  createdAt: string;
+  disabledAt: string | null;
 }
 
 export interface SignedCheckpoint {
@@ -91,6 +105,7 @@ export class Checkpoints {
       ledger: { sequence: head.seq, hash: head.seq === 0 ? null : head.hash },
       publication: { number: p.vseq, publishedAt: p.publishedAt, sequence: p.headSeq, hash: p.headHash },
       campaigns,
+      people: await this.q.people(committee.id),
     };
     const text = canonicalJson(payload);
     const stored = await this.q.insertCheckpoint({

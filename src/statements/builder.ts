@@ -12,7 +12,7 @@ import { parseIsoDate } from "../ledger/dates.js";
 import type { Campaign, Committee } from "../ledger/types.js";
 import { ExactSum } from "./exact.js";
 import { counterparty, describe } from "./mask.js";
-import type { Audience, StatementHeader, StatementLine, StatementSummary, StatementTotals } from "./types.js";
+import type { Audience, StatementHeader, StatementPerson, StatementLine, StatementSummary, StatementTotals } from "./types.js";
 
 // One builder for both formats. A first pass streams the rows through the CSV
 // writer into a temporary file, hashing the bytes (the statement digest) and
@@ -45,6 +45,8 @@ export interface PreparedStatement {
   summary: StatementSummary;
   digest: string;
   csvBytes: number;
+  /** The committee's people, for the auditor's audience only (its PDF lists them; the CSV keeps its shape). */
+  people: StatementPerson[] | undefined;
   /** Writes the CSV (exactly the bytes digested) to dest and ends it. */
   writeCsv(dest: NodeJS.WritableStream): Promise<void>;
   lines(): AsyncIterable<StatementLine>;
@@ -97,8 +99,9 @@ export async function prepareStatement(
     assert(totals.closingDong === expected, `statement closing ${totals.closingDong} equals the ledger's ${expected}`);
     out.write(csvClosing(header, totals));
     const { digest, bytes } = await out.end();
+    const people = opts.audience === "auditor" ? await q.people(committee.id) : undefined;
     return {
-      header, totals, summary: pass.summary.result(), digest, csvBytes: bytes,
+      header, totals, summary: pass.summary.result(), digest, csvBytes: bytes, people,
       writeCsv: (dest) => copyFile(file, dest), lines, dispose,
     };
   } catch (error) {

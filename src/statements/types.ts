@@ -36,6 +36,15 @@ export interface StatementLine {
   hash: string;
 }
 
+/** One of the committee's people, for the auditor's statement: who could record or check, and when. */
+export interface StatementPerson {
+  id: number;
+  name: string;
+  role: "treasurer" | "approver" | "auditor" | "admin";
+  createdAt: string; // ISO timestamp
+  disabledAt: string | null;
+}
+
 export interface StatementSummary {
   receivedByMethod: { cash: bigint; bank: bigint; in_kind: bigint };
   disbursedByPurpose: { key: string; amountDong: bigint; count: number }[];

@@ -4,14 +4,15 @@ import express, { type Request, type Response, type Router } from "express";
 import { z } from "zod";
 import type { Soquy } from "../context.js";
 import { listAudit } from "../db/audit.js";
-import { UserStore, type UserRow } from "../db/users.js";
+import { principalOf, UserStore, type UserRow } from "../db/users.js";
 import { WorkspaceQueries } from "../db/workspace.js";
 import { LedgerError } from "../ledger/codes.js";
 import { progressPercent } from "../ledger/figures.js";
 import { beneficiaryCategories, donorKinds, purposes, roles, type CommittedEntry, type Role } from "../ledger/types.js";
 import { renderReceiptPdf } from "../../reports/receipt.js";
 import { formatDateVi, formatDong } from "../../reports/format.js";
-import { newToken } from "../context.js";
+import { createTokenFor } from "../context.js";
+import { tokenRoles } from "../ledger/people.js";
 import { disbursementCreate, donationCreate } from "../http/schemas.js";
 import { APP_CSS, APP_JS, appPage, langOf, ROLE, type Lang } from "./applayout.js";
 import { bankPages } from "./bankpages.js";
@@ -472,10 +473,10 @@ ${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoi
   const tokensPage = async (req: Request, res: Response, flash: Html | null, status = 200) => {
     const sess = sessionOf(res)!;
     page(req, res, T(req, "Khóa API", "API tokens"), html`<h1>${T(req, "Khóa API cho phần mềm khác", "API tokens for integrations")}</h1>
-<p class="muted">${T(req, "Khóa mang đúng vai trò của bạn (quản trị viên chọn được mọi vai trò).", "A token carries your own role (an admin may choose any).")}</p>
+<p class="muted">${T(req, "Khóa hành động thay chính bạn và mang đúng vai trò của bạn (quản trị viên chọn thêm được thủ quỹ hoặc kiểm tra viên cho phần mềm tích hợp, vẫn là chính quản trị viên).", "A token acts for you and carries your own role (an admin may also make treasurer or auditor tokens for integrations, which still act as the admin).")}</p>
 <form method="post" action="/app/tokens" class="entry" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}">
 <label>${T(req, "Tên gợi nhớ", "Name")}<input name="name" required maxlength="200"></label>
-<label>${T(req, "Vai trò", "Role")}<select name="role">${grantable(sess.user.role).map((x) => html`<option value="${x}">${ROLE[langOf(req)][x]}</option>`)}</select></label>
+<label>${T(req, "Vai trò", "Role")}<select name="role">${tokenRoles(sess.user.role).map((x) => html`<option value="${x}">${ROLE[langOf(req)][x]}</option>`)}</select></label>
 <button type="submit">${T(req, "Tạo khóa", "Create token")}</button></form>`, flash, status);
   };
   r.get("/tokens", requireUser(), (req, res) => tokensPage(req, res, null));
@@ -484,13 +485,11 @@ ${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoi
     const sess = sessionOf(res)!;
     const role = String(req.body.role ?? "") as Role;
     const name = String(req.body.name ?? "").trim().slice(0, 200);
-    if (!grantable(sess.user.role).includes(role) || !name) {
+    if (!tokenRoles(sess.user.role).includes(role) || !name) {
       res.locals.problemCode = "forbidden";
       return tokensPage(req, res, html`<span class="bad">${T(req, "Không thể tạo khóa với vai trò này.", "You cannot create a token with this role.")}</span>`, 403);
     }
-    const { token, hash } = newToken();
-    const tokenId = await s.store.createToken(sess.user.committeeId, role, `${name} (${sess.user.login})`, hash);
-    await s.db.knex("api_tokens").where({ id: tokenId }).update({ created_by_user: sess.user.id });
+    const token = await createTokenFor(s, principalOf(sess.user), role, `${name} (${sess.user.login})`, sess.user.id);
     await tokensPage(req, res, html`${T(req, "Khóa mới (chỉ hiện một lần):", "New token (shown once):")} <span class="secret" data-testid="new-token">${token}</span>`, 201);
   });
 
@@ -531,11 +530,6 @@ function sessionOf(res: Response): WebSession | null {
 
 function principal(res: Response) {
   return res.locals.principal as import("../ledger/types.js").Principal;
-}
-
-/** Roles a person may give a token of their own: their own (an auditor token reads the audit log, so it is not "lower"). */
-function grantable(role: Role): Role[] {
-  return role === "admin" ? [...roles] : [role];
 }
 
 function size(e: CommittedEntry): bigint {

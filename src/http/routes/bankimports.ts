@@ -1,3 +1,4 @@
+import { assertChecker } from "../../ledger/people.js";
 import { Transform } from "node:stream";
 import { z } from "zod";
 import type { Soquy } from "../../context.js";
@@ -106,7 +107,8 @@ export function bankImportRoutes(s: Soquy) {
       params: importParams, body: z.strictObject({ limit: z.number().int().min(1).max(MAX_IMPORT_VERIFY).optional() }),
       responses: { 200: { description: "How many you approved now and how many of those are verified (all their approvals in), which were refused and why (at most 100 listed), and how many still wait for you", schema: importVerified } },
       async handle({ principal, params, body }) {
-        const { ids, waiting } = await importEntriesToVerify(s.db.knex, principal.committeeId, Number(params.id), principal.tokenId,
+        assertChecker(principal);
+        const { ids, waiting } = await importEntriesToVerify(s.db.knex, principal.committeeId, Number(params.id), principal.personId,
           body.limit ?? 10_000);
         const outcomes = await s.controls.verifyMany(principal, ids);
         const refused = outcomes.filter((o) => !o.ok);

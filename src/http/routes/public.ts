@@ -1,3 +1,4 @@
+import { CHECKPOINT_FORMATS } from "../../public/checkpoints.js";
 import { z } from "zod";
 import type { Soquy } from "../../context.js";
 import { fail } from "../../ledger/codes.js";
@@ -94,7 +95,7 @@ const selfCheckLang = z.enum(["vi", "en"]).default("vi").meta({ description: "la
 const keyInfo = z.object({ algorithm: z.literal("Ed25519"), keyId: z.string(), publicKey: z.string(), publicKeyPem: z.string() });
 const checkpointResponse = z.object({
   id: z.number().int(), signature: z.string(), keyId: z.string(), key: keyInfo.optional(),
-  payload: z.looseObject({ format: z.literal("soquy-checkpoint/1"), keyId: z.string(), committee: committeeRef, campaigns: z.array(z.looseObject({ code: z.string() })) }),
+  payload: z.looseObject({ format: z.enum(CHECKPOINT_FORMATS), keyId: z.string(), committee: committeeRef, campaigns: z.array(z.looseObject({ code: z.string() })) }),
 });
 
 const STATEMENT_WAIT_MS = 2_000;

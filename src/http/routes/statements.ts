@@ -87,6 +87,7 @@ export function statementRoutes(s: Soquy) {
           res.setHeader("Content-Type", "application/pdf");
           await renderStatementPdf({
             header: st.header, totals: st.totals, summary: st.summary, digest: st.digest, lines: st.lines(), lineCount: st.totals.lines,
+        people: st.people,
           }, res);
         } finally {
           st.dispose();
