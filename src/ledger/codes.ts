@@ -49,6 +49,7 @@ export const resultCodes = [
   "bank_layout_unknown",
   "bank_account_not_found",
   "bank_import_not_found",
+  "area_not_listed",
 ] as const;
 
 export type ResultCode = (typeof resultCodes)[number];

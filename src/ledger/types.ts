@@ -30,6 +30,12 @@ export interface Principal {
   name: string;
 }
 
+/** An area (khu phố, thôn, ấp) of a committee's own list. */
+export interface Area {
+  name: string;
+  createdAt: string;
+}
+
 export interface Committee {
   id: number;
   code: string;
