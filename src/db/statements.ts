@@ -111,6 +111,13 @@ export class StatementQueries {
     return names;
   }
 
+  /** The areas the committee's disbursements named up to a ledger position (households are few beside donations). */
+  async areasUsed(committeeId: number, headSeq: number): Promise<string[]> {
+    const rows = await this.knex("disbursements as b").join("journal_entries as e", "e.id", "b.entry_id")
+      .where("b.committee_id", committeeId).where("e.seq", "<=", headSeq).distinct("b.area");
+    return rows.map((r) => r.area as string);
+  }
+
   /**
    * The committee's areas listed when a publication was made (undefined: now): what an area showed
    * as at a publication stays what it shows.

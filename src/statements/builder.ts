@@ -11,7 +11,7 @@ import { fail } from "../ledger/codes.js";
 import { parseIsoDate } from "../ledger/dates.js";
 import type { Campaign, Committee } from "../ledger/types.js";
 import { ExactSum } from "./exact.js";
-import { counterpartyV1, describeV1, PrivateNames, STATEMENT_V1, StatementMask, type Party } from "./mask.js";
+import { counterpartyV1, describeV1, OTHER_AREA, PrivateNames, STATEMENT_V1, StatementMask, type Party } from "./mask.js";
 import type { Audience, StatementFormat, StatementHeader, StatementLine, StatementSummary, StatementTotals } from "./types.js";
 
 // One builder for both formats. A first pass streams the rows through the CSV
@@ -125,7 +125,11 @@ async function lineMask(
 ): Promise<LineMask> {
   const areas = audience === "public" ? await q.listedAreas(committeeId, vseq) : new Set<string>();
   const names = audience === "public" && format !== STATEMENT_V1 ? await q.privateNames(committeeId, headSeq) : new PrivateNames();
-  const m = new StatementMask(audience, names, areas);
+  const unlisted = new PrivateNames();
+  if (audience === "public" && format !== STATEMENT_V1) {
+    for (const a of await q.areasUsed(committeeId, headSeq)) if (!areas.has(a)) unlisted.addPhrase(a, OTHER_AREA);
+  }
+  const m = new StatementMask(audience, names, areas, unlisted);
   if (format === STATEMENT_V1) {
     return {
       description: (text, p) => describeV1(text, p, audience), counterparty: (p) => counterpartyV1(p, audience), unit: (u) => u,

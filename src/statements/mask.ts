@@ -72,7 +72,15 @@ export class PrivateNames {
   private longest = 0;
 
   add(name: string, replacement: string): void {
-    const key = foldName(name);
+    this.addKey(foldName(name), replacement);
+  }
+
+  /** A phrase matched with its digits too (an area such as "Tổ 9 cũ"). */
+  addPhrase(phrase: string, replacement: string): void {
+    this.addKey(foldWords(phrase), replacement);
+  }
+
+  private addKey(key: string, replacement: string): void {
     const words = key.split(" ");
     if (words.length < 2 || words.length > MAX_NAME_WORDS) return;
     if (replacement !== PUBLIC_DONOR || !this.replacements.has(key)) this.replacements.set(key, replacement);
@@ -188,11 +196,12 @@ function maskDigits(text: string): string {
  * published, those names (whole words, folding case, diacritics and spacing).
  * Dates, voucher numbers and amounts with thousands separators stay readable.
  */
-export function maskText(text: string, names?: PrivateNames | null): string {
+export function maskText(text: string, ...names: (PrivateNames | null | undefined)[]): string {
   let t = text.normalize("NFC");
   if (t.includes("@")) t = t.replace(EMAIL, "***@***");
   t = maskDigits(t);
-  return names ? names.mask(t) : t;
+  for (const n of names) if (n) t = n.mask(t);
+  return t;
 }
 
 /** An area as the public sees it: from the committee's list, else "Khác"; masked either way. */
@@ -213,6 +222,8 @@ export class StatementMask {
     private readonly audience: Audience,
     private readonly names: PrivateNames,
     private readonly areas: ReadonlySet<string>,
+    /** Areas recorded before the list that it does not hold, as they may be written in descriptions: shown as "Khác". */
+    private readonly unlisted: PrivateNames = new PrivateNames(),
   ) {}
 
   counterparty(p: Party): string {
@@ -229,7 +240,7 @@ export class StatementMask {
   }
 
   text(text: string): string {
-    return this.audience === "auditor" ? text : maskText(text, this.names);
+    return this.audience === "auditor" ? text : maskText(text, this.names, this.unlisted);
   }
 
   area(area: string): string {
