@@ -38,27 +38,41 @@ const FOLD = (() => {
   return t;
 })();
 
+const FOLD_BUFFER = new Uint16Array(4096);
+
 /** The text folded unit by unit (same length, so positions carry over). The text is NFC. */
 function foldUnits(text: string): string {
-  let out = "";
+  if (text.length > FOLD_BUFFER.length) {
+    let out = "";
+    for (let i = 0; i < text.length; i += FOLD_BUFFER.length) out += foldUnits(text.slice(i, i + FOLD_BUFFER.length));
+    return out;
+  }
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    out += c < 0x2000 ? String.fromCharCode(FOLD[c]!) : text[i];
+    FOLD_BUFFER[i] = c < 0x2000 ? FOLD[c]! : c;
   }
-  return out;
+  return String.fromCharCode.apply(null, FOLD_BUFFER.subarray(0, text.length) as unknown as number[]);
+}
+
+// Combining marks: a text without them is taken as NFC (Vietnamese is typed precomposed), sparing normalize().
+const COMBINING = /[\u0300-\u036f\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/;
+
+function nfc(text: string): string {
+  return COMBINING.test(text) ? text.normalize("NFC") : text;
 }
 
 /** A text as its folded words: "Khu  phố 1" and "khu pho 1" are the same. */
 export function foldWords(text: string): string {
-  return (foldUnits(text.normalize("NFC")).match(WORD) ?? []).join(" ");
+  return (foldUnits(nfc(text)).match(WORD) ?? []).join(" ");
 }
 
 /** A name as its folded words, e.g. "  LÊ THỊ  Kín " → "le thi kin"; words holding digits or @ are left out. */
 export function foldName(name: string): string {
-  return (foldUnits(name.normalize("NFC")).match(WORD) ?? []).filter((w) => !/[\d@]/.test(w)).join(" ");
+  return (foldUnits(nfc(name)).match(WORD) ?? []).filter((w) => !/[\d@]/.test(w)).join(" ");
 }
 
-const WORD = /[\p{L}\p{M}\p{N}@]+/gu;
+// Words of folded text: Latin letters are ASCII by then; other scripts' letters count too, punctuation (U+2000–U+206F) does not.
+const WORD = /[a-z0-9@\u00c0-\u1fff\u2070-\ud7ff\uf900-\ufdff\ufe70-\uffef]+/g;
 const MAX_NAME_WORDS = 10;
 
 /**
@@ -69,6 +83,8 @@ const MAX_NAME_WORDS = 10;
 export class PrivateNames {
   private readonly replacements = new Map<string, string>();
   private readonly firstWords = new Set<string>();
+  /** The first two or more words of every name that has more (to stop extending a match early). */
+  private readonly prefixes = new Set<string>();
   private longest = 0;
 
   add(name: string, replacement: string): void {
@@ -85,6 +101,7 @@ export class PrivateNames {
     if (words.length < 2 || words.length > MAX_NAME_WORDS) return;
     if (replacement !== PUBLIC_DONOR || !this.replacements.has(key)) this.replacements.set(key, replacement);
     this.firstWords.add(words[0]!);
+    for (let n = 2; n < words.length; n++) this.prefixes.add(words.slice(0, n).join(" "));
     this.longest = Math.max(this.longest, words.length);
   }
 
@@ -96,34 +113,56 @@ export class PrivateNames {
   mask(text: string): string {
     if (this.replacements.size === 0) return text;
     const folded = foldUnits(text);
-    const words: { word: string; start: number; end: number }[] = [];
+    // The words' text and bounds, in arrays kept between calls (no object per word).
+    const words = WORDS;
+    const starts = STARTS;
+    const ends = ENDS;
+    let count = 0;
+    let any = false;
     WORD.lastIndex = 0;
-    for (let m = WORD.exec(folded); m; m = WORD.exec(folded)) words.push({ word: m[0], start: m.index, end: m.index + m[0].length });
+    for (let m = WORD.exec(folded); m; m = WORD.exec(folded)) {
+      words[count] = m[0];
+      starts[count] = m.index;
+      ends[count] = m.index + m[0].length;
+      if (!any && this.firstWords.has(m[0])) any = true;
+      count++;
+    }
+    if (!any) return text;
     let out = "";
     let at = 0;
-    for (let i = 0; i < words.length; i++) {
-      if (!this.firstWords.has(words[i]!.word)) continue;
-      for (let n = Math.min(this.longest, words.length - i); n >= 2; n--) {
-        let key = words[i]!.word;
-        for (let j = 1; j < n; j++) key += ` ${words[i + j]!.word}`;
-        const by = this.replacements.get(key);
-        if (by === undefined) continue;
-        out += text.slice(at, words[i]!.start) + by;
-        at = words[i + n - 1]!.end;
-        i += n - 1;
-        break;
+    for (let i = 0; i < count; i++) {
+      if (!this.firstWords.has(words[i]!)) continue;
+      // Extend word by word while the words so far begin some name; keep the longest that is one.
+      let key = words[i]!;
+      let found = -1;
+      let by = "";
+      for (let j = i + 1; j < count && j - i < this.longest; j++) {
+        key += ` ${words[j]}`;
+        const r = this.replacements.get(key);
+        if (r !== undefined) {
+          found = j;
+          by = r;
+        }
+        if (!this.prefixes.has(key)) break;
       }
+      if (found < 0) continue;
+      out += text.slice(at, starts[i]) + by;
+      at = ends[found]!;
+      i = found;
     }
     return at === 0 ? text : out + text.slice(at);
   }
 }
+
+const WORDS: string[] = [];
+const STARTS: number[] = [];
+const ENDS: number[] = [];
 
 // ---- numbers and e-mail addresses ------------------------------------------------
 
 const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
 // Digits with what people put between groups: up to three spaces, or one of . / - (spaces around it).
 const DIGIT_CHAIN = /\+?\d+(?:(?:[ \t\u00a0]{1,3}|[ \t]*[./\-–][ \t]*)\+?\d+)*/g;
-const SPACES_ONLY = /^[ \t\u00a0]+$/;
 // Shapes that stay readable: dates, ISO dates, school years, amounts with thousands separators.
 const DATE = /^(\d{1,2})([./-])(\d{1,2})\2\d{4}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -141,44 +180,57 @@ function readable(piece: string, afterPlus: boolean): boolean {
 
 /** "0987 654 321" → "*******321": every run of 8 or more digits in any grouping, keeping the last 3. */
 function maskDigitsIn(text: string): string {
-  return text.replace(DIGIT_CHAIN, (chain) => {
-    // Pieces are what spaces alone separate; runs of pieces that are not readable shapes are masked when they hold 8+ digits.
-    const parts = chain.split(/([ \t\u00a0]{1,3})/);
-    let out = "";
-    let run = "";
-    let digits = 0;
-    const flush = () => {
-      out += digits >= 8 ? starred(run) : run;
-      run = "";
-      digits = 0;
-    };
-    let afterPlus = false;
-    for (let i = 0; i < parts.length; i += 2) {
-      const piece = parts[i]!;
-      const gap = parts[i + 1] ?? "";
-      if (readable(piece, afterPlus)) {
-        flush();
-        out += piece + gap;
-      } else {
-        run += piece + gap;
-        digits += piece.replace(/\D/g, "").length;
-      }
-      afterPlus = piece.startsWith("+") || (afterPlus && !readable(piece, true));
-    }
-    flush();
-    return out;
-  });
+  return text.replace(DIGIT_CHAIN, maskChain);
 }
 
+/**
+ * A chain of digit groups: its pieces are what spaces alone separate; runs of pieces that are not
+ * readable shapes (dates, amounts…) are masked when they hold 8 or more digits.
+ */
+function maskChain(chain: string): string {
+  if (chain.length < 8 || countDigits(chain) < 8) return chain;
+  const parts = chain.split(SPACE_GAP);
+  let out = "";
+  let run = "";
+  let digits = 0;
+  let afterPlus = false;
+  for (let i = 0; i < parts.length; i += 2) {
+    const piece = parts[i]!;
+    const gap = parts[i + 1] ?? "";
+    if (readable(piece, afterPlus)) {
+      out += (digits >= 8 ? starred(run) : run) + piece + gap;
+      run = "";
+      digits = 0;
+    } else {
+      run += piece + gap;
+      digits += countDigits(piece);
+    }
+    afterPlus = piece.startsWith("+") || (afterPlus && !readable(piece, true));
+  }
+  return out + (digits >= 8 ? starred(run) : run);
+}
+
+const SPACE_GAP = /([ \t\u00a0]{1,3})/;
+
+function countDigits(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
+}
+
+/** A run's digits starred but the last 3, its trailing spaces kept. */
 function starred(run: string): string {
-  const trailing = /[ \t\u00a0]*$/.exec(run)![0];
-  const body = run.slice(0, run.length - trailing.length);
-  const digits = body.replace(/\D/g, "");
-  return `${"*".repeat(digits.length - 3)}${digits.slice(-3)}${trailing}`;
+  let end = run.length;
+  while (end > 0 && (run[end - 1] === " " || run[end - 1] === "\t" || run[end - 1] === "\u00a0")) end--;
+  const digits = run.slice(0, end).replace(/\D/g, "");
+  return `${"*".repeat(digits.length - 3)}${digits.slice(-3)}${run.slice(end)}`;
 }
 
 function maskDigits(text: string): string {
-  if (!/\d{1,}[^]*\d/.test(text)) return text;
+  if (countDigits(text) < 8) return text;
   let out = "";
   let at = 0;
   VOUCHER.lastIndex = 0;
@@ -197,7 +249,7 @@ function maskDigits(text: string): string {
  * Dates, voucher numbers and amounts with thousands separators stay readable.
  */
 export function maskText(text: string, ...names: (PrivateNames | null | undefined)[]): string {
-  let t = text.normalize("NFC");
+  let t = nfc(text);
   if (t.includes("@")) t = t.replace(EMAIL, "***@***");
   t = maskDigits(t);
   for (const n of names) if (n) t = n.mask(t);
