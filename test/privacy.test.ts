@@ -146,8 +146,8 @@ describe("no personal data on any public output (property)", function () {
       ids.push(res.body.entry?.id ?? res.body.id);
     };
     const donations = [
-      // a: an unconsented donor; the description names b (another person) and numbers.
-      { receivedOn: "2024-03-01", amountDong: "10000000", method: "cash", donor: { name: a.name, kind: "individual", publishName: false, phone: a.phone },
+      // a: an unconsented donor (a phone typed into the name too); the description names b (another person) and numbers.
+      { receivedOn: "2024-03-01", amountDong: "10000000", method: "cash", donor: { name: `${a.name} ${ph(7, a)}`, kind: "individual", publishName: false, phone: a.phone },
         description: `Nhận của ${nm(0, a)} (sđt ${ph(0, a)}), gửi thay ${nm(1, b)}, STK ${dg(0, a.account)}, email ${a.email}, ngày 01/03/2024` },
       // b: agreed to publish the name (so it may show), but a phone number and an e-mail typed into the name field.
       { receivedOn: "2024-03-02", amountDong: "5000000", method: "bank", donor: { name: `${b.name} ${ph(1, b)} ${b.email}`, kind: "individual", publishName: true },

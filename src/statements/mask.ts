@@ -66,9 +66,13 @@ export function foldWords(text: string): string {
   return (foldUnits(nfc(text)).match(WORD) ?? []).join(" ");
 }
 
-/** A name as its folded words, e.g. "  LÊ THỊ  Kín " → "le thi kin"; words holding digits or @ are left out. */
+/**
+ * A name as its folded words, without the phone, account or ID numbers and e-mail addresses typed
+ * into it: "  LÊ THỊ  Kín 0912 345 678" → "le thi kin". Short numbers stay ("Tổ 3" is not "Tổ").
+ */
 export function foldName(name: string): string {
-  return (foldUnits(nfc(name)).match(WORD) ?? []).filter((w) => !/[\d@]/.test(w)).join(" ");
+  const bare = maskDigits(nfc(name).replace(EMAIL, " ")).replace(/\*+\d*/g, " ");
+  return foldWords(bare);
 }
 
 // Words of folded text: Latin letters are ASCII by then; other scripts' letters count too, punctuation (U+2000–U+206F) does not.
