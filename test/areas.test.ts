@@ -106,5 +106,15 @@ describe("areas: the committee's own list", () => {
     const page = (await request(app).get(`/c/${c.committee.code}`)).text;
     expect(page).to.contain("Khác").and.not.contain("Tổ 9 cũ");
     expect(old.entry.id).to.be.a("string");
+
+    // Listed again later: the live figures show it; what was cut at the earlier publication keeps its bytes.
+    await post(c.tokens.treasurer, "/areas", { name: "Tổ 9 cũ" }).expect(201);
+    const at = totals.body.position.publication;
+    const live = await request(app).get(`/api/v1/public/committees/${c.committee.code}/campaigns/${code}/totals`).expect(200);
+    expect(live.body.disbursedByArea).to.deep.include({ key: "Tổ 9 cũ", amountDong: "1000000", count: 1 });
+    const pinned = await request(app).get(`/api/v1/public/committees/${c.committee.code}/campaigns/${code}/totals`).query({ at }).expect(200);
+    expect(pinned.body.disbursedByArea).to.deep.equal(totals.body.disbursedByArea);
+    const again = (await request(app).get(`/api/v1/campaigns/${code}/statement.csv`).query({ committee: c.committee.code, at })).text;
+    expect(again).to.equal(csv);
   });
 });
