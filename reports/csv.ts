@@ -40,9 +40,14 @@ export function csvHeader(): string {
   return BOM + row([...csvColumns]);
 }
 
+/**
+ * The opening row. From format v2 its entry_id cell names the format ("soquy-statement/2"): the header
+ * keeps its 16 names and every row its 16 cells, so readers by name or by position keep working, and a
+ * v1 statement (that cell empty) keeps its signed bytes.
+ */
 export function csvOpening(h: StatementHeader): string {
   return row([
-    "opening", "", "", h.from, "", "", "",
+    "opening", "", h.format === "soquy-statement/1" ? "" : h.format, h.from, "", "", "",
     csvText(`Số dư đầu kỳ — ${h.campaign.code} ${h.campaign.name}${h.verifiedOnly ? " (chỉ các bút toán đã kiểm duyệt)" : ""}`), csvText(h.committee.name),
     "", "", h.openingDong.toString(), "", "", "", "",
   ]);

@@ -67,6 +67,7 @@ export async function seedDemo(s: Soquy): Promise<{ created: boolean; tokens: De
     }
     const { treasurer, approver } = principals;
     if (!treasurer || !approver) throw new Error(`seed: the treasurer or approver of ${plan.code} was not found`);
+    for (const area of plan.areas) await s.ledger.addArea(treasurer, area);
     ready.push({ plan, treasurer, approver });
   }
   // Each committee has its own hash chain and writer queue: record them side by side.
@@ -121,6 +122,8 @@ interface CommitteePlan {
   /** Books closed through this date (khóa sổ), if the committee has closed them. */
   closeThrough: string | null;
   tokens: Record<Role, string>;
+  /** The committee's khu phố: a disbursement names one of them. */
+  areas: string[];
   campaigns: CampaignInput[];
   ops: Op[];
 }
@@ -418,6 +421,7 @@ function phuong2KienTuong(): CommitteePlan {
   return {
     code: "phuong2-kientuong",
     verifyThrough: "2024-05-31",
+    areas: ["Khu phố 1", "Khu phố 2", "Khu phố 3", "Khu phố 4", "Khu phố 5", "Khu phố 6"],
     closeThrough: null,
     name: "Ủy ban MTTQ Việt Nam Phường 2, thị xã Kiến Tường, tỉnh Long An",
     tokens: {
@@ -590,6 +594,7 @@ function ttGoQuao(): CommitteePlan {
   return {
     code: "tt-goquao",
     verifyThrough: "2022-06-30",
+    areas: ["Khu phố 1", "Khu phố 2", "Khu phố 3", "Khu phố 4", "Khu phố 5"],
     closeThrough: "2022-06-30",
     name: "Ủy ban MTTQ Việt Nam thị trấn Gò Quao, huyện Gò Quao, tỉnh Kiên Giang",
     tokens: {

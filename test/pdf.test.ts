@@ -182,7 +182,7 @@ function tetFixture(): Fixture {
   const inDong = lines.reduce((s, l) => s + l.inDong, 0n);
   const outDong = lines.reduce((s, l) => s + l.outDong, 0n);
   const header: StatementHeader = {
-    verifiedOnly: false,
+    verifiedOnly: false, format: "soquy-statement/2",
     committee: { code: "P2-KT", name: "Ủy ban MTTQ Việt Nam Phường 2, thị xã Kiến Tường" },
     campaign: { code: "TET-2024", name: "Quà Tết Giáp Thìn 2024", kind: "tet_gifts", startsOn: "2024-01-02", endsOn: "2024-06-30", targetDong: 250_000_000n },
     from: "2024-01-01",
@@ -230,7 +230,7 @@ function plainFixture(n: number, opening = 0n): Fixture {
   const inDong = lines.reduce((s, l) => s + l.inDong, 0n);
   const outDong = lines.reduce((s, l) => s + l.outDong, 0n);
   const header: StatementHeader = {
-    verifiedOnly: true,
+    verifiedOnly: true, format: "soquy-statement/2",
     committee: { code: "GQ", name: "Thị trấn Gò Quao" },
     campaign: { code: "VNN-2022", name: "Quỹ “Vì người nghèo” năm 2022", kind: "fund", startsOn: "2022-01-01", endsOn: null, targetDong: null },
     from: "2022-01-01", to: "2022-06-30", audience: "auditor", openingDong: opening, position: { seq: n, hash: hex64(n) },

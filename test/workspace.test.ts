@@ -186,6 +186,31 @@ describe("workspace in a browser", function () {
     await context.close();
   });
 
+  it("keeps the committee's list of areas, offers it on the disbursement form, and refuses an area outside it beside the field", async () => {
+    const { context, page } = await signedIn("treasurer");
+    await page.getByRole("link", { name: "Khu phố / ấp" }).click();
+    await page.waitForURL(/\/app\/areas/);
+    await axe(page, "areas");
+    await page.getByLabel("Thêm khu phố / ấp").fill("Ấp Bình Minh");
+    await page.getByRole("button", { name: "Thêm" }).click();
+    await page.waitForSelector(".flash");
+    expect(await page.getByTestId("areas").innerText()).to.contain("Ấp Bình Minh");
+    await page.goto(`${base}/app/disbursements/new?campaign=${CODE}`);
+    const options = await page.locator("select[name='beneficiary.area'] option").allInnerTexts();
+    expect(options).to.include("Ấp Bình Minh").and.include("Khu phố 4");
+    await page.getByLabel("Họ tên chủ hộ").fill("Lê Thị Hạnh");
+    await page.getByLabel("Khu phố / ấp").selectOption("Ấp Bình Minh");
+    await page.getByLabel("Số tiền / giá trị (đồng)").fill("350000");
+    const form = await page.locator("form.entry").evaluate((f) => Object.fromEntries(new FormData(f as HTMLFormElement) as unknown as Iterable<[string, string]>));
+    const before = (await s.store.listEntries(c.committee.id, { limit: 100 })).length;
+    const refused = await context.request.post(`${base}/app/disbursements`, { form: { ...form, "beneficiary.area": "Nhà bà Hạnh, sđt 0912 345 678" } });
+    expect(refused.status()).to.equal(422);
+    const body = await refused.text();
+    expect(body).to.contain('id="f-beneficiary-area-error"').and.contain("Khu phố / ấp này chưa có trong danh sách của ủy ban");
+    expect((await s.store.listEntries(c.committee.id, { limit: 100 })).length).to.equal(before);
+    await context.close();
+  });
+
   it("imports a bank statement with a live progress bar, then shows the reconciliation and the lines to classify", async () => {
     const relief = uniqueCode("YAGI").toUpperCase();
     await s.ledger.createCampaign(c.principals.treasurer, { code: relief, name: "Ủng hộ đồng bào bị bão số 3", kind: "relief", startsOn: "2024-09-01" }, meta());

@@ -3,6 +3,7 @@ import type { Knex } from "knex";
 import Cursor from "pg-cursor";
 import type { Campaign } from "../ledger/types.js";
 import { chainHead } from "./store.js";
+import { PUBLIC_DONOR, PrivateNames, STATEMENT_V1, STATEMENT_V2, initials, type StatementFormat } from "../statements/mask.js";
 
 // The queries behind a campaign statement. Everything is pinned to a ledger
 // position (seq ≤ head) so the same request gives the same rows later.
@@ -47,17 +48,18 @@ export type StatementCsvRow = [
   beneficiaryName: string | null,
   area: string | null,
   amounts: string, // "in,out,balance" of the posting, the balance after it
-  csvTail: string, // ",quantity,unit,verified,hash"
+  csvTail: string, // ",quantity," (the unit is the builder's: masked for the public from format v2)
   rowClass: string, // "YYYY-MM kind method donor? publish?", e.g. "2024-09 donation cash true false" ("-" for null)
   category: string | null,
   purpose: string | null,
   quantity: string | null,
   unit: string | null,
+  csvEnd: string, // ",verified,hash"
 ];
 
 export const CsvCol = {
   csvHead: 0, description: 1, donorName: 2, beneficiaryName: 3, area: 4, amounts: 5, csvTail: 6, rowClass: 7,
-  category: 8, purpose: 9, quantity: 10, unit: 11,
+  category: 8, purpose: 9, quantity: 10, unit: 11, csvEnd: 12,
 } as const;
 
 /**
@@ -69,8 +71,72 @@ export const CsvCol = {
 const CSV_BATCH_ROWS = 2000;
 const LINE_BATCH_ROWS = 100;
 
+/** Name sets kept (committee and ledger position): a checkpoint and the statements after it ask for the same one. */
+const NAME_SETS = 8;
+
 export class StatementQueries {
+  private readonly nameSets = new Map<string, Promise<PrivateNames>>();
+
   constructor(private readonly knex: Knex) {}
+
+  /**
+   * The names of a committee not agreed to be published, up to a ledger position: donors who did
+   * not agree, and every household (the public sees a household's initials). Bound by the position,
+   * so a statement cut there masks the same names for good. One grouped pass over each table:
+   * a million-line campaign has far fewer distinct names than lines.
+   */
+  privateNames(committeeId: number, headSeq: number): Promise<PrivateNames> {
+    const key = `${committeeId}|${headSeq}`;
+    let job = this.nameSets.get(key);
+    if (!job) {
+      if (this.nameSets.size >= NAME_SETS) this.nameSets.delete(this.nameSets.keys().next().value!);
+      job = this.loadPrivateNames(committeeId, headSeq);
+      this.nameSets.set(key, job);
+      job.catch(() => this.nameSets.delete(key));
+    }
+    return job;
+  }
+
+  private async loadPrivateNames(committeeId: number, headSeq: number): Promise<PrivateNames> {
+    // Names of one word never mask anything: left out in SQL already.
+    const twoWords = "~ '[^[:space:]][[:space:]]+[^[:space:]]'";
+    const rows = await this.knex.raw(`
+      select d.donor_name as name, false as household from donations d join journal_entries e on e.id = d.entry_id
+        where d.committee_id = ? and not d.publish_name and e.seq <= ? and d.donor_name ${twoWords} group by d.donor_name
+      union all
+      select b.beneficiary_name, true from disbursements b join journal_entries e on e.id = b.entry_id
+        where b.committee_id = ? and e.seq <= ? and b.beneficiary_name ${twoWords} group by b.beneficiary_name`,
+    [committeeId, headSeq, committeeId, headSeq]);
+    const names = new PrivateNames();
+    for (const r of rows.rows as { name: string; household: boolean }[]) names.add(r.name, r.household ? initials(r.name) : PUBLIC_DONOR);
+    return names;
+  }
+
+  /** The areas the committee's disbursements named up to a ledger position (households are few beside donations). */
+  async areasUsed(committeeId: number, headSeq: number): Promise<string[]> {
+    const rows = await this.knex("disbursements as b").join("journal_entries as e", "e.id", "b.entry_id")
+      .where("b.committee_id", committeeId).where("e.seq", "<=", headSeq).distinct("b.area");
+    return rows.map((r) => r.area as string);
+  }
+
+  /**
+   * The committee's areas listed when a publication was made (undefined: now): what an area showed
+   * as at a publication stays what it shows.
+   */
+  async listedAreas(committeeId: number, vseq: number | undefined): Promise<Set<string>> {
+    const q = this.knex("areas").where({ committee_id: committeeId });
+    if (vseq !== undefined) {
+      q.where("created_at", "<=", this.knex("entry_verified").where({ committee_id: committeeId, vseq }).select("published_at"));
+    }
+    return new Set((await q.select("name")).map((r) => r.name as string));
+  }
+
+  /** The format of a statement cut at a publication (undefined: not cut at one, the current format). */
+  async statementFormat(committeeId: number, vseq: number | undefined): Promise<StatementFormat> {
+    if (vseq === undefined) return STATEMENT_V2;
+    const row = await this.knex("statement_formats").where({ committee_id: committeeId }).first("v1_through_vseq");
+    return row && vseq <= Number(row.v1_through_vseq) ? STATEMENT_V1 : STATEMENT_V2;
+  }
 
   head(committeeId: number): Promise<{ seq: number; hash: string }> {
     return chainHead(this.knex, committeeId);
@@ -199,10 +265,10 @@ const csvColumns = `'entry,' || s.seq || ',' || s.id || ',' || to_char(s.entry_d
   s.description, s.donor_name, s.beneficiary_name, s.area,
   greatest(s.amount_dong, 0) || ',' || greatest(-s.amount_dong, 0) || ','
     || (?::numeric + sum(s.amount_dong) over (order by s.seq, s.line rows between unbounded preceding and current row)) as amounts,
-  ',' || ${plainQuantity("s.quantity")} || ',' || ${csvText("s.unit")} || ',' || s.verified::text || ',' || s.hash as csv_tail,
+  ',' || ${plainQuantity("s.quantity")} || ',' as csv_tail,
   to_char(s.entry_date, 'YYYY-MM') || ' ' || s.kind || ' ' || coalesce(s.method, '-') || ' ' || (s.donor_name is not null)::text
     || ' ' || coalesce(s.publish_name::text, '-') as row_class,
-  s.category, s.purpose, s.quantity, s.unit`;
+  s.category, s.purpose, s.quantity, s.unit, ',' || s.verified::text || ',' || s.hash as csv_end`;
 
 /**
  * Driving from the postings (not a lateral per entry) let the query run in

@@ -9,7 +9,7 @@ import type {
   AccountBalance, Approvals, BatchContextData, BatchQuery, CampaignFigures, NewPledge, PeriodClose, Pledge, EntryFilter, EntryRow, IdempotentResponse, LedgerStore, LockedLedger, NewCampaign, VerificationTx,
   StoredResponse,
 } from "../ledger/store.js";
-import type { Account, Campaign, CommittedEntry, Committee, Principal, Role } from "../ledger/types.js";
+import type { Account, Area, Campaign, CommittedEntry, Committee, Principal, Role } from "../ledger/types.js";
 import { GENESIS_HASH } from "../ledger/types.js";
 import { refKey } from "../ledger/writer.js";
 
@@ -44,6 +44,18 @@ export class KnexLedgerStore implements LedgerStore {
   async findCommittee(code: string): Promise<Committee | null> {
     const row = await this.knex("committees").where({ code }).first();
     return row ? { id: Number(row.id), code: row.code, name: row.name } : null;
+  }
+
+  async listAreas(committeeId: number): Promise<Area[]> {
+    const rows = await this.knex("areas").where({ committee_id: committeeId }).orderBy(["created_at", "name"]).select("name", "created_at");
+    return rows.map((r) => ({ name: r.name, createdAt: (r.created_at as Date).toISOString() }));
+  }
+
+  async addArea(committeeId: number, name: string, by: number | null): Promise<{ area: Area; created: boolean }> {
+    const inserted = await this.knex("areas").insert({ committee_id: committeeId, name, created_by: by })
+      .onConflict(["committee_id", "name"]).ignore().returning(["name", "created_at"]);
+    const row = inserted[0] ?? await this.knex("areas").where({ committee_id: committeeId, name }).first("name", "created_at");
+    return { area: { name: row.name, createdAt: (row.created_at as Date).toISOString() }, created: inserted.length > 0 };
   }
 
   async listCommittees(): Promise<Committee[]> {
@@ -733,6 +745,9 @@ export function mapStoreError(error: unknown): LedgerError | null {
   const e = error as { code?: string; constraint?: string; message?: string };
   if (e?.code === "23505" && e.constraint === "donations_bank_reference") {
     return new LedgerError("bank_reference_duplicate", "this bank reference is already recorded for this bank account", "bankReference");
+  }
+  if (e?.code === "23503" && e.constraint === "disbursements_area_listed") {
+    return new LedgerError("area_not_listed", "the area is not in the committee's list of areas (khu phố, thôn, ấp)", "beneficiary.area");
   }
   if (e?.code === "SQ015") {
     return new LedgerError("reversal_before_original", "verify the entry a reversal reverses before the reversal itself", "ids");

@@ -19,6 +19,7 @@ import { docsInit, docsPage, openApiDocument } from "./openapi.js";
 import { errorHandler, sendProblem } from "./problems.js";
 import { mount, type RouteSpec } from "./route.js";
 import { accountRoutes } from "./routes/accounts.js";
+import { areaRoutes } from "./routes/areas.js";
 import { campaignRoutes } from "./routes/campaigns.js";
 import { controlRoutes } from "./routes/controls.js";
 import { entryRoutes } from "./routes/entries.js";
@@ -47,7 +48,7 @@ const BODY_LIMIT = 64 * 1024; // bytes ("64kb" as body-parser reads it)
 export function apiRoutes(s: Soquy): RouteSpec<any, any, any>[] {
   return [
     ...campaignRoutes(s), ...recordRoutes(s), ...statementRoutes(s), ...controlRoutes(s), ...entryRoutes(s), ...accountRoutes(s),
-    ...tokenRoutes(s), ...auditRoutes(s), ...publicRoutes(s), ...bankImportRoutes(s),
+    ...tokenRoutes(s), ...auditRoutes(s), ...publicRoutes(s), ...bankImportRoutes(s), ...areaRoutes(s),
   ];
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { AssertionFailed } from "../ledger/assert.js";
 import { LedgerError, type ResultCode } from "../ledger/codes.js";
+import { maskText } from "../statements/mask.js";
 
 // The one table from result codes to HTTP statuses, and RFC 9457
 // problem+json bodies carrying the stable code and the offending field.
@@ -57,6 +58,7 @@ export const statusByCode: Record<ResultCode, number> = {
   bank_import_not_found: 404,
   signing_key_missing: 503,
   database_unavailable: 503,
+  area_not_listed: 422,
 };
 
 const titles: Partial<Record<ResultCode, string>> = {
@@ -86,6 +88,11 @@ export const problemSchema = z.object({
 
 export function sendProblem(res: Response, code: ResultCode, detail: string, field?: string, errors?: FieldIssue[]): void {
   const status = statusByCode[code];
+  if (!res.locals.principal) {
+    // An answer to anyone: what it echoes goes through the public masking, as every public output does.
+    detail = maskText(detail);
+    errors = errors?.map((e) => ({ field: e.field, message: maskText(e.message) }));
+  }
   res.status(status).type("application/problem+json").json({
     type: `urn:soquy:problem:${code}`,
     title: titles[code] ?? code.replaceAll("_", " "),
@@ -94,7 +101,7 @@ export function sendProblem(res: Response, code: ResultCode, detail: string, fie
     code,
     ...(field ? { field } : {}),
     ...(errors ? { errors } : {}),
-    instance: res.req.originalUrl.split("?")[0],
+    instance: res.locals.principal ? res.req.originalUrl.split("?")[0] : maskText(res.req.originalUrl.split("?")[0]!),
     requestId: res.locals.requestId as string | undefined,
   });
 }

@@ -10,9 +10,10 @@ import { multiplyDong, parseAmountDong, parseSignedDong } from "./money.js";
 import type { LedgerStore, NewCampaign } from "./store.js";
 import type {
   Account, BeneficiaryCategory, Campaign, CampaignKind, DonorKind, EntryDraft, ItemDraft, Method,
-  Principal, Purpose,
+  Principal, Purpose, Area,
 } from "./types.js";
 import { campaignView } from "./view.js";
+import { foldWords, maskText } from "../statements/mask.js";
 import { GroupCommitter, type PlanContext, type WriteRequest, type WriteResult } from "./writer.js";
 
 // The ledger's commands. Each turns a request (already shaped by zod) into a
@@ -171,7 +172,7 @@ export class Ledger {
     if ((quantity === null) !== (input.unit === undefined)) {
       fail("validation_failed", "quantity and unit go together", quantity === null ? "quantity" : "unit");
     }
-    const b = input.beneficiary;
+    const b = { ...input.beneficiary, area: await this.listedArea(p.committeeId, input.beneficiary.area) };
     const asset = campaign.accounts[assetRoleByMethod[input.method]];
     const draft: EntryDraft = {
       id: newEntryId(),
@@ -215,6 +216,36 @@ export class Ledger {
       }
       return draft;
     }, { voucher: voucherOf(draft) });
+  }
+
+  /** The committee's list of areas (khu phố, thôn, ấp). */
+  areas(committeeId: number): Promise<Area[]> {
+    return this.store.listAreas(committeeId);
+  }
+
+  /** Adds an area to the committee's list; one already listed is given back. */
+  async addArea(p: Principal, name: string): Promise<{ area: Area; created: boolean }> {
+    const n = areaName(name);
+    if (n.length < 1 || n.length > 100 || /\p{Cc}/u.test(n)) fail("validation_failed", "an area's name has 1 to 100 characters", "name");
+    if (maskText(n) !== n) {
+      fail("validation_failed", "an area's name is public: it may not hold a phone, account or ID number or an e-mail address", "name");
+    }
+    const listed = (await this.store.listAreas(p.committeeId)).find((a) => foldWords(a.name) === foldWords(n) && foldWords(n) !== "");
+    if (listed && listed.name !== n) return { area: listed, created: false };
+    return this.store.addArea(p.committeeId, n, p.tokenId);
+  }
+
+  /** The listed area a disbursement names (the list's spelling; case, diacritics and spacing aside), or a refusal. */
+  private async listedArea(committeeId: number, area: string): Promise<string> {
+    const n = areaName(area);
+    const list = await this.store.listAreas(committeeId);
+    const found = list.find((a) => a.name === n) ?? list.find((a) => foldWords(a.name) === foldWords(n) && foldWords(n) !== "");
+    if (found) return found.name;
+    const some = list.slice(0, 10).map((a) => a.name).join(", ");
+    fail("area_not_listed", list.length === 0
+      ? "the committee has no list of areas yet: add its khu phố / thôn / ấp first (POST /api/v1/areas)"
+      : `the area is not in the committee's list; choose one of: ${some}${list.length > 10 ? ", …" : ""} (or add it: POST /api/v1/areas)`,
+    "beneficiary.area");
   }
 
   async recordGeneral(p: Principal, input: GeneralEntryInput, meta: WriteMeta): Promise<WriteResult> {
@@ -365,6 +396,11 @@ function parseQuantity(value: Amount, field: string): string {
   if (q.decimalPlaces() > 3) fail("validation_failed", `${field} has at most 3 decimal places`, field);
   if (q.gte("1e15")) fail("validation_failed", `${field} is too large`, field);
   return q.toFixed(3);
+}
+
+/** An area's name as kept: NFC, trimmed, single spaces. */
+export function areaName(s: string): string {
+  return s.normalize("NFC").trim().replace(/\s+/g, " ");
 }
 
 export { LedgerError, normaliseKey };

@@ -1,5 +1,5 @@
 import type {
-  Account, Campaign, CampaignFields, CampaignKind, CommittedEntry, Committee, Principal, Role,
+  Account, Area, Campaign, CampaignFields, CampaignKind, CommittedEntry, Committee, Principal, Role,
 } from "./types.js";
 
 // What the ledger needs from storage. src/db/ implements it with knex; the
@@ -145,6 +145,10 @@ export interface LedgerStore {
   createCommittee(code: string, name: string): Promise<Committee>;
   findCommittee(code: string): Promise<Committee | null>;
   listCommittees(): Promise<Committee[]>;
+  /** The committee's areas, in the order they were added. */
+  listAreas(committeeId: number): Promise<Area[]>;
+  /** Adds an area (already normalised); an area already listed is given back as it is. */
+  addArea(committeeId: number, name: string, by: number | null): Promise<{ area: Area; created: boolean }>;
   /** A token for person personId, or for a new person of that name and role when personId is null. */
   createToken(committeeId: number, role: Role, name: string, tokenHash: string, personId: number | null, createdByUser?: number): Promise<number>;
   findPrincipal(tokenHash: string): Promise<Principal | null>;

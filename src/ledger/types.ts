@@ -34,6 +34,12 @@ export interface Principal {
   personRole: Role;
 }
 
+/** An area (khu phố, thôn, ấp) of a committee's own list. */
+export interface Area {
+  name: string;
+  createdAt: string;
+}
+
 export interface Committee {
   id: number;
   code: string;

@@ -58,6 +58,9 @@ export function checkStatement(csv: Buffer, checkpoint: CheckpointFile, key: Key
     return report(c.code);
   }
   const s = c.statement;
+  const format = s.format ?? "soquy-statement/1";
+  if (parsed.format === format) passed.push(`statement format ${format}, as signed`);
+  else problems.push(`the statement is in format ${parsed.format}, the checkpoint signed ${format}`);
   if (s.digest === digest) passed.push(`SHA-256 of the file equals the digest signed for ${c.code}: ${digest}`);
   else problems.push(`SHA-256 of the file is ${digest}; the checkpoint signed ${s.digest} for ${c.code}`);
   const pos = `${p.publication.sequence}:${p.publication.hash}`;
@@ -78,6 +81,8 @@ export function checkStatement(csv: Buffer, checkpoint: CheckpointFile, key: Key
 
 export interface ParsedStatement {
   campaign: string | null;
+  /** From the opening row's entry_id cell; empty there in format v1. */
+  format: string;
   lines: number;
   openingDong: bigint;
   inDong: bigint;
@@ -132,7 +137,7 @@ export function parseStatementCsv(bytes: Buffer): ParsedStatement {
   if (closingDong !== openingDong + inDong - outDong) problems.push(`closing ${closingDong} ≠ opening ${openingDong} + in ${inDong} − out ${outDong}`);
   const m = /^Số dư đầu kỳ — (\S+) /.exec(opening[iDesc!] ?? "");
   return {
-    campaign: m?.[1] ?? null, lines, openingDong, inDong, outDong, closingDong,
+    campaign: m?.[1] ?? null, format: opening[col("entry_id")] || "soquy-statement/1", lines, openingDong, inDong, outDong, closingDong,
     positionSeq: closing[iSeq!] ?? "", positionHash: closing[iHash!] ?? "", rowsAddUp: problems,
   };
 }

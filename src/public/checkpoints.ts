@@ -4,6 +4,7 @@ import { fail } from "../ledger/codes.js";
 import type { Committee } from "../ledger/types.js";
 import type { PublicService } from "./service.js";
 import type { Anchor } from "../ledger/verify.js";
+import type { StatementFormat } from "../statements/types.js";
 import { canonicalJson, importPublicKey, publicKeyInfo, verifySignature, type PublicKeyInfo, type Signer } from "./signing.js";
 import { exportCheckpoints, type ExternalCheck, externalAnchors, readExported } from "./anchors.js";
 
@@ -38,6 +39,8 @@ export interface CheckpointPayload {
     disbursements: number;
     statement: null | {
       audience: "public";
+      /** The statement's format; absent in checkpoints signed before formats were named: "soquy-statement/1". */
+      format?: StatementFormat;
       from: string;
       to: string;
       lines: number;
@@ -93,7 +96,7 @@ export class Checkpoints {
         code: t.campaign.code, name: t.campaign.name, receivedDong: f.receivedDong.toString(), disbursedDong: f.disbursedDong.toString(),
         otherOutDong: f.otherOutDong.toString(), balanceDong: f.balanceDong.toString(), donations: f.donations, disbursements: f.disbursements,
         statement: facts && {
-          audience: "public", from: facts.from, to: facts.to, lines: facts.lines, openingDong: facts.openingDong.toString(),
+          audience: "public", format: facts.format, from: facts.from, to: facts.to, lines: facts.lines, openingDong: facts.openingDong.toString(),
           inDong: facts.inDong.toString(), outDong: facts.outDong.toString(), closingDong: facts.closingDong.toString(), digest: facts.digest,
         },
       });

@@ -7,7 +7,9 @@ import { parseIsoDate } from "../ledger/dates.js";
 import { assembleFigures, type FigureRow, type Publication, type PublicFigures } from "../ledger/figures.js";
 import type { Campaign, Committee } from "../ledger/types.js";
 import { prepareStatement } from "../statements/builder.js";
+import type { StatementFormat } from "../statements/types.js";
 import type { DonationLookup, DonationMatch, FigureScope } from "../db/public.js";
+import { maskText, publicArea, type PrivateNames } from "../statements/mask.js";
 
 // What the press and the public may cite: verified figures, pinned to a
 // publication number so a link gives the same figures later, with the digest
@@ -36,6 +38,7 @@ export interface CampaignTotals {
 
 export interface StatementFacts {
   digest: string;
+  format: StatementFormat;
   lines: number;
   inDong: bigint;
   outDong: bigint;
@@ -145,7 +148,7 @@ export class PublicService {
     const committee = await this.committee(committeeCode);
     const campaign = await this.campaign(committee, campaignCode);
     const set = await this.figureSet(committee, [campaign.id], q);
-    return this.totalsOf(committee, campaign, set);
+    return this.totalsOf(committee, campaign, set, await this.figureMask(committee, set));
   }
 
   /** Every campaign of a committee, with totals and the sum over all of them. */
@@ -153,21 +156,39 @@ export class PublicService {
     const committee = await this.committee(committeeCode);
     const campaigns = await this.campaignList(committee);
     const set = await this.figureSet(committee, null, q);
-    const items = campaigns.map((c) => this.totalsOf(committee, c, set));
+    const mask = await this.figureMask(committee, set);
+    const items = campaigns.map((c) => this.totalsOf(committee, c, set, mask));
     const all = [...set.rows.values()].flat();
     const opening = [...set.opening.values()].flat();
-    const overall = assembleFigures(all, false);
+    const overall = mask(assembleFigures(all, false));
     return {
       committee, publication: set.publication, live: set.live, scope: set.scope, campaigns: items, overall,
       openingDong: assembleFigures(opening, false).balanceDong,
     };
   }
 
-  private totalsOf(committee: Committee, campaign: Campaign, set: Awaited<ReturnType<PublicService["figureSet"]>>): CampaignTotals {
+  /**
+   * The public masking of figures' text: areas by the committee's list as it stood at the
+   * publication ("Khác" for one recorded before the list that it does not hold), units through
+   * the one masking function with the names not agreed to be published up to the publication.
+   */
+  private async figureMask(committee: Committee, set: Awaited<ReturnType<PublicService["figureSet"]>>): Promise<(f: PublicFigures) => PublicFigures> {
+    const p = set.publication;
+    if (p.vseq === 0) return (f) => f;
+    const areas = await this.statements.listedAreas(committee.id, set.live ? undefined : p.vseq);
+    const rows = [...set.rows.values()].flat();
+    const units = rows.some((r) => r.metric === "received_unit" || r.metric === "disbursed_unit");
+    const names = units ? await this.statements.privateNames(committee.id, p.headSeq) : null;
+    return (f) => maskFigures(f, areas, names);
+  }
+
+  private totalsOf(
+    committee: Committee, campaign: Campaign, set: Awaited<ReturnType<PublicService["figureSet"]>>, mask: (f: PublicFigures) => PublicFigures,
+  ): CampaignTotals {
     const whole = set.scope.from === null && set.scope.to === null;
     return {
       committee, campaign, publication: set.publication, live: set.live, scope: set.scope,
-      figures: assembleFigures(set.rows.get(campaign.id) ?? [], whole),
+      figures: mask(assembleFigures(set.rows.get(campaign.id) ?? [], whole)),
       openingDong: assembleFigures(set.opening.get(campaign.id) ?? [], false).balanceDong,
       pledged: set.pledges.get(campaign.id) ?? { count: 0, amountDong: 0n },
     };
@@ -188,14 +209,14 @@ export class PublicService {
     if (found.length > SELF_CHECK_MAX) {
       fail("query_too_broad", `more than ${SELF_CHECK_MAX} donations match: add part of the name as published, or search by bank reference`, "name");
     }
-    return { committee, found: found.map(selfCheckMatch) };
+    return { committee, found: found.map((m) => selfCheckMatch(maskMatch(m))) };
   }
 
   async receipt(committeeCode: string, receiptNumber: string) {
     const committee = await this.committee(committeeCode);
     const [m] = await this.figures.findDonations(committee.id, { receipt: receiptNumber }, 1);
     if (!m) fail("not_found", `no receipt ${receiptNumber} in committee ${committee.code}`, "receiptNumber");
-    return { committee, match: selfCheckMatch(m) };
+    return { committee, match: selfCheckMatch(maskMatch(m)) };
   }
 
   /**
@@ -226,10 +247,33 @@ export class PublicService {
     });
     st.dispose();
     return {
-      digest: st.digest, lines: st.totals.lines, inDong: st.totals.inDong, outDong: st.totals.outDong,
+      digest: st.digest, format: st.header.format, lines: st.totals.lines, inDong: st.totals.inDong, outDong: st.totals.outDong,
       openingDong: st.header.openingDong, closingDong: st.totals.closingDong, from: st.header.from, to: st.header.to,
     };
   }
+}
+
+/** Figures with their areas and units as the public sees them (areas that show alike added up). */
+function maskFigures(f: PublicFigures, areas: ReadonlySet<string>, names: PrivateNames | null): PublicFigures {
+  const byArea = new Map<string, PublicFigures["byArea"][number]>();
+  for (const b of f.byArea) {
+    const key = publicArea(b.key, areas);
+    const o = byArea.get(key);
+    if (o) {
+      o.amountDong += b.amountDong;
+      o.count += b.count;
+    } else byArea.set(key, { ...b, key });
+  }
+  const unit = <U extends { unit: string }>(u: U): U => ({ ...u, unit: maskText(u.unit, names) });
+  return {
+    ...f, byArea: [...byArea.values()].sort((a, b) => (b.amountDong > a.amountDong ? 1 : b.amountDong < a.amountDong ? -1 : a.key.localeCompare(b.key))),
+    receivedUnits: f.receivedUnits.map(unit), disbursedUnits: f.disbursedUnits.map(unit),
+  };
+}
+
+/** A self-check answer as the public sees it: a published name goes through the masking too. */
+function maskMatch(m: DonationMatch): DonationMatch {
+  return m.donorName === null ? m : { ...m, donorName: maskText(m.donorName) };
 }
 
 function parseTime(text: string): string {

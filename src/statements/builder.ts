@@ -11,8 +11,8 @@ import { fail } from "../ledger/codes.js";
 import { parseIsoDate } from "../ledger/dates.js";
 import type { Campaign, Committee } from "../ledger/types.js";
 import { ExactSum } from "./exact.js";
-import { counterparty, describe } from "./mask.js";
-import type { Audience, StatementHeader, StatementPerson, StatementLine, StatementSummary, StatementTotals } from "./types.js";
+import { counterpartyV1, describeV1, OTHER_AREA, PrivateNames, STATEMENT_V1, StatementMask, type Party } from "./mask.js";
+import type { Audience, StatementFormat, StatementHeader, StatementPerson, StatementLine, StatementSummary, StatementTotals } from "./types.js";
 
 // One builder for both formats. A first pass streams the rows through the CSV
 // writer into a temporary file, hashing the bytes (the statement digest) and
@@ -61,6 +61,8 @@ export async function prepareStatement(
   const verifiedOnly = pub !== undefined || opts.audience === "public" || (opts.verifiedOnly ?? false);
   const vseqMax = pub?.vseq;
   const range = await q.dateRange(campaign, position.seq);
+  const format = await q.statementFormat(committee.id, vseqMax);
+  const mask = await lineMask(q, committee.id, opts.audience, format, position.seq, vseqMax);
   const from = opts.from ? parseIsoDate(opts.from, "from") : min(campaign.startsOn, range.first);
   const to = opts.to ? parseIsoDate(opts.to, "to") : max(campaign.startsOn, range.last);
   if (from > to) fail("invalid_date", `from (${from}) is after to (${to})`, "from");
@@ -70,12 +72,12 @@ export async function prepareStatement(
       code: campaign.code, name: campaign.name, kind: campaign.kind, startsOn: campaign.startsOn, endsOn: campaign.endsOn,
       targetDong: campaign.targetDong,
     },
-    from, to, audience: opts.audience, verifiedOnly,
+    from, to, audience: opts.audience, format, verifiedOnly,
     openingDong: await q.assetSum(campaign, position.seq, { before: from }, verifiedOnly, vseqMax),
     position,
   };
   const lines = async function* () {
-    for await (const { line } of statementRows(q.rows(campaign, position.seq, from, to, verifiedOnly, vseqMax), header)) yield line;
+    for await (const { line } of statementRows(q.rows(campaign, position.seq, from, to, verifiedOnly, vseqMax), header, mask)) yield line;
   };
 
   const dir = mkdtempSync(path.join(tmpdir(), "soquy-statement-"));
@@ -86,7 +88,7 @@ export async function prepareStatement(
   expectedDong.catch(() => {}); // awaited below; a failed pass must not leave it unhandled
   try {
     const out = new HashedFile(file);
-    const pass = new CsvPass(header, out);
+    const pass = new CsvPass(header, out, mask);
     out.write(csvHeader() + csvOpening(header));
     for await (const batch of q.csvRows(campaign, position.seq, from, to, verifiedOnly, header.openingDong, vseqMax)) {
       pass.batch(batch);
@@ -101,13 +103,51 @@ export async function prepareStatement(
     const { digest, bytes } = await out.end();
     const people = opts.audience === "auditor" ? await q.people(committee.id) : undefined;
     return {
-      header, totals, summary: pass.summary.result(), digest, csvBytes: bytes, people,
+      header, totals, summary: pass.summary.result(mask), digest, csvBytes: bytes, people,
       writeCsv: (dest) => copyFile(file, dest), lines, dispose,
     };
   } catch (error) {
     dispose();
     throw error;
   }
+}
+
+/** How a statement's lines show their free text, by format and audience. */
+interface LineMask {
+  description(text: string, p: Party): string;
+  counterparty(p: Party): string;
+  unit(unit: string | null): string | null;
+  /** A summary's area key. */
+  area(area: string): string;
+}
+
+/**
+ * Format v1's rules, kept byte for byte for statements cut at publications made
+ * before v2 (their digests are signed); v2 masks with the one masking function,
+ * given the committee's names not agreed to be published and its list of areas
+ * (both as they stood at the statement's ledger position and publication).
+ * Areas in the summary go by the list in either format: the summary is not in the signed bytes.
+ */
+async function lineMask(
+  q: StatementQueries, committeeId: number, audience: Audience, format: StatementFormat, headSeq: number, vseq: number | undefined,
+): Promise<LineMask> {
+  const areas = audience === "public" ? await q.listedAreas(committeeId, vseq) : new Set<string>();
+  const names = audience === "public" && format !== STATEMENT_V1 ? await q.privateNames(committeeId, headSeq) : new PrivateNames();
+  const unlisted = new PrivateNames();
+  if (audience === "public" && format !== STATEMENT_V1) {
+    for (const a of await q.areasUsed(committeeId, headSeq)) if (!areas.has(a)) unlisted.addPhrase(a, OTHER_AREA);
+  }
+  const m = new StatementMask(audience, names, areas, unlisted);
+  if (format === STATEMENT_V1) {
+    return {
+      description: (text, p) => describeV1(text, p, audience), counterparty: (p) => counterpartyV1(p, audience), unit: (u) => u,
+      area: (a) => m.area(a),
+    };
+  }
+  return {
+    description: (text) => m.text(text), counterparty: (p) => m.counterparty(p), unit: (u) => (u === null ? null : m.text(u)),
+    area: (a) => m.area(a),
+  };
 }
 
 /**
@@ -229,7 +269,7 @@ class CsvPass {
   private row: StatementCsvRow | null = null;
   private amounts = "";
 
-  constructor(private readonly h: StatementHeader, private readonly out: HashedFile) {
+  constructor(private readonly h: StatementHeader, private readonly out: HashedFile, private readonly mask: LineMask) {
     this.closingDong = h.openingDong.toString();
   }
 
@@ -267,8 +307,8 @@ class CsvPass {
     this.closingDong = a.slice(comma2 + 1);
     const rc = this.summary.add(r, inDong, outDong);
     const party = { donorName: r[C.donorName], publishName: rc.publish, beneficiaryName: r[C.beneficiaryName], area: r[C.area] };
-    this.out.write(`${r[C.csvHead]}${csvText(describe(r[C.description], party, this.h.audience))},${csvText(counterparty(party, this.h.audience))},` +
-      `${a}${r[C.csvTail]}\r\n`);
+    this.out.write(`${r[C.csvHead]}${csvText(this.mask.description(r[C.description], party))},${csvText(this.mask.counterparty(party))},` +
+      `${a}${r[C.csvTail]}${csvText(this.mask.unit(r[C.unit]))}${r[C.csvEnd]}\r\n`);
   }
 }
 
@@ -296,7 +336,9 @@ async function* perEntry(batches: AsyncIterable<StatementRowRaw[]>): AsyncIterab
   if (current) yield current;
 }
 
-async function* statementRows(rows: AsyncIterable<StatementRowRaw[]>, h: StatementHeader): AsyncIterable<{ line: StatementLine; raw: StatementRowRaw }> {
+async function* statementRows(
+  rows: AsyncIterable<StatementRowRaw[]>, h: StatementHeader, mask: LineMask,
+): AsyncIterable<{ line: StatementLine; raw: StatementRowRaw }> {
   let balance = h.openingDong;
   for await (const { r, inDong, outDong } of perEntry(rows)) {
     balance += inDong - outDong;
@@ -308,13 +350,13 @@ async function* statementRows(rows: AsyncIterable<StatementRowRaw[]>, h: Stateme
       recordedDate: r.recorded_date,
       voucherNo: r.voucher_no,
       kind: r.kind,
-      description: describe(r.description, party, h.audience),
-      counterparty: counterparty(party, h.audience),
+      description: mask.description(r.description, party),
+      counterparty: mask.counterparty(party),
       inDong,
       outDong,
       balanceDong: balance,
       quantity: r.quantity,
-      unit: r.unit,
+      unit: mask.unit(r.unit),
       verified: r.verified,
       hash: r.hash,
     };
@@ -383,7 +425,8 @@ class SummaryBuilder {
     return k;
   }
 
-  result(): StatementSummary {
+  /** The tables; areas and units as the mask shows them (several areas may show as one, e.g. "Khác"). */
+  result(mask: Pick<LineMask, "area" | "unit">): StatementSummary {
     const received = { cash: 0n, bank: 0n, in_kind: 0n };
     const months = new Map<string, { month: string; inDong: bigint; outDong: bigint }>();
     for (const k of this.classes.values()) {
@@ -401,13 +444,28 @@ class SummaryBuilder {
       receivedByMethod: received,
       disbursedByPurpose: sorted(this.purpose),
       disbursedByCategory: sorted(this.category),
-      disbursedByArea: sorted(this.area),
+      disbursedByArea: sorted(relabel(this.area, (a) => mask.area(a))),
       quantitiesByUnit: [...this.units.values()]
         .sort((a, b) => (a.direction + a.unit < b.direction + b.unit ? -1 : 1))
-        .map((u) => ({ unit: u.unit, direction: u.direction, quantity: fromMilli(u.milli), valueDong: u.value.value() })),
+        .map((u) => ({ unit: mask.unit(u.unit)!, direction: u.direction, quantity: fromMilli(u.milli), valueDong: u.value.value() })),
       byMonth: [...months.values()].sort((a, b) => (a.month < b.month ? -1 : 1)),
     };
   }
+}
+
+/** Keyed sums under other keys, those that fall together added up. */
+function relabel(m: Map<string, Keyed>, label: (key: string) => string): Map<string, Keyed> {
+  const out = new Map<string, Keyed>();
+  for (const e of m.values()) {
+    const key = label(e.key);
+    const o = out.get(key);
+    if (!o) out.set(key, { key, amount: e.amount, count: e.count });
+    else {
+      o.amount.add(e.amount.text());
+      o.count += e.count;
+    }
+  }
+  return out;
 }
 
 /** "2024-09 donation cash true false" → its flags ("-" is null). */

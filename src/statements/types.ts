@@ -5,12 +5,20 @@
 
 export type Audience = "auditor" | "public";
 
+/**
+ * The statement's format: "soquy-statement/1" for statements cut at a publication
+ * made before the current masking rules (their bytes are signed and kept),
+ * "soquy-statement/2" after, written in the opening row's entry_id cell.
+ */
+export type StatementFormat = "soquy-statement/1" | "soquy-statement/2";
+
 export interface StatementHeader {
   committee: { code: string; name: string };
   campaign: { code: string; name: string; kind: string; startsOn: string; endsOn: string | null; targetDong: bigint | null };
   from: string;
   to: string;
   audience: Audience;
+  format: StatementFormat;
   /** Only entries an approver has verified (what the press and the public are given). */
   verifiedOnly: boolean;
   openingDong: bigint;

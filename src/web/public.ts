@@ -9,6 +9,7 @@ import { formatDateVi, formatDecimalVi, formatDong } from "../../reports/format.
 import { pressSentences, vietnamDate, type Lang } from "../../reports/press.js";
 import { SELF_CHECK_STATUS, type CampaignTotals, type SelfCheckMatch, type StatementFacts } from "../public/service.js";
 import { Html, html } from "./html.js";
+import { maskText } from "../statements/mask.js";
 
 // The public transparency page (Nghị định 93/2021, Điều 14), server-rendered
 // by the same service from the same verified figures as the API: a committee's
@@ -280,7 +281,7 @@ function checkError(e: LedgerError, lang: Lang): string {
     case "amountDong": return vi ? "Số tiền là số nguyên đồng, ví dụ 500000." : "The amount is whole đồng, e.g. 500000.";
     case "name": return vi ? "Nhập ít nhất 2 chữ của tên." : "Enter at least 2 letters of the name.";
     case "date": return vi ? "Ngày không hợp lệ." : "The date is not valid.";
-    default: return e.message;
+    default: return maskText(e.message);
   }
 }
 

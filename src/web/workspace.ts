@@ -46,6 +46,10 @@ const MSG: Record<string, { vi: string; en: string }> = {
   unverified_entries: { vi: "Còn bút toán chưa duyệt đến ngày này.", en: "Entries up to this date are not all verified." },
   period_already_closed: { vi: "Đã khóa sổ đến ngày này hoặc muộn hơn.", en: "Already closed through this date or later." },
   validation_failed: { vi: "Dữ liệu chưa hợp lệ.", en: "Please correct the form." },
+  area_not_listed: {
+    vi: "Khu phố / ấp này chưa có trong danh sách của ủy ban: hãy chọn trong danh sách (thủ quỹ thêm ở trang Khu phố / ấp).",
+    en: "This area is not in the committee's list: choose one from the list (a treasurer adds areas on the Areas page).",
+  },
 };
 
 const FIELD_VI: Record<string, string> = {
@@ -241,6 +245,7 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
     const err = (k: string) => fieldError(errors, k);
     const households = await q.households(sess.user.committeeId);
     const areas = [...new Set(households.map((h) => h.area))];
+    const listed = (await s.ledger.areas(sess.user.committeeId)).map((a) => a.name);
     page(req, res, T(req, "Ghi chi", "Record a disbursement"), html`<h1>${T(req, "Ghi chi (hỗ trợ hộ gia đình)", "Record a disbursement")}</h1>
 ${errors.size ? html`<div class="errors" role="alert">${T(req, "Hãy sửa các trường được đánh dấu.", "Please correct the marked fields.")}</div>` : ""}
 <form method="post" action="/app/disbursements" class="entry" data-once novalidate>
@@ -252,7 +257,7 @@ ${areas.map((a) => html`<optgroup label="${a}">${households.filter((h) => h.area
 <fieldset><legend>${T(req, "Hộ nhận hỗ trợ", "Household")}</legend>
 ${input(req, "beneficiary.name", T(req, "Họ tên chủ hộ", "Head of household"), v("beneficiary.name"), err("beneficiary.name"), { required: true })}
 <label>${T(req, "Đối tượng", "Category")}<select name="beneficiary.category">${beneficiaryCategories.map((c) => html`<option value="${c}"${c === v("beneficiary.category") ? new Html(" selected") : ""}>${CATEGORY_VI[c]}</option>`)}</select></label>
-${input(req, "beneficiary.area", T(req, "Khu phố / ấp", "Area (khu phố)"), v("beneficiary.area"), err("beneficiary.area"), { required: true })}
+${areaSelect(req, listed, v("beneficiary.area"), err("beneficiary.area"))}
 </fieldset>
 <label>${T(req, "Mục đích", "Purpose")}<select name="purpose">${purposes.map((p) => html`<option value="${p}"${p === (v("purpose") || "gift_package") ? new Html(" selected") : ""}>${PURPOSE_VI[p]}</option>`)}</select></label>
 <label>${T(req, "Hình thức", "Method")}<select name="method">${(["cash", "bank", "in_kind"] as const).map((m) => html`<option value="${m}"${m === (v("method") || "cash") ? new Html(" selected") : ""}>${METHOD_VI[m]}</option>`)}</select></label>
@@ -280,6 +285,38 @@ ${input(req, "amountDong", T(req, "Số tiền / giá trị (đồng)", "Amount 
       return disbursementForm(req, res, { campaign: values.campaign ?? "", paidOn: values.paidOn ?? "", purpose: values.purpose ?? "", unit: values.unit ?? "" }, new Map(), flash, 201);
     } catch (error) {
       if (error instanceof LedgerError) return disbursementForm(req, res, values, ledgerErrors(error, langOf(req)), null, 422);
+      throw error;
+    }
+  });
+
+  // The committee's list of areas: what a disbursement's area is chosen from, and all the public sees of it.
+  const areasPage = async (req: Request, res: Response, value: string, error: string | null, flash: Html | null, status = 200) => {
+    const sess = sessionOf(res)!;
+    const list = await s.ledger.areas(sess.user.committeeId);
+    const id = "f-area-name";
+    page(req, res, T(req, "Khu phố / ấp", "Areas"), html`<h1>${T(req, "Khu phố / thôn / ấp của ủy ban", "The committee's areas")}</h1>
+<p class="muted">${T(req, "Khoản chi chọn khu phố trong danh sách này; tên khu phố được công khai, nên không ghi tên người hay số điện thoại.",
+    "A disbursement's area is chosen from this list; area names are public, so no names of people or phone numbers.")}</p>
+<ul data-testid="areas">${list.map((a) => html`<li>${a.name}</li>`)}</ul>
+${sess.user.role === "treasurer" ? html`<form method="post" action="/app/areas" class="entry" novalidate>
+<input type="hidden" name="_csrf" value="${sess.csrfToken}">
+<label for="${id}">${T(req, "Thêm khu phố / ấp", "Add an area")}<input id="${id}" name="name" value="${value}" required autocomplete="off"${error ? new Html(` aria-invalid="true" aria-describedby="${id}-error"`) : ""}>
+${error ? html`<span class="field-error" id="${id}-error">${error}</span>` : ""}</label>
+<button type="submit">${T(req, "Thêm", "Add")}</button></form>` : ""}`, flash, status);
+  };
+  r.get("/areas", requireUser(), (req, res) => areasPage(req, res, "", null, null));
+  r.post("/areas", form, requireUser(["treasurer"]), async (req, res) => {
+    checkCsrf(req, res);
+    const name = String(req.body.name ?? "").slice(0, 200);
+    try {
+      const { area, created } = await s.ledger.addArea(principal(res), name);
+      return areasPage(req, res, "", null, created ? html`${T(req, "Đã thêm", "Added")} ${area.name}.` : html`${area.name}: ${T(req, "đã có trong danh sách.", "already listed.")}`, created ? 201 : 200);
+    } catch (error) {
+      if (error instanceof LedgerError) {
+        const msg = T(req, "Tên khu phố từ 1 đến 100 ký tự, không chứa số điện thoại, số tài khoản, số giấy tờ hay địa chỉ e-mail.",
+          "An area's name has 1 to 100 characters and no phone, account or ID number or e-mail address.");
+        return areasPage(req, res, name, msg, null, 422);
+      }
       throw error;
     }
   });
@@ -606,6 +643,17 @@ function input(_req: Request, name: string, label: string, value: string, error:
   const id = `f-${name.replace(/[^A-Za-z0-9]/g, "-")}`;
   return html`<label for="${id}">${label}<input id="${id}" name="${name}" value="${value}" type="${o.type ?? "text"}"${o.required ? new Html(" required") : ""}${o.inputmode ? new Html(` inputmode="${o.inputmode}"`) : ""}${o.autofocus && !error ? new Html(" autofocus") : ""}${error ? new Html(` aria-invalid="true" aria-describedby="${id}-error"`) : ""} autocomplete="off">
 ${error ? html`<span class="field-error" id="${id}-error">${error}</span>` : ""}</label>`;
+}
+
+/** The area of a disbursement, chosen from the committee's list. */
+function areaSelect(req: Request, listed: string[], value: string, error: string | null): Html {
+  const T = (vi: string, en: string) => (langOf(req) === "vi" ? vi : en);
+  const id = "f-beneficiary-area";
+  const none = listed.length === 0
+    ? html`<span class="field-error">${T("Ủy ban chưa có danh sách khu phố / ấp: thủ quỹ thêm ở trang", "The committee has no list of areas yet: add them on")} <a href="/app/areas">${T("Khu phố / ấp", "Areas")}</a>.</span>` : "";
+  return html`<label for="${id}">${T("Khu phố / ấp", "Area (khu phố)")}<select id="${id}" name="beneficiary.area" required${error ? new Html(` aria-invalid="true" aria-describedby="${id}-error"`) : ""}>
+<option value="">—</option>${listed.map((a) => html`<option value="${a}"${a === value ? new Html(" selected") : ""}>${a}</option>`)}</select>
+${error ? html`<span class="field-error" id="${id}-error">${error}</span>` : ""}${none}</label>`;
 }
 
 function weeklyChart(rows: { week: string; inDong: bigint; outDong: bigint }[], lang: Lang): Html {

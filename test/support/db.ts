@@ -48,8 +48,19 @@ export interface TestCommittee {
   principals: Record<Role, Principal>;
 }
 
+/** The areas every test committee lists (a disbursement names one of its committee's areas). */
+export const TEST_AREAS = [
+  ...Array.from({ length: 10 }, (_, i) => `Khu phố ${i + 1}`), ...Array.from({ length: 10 }, (_, i) => `Tổ ${i + 1}`),
+  "Ấp 1", "Ấp 2", "Ấp 3", "Ấp Tân Hòa", "Ấp Tân Hưng", "Tổ 3, phường Bến Thành", "Tổ 5, phường An Hòa", "Khu phố 4; ấp 2: Hòa Bình", "=Khu 3, ấp \"2\"",
+];
+
+export async function addAreas(s: Soquy, committeeId: number, names: readonly string[] = TEST_AREAS): Promise<void> {
+  for (const n of names) await s.store.addArea(committeeId, n, null);
+}
+
 export async function makeCommittee(s: Soquy, name = "Ủy ban MTTQ phường thử"): Promise<TestCommittee> {
   const committee = await s.store.createCommittee(uniqueCode("c"), name);
+  await addAreas(s, committee.id);
   const tokens = {} as Record<Role, string>;
   const principals = {} as Record<Role, Principal>;
   for (const role of ["treasurer", "approver", "auditor", "admin"] as const) {
