@@ -3,7 +3,7 @@ import { pinnedSearchPath } from "./20261201000017_pinned_search_path.js";
 
 // A public generation per committee: a number that every change to what the public can see of the
 // committee bumps — a publication (entries becoming verified), a signed checkpoint, a campaign made
-// or edited, the committee renamed. Public answers are kept by the service keyed by this number, so
+// or edited, an area added to its list (an old area then shows by its name), the committee renamed. Public answers are kept by the service keyed by this number, so
 // a news spike is served without touching the ledger, and every process agrees when to drop them
 // (the number lives here, not in one process's memory). Statement-level triggers: one bump per
 // committee per statement, however many rows it wrote.
@@ -38,6 +38,8 @@ const statements = [
     referencing new table as changed for each statement execute function soquy_bump_public_generation()`,
   `create trigger campaigns_public_generation_update after update on campaigns
     referencing new table as changed for each statement execute function soquy_bump_public_generation()`,
+  `create trigger areas_public_generation after insert on areas
+    referencing new table as changed for each statement execute function soquy_bump_public_generation()`,
   `create trigger committees_public_generation_insert after insert on committees
     referencing new table as changed for each statement execute function soquy_bump_committee_generation()`,
   `create trigger committees_public_generation_update after update on committees
@@ -52,7 +54,7 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   for (const t of ["entry_verified_public_generation on entry_verified", "checkpoints_public_generation on checkpoints",
-    "campaigns_public_generation_insert on campaigns", "campaigns_public_generation_update on campaigns",
+    "campaigns_public_generation_insert on campaigns", "campaigns_public_generation_update on campaigns", "areas_public_generation on areas",
     "committees_public_generation_insert on committees", "committees_public_generation_update on committees"]) {
     await knex.raw(`drop trigger if exists ${t}`);
   }
