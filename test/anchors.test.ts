@@ -82,6 +82,28 @@ describe("checkpoints anchored outside the database", () => {
     expect(report.reason).to.match(/exported checkpoint #\d+/);
   });
 
+  it("numbers a committee's checkpoints 1, 2, 3 inside what they sign, and names a number deleted from the middle", async () => {
+    const x = await makeCommittee(s, "Ủy ban MTTQ xã Đánh Số");
+    const made: Awaited<ReturnType<ReturnType<Soquy["checkpoints"]>["create"]>>[] = [];
+    for (let i = 0; i < 3; i++) made.push(await s.checkpoints().create(x.committee, "on_demand", null));
+    expect(made.map((c) => c.payload.number)).to.deep.equal([1, 2, 3]);
+    expect((await s.verify(x.committee.id)).ok).to.equal(true);
+    // PostgreSQL itself refuses a number out of turn, or one its payload does not sign.
+    const row = await s.db.knex("checkpoints").where({ id: made[2]!.id }).first();
+    const { id: _id, ...copy } = row;
+    const refused = await s.db.knex("checkpoints").insert({ ...copy, number: 7 }).then(() => null, (e: { code: string }) => e.code);
+    expect(refused).to.equal("SQ016");
+    const unsigned = await s.db.knex("checkpoints").insert({ ...copy, number: 4 }).then(() => null, (e: { code: string }) => e.code);
+    expect(unsigned).to.equal("SQ016");
+    await s.db.knex.transaction(async (trx) => {
+      await trx.raw("set local session_replication_role = replica");
+      await trx("checkpoints").where({ id: made[1]!.id }).del();
+    });
+    const report = await s.verify(x.committee.id);
+    expect(report.ok).to.equal(false);
+    expect(report.reason).to.equal("checkpoint number 2 is missing (the next is 3): a checkpoint was deleted");
+  });
+
   it("refuses a folder it cannot make, a file that does not parse, and a copy whose signature fails", async () => {
     const blocker = path.join(dir, "a-file");
     writeFileSync(blocker, "x");

@@ -176,6 +176,7 @@ export class PublicQueries {
     const [row] = await this.knex("checkpoints").insert({
       committee_id: c.committeeId, reason: c.reason, period_close_id: c.periodCloseId, created_by: c.createdBy, vseq: c.vseq,
       head_seq: c.headSeq, head_hash: c.headHash, payload: c.payload, signature: c.signature, key_id: c.keyId, created_at: c.createdAt,
+      number: c.number,
     }).returning("*");
     return toCheckpoint(row);
   }
@@ -199,6 +200,12 @@ export class PublicQueries {
     const rows = await this.knex("people").where({ committee_id: committeeId }).orderBy("id").select("id", "role", "created_at", "disabled_at");
     const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
     return rows.map((r) => ({ id: Number(r.id), role: r.role, createdAt: iso(r.created_at), disabledAt: r.disabled_at === null ? null : iso(r.disabled_at) }));
+  }
+
+  /** The number the committee's next checkpoint takes (1, 2, 3…; PostgreSQL refuses any other). */
+  async nextCheckpointNumber(committeeId: number): Promise<number> {
+    const row = await this.knex("checkpoints").where({ committee_id: committeeId }).max("number as n").first();
+    return Number(row?.n ?? 0) + 1;
   }
 
   async checkpointOfClose(committeeId: number, closeId: number): Promise<StoredCheckpoint | null> {
@@ -287,6 +294,8 @@ export interface CheckpointRow {
   signature: string;
   keyId: string;
   createdAt: string;
+  /** The committee's own count: 1, 2, 3… */
+  number: number;
 }
 
 export interface StoredCheckpoint extends CheckpointRow {
@@ -297,7 +306,7 @@ function toCheckpoint(r: Record<string, any>): StoredCheckpoint {
   return {
     id: Number(r.id), committeeId: Number(r.committee_id), reason: r.reason, periodCloseId: r.period_close_id === null ? null : Number(r.period_close_id),
     createdBy: r.created_by === null ? null : Number(r.created_by), vseq: Number(r.vseq), headSeq: Number(r.head_seq), headHash: r.head_hash,
-    payload: r.payload, signature: r.signature, keyId: r.key_id, createdAt: (r.created_at as Date).toISOString(),
+    payload: r.payload, signature: r.signature, keyId: r.key_id, createdAt: (r.created_at as Date).toISOString(), number: Number(r.number),
   };
 }
 

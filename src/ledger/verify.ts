@@ -29,6 +29,8 @@ export interface Anchor {
   hash: string;
   /** False when the anchor's own signature does not hold: it cannot be trusted, and that is reported. */
   signatureOk: boolean;
+  /** Something wrong with the anchors themselves (a number missing from a committee's checkpoints). */
+  problem?: string | undefined;
 }
 
 export async function verifyChain(store: LedgerStore, committeeId: number, anchors: Anchor[] = []): Promise<ChainReport> {
@@ -52,6 +54,7 @@ export async function verifyChain(store: LedgerStore, committeeId: number, ancho
   const report = { checked, headSeq: prev.seq, headHash: prev.hash };
   if (b) return { ok: false, ...report, firstBrokenSeq: b.seq, reason: b.reason };
   for (const a of anchors) {
+    if (a.problem) return { ok: false, ...report, firstBrokenSeq: null, reason: a.problem };
     if (!a.signatureOk) return { ok: false, ...report, firstBrokenSeq: null, reason: `${a.label}: its signature does not match its contents` };
     if (a.seq === 0) continue;
     const found = anchored.get(a.seq) ?? null;

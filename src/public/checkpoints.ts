@@ -21,6 +21,8 @@ const STATEMENT_WAIT_MS = 10 * 60_000;
 
 export interface CheckpointPayload {
   format: (typeof CHECKPOINT_FORMATS)[number];
+  /** Format 2 on: the committee's own count of its checkpoints, 1, 2, 3… (a gap means one was deleted). */
+  number?: number;
   keyId: string;
   committee: { code: string; name: string };
   reason: "period_close" | "on_demand";
@@ -102,8 +104,9 @@ export class Checkpoints {
       });
     }
     const p = totals.publication;
+    const number = await this.q.nextCheckpointNumber(committee.id);
     const payload: CheckpointPayload = {
-      format: CHECKPOINT_FORMAT, keyId: this.signer.info.keyId, committee: { code: committee.code, name: committee.name },
+      format: CHECKPOINT_FORMAT, number, keyId: this.signer.info.keyId, committee: { code: committee.code, name: committee.name },
       reason, periodThrough: close?.through ?? null, createdAt: new Date().toISOString(),
       ledger: { sequence: head.seq, hash: head.seq === 0 ? null : head.hash },
       publication: { number: p.vseq, publishedAt: p.publishedAt, sequence: p.headSeq, hash: p.headHash },
@@ -114,7 +117,7 @@ export class Checkpoints {
     const stored = await this.q.insertCheckpoint({
       committeeId: committee.id, reason, periodCloseId: close?.id ?? null, createdBy: by, vseq: p.vseq, headSeq: head.seq,
       headHash: head.seq === 0 ? "0".repeat(64) : head.hash, payload: text, signature: this.signer.sign(text), keyId: this.signer.info.keyId,
-      createdAt: payload.createdAt,
+      createdAt: payload.createdAt, number,
     });
     return view(stored);
   }
@@ -155,21 +158,20 @@ export class Checkpoints {
   /** The chain heads signed so far, each with whether its signature still holds (for verify). */
   async anchors(committeeId: number): Promise<Anchor[]> {
     const keys = new Map([...this.trustedKeys()].map(([id, info]) => [id, importPublicKey(info.publicKey)]));
-    const out: Anchor[] = [];
-    for (let before: number | null = null; ;) {
-      const page = await this.q.checkpoints(committeeId, 500, before);
-      for (const c of page) {
-        const p = JSON.parse(c.payload) as CheckpointPayload;
-        const key = keys.get(c.keyId);
-        // A checkpoint signed by a key we do not hold cannot vouch for anything: reported, never skipped.
-        out.push({
-          label: key ? `checkpoint #${c.id}` : `checkpoint #${c.id} (key ${c.keyId}, not this service's nor a retired one)`,
-          seq: p.ledger.sequence, hash: p.ledger.hash ?? "", signatureOk: key !== undefined && verifySignature(c.payload, c.signature, key),
-        });
-      }
-      if (page.length < 500) return out;
-      before = page.at(-1)!.id;
-    }
+    const stored = await this.all(committeeId);
+    const out: Anchor[] = stored.map((c) => {
+      const p = JSON.parse(c.payload) as CheckpointPayload;
+      const key = keys.get(c.keyId);
+      // A checkpoint signed by a key we do not hold cannot vouch for anything: reported, never skipped.
+      return {
+        label: key ? `checkpoint #${c.id}` : `checkpoint #${c.id} (key ${c.keyId}, not this service's nor a retired one)`,
+        seq: p.ledger.sequence, hash: p.ledger.hash ?? "", signatureOk: key !== undefined && verifySignature(c.payload, c.signature, key),
+        problem: p.number !== undefined && p.number !== c.number ? `checkpoint #${c.id} signs number ${p.number} but is stored as ${c.number}` : undefined,
+      };
+    });
+    const gap = numberGap(stored.map((c) => c.number));
+    if (gap) out.push({ label: `checkpoint number ${gap.missing}`, seq: 0, hash: "", signatureOk: true, problem: gap.text });
+    return out;
   }
 
   async list(committee: Committee, limit: number, before: number | null): Promise<SignedCheckpoint[]> {
@@ -181,6 +183,17 @@ export class Checkpoints {
     if (!c) fail("not_found", `no checkpoint ${id} in committee ${committee.code}`, "id");
     return view(c);
   }
+}
+
+/** The first number missing from a committee's checkpoints (1, 2, 3…), if any. */
+function numberGap(numbers: number[]): { missing: number; text: string } | null {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  for (let i = 0; i < sorted.length; i++) {
+    if (sorted[i] !== i + 1) {
+      return { missing: i + 1, text: `checkpoint number ${i + 1} is missing (the next is ${sorted[i]}): a checkpoint was deleted` };
+    }
+  }
+  return null;
 }
 
 function view(c: StoredCheckpoint): SignedCheckpoint {
