@@ -52,9 +52,13 @@ export const variables = {
   PUBLIC_STALE_SECONDS: { schema: wholeNumber(0, 86_400), default: "`60`", meaning: "`stale-while-revalidate` of public answers (seconds)" },
   PUBLIC_CACHE_MB: { schema: wholeNumber(0, 4096), default: "`64`", meaning: "memory for public answers kept in each process (MB)" },
   SOQUY_SIGNING_KEY_FILE: { schema: text(/^.+$/, "a file"), default: "`DATA_DIR/signing-key.pem`", meaning: "the Ed25519 key that signs checkpoints (made on first use outside production, mode 600; in production the operator's file, `cli key create`)" },
+  SOQUY_SIGNING_KEYS_DIR: {
+    schema: text(/^.+$/, "a folder"), default: "unset",
+    meaning: "a folder of committees' own checkpoint keys, `<committee code>.pem`; a committee without one signs with the service's key",
+  },
   SOQUY_RETIRED_KEYS: {
-    schema: text(/^[A-Za-z0-9+/=]+(\s*,\s*[A-Za-z0-9+/=]+)*$/, "raw base64 public keys, comma-separated"), default: "unset",
-    meaning: "earlier public keys (raw base64, comma-separated) whose checkpoints `verify` still accepts; a checkpoint by any other key fails",
+    schema: text(/^([a-z0-9-]+:)?[A-Za-z0-9+/=]+(\s*,\s*([a-z0-9-]+:)?[A-Za-z0-9+/=]+)*$/, "raw base64 public keys, each optionally `<committee code>:` first, comma-separated"), default: "unset",
+    meaning: "earlier public keys (raw base64, comma-separated; `<committee code>:<key>` for one committee's) whose checkpoints `verify` still accepts; a checkpoint by any other key fails",
   },
   SOQUY_IMPORT_TIMING: { schema: z.preprocess(blankIsUnset, z.enum(["0", "1"], "0 or 1").optional()), default: "unset", meaning: "`1`: a bank import prints each phase's time and memory" },
   TEST_DATABASE_URL: { schema: postgresUrl, default: "unset: in-memory PGlite", meaning: "`npm test` runs against this PostgreSQL database" },
@@ -76,6 +80,7 @@ export interface Config {
   trustProxy: string | number | undefined;
   publicUrl: string | undefined;
   signingKeyFile: string | undefined;
+  signingKeysDir: string | undefined;
   retiredKeys: string[];
   publicCache: { checkMs: number; maxAgeSeconds: number; staleSeconds: number; maxBytes: number };
   importTiming: boolean;
@@ -118,6 +123,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: r.TRUST_PROXY === undefined ? undefined : /^\d+$/.test(r.TRUST_PROXY) ? Number(r.TRUST_PROXY) : r.TRUST_PROXY,
     publicUrl: r.PUBLIC_URL?.replace(/\/$/, ""),
     signingKeyFile: r.SOQUY_SIGNING_KEY_FILE,
+    signingKeysDir: r.SOQUY_SIGNING_KEYS_DIR,
     publicCache: {
       checkMs: r.PUBLIC_CACHE_CHECK_MS ?? 1000, maxAgeSeconds: r.PUBLIC_MAX_AGE ?? 5, staleSeconds: r.PUBLIC_STALE_SECONDS ?? 60,
       maxBytes: (r.PUBLIC_CACHE_MB ?? 64) * 1024 * 1024,

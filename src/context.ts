@@ -6,7 +6,8 @@ import { PublicQueries } from "./db/public.js";
 import { StatementQueries } from "./db/statements.js";
 import { Checkpoints } from "./public/checkpoints.js";
 import { PublicService } from "./public/service.js";
-import { Signer } from "./public/signing.js";
+import type { Signer } from "./public/signing.js";
+import { KeyRing } from "./public/keys.js";
 import { type ChainReport, verifyChain } from "./ledger/verify.js";
 import { KnexLedgerStore, mapStoreError } from "./db/store.js";
 import { Controls } from "./ledger/controls.js";
@@ -31,6 +32,8 @@ export interface Soquy {
   /** Made on first use: the signing key is read (or created) only when needed. */
   checkpoints(): Checkpoints;
   signer(): Signer;
+  /** The checkpoint keys: the service's, committees' own, and retired ones. */
+  keys: KeyRing;
   /** Prometheus metrics of this process (served at /metrics). */
   metrics: Metrics;
   /**
@@ -70,13 +73,14 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
   const statements = new StatementQueries(db.knex);
   const publicQueries = new PublicQueries(db.knex);
   const pub = new PublicService(store, publicQueries, statements);
-  let signer: Signer | null = null;
+  const config = readConfig();
+  const keys = new KeyRing({ defaultFile: signingKeyFile(opts), committeeDir: config.signingKeysDir, retired: config.retiredKeys, create: () => !readConfig().production });
   let checkpoints: Checkpoints | null = null;
-  const getCheckpoints = () => (checkpoints ??= new Checkpoints(pub, publicQueries, getSigner(), (id) => statements.head(id)));
-  const getSigner = () => (signer ??= Signer.fromFile(signingKeyFile(opts), !readConfig().production));
+  const getCheckpoints = () => (checkpoints ??= new Checkpoints(pub, publicQueries, keys, (id) => statements.head(id)));
   const controls = new Controls(store, ledger);
   const closeAndSign: Soquy["closeAndSign"] = async (p, input, meta) => {
     const checkpoints = getCheckpoints();
+    keys.signerFor(p.committeeCode); // a missing key refuses here, before the close is written
     const result = await controls.closePeriod(p, input, meta);
     const close = result.response as { id: number; through: string };
     const checkpoint = await checkpoints.create(await pub.committee(p.committeeCode), "period_close", p.tokenId, close);
@@ -84,7 +88,8 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
   };
   return {
     db, store, ledger, controls, statements, publicQueries, public: pub, closeAndSign,
-    signer: getSigner,
+    signer: () => keys.defaultSigner(),
+    keys,
     checkpoints: getCheckpoints,
     metrics,
     verify: async (committeeId, opts = {}) => {
@@ -99,10 +104,10 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
 
 /** The chain against the checkpoints the database holds and, when given, copies exported from it. */
 async function verifyWith(store: KnexLedgerStore, checkpoints: Checkpoints, committeeId: number, exported: string | undefined): Promise<ChainReport> {
-  const anchors = await checkpoints.anchors(committeeId);
-  if (exported === undefined) return verifyChain(store, committeeId, anchors);
   const committee = (await store.listCommittees()).find((c) => c.id === committeeId);
   if (!committee) throw new Error(`no committee ${committeeId}`);
+  const anchors = await checkpoints.anchors(committee);
+  if (exported === undefined) return verifyChain(store, committeeId, anchors);
   const outside = await checkpoints.external(committee, exported);
   const report = await verifyChain(store, committeeId, [...anchors, ...outside.anchors]);
   if (report.ok && outside.missing) return { ...report, ok: false, reason: outside.missing };

@@ -75,3 +75,56 @@ describe("the checkpoint signing key in production", () => {
     }
   }));
 });
+
+describe("a committee's own checkpoint key", () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(path.join(tmpdir(), "soquy-committee-keys-"))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A service wired with these settings (read when it is wired, as at start). */
+  async function serviceWith(env: Record<string, string>) {
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      return wire((await testSoquy()).db, { signingKeyFile: path.join(dir, "service.pem") });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  }
+
+  it("signs that committee's checkpoints, is listed by /.well-known/soquy-key, and stays trusted once retired", async () => {
+    const keysDir = path.join(dir, "committees");
+    const own = await makeCommittee(await testSoquy(), "Ủy ban MTTQ phường Khóa Riêng");
+    const other = await makeCommittee(await testSoquy(), "Ủy ban MTTQ phường Khóa Chung");
+    const { mkdirSync, unlinkSync } = await import("node:fs");
+    mkdirSync(keysDir);
+    const ownKey = Signer.fromFile(path.join(keysDir, `${own.committee.code}.pem`));
+    const s = await serviceWith({ SOQUY_SIGNING_KEYS_DIR: keysDir });
+    const a = await s.checkpoints().create(own.committee, "on_demand", null);
+    const b = await s.checkpoints().create(other.committee, "on_demand", null);
+    expect(a.keyId).to.equal(ownKey.info.keyId);
+    expect(b.keyId).to.equal(s.signer().info.keyId).and.not.equal(ownKey.info.keyId);
+    expect((await s.verify(own.committee.id)).ok).to.equal(true);
+
+    const app = createApp(s, pino({ level: "silent" }));
+    const one = (await request(app).get(`/.well-known/soquy-key?committee=${own.committee.code}`).expect(200)).body;
+    expect(one).to.include({ keyId: ownKey.info.keyId, committee: own.committee.code });
+    const all = (await request(app).get("/.well-known/soquy-key").expect(200)).body;
+    expect(all.keyId).to.equal(s.signer().info.keyId);
+    expect(all.keys).to.deep.include({ ...ownKey.info, committee: own.committee.code, status: "current" });
+    await request(app).get("/.well-known/soquy-key?committee=no-such-committee").expect(404);
+
+    // The committee's key taken out of use: its old checkpoint fails until the key is named retired.
+    unlinkSync(path.join(keysDir, `${own.committee.code}.pem`));
+    const after = await serviceWith({ SOQUY_SIGNING_KEYS_DIR: keysDir });
+    const broken = await after.verify(own.committee.id);
+    expect(broken.ok).to.equal(false);
+    expect(broken.reason).to.contain(ownKey.info.keyId);
+    const retired = await serviceWith({ SOQUY_SIGNING_KEYS_DIR: keysDir, SOQUY_RETIRED_KEYS: `${own.committee.code}:${ownKey.info.publicKey}` });
+    expect((await retired.verify(own.committee.id)).ok).to.equal(true);
+    expect((await retired.verify(other.committee.id)).ok).to.equal(true);
+  });
+});

@@ -194,9 +194,18 @@ export function createApp(s: Soquy, log: Logger): Express {
   for (const r of routes) mount(api, r);
   app.use("/api/v1", api);
 
-  app.get("/.well-known/soquy-key", (_req, res) => {
+  // The key that signs checkpoints (the committee's own with ?committee=), and every key current and
+  // retired, by committee, that a reader may meet on a checkpoint.
+  app.get("/.well-known/soquy-key", async (req, res) => {
     res.setHeader("Cache-Control", "public, max-age=300");
-    res.json(s.signer().info);
+    const code = typeof req.query.committee === "string" ? req.query.committee : null;
+    if (code !== null) {
+      const committee = await s.store.findCommittee(code);
+      if (!committee) return sendProblem(res, "committee_not_found", `no committee ${code}`, "committee");
+      return void res.json({ ...s.keys.signerFor(code).info, committee: code, keys: s.keys.list([code]) });
+    }
+    const codes = (await s.store.listCommittees()).map((c) => c.code);
+    res.json({ ...s.signer().info, keys: s.keys.list(codes) });
   });
 
   app.get("/health", async (_req, res) => {

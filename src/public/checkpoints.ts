@@ -1,11 +1,11 @@
 import type { PublicQueries, StoredCheckpoint } from "../db/public.js";
-import { readConfig } from "../config.js";
 import { fail } from "../ledger/codes.js";
 import type { Committee } from "../ledger/types.js";
 import type { PublicService } from "./service.js";
 import type { Anchor } from "../ledger/verify.js";
 import type { StatementFormat } from "../statements/types.js";
-import { canonicalJson, importPublicKey, publicKeyInfo, verifySignature, type PublicKeyInfo, type Signer } from "./signing.js";
+import { canonicalJson, importPublicKey, verifySignature } from "./signing.js";
+import type { KeyRing } from "./keys.js";
 import { exportCheckpoints, type ExternalCheck, externalAnchors, readExported } from "./anchors.js";
 
 // Signed checkpoints: at each period close and on demand, the committee's
@@ -78,7 +78,7 @@ export class Checkpoints {
   constructor(
     private readonly pub: PublicService,
     private readonly q: PublicQueries,
-    private readonly signer: Signer,
+    private readonly keys: KeyRing,
     private readonly head: (committeeId: number) => Promise<{ seq: number; hash: string }>,
   ) {}
 
@@ -104,9 +104,10 @@ export class Checkpoints {
       });
     }
     const p = totals.publication;
+    const signer = this.keys.signerFor(committee.code);
     const number = await this.q.nextCheckpointNumber(committee.id);
     const payload: CheckpointPayload = {
-      format: CHECKPOINT_FORMAT, number, keyId: this.signer.info.keyId, committee: { code: committee.code, name: committee.name },
+      format: CHECKPOINT_FORMAT, number, keyId: signer.info.keyId, committee: { code: committee.code, name: committee.name },
       reason, periodThrough: close?.through ?? null, createdAt: new Date().toISOString(),
       ledger: { sequence: head.seq, hash: head.seq === 0 ? null : head.hash },
       publication: { number: p.vseq, publishedAt: p.publishedAt, sequence: p.headSeq, hash: p.headHash },
@@ -116,20 +117,10 @@ export class Checkpoints {
     const text = canonicalJson(payload);
     const stored = await this.q.insertCheckpoint({
       committeeId: committee.id, reason, periodCloseId: close?.id ?? null, createdBy: by, vseq: p.vseq, headSeq: head.seq,
-      headHash: head.seq === 0 ? "0".repeat(64) : head.hash, payload: text, signature: this.signer.sign(text), keyId: this.signer.info.keyId,
+      headHash: head.seq === 0 ? "0".repeat(64) : head.hash, payload: text, signature: signer.sign(text), keyId: signer.info.keyId,
       createdAt: payload.createdAt, number,
     });
     return view(stored);
-  }
-
-  /** The current key and any retired ones (SOQUY_RETIRED_KEYS: raw public keys, base64, comma-separated). */
-  private trustedKeys(): Map<string, PublicKeyInfo> {
-    const keys = new Map([[this.signer.info.keyId, this.signer.info]]);
-    for (const k of readConfig().retiredKeys) {
-      const info = publicKeyInfo(importPublicKey(k));
-      keys.set(info.keyId, info);
-    }
-    return keys;
   }
 
   /** Every checkpoint of the committee, oldest first, as stored. */
@@ -145,20 +136,20 @@ export class Checkpoints {
 
   /** Copies every signed checkpoint of the committee to files in a folder (never rewriting one). */
   async exportTo(committee: Committee, dir: string): Promise<{ written: number; present: number }> {
-    return exportCheckpoints(committee.code, await this.all(committee.id), this.trustedKeys(), dir);
+    return exportCheckpoints(committee.code, await this.all(committee.id), this.keys.trusted(committee.code), dir);
   }
 
   /** Anchors from exported copies in a file or folder, and the first one the database no longer holds. */
   async external(committee: Committee, where: string): Promise<ExternalCheck> {
     const exported = readExported(where, committee.code);
     const held = new Map((await this.all(committee.id)).map((c) => [c.id, c.payload]));
-    return externalAnchors(exported, new Set(this.trustedKeys().keys()), held);
+    return externalAnchors(exported, new Set(this.keys.trusted(committee.code).keys()), held);
   }
 
   /** The chain heads signed so far, each with whether its signature still holds (for verify). */
-  async anchors(committeeId: number): Promise<Anchor[]> {
-    const keys = new Map([...this.trustedKeys()].map(([id, info]) => [id, importPublicKey(info.publicKey)]));
-    const stored = await this.all(committeeId);
+  async anchors(committee: Committee): Promise<Anchor[]> {
+    const keys = new Map([...this.keys.trusted(committee.code)].map(([id, info]) => [id, importPublicKey(info.publicKey)]));
+    const stored = await this.all(committee.id);
     const out: Anchor[] = stored.map((c) => {
       const p = JSON.parse(c.payload) as CheckpointPayload;
       const key = keys.get(c.keyId);

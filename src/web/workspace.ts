@@ -460,7 +460,7 @@ ${rows.length === 200 ? html`<a href="/app/audit?after=${rows.at(-1)!.id}">${T(r
     const committee = await s.public.committee(sess.user.committeeCode);
     const list = await s.checkpoints().list(committee, 50, null);
     page(req, res, T(req, "Điểm kiểm tra", "Checkpoints"), html`<h1>${T(req, "Điểm kiểm tra có chữ ký", "Signed checkpoints")}</h1>
-<p class="muted">${T(req, "Khóa công khai", "Public key")}: <a href="/.well-known/soquy-key">${s.signer().info.keyId}</a></p>
+<p class="muted">${T(req, "Khóa công khai", "Public key")}: <a href="/.well-known/soquy-key?committee=${committee.code}">${s.keys.signerFor(committee.code).info.keyId}</a></p>
 ${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoints" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}"><button type="submit">${T(req, "Ký điểm kiểm tra ngay", "Sign a checkpoint now")}</button></form>` : ""}
 <table class="list"><thead><tr><th scope="col">#</th><th scope="col">${T(req, "Lúc", "At")}</th><th scope="col">${T(req, "Lý do", "Reason")}</th><th scope="col">${T(req, "Vị trí sổ", "Chain head")}</th></tr></thead>
 <tbody>${list.map((c) => html`<tr><td><a href="/api/v1/public/committees/${committee.code}/checkpoints/${c.id}">${c.id}</a></td><td>${c.payload.createdAt}</td><td>${c.payload.reason}</td><td>${c.payload.ledger.sequence}</td></tr>`)}</tbody></table>`, flash, status);

@@ -258,7 +258,7 @@ export function publicRoutes(s: Soquy) {
       async handle({ params, query }) {
         const committee = await s.public.committee(params.committee);
         const items = await s.checkpoints().list(committee, query.limit, query.before ?? null);
-        return { status: 200, body: { items, key: s.signer().info } };
+        return { status: 200, body: { items, key: s.keys.signerFor(committee.code).info } };
       },
     }),
     defineRoute({
@@ -270,7 +270,7 @@ export function publicRoutes(s: Soquy) {
         const c = await s.checkpoints().get(committee, params.id);
         res.setHeader("Content-Disposition", `attachment; filename="soquy-checkpoint-${committee.code}-${c.id}.json"`);
         // The key travels along for convenience; a careful reader checks its id against /.well-known/soquy-key.
-        return { status: 200, body: { ...c, key: s.signer().info } };
+        return { status: 200, body: { ...c, key: s.keys.trusted(committee.code).get(c.keyId) ?? s.keys.signerFor(committee.code).info } };
       },
     }),
     defineRoute({
