@@ -12,6 +12,7 @@ import { Connection } from "./client.js";
 import { DonationSource, donationBody } from "./data.js";
 import { runStatementBench } from "./statements.js";
 import { runBankImportBench } from "./bankimport.js";
+import { runGrowthBench } from "./growth.js";
 
 // npm run bench: the donation write path end to end, against a plain-SQL
 // baseline, on a fresh PostgreSQL database that is dropped afterwards.
@@ -33,6 +34,8 @@ import { runBankImportBench } from "./bankimport.js";
 //                       STATEMENT_PDF_ENTRIES, STATEMENT_PROFILE=1, … are described there)
 //   BENCH_BANKIMPORT=0  skip the bank statement import (bench/bankimport.ts: a generated 1,000,000-line VCB
 //                       statement beside psql \copy of the same file, then re-imported; BANKIMPORT_LINES, …)
+//   BENCH_GROWTH=postgres|pglite|both  only this: the service from an empty ledger, never ANALYZEd by the bench,
+//                       in consecutive windows (bench/growth.ts: GROWTH_SECONDS, GROWTH_WINDOWS, GROWTH_DAYS)
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const adminUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
@@ -376,6 +379,7 @@ async function waitForQuiet(): Promise<void> {
 
 async function main(): Promise<void> {
   await waitForQuiet();
+  if (process.env.BENCH_GROWTH) return runGrowthBench(process.env.BENCH_GROWTH, adminUrl);
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   cleanups.push(() => admin.end());
