@@ -103,7 +103,8 @@ function percentile(sorted: Float64Array, p: number): number {
  * Clients post without pause from the first window to the last; each window counts the requests that
  * completed inside it. `between` runs after window `windows` (the clients go on meanwhile, uncounted).
  */
-async function load(service: Service, token: string, between: (() => Promise<void>) | null): Promise<Window[]> {
+async function load(service: Service, token: string, between: (() => Promise<void>) | null,
+  reads: ((donations: number) => Promise<string>) | null): Promise<Window[]> {
   const source = new DonationSource(`g${process.pid}`, 7, days);
   const url = `/api/v1/campaigns/${CAMPAIGN}/donations`;
   let current: { latencies: number[]; errors: number } | null = null;
@@ -149,7 +150,9 @@ async function load(service: Service, token: string, between: (() => Promise<voi
     out.push(win);
     console.log(`  ${label.padEnd(16)} ${fmt(win.rate).padStart(6)} donations/s  p50 ${fmt(win.p50, 1).padStart(6)} ms  ` +
       `p99 ${fmt(win.p99, 1).padStart(7)} ms  ledger ${fmt(win.entries).padStart(7)} entries${win.errors ? `  ${win.errors} ERRORS` : ""}`);
+    if (reads) console.log(`      ${await reads(sorted.length)}`);
   };
+  if (reads) await reads(0);
   for (let i = 1; i <= windows; i++) await measure(`window ${i}`);
   if (between) {
     await between();
@@ -162,6 +165,29 @@ async function load(service: Service, token: string, between: (() => Promise<voi
   return out;
 }
 
+/**
+ * GROWTH_READS=1 (PostgreSQL): after each window, the rows the service's statements read per donation
+ * recorded in it, by table, from pg_stat_user_tables (sequential + index reads): a lookup whose plan
+ * scans more as the ledger grows shows as a table whose reads per donation grow window after window.
+ */
+function tableReads(url: string, cleanups: (() => Promise<void> | void)[]): ((donations: number) => Promise<string>) | null {
+  if (process.env.GROWTH_READS !== "1") return null;
+  const client = new pg.Client({ connectionString: url });
+  const connected = client.connect();
+  cleanups.push(() => client.end());
+  let before = new Map<string, number>();
+  return async (donations) => {
+    await connected;
+    await new Promise((r) => setTimeout(r, 1100)); // backends report their counts at most once a second
+    await client.query("select pg_stat_clear_snapshot()");
+    const { rows } = await client.query(`select relname, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) as n, seq_scan, idx_scan from pg_stat_user_tables`);
+    const now = new Map<string, number>(rows.map((r) => [r.relname as string, Number(r.n)]));
+    const per = [...now].map(([t, n]) => [t, (n - (before.get(t) ?? 0)) / Math.max(1, donations)] as const).sort((a, b) => b[1] - a[1]);
+    before = now;
+    return `rows read per donation: ${per.slice(0, 6).map(([t, n]) => `${t} ${fmt(n, 1)}`).join(", ")}`;
+  };
+}
+
 async function planner(service: Service): Promise<void> {
   const { rows } = await service.ask<{ rows: { name: string; reltuples: string; relpages: number; pages: number; last_analyze: string | null; analyze_count: string | null }[] }>("tables", { type: "tables" });
   console.log(`  statistics of the largest tables (rows at the last ANALYZE, -1 = never; ANALYZE count):`);
@@ -172,6 +198,7 @@ async function run(kind: "postgres" | "pglite", adminUrl: string): Promise<strin
   const cleanups: (() => Promise<void> | void)[] = [];
   try {
     let env: Record<string, string>;
+    let reads: ((donations: number) => Promise<string>) | null = null;
     let where: string;
     if (kind === "postgres") {
       const admin = new pg.Client({ connectionString: adminUrl });
@@ -184,7 +211,14 @@ async function run(kind: "postgres" | "pglite", adminUrl: string): Promise<strin
       });
       const settings = (await admin.query("select name, setting from pg_settings where name in ('autovacuum', 'fsync', 'server_version')"))
         .rows.map((r) => `${r.name}=${r.setting}`).join(" ");
+      // GROWTH_AUTO_EXPLAIN=ms: the server logs the plan of every statement slower than that, those run inside
+      // the write functions and triggers too (diagnostics; durations only, per-node timing would inflate them).
+      if (process.env.GROWTH_AUTO_EXPLAIN) {
+        for (const [k, v] of [["session_preload_libraries", "auto_explain"], ["auto_explain.log_min_duration", `${Number(process.env.GROWTH_AUTO_EXPLAIN)}ms`],
+          ["auto_explain.log_nested_statements", "on"], ["auto_explain.log_analyze", process.env.GROWTH_AUTO_EXPLAIN_ANALYZE === "1" ? "on" : "off"]]) await admin.query(`alter database ${name} set ${k} = '${v}'`);
+      }
       env = { DATABASE_URL: dbUrl(adminUrl, name) };
+      reads = tableReads(dbUrl(adminUrl, name), cleanups);
       where = `PostgreSQL, fresh database ${name} (${settings})`;
     } else {
       const dir = mkdtempSync(path.join(os.tmpdir(), "soquy-growth-"));
@@ -201,7 +235,7 @@ async function run(kind: "postgres" | "pglite", adminUrl: string): Promise<strin
       await planner(service);
       const { ms } = await service.ask<{ ms: number }>("analyzed", { type: "analyze" });
       console.log(`  (manual ANALYZE: ${fmt(ms)} ms)`);
-    } : null);
+    } : null, reads);
     if (kind === "pglite") await planner(service);
     const grown = result.slice(0, windows);
     const errors = result.some((w) => w.errors > 0);

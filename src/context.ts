@@ -7,6 +7,7 @@ import { Checkpoints } from "./public/checkpoints.js";
 import { PublicService } from "./public/service.js";
 import { Signer } from "./public/signing.js";
 import { type ChainReport, verifyChain } from "./ledger/verify.js";
+import { StatisticsKeeper } from "./db/statistics.js";
 import { KnexLedgerStore, mapStoreError } from "./db/store.js";
 import { Controls } from "./ledger/controls.js";
 import { Ledger } from "./ledger/service.js";
@@ -28,6 +29,8 @@ export interface Soquy {
   signer(): Signer;
   /** The hash chain, the kept balances and public figures, and every signed checkpoint's chain head. */
   verify(committeeId: number): Promise<ChainReport>;
+  /** Refreshes the planner's statistics as the ledger grows (started here, stopped by close). */
+  statistics: StatisticsKeeper;
   close(): Promise<void>;
 }
 
@@ -55,6 +58,8 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
   const pub = new PublicService(store, publicQueries, statements);
   let signer: Signer | null = null;
   let checkpoints: Checkpoints | null = null;
+  const statistics = new StatisticsKeeper(db.knex);
+  statistics.start();
   const getCheckpoints = () => (checkpoints ??= new Checkpoints(pub, publicQueries, getSigner(), (id) => statements.head(id)));
   const getSigner = () => (signer ??= Signer.fromFile(opts.signingKeyFile
     || process.env.SOQUY_SIGNING_KEY_FILE || path.join(process.env.DATA_DIR || "data", "signing-key.pem")));
@@ -63,7 +68,11 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
     signer: getSigner,
     checkpoints: getCheckpoints,
     verify: async (committeeId) => verifyChain(store, committeeId, await getCheckpoints().anchors(committeeId)),
-    close: () => db.close(),
+    statistics,
+    close: async () => {
+      await statistics.stop();
+      await db.close();
+    },
   };
 }
 

@@ -1,0 +1,94 @@
+import type { Knex } from "knex";
+import { keyLookupPlans } from "./20261201000013_key_lookup_plans.js";
+import { pinnedSearchPath } from "./20261201000017_pinned_search_path.js";
+
+// Writes must not slow down as a fresh ledger grows, whatever the database's maintenance settings.
+//
+// Nothing refreshes the planner's statistics on PGlite (no autovacuum) or on a server with autovacuum
+// off. A session plans its statements (the write functions' queries, the foreign-key checks) the
+// first time it runs them, on a ledger of a few rows, and keeps those plans until an ANALYZE of their
+// tables invalidates them. Measured from an empty ledger (bench: BENCH_GROWTH, GROWTH_READS=1), rows
+// read per donation recorded grew window after window: journal_entries ~2,800 → ~9,300 and
+// idempotency_keys ~145 → ~470 by 13,000 entries, while the rate fell 673 → 111 donations/s; after
+// one ANALYZE, 99 and 8.5.
+//
+// 1. soquy_refresh_statistics() ANALYZEs each table of the ledger's schema that has doubled in pages
+//    since its statistics were taken (relpages, which ANALYZE sets; never analyzed counts as 0), once
+//    it has 16 pages (128 kB) or more. The service calls it every few seconds, off the write path
+//    (src/db/statistics.ts); the state it decides on is the database's own (pg_class and the files'
+//    sizes), so several service processes agree, and an advisory lock lets one of them at a time do
+//    the work. Doubling keeps the ANALYZEs to a few dozen over a table's life, each reading at most
+//    its sample of 30,000 rows; between two, the planner scales the row count by the pages it finds.
+//    ANALYZE is the table owner's: on PostgreSQL 15 a role that does not own a table gets a warning
+//    and nothing done. The function runs as its owner (SECURITY DEFINER, the role migrations run as)
+//    with its search path pinned, so it keeps working when the service runs as a role of its own.
+//    Anyone may call it: it refreshes only what has grown, so calling it more often costs a look at
+//    pg_class and nothing else.
+// 2. The batch's lookup of stored idempotency keys is a probe per key (as its bank-reference lookup
+//    already was): planned without statistics, it took the primary key by its committee prefix and
+//    hashed every key the committee ever stored, ~20 ms a batch at 4,000 and growing.
+
+const refreshSql = `create function soquy_refresh_statistics() returns text[] language plpgsql volatile security definer as $$
+  declare
+    t record;
+    analyzed text[] := '{}';
+  begin
+    -- Several service processes call this: one refreshes, the others go on.
+    if not pg_try_advisory_xact_lock(7310000032) then
+      return analyzed;
+    end if;
+    for t in
+      select n.nspname, c.relname
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind = 'r' and c.relowner = (select r.oid from pg_roles r where r.rolname = current_user)
+        and pg_relation_size(c.oid) / current_setting('block_size')::bigint >= greatest(16, 2 * c.relpages::bigint)
+      order by c.relname
+    loop
+      execute format('analyze %I.%I', t.nspname, t.relname);
+      analyzed := analyzed || t.relname::text;
+    end loop;
+    return analyzed;
+  end $$`;
+
+const batchContext = (stored: string) => `create or replace function soquy_batch_context(p_committee bigint, p json) returns json language plpgsql stable as $$
+  begin
+    return json_build_object(
+      'head', (select json_build_array(seq, hash) from journal_entries where committee_id = p_committee order by seq desc limit 1),
+      'closed', (select max(through_date) from period_closes where committee_id = p_committee),
+      'stored', ${stored},
+      'refs', (select coalesce(json_agg(json_build_array(d.bank_account, d.bank_reference)), '[]')
+        from json_to_recordset(p->'refs') as x(a text, r text)
+        cross join lateral (select bank_account, bank_reference from donations
+          where committee_id = p_committee and coalesce(bank_account, '') = x.a and bank_reference = x.r and bank_reference is not null
+          limit 1) d),
+      'vouchers', (select coalesce(json_agg(json_build_array(b.series, x.year, b.id, b.code,
+          coalesce((select max(v.number) from vouchers v where v.book_id = b.id and v.year = x.year), 0))), '[]')
+        from json_to_recordset(p->'vouchers') as x(series text, year int)
+        join receipt_books b on b.committee_id = p_committee and b.series = x.series and b.code = x.series));
+  end $$`;
+
+const storedJoin = `(select coalesce(json_agg(json_build_array(k.key, k.request_hash, k.response)), '[]')
+        from json_array_elements_text(p->'keys') as x(key)
+        join idempotency_keys k on k.committee_id = p_committee and k.key = x.key)`;
+const storedProbe = `(select coalesce(json_agg(json_build_array(k.key, k.request_hash, k.response)), '[]')
+        from json_array_elements_text(p->'keys') as x(key)
+        cross join lateral (select key, request_hash, response from idempotency_keys
+          where committee_id = p_committee and key = x.key limit 1) k)`;
+
+async function replaceBatchContext(knex: Knex, stored: string): Promise<void> {
+  await knex.raw(batchContext(stored));
+  // CREATE OR REPLACE drops a function's settings: put back migration 0013's and 0017's.
+  await keyLookupPlans(knex, "soquy_batch_context(bigint, json)");
+  await pinnedSearchPath(knex, "soquy_batch_context(bigint, json)");
+}
+
+export async function up(knex: Knex): Promise<void> {
+  await knex.raw(refreshSql);
+  await pinnedSearchPath(knex, "soquy_refresh_statistics()");
+  await replaceBatchContext(knex, storedProbe);
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await replaceBatchContext(knex, storedJoin);
+  await knex.raw("drop function soquy_refresh_statistics()");
+}
