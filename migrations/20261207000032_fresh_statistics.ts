@@ -5,16 +5,22 @@ import { pinnedSearchPath } from "./20261201000017_pinned_search_path.js";
 // Writes must not slow down as a fresh ledger grows, whatever the database's maintenance settings.
 //
 // Nothing refreshes the planner's statistics on PGlite (no autovacuum) or on a server with autovacuum
-// off. A session plans its statements (the write functions' queries, the foreign-key checks) the
-// first time it runs them, on a ledger of a few rows, and keeps those plans until an ANALYZE of their
-// tables invalidates them. Measured from an empty ledger (bench: BENCH_GROWTH, GROWTH_READS=1), rows
-// read per donation recorded grew window after window: journal_entries ~2,800 → ~9,300 and
-// idempotency_keys ~145 → ~470 by 13,000 entries, while the rate fell 673 → 111 donations/s; after
-// one ANALYZE, 99 and 8.5.
+// off. A session plans the write functions' queries the first time it runs them, on a ledger of a few
+// rows, and keeps those plans until an ANALYZE of their tables invalidates them. Measured from an empty
+// ledger (bench: BENCH_GROWTH, GROWTH_READS=1, GROWTH_AUTO_EXPLAIN), index rows read per donation:
+// - soquy_check_entries' lookup of each entry's predecessor (committee_id, seq - 1): its generic plan,
+//   made on an empty table, takes journal_entries_committee_date by committee_id alone and filters on
+//   seq, reading the committee's whole ledger for every entry: 1,570 → 3,840 → 6,020 rows per donation
+//   over three 10 s windows (3,800 → 8,800 entries); enable_seqscan = off (migration 0013) cannot help,
+//   both indexes lead with committee_id, and only statistics tell the planner which one is a probe;
+// - soquy_batch_context's lookup of the batch's stored idempotency keys: the primary key by its
+//   committee prefix, every key the committee ever stored hashed for each batch (86 → 302 rows per
+//   donation, ~20 ms a batch at 4,000 entries).
+// The rate fell 344 → 252 → 189 donations/s meanwhile; after one ANALYZE, 75 and 5 rows, 515/s.
 //
 // 1. soquy_refresh_statistics() ANALYZEs each table of the ledger's schema that has doubled in pages
 //    since its statistics were taken (relpages, which ANALYZE sets; never analyzed counts as 0), once
-//    it has 16 pages (128 kB) or more. The service calls it every few seconds, off the write path
+//    it has 8 pages (64 kB) or more. The service calls it every few seconds, off the write path
 //    (src/db/statistics.ts); the state it decides on is the database's own (pg_class and the files'
 //    sizes), so several service processes agree, and an advisory lock lets one of them at a time do
 //    the work. Doubling keeps the ANALYZEs to a few dozen over a table's life, each reading at most
@@ -25,8 +31,7 @@ import { pinnedSearchPath } from "./20261201000017_pinned_search_path.js";
 //    Anyone may call it: it refreshes only what has grown, so calling it more often costs a look at
 //    pg_class and nothing else.
 // 2. The batch's lookup of stored idempotency keys is a probe per key (as its bank-reference lookup
-//    already was): planned without statistics, it took the primary key by its committee prefix and
-//    hashed every key the committee ever stored, ~20 ms a batch at 4,000 and growing.
+//    already was), so its plan no longer depends on statistics at all.
 
 const refreshSql = `create function soquy_refresh_statistics() returns text[] language plpgsql volatile security definer as $$
   declare
@@ -41,7 +46,7 @@ const refreshSql = `create function soquy_refresh_statistics() returns text[] la
       select n.nspname, c.relname
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = current_schema() and c.relkind = 'r' and c.relowner = (select r.oid from pg_roles r where r.rolname = current_user)
-        and pg_relation_size(c.oid) / current_setting('block_size')::bigint >= greatest(16, 2 * c.relpages::bigint)
+        and pg_relation_size(c.oid) / current_setting('block_size')::bigint >= greatest(8, 2 * c.relpages::bigint)
       order by c.relname
     loop
       execute format('analyze %I.%I', t.nspname, t.relname);
