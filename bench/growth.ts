@@ -14,11 +14,13 @@ import { dbUrl } from "./machine.js";
 // The service starts on an empty ledger (a fresh database, or a fresh PGlite data folder for the
 // embedded default) and nothing here runs ANALYZE before or between the measured windows: whatever
 // keeps the plans healthy is the service's own doing. 32 clients (BENCH_CLIENTS) post donations
-// without pause through GROWTH_WINDOWS (6) consecutive windows of GROWTH_SECONDS (10) s each; then
-// a manual ANALYZE and one more window, the same service's rate with fresh statistics. The mix:
+// without pause through GROWTH_WINDOWS (6) consecutive windows of GROWTH_SECONDS (10) s each; then,
+// on PostgreSQL, a manual ANALYZE and one more window: the same service's rate with fresh statistics. The mix:
 // cash and bank donations (each bank one with its own reference), donors who give more than once,
 // all on GROWTH_DAYS (3) days. Goals: on PostgreSQL each window ≥ 0.9 × the window after ANALYZE
 // and p99 < 50 ms; on PGlite the windows within 15 % of each other and p99 < 250 ms.
+// Diagnostics (PostgreSQL): GROWTH_READS=1 prints the rows read per donation by index after each window;
+// GROWTH_AUTO_EXPLAIN=ms has the server log the plans of slower statements, nested ones included.
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const CAMPAIGN = "VI-NGHEO-2025";
