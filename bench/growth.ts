@@ -19,8 +19,8 @@ import { dbUrl } from "./machine.js";
 // cash and bank donations (each bank one with its own reference), donors who give more than once,
 // all on GROWTH_DAYS (3) days. Goals: on PostgreSQL each window ≥ 0.9 × the window after ANALYZE
 // and p99 < 50 ms; on PGlite the windows within 15 % of each other and p99 < 250 ms.
-// Diagnostics (PostgreSQL): GROWTH_READS=1 prints the rows read per donation by index after each window;
-// GROWTH_AUTO_EXPLAIN=ms has the server log the plans of slower statements, nested ones included.
+// Diagnostics: GROWTH_READS=1 prints the rows read per donation by index after each window;
+// GROWTH_AUTO_EXPLAIN=ms (PostgreSQL) has the server log the plans of slower statements, nested ones included.
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const CAMPAIGN = "VI-NGHEO-2025";
@@ -168,24 +168,17 @@ async function load(service: Service, token: string, between: (() => Promise<voi
 }
 
 /**
- * GROWTH_READS=1 (PostgreSQL): after each window, the rows the service's statements read per donation
- * recorded in it, by table, from pg_stat_user_tables (sequential + index reads): a lookup whose plan
- * scans more as the ledger grows shows as a table whose reads per donation grow window after window.
+ * GROWTH_READS=1: after each window, the rows the service's statements read per donation recorded in
+ * it, sequentially by table and through each index (pg_stat_user_tables, pg_stat_user_indexes, read by
+ * the service itself): a lookup whose plan scans more as the ledger grows shows as an index or table
+ * whose reads per donation grow window after window.
  */
-function tableReads(url: string, cleanups: (() => Promise<void> | void)[]): ((donations: number) => Promise<string>) | null {
+function tableReads(counts: () => Promise<{ k: string; n: string | number }[]>): ((donations: number) => Promise<string>) | null {
   if (process.env.GROWTH_READS !== "1") return null;
-  const client = new pg.Client({ connectionString: url });
-  const connected = client.connect();
-  cleanups.push(() => client.end());
   let before = new Map<string, number>();
   return async (donations) => {
-    await connected;
     await new Promise((r) => setTimeout(r, 1100)); // backends report their counts at most once a second
-    await client.query("select pg_stat_clear_snapshot()");
-    // Sequential reads by table, index reads by index (a bitmap scan's too).
-    const { rows } = await client.query(`select 'seq ' || relname as k, seq_tup_read as n from pg_stat_user_tables
-      union all select relname || '.' || indexrelname, idx_tup_read from pg_stat_user_indexes`);
-    const now = new Map<string, number>(rows.map((r) => [r.k as string, Number(r.n)]));
+    const now = new Map<string, number>((await counts()).map((r) => [r.k, Number(r.n)]));
     const per = [...now].map(([t, n]) => [t, (n - (before.get(t) ?? 0)) / Math.max(1, donations)] as const).sort((a, b) => b[1] - a[1]);
     before = now;
     return `rows read per donation: ${per.slice(0, 5).map(([t, n]) => `${t} ${fmt(n, 1)}`).join(", ")}`;
@@ -202,7 +195,6 @@ async function run(kind: "postgres" | "pglite", adminUrl: string): Promise<strin
   const cleanups: (() => Promise<void> | void)[] = [];
   try {
     let env: Record<string, string>;
-    let reads: ((donations: number) => Promise<string>) | null = null;
     let where: string;
     if (kind === "postgres") {
       const admin = new pg.Client({ connectionString: adminUrl });
@@ -222,7 +214,6 @@ async function run(kind: "postgres" | "pglite", adminUrl: string): Promise<strin
           ["auto_explain.log_nested_statements", "on"], ["auto_explain.log_analyze", process.env.GROWTH_AUTO_EXPLAIN_ANALYZE === "1" ? "on" : "off"]]) await admin.query(`alter database ${name} set ${k} = '${v}'`);
       }
       env = { DATABASE_URL: dbUrl(adminUrl, name) };
-      reads = tableReads(dbUrl(adminUrl, name), cleanups);
       where = `PostgreSQL, fresh database ${name} (${settings})`;
     } else {
       const dir = mkdtempSync(path.join(os.tmpdir(), "soquy-growth-"));
@@ -233,6 +224,7 @@ async function run(kind: "postgres" | "pglite", adminUrl: string): Promise<strin
     const token = await setUp(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.DATA_DIR! });
     const service = await Service.start(env);
     cleanups.push(() => service.stop());
+    const reads = tableReads(async () => (await service.ask<{ rows: { k: string; n: string }[] }>("reads", { type: "reads" })).rows);
     console.log(`\ngrowth on ${where}: ${clients} clients, ${windows} windows of ${windowSeconds} s from an empty ledger, ` +
       `no ANALYZE by the bench${kind === "postgres" ? ", then a manual ANALYZE and one more window" : ""}; donations on ${days} days`);
     const result = await load(service, token, kind === "postgres" ? async () => {

@@ -162,6 +162,11 @@ process.on("message", (m: { type: string }) => {
       left join pg_stat_user_tables s on s.relid = c.oid
       where n.nspname = current_schema() and c.relkind = 'r' order by pg_relation_size(c.oid) desc limit 8`)
       .then((r: { rows: unknown[] }) => send({ type: "tables", rows: r.rows }));
+  } else if (m.type === "reads") {
+    // Rows read so far: sequentially by table, through each index (bench/growth.ts, GROWTH_READS=1).
+    void s.db.knex.raw(`select 'seq ' || relname as k, seq_tup_read as n from pg_stat_user_tables
+      union all select relname || '.' || indexrelname, idx_tup_read from pg_stat_user_indexes`)
+      .then((r: { rows: unknown[] }) => send({ type: "reads", rows: r.rows }));
   } else if (m.type === "stop") {
     server.closeAllConnections();
     server.close(() => {
