@@ -18,9 +18,11 @@ import { pinnedSearchPath } from "./20261201000017_pinned_search_path.js";
 //   donation, ~20 ms a batch at 4,000 entries).
 // The rate fell 344 → 252 → 189 donations/s meanwhile; after one ANALYZE, 75 and 5 rows, 515/s.
 //
-// 1. soquy_refresh_statistics() ANALYZEs each table of the ledger's schema that has doubled in pages
+// 1. soquy_refresh_statistics() ANALYZEs a table of the ledger's schema that has doubled in pages
 //    since its statistics were taken (relpages, which ANALYZE sets; never analyzed counts as 0), once
-//    it has 8 pages (64 kB) or more. The service calls it every few seconds, off the write path
+//    it has 8 pages (64 kB) or more, and returns its name (null: nothing to do). One table a call, so
+//    the writes queued on PGlite's one connection go between two. The service calls it every few
+//    seconds, and again while it finds work, off the write path
 //    (src/db/statistics.ts); the state it decides on is the database's own (pg_class and the files'
 //    sizes), so several service processes agree, and an advisory lock lets one of them at a time do
 //    the work. Doubling keeps the ANALYZEs to a few dozen over a table's life, each reading at most
@@ -33,26 +35,27 @@ import { pinnedSearchPath } from "./20261201000017_pinned_search_path.js";
 // 2. The batch's lookup of stored idempotency keys is a probe per key (as its bank-reference lookup
 //    already was), so its plan no longer depends on statistics at all.
 
-const refreshSql = `create function soquy_refresh_statistics() returns text[] language plpgsql volatile security definer as $$
+const refreshSql = `create function soquy_refresh_statistics() returns text language plpgsql volatile security definer as $$
   declare
     t record;
-    analyzed text[] := '{}';
   begin
     -- Several service processes call this: one refreshes, the others go on.
     if not pg_try_advisory_xact_lock(7310000032) then
-      return analyzed;
+      return null;
     end if;
-    for t in
-      select n.nspname, c.relname
-      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    -- One table a call, the most grown first: on PGlite every ANALYZE holds the only connection.
+    select n.nspname, c.relname into t
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace,
+        lateral (select pg_relation_size(c.oid) / current_setting('block_size')::bigint as pages) s
       where n.nspname = current_schema() and c.relkind = 'r' and c.relowner = (select r.oid from pg_roles r where r.rolname = current_user)
-        and pg_relation_size(c.oid) / current_setting('block_size')::bigint >= greatest(8, 2 * c.relpages::bigint)
-      order by c.relname
-    loop
-      execute format('analyze %I.%I', t.nspname, t.relname);
-      analyzed := analyzed || t.relname::text;
-    end loop;
-    return analyzed;
+        and s.pages >= greatest(8, 2 * c.relpages::bigint)
+      order by s.pages::float8 / greatest(c.relpages, 1) desc, c.relname
+      limit 1;
+    if not found then
+      return null;
+    end if;
+    execute format('analyze %I.%I', t.nspname, t.relname);
+    return t.relname::text;
   end $$`;
 
 const batchContext = (stored: string) => `create or replace function soquy_batch_context(p_committee bigint, p json) returns json language plpgsql stable as $$

@@ -113,12 +113,15 @@ describe("statistics: the service refreshes them as the ledger grows", function 
         await trx.raw("analyze journal_entries");
         const { rows: [{ n }] } = await trx.raw("select reltuples::float8 as n from pg_class where oid = 'journal_entries'::regclass");
         expect(Number(n)).to.equal(-1);
-        // ... the function ANALYZEs as its owner whoever calls it.
-        const { rows: [{ analyzed }] } = await trx.raw("select soquy_refresh_statistics() as analyzed");
-        expect(analyzed).to.include.members(["journal_entries", "postings", "donations"]);
-        // Called again at once, nothing has grown since: nothing to do.
-        const { rows: [{ analyzed: again }] } = await trx.raw("select soquy_refresh_statistics() as analyzed");
-        expect(again).to.deep.equal([]);
+        // ... the function ANALYZEs as its owner whoever calls it, a table a call, until nothing has grown.
+        const analyzed: string[] = [];
+        for (let i = 0; i < 50; i++) {
+          const { rows: [{ table }] } = await trx.raw("select soquy_refresh_statistics() as \"table\"");
+          if (table === null) break;
+          analyzed.push(table);
+        }
+        expect(analyzed).to.include.members(["journal_entries", "postings", "donations", "idempotency_keys"]);
+        expect(new Set(analyzed).size).to.equal(analyzed.length);
       });
       const now = await reltuples(s, ["journal_entries"]);
       expect(now.journal_entries).to.be.greaterThan(0);

@@ -24,11 +24,16 @@ export class StatisticsKeeper {
     this.timer.unref(); // never what keeps a process alive
   }
 
-  /** Refreshes what has grown now; returns the tables it ANALYZEd (none when another process is at it). */
+  /** Refreshes what has grown now, a table a call; returns the tables it ANALYZEd (none when another process is at it). */
   async refresh(): Promise<string[]> {
-    const { rows } = await this.knex.raw("select soquy_refresh_statistics() as analyzed");
-    const analyzed = (rows[0]?.analyzed ?? []) as string[];
-    this.analyzed.push(...analyzed);
+    const analyzed: string[] = [];
+    for (;;) {
+      const { rows } = await this.knex.raw("select soquy_refresh_statistics() as analyzed");
+      const table = rows[0]?.analyzed as string | null;
+      if (!table) break;
+      analyzed.push(table);
+      this.analyzed.push(table);
+    }
     return analyzed;
   }
 
