@@ -27,7 +27,8 @@ export class StatisticsKeeper {
   /** Refreshes what has grown now, a table a call; returns the tables it ANALYZEd (none when another process is at it). */
   async refresh(): Promise<string[]> {
     const analyzed: string[] = [];
-    for (;;) {
+    // Bounded: a table that still looked grown after its ANALYZE must not keep this loop going.
+    for (let calls = 0; calls < 100; calls++) {
       const { rows } = await this.knex.raw("select soquy_refresh_statistics() as analyzed");
       const table = rows[0]?.analyzed as string | null;
       if (!table) break;
