@@ -3,8 +3,8 @@ import type { Knex } from "knex";
 /**
  * Keeps the planner's statistics fresh as the ledger grows, whatever the database's own maintenance
  * does (PGlite has no autovacuum; a server may have it off). Every few seconds, on a timer and never
- * inside a write, it calls soquy_refresh_statistics() (migration 0032), which ANALYZEs the tables that
- * have doubled since their last statistics: the plans sessions keep are then made again on the ledger
+ * inside a write, it calls soquy_refresh_statistics() (migration 0032), which ANALYZEs a table that has
+ * doubled since its last statistics, again until none has: the plans sessions keep are then made again on the ledger
  * as it is, not as it was when it was empty. What has grown is read from the database, not kept here,
  * so several service processes share it; the function runs as its owner, so it works under a role
  * that does not own the tables.
