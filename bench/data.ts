@@ -43,7 +43,8 @@ export class DonationSource {
   private n = 0;
   private readonly r: () => number;
 
-  constructor(private readonly prefix: string, seed: number) {
+  /** `days`: how many days of the campaign's window the donations fall on (from 2025-01-01). */
+  constructor(private readonly prefix: string, seed: number, private readonly days = 89) {
     this.r = rng(seed);
   }
 
@@ -51,7 +52,7 @@ export class DonationSource {
     const r = this.r;
     const n = ++this.n;
     // Inside the campaign's receiving window (it starts 2025-01-01; donations are taken for 90 days).
-    const day = 1 + Math.floor(r() * 89); // 2025-01-01 … 2025-03-30
+    const day = 1 + Math.floor(r() * this.days); // 2025-01-01 … 2025-03-30 by default
     const receivedOn = new Date(Date.UTC(2025, 0, day)).toISOString().slice(0, 10);
     const amountDong = pick(r, AMOUNTS);
     const method = r() < 0.65 ? "bank" : "cash";

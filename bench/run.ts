@@ -13,6 +13,7 @@ import { DonationSource, donationBody } from "./data.js";
 import { runStatementBench } from "./statements.js";
 import { runBankImportBench } from "./bankimport.js";
 import { embeddedBench } from "./embedded.js";
+import { runGrowthBench } from "./growth.js";
 
 // npm run bench: the donation write path end to end, against a plain-SQL
 // baseline, on a fresh PostgreSQL database that is dropped afterwards.
@@ -35,6 +36,8 @@ import { embeddedBench } from "./embedded.js";
 //   BENCH_BANKIMPORT=0  skip the bank statement import (bench/bankimport.ts: a generated 1,000,000-line VCB
 //                       statement beside psql \copy of the same file, then re-imported; BANKIMPORT_LINES, …)
 //   BENCH_EMBEDDED=0    skip the embedded default's write rate, durable beside fsync off (bench/embedded.ts)
+//   BENCH_GROWTH=postgres|pglite|both  only this: the service from an empty ledger, never ANALYZEd by the bench,
+//                       in consecutive windows (bench/growth.ts: GROWTH_SECONDS, GROWTH_WINDOWS, GROWTH_DAYS)
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const adminUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
@@ -378,6 +381,7 @@ async function waitForQuiet(): Promise<void> {
 
 async function main(): Promise<void> {
   await waitForQuiet();
+  if (process.env.BENCH_GROWTH) return runGrowthBench(process.env.BENCH_GROWTH, adminUrl);
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   cleanups.push(() => admin.end());

@@ -16,11 +16,13 @@ import { createApp, createServer } from "../src/http/app.js";
 
 if (!process.send) throw new Error("bench/server.ts runs as a child of bench/run.ts (it needs an IPC channel)");
 const send = process.send.bind(process);
-const databaseUrl = process.env.DATABASE_URL;
-if (!databaseUrl) throw new Error("DATABASE_URL is required");
+// DATABASE_URL, or DATA_DIR alone for the embedded default (PGlite in that folder).
+const databaseUrl = process.env.DATABASE_URL || undefined;
+const dataDir = process.env.DATA_DIR || undefined;
+if (!databaseUrl && !dataDir) throw new Error("DATABASE_URL or DATA_DIR is required");
 
 const log = pino({ level: process.env.LOG_LEVEL ?? "warn" });
-const s = await openSoquy({ databaseUrl, holder: "server", poolMax: process.env.POOL_MAX ? Number(process.env.POOL_MAX) : undefined });
+const s = await openSoquy({ databaseUrl, dataDir, holder: "server", poolMax: process.env.POOL_MAX ? Number(process.env.POOL_MAX) : undefined });
 
 
 // ---- statement counts and times, as the app sees them (round trip + knex)
@@ -148,6 +150,23 @@ process.on("message", (m: { type: string }) => {
       },
       rssMb: Math.round(process.memoryUsage().rss / 1e6),
     });
+  } else if (m.type === "analyze") {
+    // A manual ANALYZE of the whole database, through the service's own connection (the only one PGlite has).
+    const t0 = performance.now();
+    void s.db.knex.raw("analyze").then(() => send({ type: "analyzed", ms: performance.now() - t0 }));
+  } else if (m.type === "tables") {
+    // What the planner knows of the largest tables: rows at the last ANALYZE (-1: never) against pages now.
+    void s.db.knex.raw(`select c.relname as name, c.reltuples::bigint as reltuples, c.relpages as relpages,
+        (pg_relation_size(c.oid) / current_setting('block_size')::int)::int as pages, s.last_analyze, s.analyze_count
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      left join pg_stat_user_tables s on s.relid = c.oid
+      where n.nspname = current_schema() and c.relkind = 'r' order by pg_relation_size(c.oid) desc limit 8`)
+      .then((r: { rows: unknown[] }) => send({ type: "tables", rows: r.rows }));
+  } else if (m.type === "reads") {
+    // Rows read so far: sequentially by table, through each index (bench/growth.ts, GROWTH_READS=1).
+    void s.db.knex.raw(`select 'seq ' || relname as k, seq_tup_read as n from pg_stat_user_tables
+      union all select relname || '.' || indexrelname, idx_tup_read from pg_stat_user_indexes`)
+      .then((r: { rows: unknown[] }) => send({ type: "reads", rows: r.rows }));
   } else if (m.type === "stop") {
     server.closeAllConnections();
     server.close(() => {

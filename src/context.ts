@@ -9,6 +9,7 @@ import { PublicService } from "./public/service.js";
 import type { Signer } from "./public/signing.js";
 import { KeyRing } from "./public/keys.js";
 import { type ChainReport, verifyChain } from "./ledger/verify.js";
+import { StatisticsKeeper } from "./db/statistics.js";
 import { KnexLedgerStore, mapStoreError } from "./db/store.js";
 import { Controls } from "./ledger/controls.js";
 import { Ledger } from "./ledger/service.js";
@@ -45,6 +46,8 @@ export interface Soquy {
   }>;
   /** The hash chain, the kept balances and public figures, and every signed checkpoint's chain head. */
   verify(committeeId: number, opts?: { checkpoints?: string | undefined }): Promise<ChainReport>;
+  /** Refreshes the planner's statistics as the ledger grows (started here, stopped by close). */
+  statistics: StatisticsKeeper;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,8 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
   const config = readConfig();
   const keys = new KeyRing({ defaultFile: signingKeyFile(opts), committeeDir: config.signingKeysDir, retired: config.retiredKeys, create: () => !readConfig().production });
   let checkpoints: Checkpoints | null = null;
+  const statistics = new StatisticsKeeper(db.knex);
+  statistics.start();
   const getCheckpoints = () => (checkpoints ??= new Checkpoints(pub, publicQueries, keys, (id) => statements.head(id)));
   const controls = new Controls(store, ledger);
   const closeAndSign: Soquy["closeAndSign"] = async (p, input, meta) => {
@@ -98,7 +103,11 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
       metrics.verified(report.ok, (performance.now() - started) / 1000);
       return report;
     },
-    close: () => db.close(),
+    statistics,
+    close: async () => {
+      await statistics.stop();
+      await db.close();
+    },
   };
 }
 
