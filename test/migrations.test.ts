@@ -96,7 +96,8 @@ describe("migrations", function () {
     const db = await openDatabase({ pglite: new PGlite() });
     try {
       await migrate(db.knex);
-      await db.knex.migrate.down(migrations);
+      // Back to just before people (0029), whatever came after it.
+      while ((await db.knex.migrate.down(migrations) as [number, string[]])[1][0] !== "20261207000029_people.ts");
       const k = db.knex;
       const s = wire(db);
       const c = await s.store.createCommittee("mig-people", "Ủy ban thử");
