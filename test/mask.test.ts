@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { maskText, OTHER_AREA, PrivateNames, publicArea } from "../src/statements/mask.js";
+import { maskText, OTHER_AREA, PrivateNames, publicArea } from "../src/ledger/mask.js";
 
 // The one masking function, on the shapes the issue names: what must go and
 // what must stay readable.

@@ -3,7 +3,7 @@ import type { Knex } from "knex";
 import Cursor from "pg-cursor";
 import type { Campaign } from "../ledger/types.js";
 import { chainHead } from "./store.js";
-import { PUBLIC_DONOR, PrivateNames, STATEMENT_V1, STATEMENT_V2, initials, type StatementFormat } from "../statements/mask.js";
+import { PUBLIC_DONOR, PrivateNames, STATEMENT_V1, STATEMENT_V2, initials, type StatementFormat } from "../ledger/mask.js";
 
 // The queries behind a campaign statement. Everything is pinned to a ledger
 // position (seq ≤ head) so the same request gives the same rows later.

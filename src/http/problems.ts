@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { AssertionFailed } from "../ledger/assert.js";
 import { LedgerError, type ResultCode } from "../ledger/codes.js";
-import { maskText } from "../statements/mask.js";
+import { maskText } from "../ledger/mask.js";
 
 // The one table from result codes to HTTP statuses, and RFC 9457
 // problem+json bodies carrying the stable code and the offending field.

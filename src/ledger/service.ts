@@ -13,7 +13,7 @@ import type {
   Principal, Purpose, Area,
 } from "./types.js";
 import { campaignView } from "./view.js";
-import { foldWords, maskText } from "../statements/mask.js";
+import { foldWords, maskText } from "./mask.js";
 import { GroupCommitter, type PlanContext, type WriteRequest, type WriteResult } from "./writer.js";
 
 // The ledger's commands. Each turns a request (already shaped by zod) into a

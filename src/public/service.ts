@@ -9,7 +9,7 @@ import type { Campaign, Committee } from "../ledger/types.js";
 import { prepareStatement } from "../statements/builder.js";
 import type { StatementFormat } from "../statements/types.js";
 import type { DonationLookup, DonationMatch, FigureScope } from "../db/public.js";
-import { maskText, publicArea, type PrivateNames } from "../statements/mask.js";
+import { maskText, publicArea, type PrivateNames } from "../ledger/mask.js";
 
 // What the press and the public may cite: verified figures, pinned to a
 // publication number so a link gives the same figures later, with the digest

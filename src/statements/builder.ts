@@ -11,7 +11,7 @@ import { fail } from "../ledger/codes.js";
 import { parseIsoDate } from "../ledger/dates.js";
 import type { Campaign, Committee } from "../ledger/types.js";
 import { ExactSum } from "./exact.js";
-import { counterpartyV1, describeV1, OTHER_AREA, PrivateNames, STATEMENT_V1, StatementMask, type Party } from "./mask.js";
+import { counterpartyV1, describeV1, OTHER_AREA, PrivateNames, STATEMENT_V1, StatementMask, type Party } from "../ledger/mask.js";
 import type { Audience, StatementFormat, StatementHeader, StatementPerson, StatementLine, StatementSummary, StatementTotals } from "./types.js";
 
 // One builder for both formats. A first pass streams the rows through the CSV

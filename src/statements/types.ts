@@ -3,14 +3,16 @@
 // đồng; dates ISO YYYY-MM-DD. Built by src/statements/builder.ts; rendered
 // by reports/ (which import only these types).
 
-export type Audience = "auditor" | "public";
+import type { Audience, StatementFormat } from "../ledger/mask.js";
+
+export type { Audience, StatementFormat };
+
 
 /**
  * The statement's format: "soquy-statement/1" for statements cut at a publication
  * made before the current masking rules (their bytes are signed and kept),
  * "soquy-statement/2" after, written in the opening row's entry_id cell.
  */
-export type StatementFormat = "soquy-statement/1" | "soquy-statement/2";
 
 export interface StatementHeader {
   committee: { code: string; name: string };

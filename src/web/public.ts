@@ -9,7 +9,7 @@ import { formatDateVi, formatDecimalVi, formatDong } from "../../reports/format.
 import { pressSentences, vietnamDate, type Lang } from "../../reports/press.js";
 import { SELF_CHECK_STATUS, type CampaignTotals, type SelfCheckMatch, type StatementFacts } from "../public/service.js";
 import { Html, html } from "./html.js";
-import { maskText } from "../statements/mask.js";
+import { maskText } from "../ledger/mask.js";
 
 // The public transparency page (Nghị định 93/2021, Điều 14), server-rendered
 // by the same service from the same verified figures as the API: a committee's

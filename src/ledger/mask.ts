@@ -1,4 +1,7 @@
-import type { Audience, StatementFormat } from "./types.js";
+/** Who a statement is for: the auditor's shows everything, the public's only what may be published. */
+export type Audience = "auditor" | "public";
+/** The statement's byte format: v1 before one masking function served every public output, v2 since. */
+export type StatementFormat = "soquy-statement/1" | "soquy-statement/2";
 
 // What the public may see (Nghị định 93/2021 disclosure without leaking
 // personal data): donors by name only where they agreed, households by
@@ -16,7 +19,6 @@ export const PUBLIC_DONOR = "Nhà hảo tâm";
 export const OTHER_AREA = "Khác";
 export const STATEMENT_V1 = "soquy-statement/1";
 export const STATEMENT_V2 = "soquy-statement/2";
-export type { StatementFormat } from "./types.js";
 
 /** "Trần Thị Bé" → "T.T.B." */
 export function initials(name: string): string {
