@@ -13,6 +13,7 @@ import { DonationSource, donationBody } from "./data.js";
 import { runStatementBench } from "./statements.js";
 import { runBankImportBench } from "./bankimport.js";
 import { embeddedBench } from "./embedded.js";
+import { runPublicReadBench } from "./publicread.js";
 import { runGrowthBench } from "./growth.js";
 
 // npm run bench: the donation write path end to end, against a plain-SQL
@@ -36,6 +37,7 @@ import { runGrowthBench } from "./growth.js";
 //   BENCH_BANKIMPORT=0  skip the bank statement import (bench/bankimport.ts: a generated 1,000,000-line VCB
 //                       statement beside psql \copy of the same file, then re-imported; BANKIMPORT_LINES, …)
 //   BENCH_EMBEDDED=0    skip the embedded default's write rate, durable beside fsync off (bench/embedded.ts)
+//   BENCH_PUBLICREAD=0  skip the public side under wrk beside a static file (bench/publicread.ts; needs wrk)
 //   BENCH_GROWTH=postgres|pglite|both  only this: the service from an empty ledger, never ANALYZEd by the bench,
 //                       in consecutive windows (bench/growth.ts: GROWTH_SECONDS, GROWTH_WINDOWS, GROWTH_DAYS)
 
@@ -591,6 +593,13 @@ async function main(): Promise<void> {
       `ratio ${fmt(mean("durable") / mean("fsync off"), 2)} to fsync off (${fmt(mean("fsync off"))}/s, same run)`);
   }
 
+  // The public side in a news spike (bench/publicread.ts), on databases of its own.
+  let publicReadLines: string[] = [];
+  if (process.env.BENCH_PUBLICREAD !== "0") {
+    console.log("");
+    publicReadLines = await runPublicReadBench(adminUrl);
+  }
+
   // The summary.
   const pad = (label: string) => label.padEnd(38);
   const lines = [
@@ -609,7 +618,7 @@ async function main(): Promise<void> {
     (share.other + share.otherPg > 0.25 ? " (NOT quiet: the numbers are pessimistic)" : " (quiet)"));
   const goal = rate >= 1500 && percentile(lat, 99) < 50;
   lines.push(`goal ≥ 1,500 entries/s and p99 < 50 ms: ${goal ? "met" : "MISSED"}`);
-  lines.push(...statementLines, ...bankLines, ...embeddedLines);
+  lines.push(...statementLines, ...bankLines, ...embeddedLines, ...publicReadLines);
   console.log(`\n${lines.join("\n")}`);
 
   if (explainLog) {

@@ -138,7 +138,11 @@ function runChain(c: Chain, error: unknown): void {
   }
 }
 
-export function createApp(s: Soquy, log: Logger): Express {
+/**
+ * `lastRoutes` are mounted after every route of the service and before its 404, behind the same
+ * middleware: the public-read bench serves its static-file baseline through it.
+ */
+export function createApp(s: Soquy, log: Logger, lastRoutes: RequestHandler | null = null): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
@@ -239,6 +243,7 @@ export function createApp(s: Soquy, log: Logger): Express {
   app.use("/app", workspace(s));
   app.use(workspaceErrors);
 
+  if (lastRoutes) app.use(lastRoutes);
   app.use((req, res) => sendProblem(res, "not_found", `no route ${req.method} ${req.path}`));
   app.use(errorHandler);
   return app;
