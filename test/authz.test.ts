@@ -205,7 +205,7 @@ const matrix: Record<string, Row> = {
   "GET /bank-imports": { allowed: all, ok: 200, foreign: 200, req: () => ({}) },
   "GET /areas": { allowed: all, ok: 200, foreign: 200, req: () => ({}) },
   // Added to A's own list: B's list is untouched.
-  "POST /areas": { allowed: ["treasurer"], ok: 201, foreign: 201, req: () => ({ body: { name: `Ấp ${uniqueCode("a")}` } }) },
+  "POST /areas": { allowed: ["treasurer"], ok: 201, foreign: 201, req: () => ({ body: { name: `Ấp ${uniqueCode("a").replace(/\d/g, (d) => "abcdefghij"[Number(d)]!)}` } }) },
   "GET /bank-imports/:id": { allowed: all, ok: 200, foreign: 404, req: async (f) => ({ params: { id: String(await bankImportOf(f)) } }) },
   // B's import is not found in A's committee: nothing of B's is verified.
   "POST /bank-imports/:id/verify": {
