@@ -47,6 +47,7 @@ export const variables = {
     meaning: "behind a TLS proxy: hops (`1`) or addresses to trust for `X-Forwarded-*` (Secure cookies, client address)",
   },
   PUBLIC_URL: { schema: httpUrl, default: "the request's own", meaning: "the service's public address, printed in receipts' QR codes" },
+  UPLOAD_IDLE_SECONDS: { schema: wholeNumber(1, 3600), default: "`30`", meaning: "a statement upload that sends nothing for this long is ended (seconds)" },
   PUBLIC_CACHE_CHECK_MS: { schema: wholeNumber(0, 60_000), default: "`1000`", meaning: "how long a public answer is served without asking the database whether anything public changed (ms)" },
   PUBLIC_MAX_AGE: { schema: wholeNumber(0, 86_400), default: "`5`", meaning: "`Cache-Control: max-age` of public answers, for proxies and browsers (seconds)" },
   PUBLIC_STALE_SECONDS: { schema: wholeNumber(0, 86_400), default: "`60`", meaning: "`stale-while-revalidate` of public answers (seconds)" },
@@ -82,6 +83,7 @@ export interface Config {
   signingKeyFile: string | undefined;
   signingKeysDir: string | undefined;
   retiredKeys: string[];
+  uploadIdleMs: number;
   publicCache: { checkMs: number; maxAgeSeconds: number; staleSeconds: number; maxBytes: number };
   importTiming: boolean;
 }
@@ -124,6 +126,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: r.PUBLIC_URL?.replace(/\/$/, ""),
     signingKeyFile: r.SOQUY_SIGNING_KEY_FILE,
     signingKeysDir: r.SOQUY_SIGNING_KEYS_DIR,
+    uploadIdleMs: (r.UPLOAD_IDLE_SECONDS ?? 30) * 1000,
     publicCache: {
       checkMs: r.PUBLIC_CACHE_CHECK_MS ?? 1000, maxAgeSeconds: r.PUBLIC_MAX_AGE ?? 5, staleSeconds: r.PUBLIC_STALE_SECONDS ?? 60,
       maxBytes: (r.PUBLIC_CACHE_MB ?? 64) * 1024 * 1024,

@@ -96,8 +96,14 @@ export function auditRow(req: Request, res: Response, at: Date): AuditRow | null
     outcome,
     code: typeof res.locals.problemCode === "string" ? res.locals.problemCode : null,
     requestId: typeof res.locals.requestId === "string" ? res.locals.requestId : randomUUID(),
-    client: req.ip ?? req.socket?.remoteAddress ?? null,
+    client: clientAddress(req),
   };
+}
+
+/** The client's address; express's req.ip throws once the socket is gone (a client that hung up). */
+function clientAddress(req: Request): string | null {
+  if (!req.socket) return null;
+  return req.ip ?? req.socket.remoteAddress ?? null;
 }
 
 /** The path as the client sent it, without the query string. */

@@ -58,6 +58,7 @@ export const statusByCode: Record<ResultCode, number> = {
   bank_import_not_found: 404,
   signing_key_missing: 503,
   database_unavailable: 503,
+  upload_timeout: 408,
   area_not_listed: 422,
 };
 

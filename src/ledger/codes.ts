@@ -51,6 +51,7 @@ export const resultCodes = [
   "bank_import_not_found",
   "signing_key_missing",
   "database_unavailable",
+  "upload_timeout",
   "area_not_listed",
 ] as const;
 

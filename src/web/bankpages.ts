@@ -4,7 +4,8 @@ import type { Soquy } from "../context.js";
 import { importStatement, parseOpeningDong, toSummary, type ImportSummary } from "../db/bankimports.js";
 import { reconcile } from "../db/reconcile.js";
 import { LedgerError } from "../ledger/codes.js";
-import { limited, MAX_STATEMENT_BYTES } from "../http/routes/bankimports.js";
+import { MAX_STATEMENT_BYTES, spoolUpload } from "../imports/upload.js";
+import { readConfig } from "../config.js";
 import { formatDateVi, formatDong } from "../../reports/format.js";
 import { langOf } from "./applayout.js";
 import { Html, html } from "./html.js";
@@ -92,14 +93,14 @@ ${saved.map((n) => html`<option value="${n}">${n}</option>`)}</select></label>
     jobs.set(jobId, job);
     try {
       const campaign = await s.ledger.campaign(sess.user.committeeId, String(q.campaign ?? ""));
-      const input = req.pipe(limited(MAX_STATEMENT_BYTES));
-      req.on("error", (e) => input.destroy(e));
+      const upload = await spoolUpload(req, MAX_STATEMENT_BYTES, readConfig().uploadIdleMs);
+      const input = upload.open();
       const summary = await importStatement(s.db.knex, {
         committee: { id: sess.user.committeeId, code: sess.user.committeeCode }, campaign, bankAccountNo: String(q.bankAccount ?? ""),
         layout: String(q.layout ?? ""), recordedBy: sess.user.principalId, input, format: req.is(XLSX) ? "xlsx" : "csv",
         openingDong: q.openingBalance ? parseOpeningDong(q.openingBalance.replace(/[.\s]/g, "")) : null,
         onProgress: (p) => Object.assign(job, p),
-      });
+      }).finally(upload.remove);
       Object.assign(job, { phase: "done", summary });
       res.status(201).json({ job: jobId, summary });
     } catch (error) {

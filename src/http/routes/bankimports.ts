@@ -1,5 +1,6 @@
 import { assertChecker } from "../../ledger/people.js";
-import { Transform } from "node:stream";
+import { readConfig } from "../../config.js";
+import { MAX_STATEMENT_BYTES, spoolUpload } from "../../imports/upload.js";
 import { z } from "zod";
 import type { Soquy } from "../../context.js";
 import { checkAccountNo, importEntriesToVerify, importStatement, MAX_IMPORT_VERIFY, parseOpeningDong, toSummary } from "../../db/bankimports.js";
@@ -16,7 +17,6 @@ import { isoDate, signedAmount, verifyOutcome } from "../schemas.js";
 // no Idempotency-Key.
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-export const MAX_STATEMENT_BYTES = 512 * 1024 * 1024;
 const accountNo = z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.-]{2,39}$/, "a bank account number: 3 to 40 letters, digits, . or -");
 const layoutName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "a layout name: vcb, agribank, vietinbank or a saved layout");
 
@@ -45,17 +45,6 @@ const importVerified = z.object({
 const reconcileQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional() });
 const accountParams = z.strictObject({ account: accountNo });
 
-export function limited(max: number) {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      seen += chunk.length;
-      if (seen > max) done(new LedgerError("payload_too_large", `a statement file is at most ${max / 1024 / 1024} MB`));
-      else done(null, chunk);
-    },
-  });
-}
-
 export function bankImportRoutes(s: Soquy) {
   return [
     defineRoute({
@@ -69,13 +58,12 @@ export function bankImportRoutes(s: Soquy) {
       async handle({ principal, query, req }) {
         const campaign = await s.ledger.campaign(principal.committeeId, query.campaign);
         const committee = { id: principal.committeeId, code: principal.committeeCode };
-        const input = req.pipe(limited(MAX_STATEMENT_BYTES));
-        req.on("error", (e) => input.destroy(e));
+        const upload = await spoolUpload(req, MAX_STATEMENT_BYTES, readConfig().uploadIdleMs);
         const summary = await importStatement(s.db.knex, {
-          committee, campaign, bankAccountNo: query.bankAccount, layout: query.layout, recordedBy: principal.tokenId, input,
+          committee, campaign, bankAccountNo: query.bankAccount, layout: query.layout, recordedBy: principal.tokenId, input: upload.open(),
           format: req.is(XLSX) ? "xlsx" : "csv",
           openingDong: query.openingBalance === undefined ? null : parseOpeningDong(query.openingBalance),
-        });
+        }).finally(upload.remove);
         return { status: 201, body: summary, headers: { Location: `/api/v1/bank-imports/${summary.id}` } };
       },
     }),
