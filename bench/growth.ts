@@ -1,13 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { createToken, hashToken, openSoquy } from "../src/context.js";
 import { Connection } from "./client.js";
 import { DonationSource, donationBody } from "./data.js";
 import { dbUrl } from "./machine.js";
+import { BenchService } from "./service.js";
 
 // npm run bench with BENCH_GROWTH=postgres|pglite|both: does recording slow down as the ledger grows?
 //
@@ -22,7 +21,6 @@ import { dbUrl } from "./machine.js";
 // Diagnostics: GROWTH_READS=1 prints the rows read per donation by index after each window;
 // GROWTH_AUTO_EXPLAIN=ms (PostgreSQL) has the server log the plans of slower statements, nested ones included.
 
-const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const CAMPAIGN = "VI-NGHEO-2025";
 const clients = Number(process.env.BENCH_CLIENTS ?? 32);
 const windowSeconds = Number(process.env.GROWTH_SECONDS ?? 10);
@@ -34,51 +32,6 @@ const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFracti
 interface Window { rate: number; p50: number; p99: number; entries: number; errors: number }
 
 /** The bench's service (bench/server.ts) in its own process, spoken to over IPC. */
-class Service {
-  private readonly waiting = new Map<string, (m: any) => void>();
-  readonly exited: Promise<number | null>;
-  port = 0;
-
-  constructor(readonly child: ChildProcess) {
-    child.on("message", (m: { type: string }) => {
-      const w = this.waiting.get(m.type);
-      this.waiting.delete(m.type);
-      w?.(m);
-    });
-    this.exited = new Promise((resolve) => child.once("exit", resolve));
-  }
-
-  static async start(env: Record<string, string>): Promise<Service> {
-    const child = spawn(process.execPath, ["--import", "tsx", "bench/server.ts"], {
-      cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: "", DATA_DIR: "", ...env, LOG_LEVEL: "warn", NODE_ENV: "production" },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    const service = new Service(child);
-    const died = service.exited.then((code) => Promise.reject(new Error(`the service exited (code ${code}) before listening`)));
-    service.port = (await Promise.race([service.ask<{ port: number }>("listening", null, 120_000), died])).port;
-    return service;
-  }
-
-  ask<T>(reply: string, message: { type: string } | null, timeoutMs = 60_000): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the service did not answer ${reply}`)), timeoutMs);
-      this.waiting.set(reply, (m) => {
-        clearTimeout(timer);
-        resolve(m as T);
-      });
-      if (message) this.child.send(message);
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    if (this.child.connected) this.child.send({ type: "stop" });
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
 
 /** A committee, a treasurer token and the campaign, made through the real code; returns the token. */
 async function setUp(opts: { databaseUrl?: string; dataDir?: string }): Promise<string> {
@@ -105,7 +58,7 @@ function percentile(sorted: Float64Array, p: number): number {
  * Clients post without pause from the first window to the last; each window counts the requests that
  * completed inside it. `between` runs after window `windows` (the clients go on meanwhile, uncounted).
  */
-async function load(service: Service, token: string, between: (() => Promise<void>) | null,
+async function load(service: BenchService, token: string, between: (() => Promise<void>) | null,
   reads: ((donations: number) => Promise<string>) | null): Promise<Window[]> {
   const source = new DonationSource(`g${process.pid}`, 7, days);
   const url = `/api/v1/campaigns/${CAMPAIGN}/donations`;
@@ -185,7 +138,7 @@ function tableReads(counts: () => Promise<{ k: string; n: string | number }[]>):
   };
 }
 
-async function planner(service: Service): Promise<void> {
+async function planner(service: BenchService): Promise<void> {
   const { rows } = await service.ask<{ rows: { name: string; reltuples: string; relpages: number; pages: number; last_analyze: string | null; analyze_count: string | null }[] }>("tables", { type: "tables" });
   console.log(`  statistics of the largest tables (rows at the last ANALYZE, -1 = never; ANALYZE count):`);
   console.log(`    ${rows.map((r) => `${r.name} ${r.reltuples} (${r.pages} pages now, ${r.analyze_count ?? "?"}×)`).join(", ")}`);
@@ -222,7 +175,7 @@ async function run(kind: "postgres" | "pglite", adminUrl: string): Promise<strin
       where = `embedded PGlite, fresh data folder ${dir}`;
     }
     const token = await setUp(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.DATA_DIR! });
-    const service = await Service.start(env);
+    const service = await BenchService.start(["--import", "tsx"], { DATABASE_URL: "", DATA_DIR: "", ...env }, 120_000);
     cleanups.push(() => service.stop());
     const reads = tableReads(async () => (await service.ask<{ rows: { k: string; n: string }[] }>("reads", { type: "reads" })).rows);
     console.log(`\ngrowth on ${where}: ${clients} clients, ${windows} windows of ${windowSeconds} s from an empty ledger, ` +

@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { dbUrl, processTicks } from "./machine.js";
-import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { createToken, hashToken, openSoquy, type Soquy } from "../src/context.js";
 import { verifyChain } from "../src/ledger/verify.js";
@@ -13,6 +11,7 @@ import { DonationSource, donationBody } from "./data.js";
 import { runStatementBench } from "./statements.js";
 import { runBankImportBench } from "./bankimport.js";
 import { embeddedBench } from "./embedded.js";
+import { BenchService } from "./service.js";
 import { runPublicReadBench } from "./publicread.js";
 import { runGrowthBench } from "./growth.js";
 
@@ -41,7 +40,6 @@ import { runGrowthBench } from "./growth.js";
 //   BENCH_GROWTH=postgres|pglite|both  only this: the service from an empty ledger, never ANALYZEd by the bench,
 //                       in consecutive windows (bench/growth.ts: GROWTH_SECONDS, GROWTH_WINDOWS, GROWTH_DAYS)
 
-const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const adminUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const clients = Number(process.env.BENCH_CLIENTS ?? 32);
@@ -97,60 +95,16 @@ interface ServerStats {
   loop: { utilization: number; delayP50Ms: number; delayP99Ms: number; delayMaxMs: number };
 }
 
-class Server {
-  port = 0;
-  private readonly waiting = new Map<string, (m: any) => void>();
-  private exited: Promise<number | null>;
-
-  constructor(readonly child: ChildProcess) {
-    child.on("message", (m: { type: string }) => {
-      const w = this.waiting.get(m.type);
-      if (w) {
-        this.waiting.delete(m.type);
-        w(m);
-      }
-    });
-    this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+/** The service with this bench's profiling options. */
+async function startServer(databaseUrl: string): Promise<BenchService> {
+  const nodeArgs = ["--import", "tsx"];
+  // BENCH_PERF_MAP=1: V8 writes /tmp/perf-<pid>.map, so `perf record -p <service pid>` names JavaScript frames.
+  if (process.env.BENCH_PERF_MAP === "1") nodeArgs.unshift("--perf-basic-prof-only-functions");
+  if (profile) {
+    mkdirSync(profileDir, { recursive: true });
+    nodeArgs.unshift("--cpu-prof", `--cpu-prof-dir=${profileDir}`);
   }
-
-  static async start(databaseUrl: string): Promise<Server> {
-    const nodeArgs = ["--import", "tsx"];
-    // BENCH_PERF_MAP=1: V8 writes /tmp/perf-<pid>.map, so `perf record -p <service pid>` names JavaScript frames.
-    if (process.env.BENCH_PERF_MAP === "1") nodeArgs.unshift("--perf-basic-prof-only-functions");
-    if (profile) {
-      mkdirSync(profileDir, { recursive: true });
-      nodeArgs.unshift("--cpu-prof", `--cpu-prof-dir=${profileDir}`);
-    }
-    const child = spawn(process.execPath, [...nodeArgs, "bench/server.ts"], {
-      cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "warn", NODE_ENV: "production" },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    const server = new Server(child);
-    const listening = server.ask<{ port: number }>("listening", null, 60_000);
-    const died = server.exited.then((code) => Promise.reject(new Error(`the server exited (code ${code}) before listening`)));
-    server.port = (await Promise.race([listening, died])).port;
-    return server;
-  }
-
-  ask<T>(reply: string, message: { type: string } | null, timeoutMs = 10_000): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the server did not answer ${reply}`)), timeoutMs);
-      this.waiting.set(reply, (m) => {
-        clearTimeout(timer);
-        resolve(m as T);
-      });
-      if (message) this.child.send(message);
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    if (this.child.connected) this.child.send({ type: "stop" });
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 8_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
+  return BenchService.start(nodeArgs, { DATABASE_URL: databaseUrl }, 60_000);
 }
 
 /** Sums the statistics of several service processes. */
@@ -233,7 +187,7 @@ interface LoadResult {
  * `invalid`: the same requests without amountDong, refused with 422 by zod after
  * helmet, logging, body parsing and auth: the HTTP stack's own ceiling, no database.
  */
-async function httpLoad(servers: Server[], token: string, mode: "donations" | "invalid" = "donations", measureSeconds = seconds,
+async function httpLoad(servers: BenchService[], token: string, mode: "donations" | "invalid" = "donations", measureSeconds = seconds,
   afterWarmup?: () => Promise<void>): Promise<LoadResult> {
   const expected = mode === "donations" ? 201 : 422;
   const source = new DonationSource(`s${process.pid}`, 1);
@@ -427,9 +381,9 @@ async function main(): Promise<void> {
   }, { idempotencyKey: "bench-campaign", requestHash: "0".repeat(64) });
 
   // The service in its own process.
-  const servers: Server[] = [];
+  const servers: BenchService[] = [];
   for (let i = 0; i < serverCount; i++) {
-    const server = await Server.start(databaseUrl);
+    const server = await startServer(databaseUrl);
     servers.push(server);
     cleanups.push(() => server.stop());
     await waitForHealth(server.port);
