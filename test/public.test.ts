@@ -13,7 +13,7 @@ import type { Principal } from "../src/ledger/types.js";
 import { createApp } from "../src/http/app.js";
 import { canonicalJson } from "../src/public/signing.js";
 import type { TestCommittee } from "./support/db.js";
-import { makeCommittee, meta, testSigningKeyFile, uniqueCode } from "./support/db.js";
+import { makeCommittee, meta, testOwnerKnex, testSigningKeyFile, uniqueCode } from "./support/db.js";
 import { testAppUnlimited } from "./support/http.js";
 
 // Verified figures for the press and the public, end to end over HTTP on the
@@ -160,7 +160,8 @@ describe("public figures", () => {
   it("are checked by verify: kept sums altered behind the triggers' back are caught", async () => {
     const { verifyChain } = await import("../src/ledger/verify.js");
     expect((await verifyChain(s.store, c.committee.id)).ok).to.equal(true);
-    const tamper = (delta: number) => s.db.knex.transaction(async (trx) => {
+    const owner = await testOwnerKnex(); // turning triggers off takes the owner
+    const tamper = (delta: number) => owner.transaction(async (trx) => {
       await trx.raw("set local session_replication_role = replica");
       await trx.raw(`update public_figures set amount_dong = amount_dong + ${delta} where committee_id = ? and metric = 'income'
         and entry_date = (select min(entry_date) from public_figures where committee_id = ? and metric = 'income')`, [c.committee.id, c.committee.id]);
@@ -177,9 +178,10 @@ describe("public figures", () => {
   });
 
   it("are written by the ledger only: PostgreSQL refuses direct writes to the kept sums", async () => {
-    await rejects(s.db.knex.raw("update public_figures set amount_dong = amount_dong + 1"), /kept by the ledger/);
-    await rejects(s.db.knex("public_heads").where({ committee_id: c.committee.id }).del(), /kept by the ledger/);
-    await rejects(s.db.knex.raw("delete from public_snapshots"), /append-only/);
+    const owner = await testOwnerKnex(); // even the owner; the service's role may not even try
+    await rejects(owner.raw("update public_figures set amount_dong = amount_dong + 1"), /kept by the ledger/);
+    await rejects(owner("public_heads").where({ committee_id: c.committee.id }).del(), /kept by the ledger/);
+    await rejects(owner.raw("delete from public_snapshots"), /append-only/);
   });
 
   // Publication numbers are taken by the approvals' trigger (migration 0028); a row put into entry_verified
@@ -662,7 +664,7 @@ describe("public figures", () => {
       expect((await s.verify(x.committee.id)).ok).to.equal(true);
       // A superuser drops the newest entry, every row of it: the chain that is left is whole.
       const last = (await s.store.listEntries(x.committee.id, { afterSeq: 2, limit: 1 }))[0]!;
-      await s.db.knex.transaction(async (trx) => {
+      await (await testOwnerKnex()).transaction(async (trx) => {
         await trx.raw("set local session_replication_role = replica");
         for (const t of ["postings", "donations", "vouchers", "idempotency_keys"]) await trx(t).where({ entry_id: last.id }).del();
         await trx("journal_entries").where({ id: last.id }).del();
@@ -674,7 +676,7 @@ describe("public figures", () => {
       expect(r.reason).to.equal(`checkpoint #${ckpt.id} signed sequence 3, but the ledger ends at 2: entries were removed`);
       // Editing the stored checkpoint to match breaks its signature instead.
       const head = await s.statements.head(x.committee.id);
-      await s.db.knex.transaction(async (trx) => {
+      await (await testOwnerKnex()).transaction(async (trx) => {
         await trx.raw("set local session_replication_role = replica");
         const row = await trx("checkpoints").where({ id: ckpt.id }).first();
         const payload = JSON.parse(row.payload);
