@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Knex } from "knex";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { promisify } from "node:util";
 import { openDatabase } from "../src/db/connect.js";
 import { grantServicePrivileges } from "../src/db/privileges.js";
@@ -45,8 +46,33 @@ async function refusal(knex: Knex, sql: string): Promise<{ code?: string; messag
   }
 }
 
+/** Starts the server on a free port; resolves with its output once it listens (then stops it) or exits. */
+async function startServer(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  const port = await new Promise<number>((ok) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => ok(p));
+    });
+  });
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      env: { ...process.env, ...env, PORT: String(port), NODE_ENV: "production", SOQUY_DEMO: "0", LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const timer = setTimeout(() => (child.kill("SIGKILL"), reject(new Error(`no start in 60 s: ${out}`))), 60_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("soquy is listening")) child.kill("SIGTERM");
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => (clearTimeout(timer), resolve({ code, out })));
+  });
+}
+
 describe("the service's role on PostgreSQL (least privilege)", function () {
   let app: Knex;
+  let appUrl: string;
   let role: string;
   let madeHere: { close(): Promise<void> } | null = null;
   before(async function () {
@@ -54,6 +80,7 @@ describe("the service's role on PostgreSQL (least privilege)", function () {
     const service = (await testSoquy()).db.knex;
     if (process.env.TEST_DATABASE_OWNER_URL) {
       app = service;
+      appUrl = process.env.TEST_DATABASE_URL!;
       role = (await service.raw("select current_user as me")).rows[0].me;
       return;
     }
@@ -62,7 +89,8 @@ describe("the service's role on PostgreSQL (least privilege)", function () {
     await service.raw(`drop role if exists ${role}`);
     await service.raw(`create role ${role} login password '${password}'`);
     await grantServicePrivileges(service, role);
-    const db = await openDatabase({ databaseUrl: asRole(process.env.TEST_DATABASE_URL!, role, password), poolMax: 2 });
+    appUrl = asRole(process.env.TEST_DATABASE_URL!, role, password);
+    const db = await openDatabase({ databaseUrl: appUrl, poolMax: 2 });
     madeHere = db;
     app = db.knex;
   });
@@ -92,6 +120,39 @@ describe("the service's role on PostgreSQL (least privilege)", function () {
     ["SET session_replication_role", "set local session_replication_role = replica"],
     ["DROP TABLE", "drop table audit_log"],
   ];
+  it("reads, inserts and locks what the service needs (the whole suite runs as this role in CI)", async () => {
+    const { rows } = await app.raw("select id from committees order by id limit 1 for no key update");
+    expect(rows.length).to.be.at.most(1);
+    await app.transaction(async (trx) => {
+      await trx.raw("create temp table soquy_lp_staging (n int) on commit drop");
+      await trx.raw("insert into soquy_lp_staging values (1)");
+    });
+  });
+
+  it("starts the server without migrating, and refuses to start while a migration is pending, naming it and the command", async () => {
+    const owner = await testOwnerKnex();
+    const last = (await owner.raw("select * from knex_migrations order by id desc limit 1")).rows[0];
+    const ok = await startServer({ DATABASE_URL: appUrl });
+    expect(ok.out).to.contain("soquy is listening");
+    expect(ok.out).to.not.contain("owns the schema");
+    await owner.raw("delete from knex_migrations where id = ?", [last.id]);
+    try {
+      const refused = await startServer({ DATABASE_URL: appUrl });
+      expect(refused.code).to.equal(2);
+      expect(refused.out.trim().split("\n")).to.have.length(1);
+      expect(refused.out).to.contain(last.name).and.contain("npm run --silent cli -- migrate").and.contain("db grant");
+    } finally {
+      await owner("knex_migrations").insert(last);
+    }
+  });
+
+  it("an owner's DATABASE_URL still starts the server, and the start-up log warns once", async () => {
+    const ownerUrl = process.env.TEST_DATABASE_OWNER_URL || process.env.TEST_DATABASE_URL!;
+    const r = await startServer({ DATABASE_URL: ownerUrl });
+    expect(r.out).to.contain("soquy is listening");
+    expect(r.out.split("owns the schema").length - 1).to.equal(1);
+  });
+
   for (const [what, sql] of attacks) {
     it(`refuses ${what}`, async () => {
       const error = await refusal(app, sql);
@@ -156,10 +217,13 @@ describe("db grant", function () {
     expect(r.err).to.contain("cannot connect with DATABASE_OWNER_URL");
   });
 
-  it("refuses an owner URL whose role does not own the schema, and a superuser as the service's role", async () => {
-    if (!process.env.TEST_DATABASE_OWNER_URL) return; // needs a second, non-owner role: the service's
-    const notOwner = await cli({ DATABASE_OWNER_URL: process.env.TEST_DATABASE_URL!, DATABASE_URL: ownerUrl }, "db", "grant", "--role", "postgres");
+  it("refuses a superuser as the service's role, and an owner URL whose role does not own the schema", async () => {
+    const superuser = await cli({ DATABASE_OWNER_URL: ownerUrl, DATABASE_URL: ownerUrl }, "db", "grant", "--role", "postgres");
+    expect(superuser.code).to.equal(2);
+    expect(superuser.err).to.contain("postgres is a superuser");
+    if (!process.env.TEST_DATABASE_OWNER_URL) return; // the second case needs a role that is not the owner: the service's
+    const notOwner = await cli({ DATABASE_OWNER_URL: process.env.TEST_DATABASE_URL!, DATABASE_URL: ownerUrl }, "db", "grant", "--role", new URL(process.env.TEST_DATABASE_URL!).username);
     expect(notOwner.code).to.equal(2);
-    expect(notOwner.err).to.match(/superuser|does not own the schema/);
+    expect(notOwner.err).to.contain("does not own the schema");
   });
 });
