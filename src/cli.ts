@@ -9,7 +9,8 @@ import { renderStatementPdf } from "../reports/pdf.js";
 import { bankCommands, bankOptions, bankUsage } from "./bankcli.js";
 import { seedDemo } from "../seeds/demo.js";
 import { createToken, openSoquy, optionsFromEnv, type Soquy } from "./context.js";
-import { DatabaseBusy } from "./db/connect.js";
+import { DatabaseBusy, migrate, MigrationsPending, openDatabase } from "./db/connect.js";
+import { GrantError, grantServicePrivileges, holdsOwnerRights } from "./db/privileges.js";
 import { LedgerError } from "./ledger/codes.js";
 import { roles, type Role } from "./ledger/types.js";
 import { prepareStatement } from "./statements/builder.js";
@@ -19,9 +20,13 @@ import { UserStore } from "./db/users.js";
 import { generatePassword, hashPassword } from "./web/passwords.js";
 
 // npm run --silent cli -- <command>. Same DATABASE_URL / DATA_DIR rules as
-// the server; the schema is brought up to date before anything else.
+// the server; the schema is brought up to date before anything else when
+// DATABASE_URL's role owns it. migrate and db grant connect as the owner
+// (DATABASE_OWNER_URL, by default DATABASE_URL).
 const usage = `usage: npm run --silent cli -- <command>
-  migrate                                             bring the schema up to date
+  migrate                                             bring the schema up to date (as DATABASE_OWNER_URL)
+  db grant --role <name>                              give a PostgreSQL role exactly the service's privileges
+                                                      (as DATABASE_OWNER_URL; run again after each migrate)
   seed                                                load the demo data into an empty database
   committee create --code <code> --name "<name>"      create a committee (prints its code)
   committee list
@@ -81,8 +86,9 @@ async function run(argv: string[]): Promise<number> {
     console.log(usage);
     return values.help ? 0 : 2;
   }
+  if (command === "migrate") return migrateCommand();
+  if (command === "db grant") return grantCommand(required(values, "role"));
   const commands: Record<string, (s: Soquy, o: Opts) => Promise<number>> = {
-    migrate: async () => (console.log("schema is up to date"), 0),
     seed: async (s) => {
       const r = await seedDemo(s);
       if (!r.created) {
@@ -187,6 +193,42 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
+/** As the schema's owner: DATABASE_OWNER_URL, or DATABASE_URL when it is the owner, or the embedded database. */
+async function migrateCommand(): Promise<number> {
+  const config = readConfig();
+  const db = await openDatabase({ databaseUrl: config.databaseOwnerUrl, dataDir: config.dataDir, holder: "cli" });
+  try {
+    if (db.kind === "postgres" && !(await holdsOwnerRights(db.knex))) {
+      const [{ me }] = (await db.knex.raw("select current_user as me")).rows;
+      throw new GrantError(`${config.databaseOwnerUrl === config.databaseUrl ? "DATABASE_URL" : "DATABASE_OWNER_URL"} connects as ${me}, who does not own the schema: set DATABASE_OWNER_URL to the owner's connection`);
+    }
+    const applied = await migrate(db.knex);
+    console.log(applied.length ? `applied ${applied.join(", ")}; schema is up to date` : "schema is up to date");
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+async function grantCommand(role: string): Promise<number> {
+  const url = readConfig().databaseOwnerUrl;
+  if (!url) throw new GrantError("db grant is for a PostgreSQL server (set DATABASE_OWNER_URL): the embedded PGlite has one user, a superuser");
+  let db;
+  try {
+    db = await openDatabase({ databaseUrl: url, poolMax: 1 });
+  } catch (error) {
+    const e = error as { message?: string; code?: string };
+    throw new GrantError(`cannot connect with DATABASE_OWNER_URL: ${e.message || e.code || String(error)}`);
+  }
+  try {
+    await grantServicePrivileges(db.knex, role);
+    console.log(`${role} holds the service's privileges on ${db.where}`);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
 // Offline statements: the same builder and renderers as the API.
 async function statement(s: Soquy, o: Opts): Promise<number> {
   const format = required(o, "format");
@@ -269,7 +311,7 @@ run(process.argv.slice(2)).then(
       console.error(`soquy: ${error.message}`);
       process.exit(3);
     }
-    if (error instanceof ConfigError || error instanceof BackupError) {
+    if (error instanceof ConfigError || error instanceof BackupError || error instanceof GrantError || error instanceof MigrationsPending) {
       console.error(`soquy: ${error.message}`);
       process.exit(2);
     }

@@ -27,7 +27,8 @@ interface Variable {
 
 /** The variables, in the order the README lists them. */
 export const variables = {
-  DATABASE_URL: { schema: postgresUrl, default: "unset: PGlite", meaning: "use this PostgreSQL (15+) instead of the embedded PGlite" },
+  DATABASE_URL: { schema: postgresUrl, default: "unset: PGlite", meaning: "use this PostgreSQL (15+) instead of the embedded PGlite; in production a role of the service's own, not the owner (`cli db grant`)" },
+  DATABASE_OWNER_URL: { schema: postgresUrl, default: "`DATABASE_URL`", meaning: "the schema owner's connection, used only by `cli migrate` and `cli db grant`" },
   DATA_DIR: { schema: text(/^.+$/, "a folder"), default: "`./data`", meaning: "PGlite's data folder, and where demo tokens are written" },
   PORT: { schema: wholeNumber(1, 65535), default: "`3000`", meaning: "the port the server listens on" },
   HOST: { schema: text(/^[\w.:-]+$/, "a host name or address"), default: "`127.0.0.1`", meaning: "the address the server listens on" },
@@ -63,12 +64,15 @@ export const variables = {
   },
   SOQUY_IMPORT_TIMING: { schema: z.preprocess(blankIsUnset, z.enum(["0", "1"], "0 or 1").optional()), default: "unset", meaning: "`1`: a bank import prints each phase's time and memory" },
   TEST_DATABASE_URL: { schema: postgresUrl, default: "unset: in-memory PGlite", meaning: "`npm test` runs against this PostgreSQL database" },
+  TEST_DATABASE_OWNER_URL: { schema: postgresUrl, default: "`TEST_DATABASE_URL`", meaning: "`npm test` migrates as this owner and grants `TEST_DATABASE_URL`'s role the service's privileges" },
 } satisfies Record<string, Variable>;
 
 export type VariableName = keyof typeof variables;
 
 export interface Config {
   databaseUrl: string | undefined;
+  /** The schema owner's connection for `cli migrate` and `cli db grant`. */
+  databaseOwnerUrl: string | undefined;
   dataDir: string;
   port: number;
   host: string;
@@ -114,6 +118,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const embedded = r.DATABASE_URL === undefined;
   return {
     databaseUrl: r.DATABASE_URL,
+    databaseOwnerUrl: r.DATABASE_OWNER_URL ?? r.DATABASE_URL,
     dataDir: r.DATA_DIR ?? "data",
     port: r.PORT ?? 3000,
     host: r.HOST ?? "127.0.0.1",

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readConfig } from "./config.js";
-import { type Database, migrate, openDatabase, type OpenOptions } from "./db/connect.js";
+import { type Database, migrate, MigrationsPending, openDatabase, type OpenOptions, pendingMigrations } from "./db/connect.js";
+import { holdsOwnerRights } from "./db/privileges.js";
 import path from "node:path";
 import { PublicQueries } from "./db/public.js";
 import { StatementQueries } from "./db/statements.js";
@@ -59,7 +60,7 @@ export interface WireOptions {
 export async function openSoquy(opts: OpenOptions): Promise<Soquy> {
   const db = await openDatabase(opts);
   try {
-    await migrate(db.knex);
+    await migrateOrCheck(db);
   } catch (error) {
     await db.close();
     throw error;
@@ -127,6 +128,20 @@ async function verifyWith(store: KnexLedgerStore, checkpoints: Checkpoints, comm
 export function signingKeyFile(opts: WireOptions = {}): string {
   const config = readConfig();
   return opts.signingKeyFile || config.signingKeyFile || path.join(path.resolve(config.dataDir), "signing-key.pem");
+}
+
+/**
+ * The schema's owner (PGlite is always the superuser) brings it up to date; any other role (the
+ * service's own on PostgreSQL) only checks that nothing is pending, and refuses to go on otherwise.
+ */
+async function migrateOrCheck(db: Database): Promise<void> {
+  db.ownerRights = db.kind === "pglite" || (await holdsOwnerRights(db.knex));
+  if (db.ownerRights) {
+    await migrate(db.knex);
+    return;
+  }
+  const pending = await pendingMigrations(db.knex);
+  if (pending.length) throw new MigrationsPending(pending);
 }
 
 export function optionsFromEnv(holder: "server" | "cli"): OpenOptions {

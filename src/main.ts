@@ -6,7 +6,7 @@ import { type Config, ConfigError, readConfig } from "./config.js";
 import { openSoquy, signingKeyFile } from "./context.js";
 import { sweepStaleXlsxTemp } from "./imports/statement.js";
 import type { AuditWriter } from "./db/audit.js";
-import { DatabaseBusy } from "./db/connect.js";
+import { DatabaseBusy, MigrationsPending } from "./db/connect.js";
 import { createApp, createServer } from "./http/app.js";
 
 // npm start: the service on PostgreSQL (DATABASE_URL) or, by default, on the
@@ -26,6 +26,9 @@ async function main(config: Config): Promise<void> {
   // Start-up lines are JSON like every other line, and shown whatever LOG_LEVEL says.
   const startup = log.child({ event: "start" }, { level: "info" });
   if (seeded.created) writeDemoSecrets(startup, dataDir, seeded);
+  if (s.db.kind === "postgres" && s.db.ownerRights) {
+    startup.warn({ where: s.db.where }, "DATABASE_URL's role owns the schema: the service could alter or drop the ledger's rules; in production give it a role of its own (README: production set-up)");
+  }
   const { port, host } = config;
   const app = createApp(s, log);
   const server = createServer(app).listen(port, host, () => {
@@ -76,7 +79,7 @@ function configOrExit(): Config {
 }
 
 main(configOrExit()).catch((error) => {
-  if (error instanceof DatabaseBusy) {
+  if (error instanceof DatabaseBusy || error instanceof MigrationsPending) {
     console.error(`soquy: ${error.message}`);
     process.exit(2);
   }

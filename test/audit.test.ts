@@ -16,7 +16,7 @@ import { errorHandler } from "../src/http/problems.js";
 import { rateLimit } from "../src/http/ratelimit.js";
 import { mount } from "../src/http/route.js";
 import { auditRoutes } from "../src/http/routes/audit.js";
-import { makeCommittee, testSoquy, uniqueCode, type TestCommittee } from "./support/db.js";
+import { makeCommittee, testOwnerKnex, testSoquy, uniqueCode, type TestCommittee } from "./support/db.js";
 
 // The audit log over real HTTP on the real database. The app is createApp's;
 // until the audit pieces are wired into it, the same pieces are put in front
@@ -220,8 +220,9 @@ describe("audit log", () => {
         const idem = key();
         // Hold the ledger back a moment, so the hang-up comes before the answer.
         const held = new Promise<void>((ok) => (release = ok));
+        const owner = await testOwnerKnex(); // the service's role may not lock a ledger table
         const locked = new Promise<void>((ok) => {
-          void s.db.knex.transaction(async (trx) => {
+          void owner.transaction(async (trx) => {
             await trx.raw("lock table journal_entries in access exclusive mode");
             ok();
             await held;
@@ -264,9 +265,11 @@ describe("audit log", () => {
         }
         return "accepted";
       };
-      expect(await refused(s.db.knex("audit_log").where({ id: row.id }).update({ outcome: 201 }))).to.match(/append-only/);
-      expect(await refused(s.db.knex("audit_log").where({ id: row.id }).delete())).to.match(/append-only/);
-      expect(await refused(s.db.knex.raw("truncate audit_log"))).to.match(/append-only/);
+      // As the owner: the service's role may not even try (privileges.test.ts); the rule holds for the owner too.
+      const owner = await testOwnerKnex();
+      expect(await refused(owner("audit_log").where({ id: row.id }).update({ outcome: 201 }))).to.match(/append-only/);
+      expect(await refused(owner("audit_log").where({ id: row.id }).delete())).to.match(/append-only/);
+      expect(await refused(owner.raw("truncate audit_log"))).to.match(/append-only/);
       const again = await s.db.knex("audit_log").where({ id: row.id }).first();
       expect(again.outcome).to.equal(403);
     });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { hashToken, openSoquy, type Soquy } from "../src/context.js";
-import { uniqueCode } from "./support/db.js";
+import { testOwnerKnex, uniqueCode } from "./support/db.js";
 
 // The CLI as a user runs it: a separate process on a real database — an
 // on-disk PGlite folder, or the test PostgreSQL when TEST_DATABASE_URL is set.
@@ -16,13 +16,14 @@ const pgUrl = process.env.TEST_DATABASE_URL;
 describe("CLI", function () {
   let dataDir: string;
 
-  before(() => {
+  before(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "soquy-cli-"));
+    if (pgUrl) await testOwnerKnex(); // the schema is migrated by its owner before the service's role uses it
   });
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: pgUrl ?? "" };
+    const env = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: pgUrl ?? "", DATABASE_OWNER_URL: process.env.TEST_DATABASE_OWNER_URL ?? "" };
     try {
       const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], { cwd: root, env });
       return { code: 0, stdout, stderr };
@@ -92,7 +93,7 @@ describe("CLI", function () {
     s = await open();
     try {
       // What a superuser could do behind the application's back.
-      await s.db.knex.transaction(async (trx) => {
+      await (pgUrl ? await testOwnerKnex() : s.db.knex).transaction(async (trx) => {
         await trx.raw("set local session_replication_role = replica");
         await trx.raw(
           "update journal_entries set description = 'Nhận ủng hộ 1 đồng' where seq = 2 and committee_id = (select id from committees where code = ?)",

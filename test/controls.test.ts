@@ -4,7 +4,7 @@ import type { Express } from "express";
 import request from "supertest";
 import type { Soquy } from "../src/context.js";
 import { createToken } from "../src/context.js";
-import { makeCommittee, uniqueCode, type TestCommittee } from "./support/db.js";
+import { makeCommittee, testOwnerKnex, uniqueCode, type TestCommittee } from "./support/db.js";
 import { testApp } from "./support/http.js";
 
 // Issue: no single person can make money appear, vanish or move to another
@@ -83,7 +83,7 @@ describe("controls", () => {
         .insert({ entry_id: d.body.id, committee_id: c.committee.id, verified_by: c.principals.treasurer.tokenId })
         .then(() => null, (e: { code: string }) => e);
       expect(error?.code).to.equal("SQ011");
-      const update = await s.db.knex.raw("update entry_verifications set verified_at = now() where committee_id = ?", [c.committee.id])
+      const update = await (await testOwnerKnex()).raw("update entry_verifications set verified_at = now() where committee_id = ?", [c.committee.id])
         .then(() => null, (e: { code: string }) => e);
       expect(update?.code).to.equal("SQ010");
     });
@@ -188,11 +188,12 @@ describe("controls", () => {
     });
 
     it("is enforced by PostgreSQL too, and a forged close is caught by the re-check", async () => {
-      const error = await s.db.knex.raw("update period_closes set balances = '{}' where committee_id = ?", [c.committee.id])
+      const owner = await testOwnerKnex(); // the rule holds for the owner; the service's role may not even try
+      const error = await owner.raw("update period_closes set balances = '{}' where committee_id = ?", [c.committee.id])
         .then(() => null, (e: { code: string }) => e);
       expect(error?.code).to.equal("SQ010");
       const [row] = (await s.db.knex("period_closes").where({ committee_id: c.committee.id }).select("id"));
-      await s.db.knex.transaction(async (trx) => {
+      await (await testOwnerKnex()).transaction(async (trx) => {
         await trx.raw("set local session_replication_role = replica");
         await trx.raw(`update period_closes set balances = jsonb_set(balances, '{"1111.${code}"}', '"9000000"') where id = ?`, [row.id]);
       });

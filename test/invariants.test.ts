@@ -9,7 +9,7 @@ import type { Account, Campaign, CommittedEntry, DonationDetail, EntryKind, Prin
 import { GENESIS_HASH } from "../src/ledger/types.js";
 import { verifyChain } from "../src/ledger/verify.js";
 import type { WriteResult } from "../src/ledger/writer.js";
-import { ledgerFixture, makeCommittee, meta, testSoquy, type LedgerFixture, type TestCommittee } from "./support/db.js";
+import { ledgerFixture, makeCommittee, meta, testOwnerKnex, testSoquy, type LedgerFixture, type TestCommittee } from "./support/db.js";
 
 // Each invariant of migrations/…_ledger_rules.ts attacked head-on in SQL, as a
 // writer that bypasses the app (or a superuser who disables the triggers)
@@ -20,6 +20,9 @@ const DAY = "2025-03-10";
 const YEAR = 2025;
 
 type Fixture = LedgerFixture;
+
+/** The schema owner's connection: the rules below must hold even against the owner's own writes. */
+let owner: Knex;
 
 function fixture(code = "VNN"): Promise<Fixture> {
   return ledgerFixture(code, "2025-01-01");
@@ -71,7 +74,7 @@ async function refusal(work: Promise<unknown>): Promise<PgError> {
 /** Runs the statements in one transaction and shows that only COMMIT refused them. */
 async function refusedAtCommit(f: Fixture, work: (trx: Knex.Transaction) => Promise<unknown>): Promise<PgError> {
   let reachedCommit = false;
-  const error = await refusal(f.s.db.knex.transaction(async (trx) => {
+  const error = await refusal(owner.transaction(async (trx) => {
     await work(trx);
     reachedCommit = true;
   }));
@@ -85,7 +88,7 @@ class Rollback extends Error {}
 async function tryAndRollBack(f: Fixture, sql: string, bindings: readonly Knex.RawBinding[] = []): Promise<PgError | null> {
   let failure = null as PgError | null;
   try {
-    await f.s.db.knex.transaction(async (trx) => {
+    await owner.transaction(async (trx) => {
       try {
         await trx.raw(sql, bindings);
       } catch (error) {
@@ -106,7 +109,7 @@ async function headOf(db: Knex | Knex.Transaction, committeeId: number): Promise
 }
 
 async function cashHeld(f: Fixture): Promise<bigint> {
-  const { rows } = await f.s.db.knex.raw("select balance_dong from account_balances where account_id = ?", [f.c.accounts.cash.id]);
+  const { rows } = await owner.raw("select balance_dong from account_balances where account_id = ?", [f.c.accounts.cash.id]);
   return rows[0] ? BigInt(rows[0].balance_dong) : 0n;
 }
 
@@ -208,7 +211,7 @@ async function insertRaw(trx: Knex.Transaction, f: Fixture, spec: RawSpec): Prom
 }
 
 function rawEntry(f: Fixture, spec: RawSpec) {
-  return f.s.db.knex.transaction((trx) => insertRaw(trx, f, spec));
+  return owner.transaction((trx) => insertRaw(trx, f, spec));
 }
 
 /** A balanced general entry moving money into the campaign's cash from its income. */
@@ -231,6 +234,9 @@ async function sqlCanonical(db: Knex, id: string): Promise<{ canonical: string; 
 
 describe("ledger invariants, attacked in SQL", function () {
   this.timeout(60_000);
+  before(async () => {
+    owner = await testOwnerKnex();
+  });
 
   describe("raw entries (the control for every attack below)", () => {
     it("a correctly built entry written in SQL is accepted, and both canonical forms agree on it", async () => {
@@ -249,7 +255,7 @@ describe("ledger invariants, attacked in SQL", function () {
       const report = await verifyChain(f.s.store, f.committeeId);
       expect(report).to.include({ ok: true, checked: 2, headSeq: 2, headHash: second.hash });
       for (const id of [first.id, second.id]) {
-        const sql = await sqlCanonical(f.s.db.knex, id);
+        const sql = await sqlCanonical(owner, id);
         const entry = await f.s.store.findEntry(f.committeeId, id);
         expect(sql.canonical).to.equal(canonicalEntry(entry!));
         expect(sql.sqlHash).to.equal(sql.hash);
@@ -270,7 +276,7 @@ describe("ledger invariants, attacked in SQL", function () {
     });
 
     async function expectNothingChanged(): Promise<void> {
-      expect((await headOf(f.s.db.knex, f.committeeId)).seq).to.equal(1);
+      expect((await headOf(owner, f.committeeId)).seq).to.equal(1);
       expect(await cashHeld(f)).to.equal(500_000n);
       expect((await verifyChain(f.s.store, f.committeeId)).ok).to.equal(true);
     }
@@ -304,8 +310,8 @@ describe("ledger invariants, attacked in SQL", function () {
     });
 
     it("refuses a posting added later to an entry already committed", async () => {
-      const [entry] = (await f.s.db.knex.raw("select id from journal_entries where committee_id = ? and seq = 1", [f.committeeId])).rows;
-      const error = await refusal(f.s.db.knex.transaction((trx) => trx.raw(
+      const [entry] = (await owner.raw("select id from journal_entries where committee_id = ? and seq = 1", [f.committeeId])).rows;
+      const error = await refusal(owner.transaction((trx) => trx.raw(
         "insert into postings (entry_id, committee_id, line, account_id, amount_dong) values (?, ?, 3, ?, 100000)",
         [entry.id, f.committeeId, f.c.accounts.cash.id],
       )));
@@ -321,7 +327,7 @@ describe("ledger invariants, attacked in SQL", function () {
       const g = await fixture();
       const first = await donate(g, { amountDong: "500000" });
       // If this is accepted, the tampering commits, but only in committee g.
-      const error = await refusal(g.s.db.knex.transaction((trx) => trx.raw(
+      const error = await refusal(owner.transaction((trx) => trx.raw(
         "insert into postings (entry_id, committee_id, line, account_id, amount_dong) values (?, ?, 3, ?, 400000), (?, ?, 4, ?, -400000)",
         [first.entry.id, g.committeeId, g.c.accounts.bank.id, first.entry.id, g.committeeId, g.c.accounts.cash.id],
       )));
@@ -332,7 +338,7 @@ describe("ledger invariants, attacked in SQL", function () {
     it("checks again at COMMIT an entry that gained rows after its check ran early (SET CONSTRAINTS ALL IMMEDIATE)", async () => {
       const g = await fixture();
       const added = async (amounts: number[], code: string) => {
-        const error = await refusal(g.s.db.knex.transaction(async (trx) => {
+        const error = await refusal(owner.transaction(async (trx) => {
           const e = await insertRaw(trx, g, { postings: cashIn(g, 500_000n) });
           await trx.raw("set constraints all immediate"); // the entry's checks run now, and pass
           await trx.raw("set constraints all deferred");
@@ -346,7 +352,7 @@ describe("ledger invariants, attacked in SQL", function () {
       };
       await added([1000], "SQ001");
       await added([1000, -1000], "SQ003");
-      expect(await headOf(g.s.db.knex, g.committeeId)).to.deep.equal({ seq: 0, hash: GENESIS_HASH });
+      expect(await headOf(owner, g.committeeId)).to.deep.equal({ seq: 0, hash: GENESIS_HASH });
       expect((await verifyChain(g.s.store, g.committeeId)).ok).to.equal(true);
     });
 
@@ -381,7 +387,7 @@ describe("ledger invariants, attacked in SQL", function () {
     async function snapshot(): Promise<Record<string, { n: number; digest: string | null }>> {
       const out: Record<string, { n: number; digest: string | null }> = {};
       for (const { table } of tables) {
-        const { rows } = await f.s.db.knex.raw(
+        const { rows } = await owner.raw(
           `select count(*)::int as n, md5(string_agg(t::text, '|' order by t::text)) as digest from ${table} t where committee_id = ?`,
           [f.committeeId],
         );
@@ -403,10 +409,10 @@ describe("ledger invariants, attacked in SQL", function () {
 
     for (const { table, update } of tables) {
       it(`refuses UPDATE, DELETE and TRUNCATE on ${table}`, async () => {
-        const updated = await refusal(f.s.db.knex.raw(update, [f.committeeId]));
+        const updated = await refusal(owner.raw(update, [f.committeeId]));
         expect(updated.code, updated.message).to.equal("SQ010");
         expect(updated.message).to.contain(`${table} is append-only: UPDATE`);
-        const deleted = await refusal(f.s.db.knex.raw(`delete from ${table} where committee_id = ?`, [f.committeeId]));
+        const deleted = await refusal(owner.raw(`delete from ${table} where committee_id = ?`, [f.committeeId]));
         expect(deleted.code, deleted.message).to.equal("SQ010");
         expect(deleted.message).to.contain(`${table} is append-only: DELETE`);
         // TRUNCATE … CASCADE would empty every committee's ledger: try it only
@@ -432,12 +438,12 @@ describe("ledger invariants, attacked in SQL", function () {
       f = await fixture();
       await donate(f, { amountDong: "500000" });
       await inKind(f);
-      head = await headOf(f.s.db.knex, f.committeeId);
+      head = await headOf(owner, f.committeeId);
       expect(head.seq).to.equal(2);
     });
 
     afterEach(async () => {
-      expect(await headOf(f.s.db.knex, f.committeeId)).to.deep.equal(head);
+      expect(await headOf(owner, f.committeeId)).to.deep.equal(head);
       expect((await verifyChain(f.s.store, f.committeeId)).ok).to.equal(true);
     });
 
@@ -492,7 +498,7 @@ describe("ledger invariants, attacked in SQL", function () {
     });
 
     it("refuses a duplicate sequence at once (unique committee_id, seq)", async () => {
-      const { rows } = await f.s.db.knex.raw("select prev_hash from journal_entries where committee_id = ? and seq = ?", [f.committeeId, head.seq]);
+      const { rows } = await owner.raw("select prev_hash from journal_entries where committee_id = ? and seq = ?", [f.committeeId, head.seq]);
       const error = await refusal(rawEntry(f, { postings: cashIn(f, 1000n), seq: head.seq, prevHash: rows[0].prev_hash }));
       expect(error.code).to.equal("23505");
       expect(error.constraint).to.equal("journal_entries_committee_id_seq_key");
@@ -504,8 +510,8 @@ describe("ledger invariants, attacked in SQL", function () {
     });
 
     it("refuses an item added later to a committed in-kind donation (SQ003)", async () => {
-      const { rows } = await f.s.db.knex.raw("select id from journal_entries where committee_id = ? and seq = 2", [f.committeeId]);
-      const error = await refusal(f.s.db.knex.transaction((trx) => trx.raw(
+      const { rows } = await owner.raw("select id from journal_entries where committee_id = ? and seq = 2", [f.committeeId]);
+      const error = await refusal(owner.transaction((trx) => trx.raw(
         `insert into entry_items (entry_id, committee_id, line, description, quantity, unit, unit_value_dong, value_dong, valuation_basis)
          values (?, ?, 3, 'Dầu ăn', 1, 'thùng', 1, 1, 'thêm sau')`,
         [rows[0].id, f.committeeId],
@@ -515,12 +521,12 @@ describe("ledger invariants, attacked in SQL", function () {
     });
 
     it("refuses a voucher attached later to a committed entry (SQ003)", async () => {
-      const { rows } = await f.s.db.knex.raw(
+      const { rows } = await owner.raw(
         `select e.id, b.id as book_id from journal_entries e join receipt_books b on b.committee_id = e.committee_id and b.series = 'PT'
           where e.committee_id = ? and e.seq = 2`,
         [f.committeeId],
       );
-      const error = await refusal(f.s.db.knex.transaction((trx) => trx.raw(
+      const error = await refusal(owner.transaction((trx) => trx.raw(
         "insert into vouchers (committee_id, book_id, year, number, voucher_no, entry_id) values (?, ?, ?, 2, ?, ?)",
         [f.committeeId, rows[0].book_id, YEAR, `PT-${YEAR}-000002`, rows[0].id],
       )));
@@ -537,7 +543,7 @@ describe("ledger invariants, attacked in SQL", function () {
       const error = await refusedAtCommit(f, (trx) => insertRaw(trx, f, { postings: cashIn(f, 1000n), voucher: { series: "PT", number: 3 } }));
       expect(error.code).to.equal("SQ004");
       expect(error.message).to.contain(`PT-${YEAR}-000003 leaves a gap: number 2`);
-      expect((await headOf(f.s.db.knex, f.committeeId)).seq).to.equal(1);
+      expect((await headOf(owner, f.committeeId)).seq).to.equal(1);
       await rawEntry(f, { postings: cashIn(f, 1000n), voucher: { series: "PT", number: 2 } });
       await rawEntry(f, { postings: cashIn(f, 1000n), voucher: { series: "PT", number: 3 } });
       const next = await donate(f, { amountDong: "100000" });
@@ -651,7 +657,7 @@ describe("ledger invariants, attacked in SQL", function () {
       const f = await fixture();
       const other = await fixture();
       await donate(other, { amountDong: "500000" });
-      const error = await refusal(f.s.db.knex.transaction(async (trx) => {
+      const error = await refusal(owner.transaction(async (trx) => {
         // A session's temporary table comes first in its search path unless the path names it last.
         await trx.raw("create temp table accounts on commit drop as select * from public.accounts");
         await trx.raw("update pg_temp.accounts set committee_id = ?, campaign_id = ? where id = ?", [f.committeeId, f.c.id, other.c.accounts.cash.id]);
@@ -665,14 +671,14 @@ describe("ledger invariants, attacked in SQL", function () {
       }));
       expect(error.code).to.equal("23503");
       expect(error.constraint).to.equal("postings_committee_id_account_id_fkey");
-      const { rows } = await f.s.db.knex.raw("select balance_dong from account_balances where account_id = ?", [other.c.accounts.cash.id]);
+      const { rows } = await owner.raw("select balance_dong from account_balances where account_id = ?", [other.c.accounts.cash.id]);
       expect(rows[0].balance_dong).to.equal("500000");
     });
 
     it("checks an entry at COMMIT even when a session's own trigger empties or rewrites the queue of checks", async () => {
       const f = await fixture();
       for (const attack of ["delete from public.pending_entry_checks", "update public.pending_entry_checks set entry_ids = '{}'"]) {
-        const error = await refusal(f.s.db.knex.transaction(async (trx) => {
+        const error = await refusal(owner.transaction(async (trx) => {
           // A trigger of the session's own on a temporary table runs at trigger depth 1, like the ledger's.
           await trx.raw(`create or replace function pg_temp.meddle() returns trigger language plpgsql as $$ begin ${attack}; return null; end $$`);
           await trx.raw("create temp table meddling (x int) on commit drop");
@@ -682,7 +688,7 @@ describe("ledger invariants, attacked in SQL", function () {
         }));
         expect(error.code, attack).to.be.oneOf(["SQ001", "SQ002", "SQ010"]);
       }
-      expect(await headOf(f.s.db.knex, f.committeeId)).to.deep.equal({ seq: 0, hash: GENESIS_HASH });
+      expect(await headOf(owner, f.committeeId)).to.deep.equal({ seq: 0, hash: GENESIS_HASH });
       expect(await cashHeld(f)).to.equal(0n);
     });
 
@@ -691,8 +697,8 @@ describe("ledger invariants, attacked in SQL", function () {
       await f.s.ledger.createCampaign(f.p, { code: "OPEN", name: "Quỹ còn mở", kind: "for_the_poor", startsOn: "2025-01-01" }, meta());
       const open = await f.s.ledger.campaign(f.committeeId, "OPEN");
       const first = await donate(f, { amountDong: "1000" });
-      const { rows: [{ donor_id: donorId }] } = await f.s.db.knex.raw("select donor_id from donations where entry_id = ?", [first.entry.id]);
-      const error = await refusal(f.s.db.knex.transaction(async (trx) => {
+      const { rows: [{ donor_id: donorId }] } = await owner.raw("select donor_id from donations where entry_id = ?", [first.entry.id]);
+      const error = await refusal(owner.transaction(async (trx) => {
         const e = await insertRaw(trx, f, { kind: "donation", postings: cashIn(f, 250_000n) });
         await trx.raw(`insert into donations (entry_id, committee_id, campaign_id, method, donor_id, donor_name, donor_kind, publish_name)
           values (?, ?, ?, 'cash', ?, 'Nguyễn Văn An', 'individual', true)`, [e.id, f.committeeId, open.id, donorId]);
@@ -707,9 +713,9 @@ describe("ledger invariants, attacked in SQL", function () {
       await donate(f, { amountDong: "1000" });
       const general = await rawEntry(f, { postings: cashIn(f, 2000n) });
       await donate(other, { amountDong: "1000" });
-      const donorOf = async (x: Fixture): Promise<number> => Number((await x.s.db.knex.raw("select id from donors where committee_id = ? limit 1", [x.committeeId])).rows[0].id);
+      const donorOf = async (x: Fixture): Promise<number> => Number((await owner.raw("select id from donors where committee_id = ? limit 1", [x.committeeId])).rows[0].id);
       const [mine, theirs] = [await donorOf(f), await donorOf(other)];
-      const insert = (entryId: string, donorId: number) => f.s.db.knex.transaction((trx) => trx.raw(
+      const insert = (entryId: string, donorId: number) => owner.transaction((trx) => trx.raw(
         `insert into donations (entry_id, committee_id, campaign_id, method, donor_id, donor_name, donor_kind, publish_name)
           values (?, ?, ?, 'cash', ?, 'Nguyễn Văn An', 'individual', true)`, [entryId, f.committeeId, f.c.id, donorId]));
       const late = await refusal(insert(general.id, mine));
@@ -717,7 +723,7 @@ describe("ledger invariants, attacked in SQL", function () {
       expect(late.message).to.match(new RegExp(`entry ${general.id} is already committed: a donations row cannot be added to it$`));
       const missing = await refusal(insert(randomUUID(), mine));
       expect(missing).to.include({ code: "23503", constraint: "donations_committee_id_entry_id_fkey" });
-      const foreign = await refusal(f.s.db.knex.transaction(async (trx) => {
+      const foreign = await refusal(owner.transaction(async (trx) => {
         const e = await insertRaw(trx, f, { kind: "donation", postings: cashIn(f, 3000n) });
         await trx.raw(`insert into donations (entry_id, committee_id, campaign_id, method, donor_id, donor_name, donor_kind, publish_name)
           values (?, ?, ?, 'cash', ?, 'Nguyễn Văn An', 'individual', true)`, [e.id, f.committeeId, f.c.id, theirs]);
@@ -733,7 +739,7 @@ describe("ledger invariants, attacked in SQL", function () {
       const other = await fixture();
       const mine = await donate(f, { amountDong: "1000" });
       const theirs = await donate(other, { amountDong: "1000" });
-      const record = (key: string, entryId: string | null) => f.s.db.knex.transaction((trx) => trx.raw(
+      const record = (key: string, entryId: string | null) => owner.transaction((trx) => trx.raw(
         "insert into idempotency_keys (committee_id, key, request_hash, entry_id, response) values (?, ?, ?, ?, '{}')",
         [f.committeeId, key, "0".repeat(64), entryId]));
       const foreign = await refusal(record("sql-1", theirs.entry.id));
@@ -742,7 +748,7 @@ describe("ledger invariants, attacked in SQL", function () {
       expect(missing).to.include({ code: "23503", constraint: "idempotency_keys_committee_id_entry_id_fkey" });
       await record("sql-3", mine.entry.id);
       await record("sql-4", null);
-      const { rows } = await f.s.db.knex.raw("select key from idempotency_keys where committee_id = ? and key like 'sql-%' order by key", [f.committeeId]);
+      const { rows } = await owner.raw("select key from idempotency_keys where committee_id = ? and key like 'sql-%' order by key", [f.committeeId]);
       expect(rows.map((r: { key: string }) => r.key)).to.deep.equal(["sql-3", "sql-4"]);
     });
 
@@ -750,7 +756,7 @@ describe("ledger invariants, attacked in SQL", function () {
       const f = await fixture();
       const other = await fixture();
       const target = `sql ${randomUUID()}`;
-      const audit = (committeeId: number | null, tokenId: number | null) => f.s.db.knex.transaction((trx) => trx.raw(
+      const audit = (committeeId: number | null, tokenId: number | null) => owner.transaction((trx) => trx.raw(
         `insert into audit_log (at, committee_id, token_id, role, action, target, outcome, code, request_id, client)
           values (now(), ?, ?, 'treasurer', 'POST /api/v1/donations', ?, 201, null, ?, null)`, [committeeId, tokenId, target, randomUUID()]));
       const foreign = await refusal(audit(f.committeeId, other.p.tokenId));
@@ -761,7 +767,7 @@ describe("ledger invariants, attacked in SQL", function () {
       expect(missing).to.include({ code: "23503", constraint: "audit_log_token_id_fkey" });
       await audit(f.committeeId, f.p.tokenId);
       await audit(null, null);
-      const { rows } = await f.s.db.knex.raw("select committee_id, token_id from audit_log where target = ? order by id", [target]);
+      const { rows } = await owner.raw("select committee_id, token_id from audit_log where target = ? order by id", [target]);
       expect(rows.map((r: { committee_id: string | null; token_id: string | null }) => [r.committee_id && Number(r.committee_id), r.token_id && Number(r.token_id)]))
         .to.deep.equal([[f.committeeId, f.p.tokenId], [null, null]]);
     });
@@ -813,7 +819,7 @@ describe("ledger invariants, attacked in SQL", function () {
       await bank("MB-7788", null);
       expect(((await refusal(bank("MB-7788", null))) as LedgerError).code).to.equal("bank_reference_duplicate");
 
-      const [{ id: donorId }] = (await f.s.db.knex.raw("select id from donors where committee_id = ? limit 1", [f.committeeId])).rows;
+      const [{ id: donorId }] = (await owner.raw("select id from donors where committee_id = ? limit 1", [f.committeeId])).rows;
       const viaSql = await refusal(rawEntry(f, {
         kind: "donation",
         postings: [
@@ -840,7 +846,7 @@ describe("ledger invariants, attacked in SQL", function () {
       }));
       expect(nullAccount.constraint, "'' and NULL are the same bank account").to.equal("donations_bank_reference");
       expect(await verifyChain(f.s.store, f.committeeId)).to.include({ ok: true, checked: 3 });
-      const { rows } = await f.s.db.knex.raw("select bank_account, bank_reference from donations where committee_id = ? order by bank_reference, bank_account", [f.committeeId]);
+      const { rows } = await owner.raw("select bank_account, bank_reference from donations where committee_id = ? order by bank_reference, bank_account", [f.committeeId]);
       expect(rows).to.deep.equal([
         { bank_account: "0071000123456", bank_reference: "FT25069123" },
         { bank_account: "1903000999888", bank_reference: "FT25069123" },
@@ -853,7 +859,7 @@ describe("ledger invariants, attacked in SQL", function () {
     it("refuses a donation whose postings do not match its method, and goods rows on other entries", async () => {
       const f = await fixture();
       await rawEntry(f, { postings: cashIn(f, 100_000n) });
-      const [{ id: donorId }] = (await f.s.db.knex.raw(
+      const [{ id: donorId }] = (await owner.raw(
         // Keyed as the ledger keys a typed donor (src/ledger/donors.ts): verify checks the key against the donation.
         "insert into donors (committee_id, identity_key, name, kind) values (?, 'individual|nguyễn văn an|', 'Nguyễn Văn An', 'individual') returning id",
         [f.committeeId])).rows;
@@ -922,12 +928,12 @@ describe("ledger invariants, attacked in SQL", function () {
     it("refuses a direct UPDATE of account_balances, and verify catches a forged one", async () => {
       const f = await fixture();
       await donate(f, { amountDong: "100000" });
-      const forged = await refusal(f.s.db.knex.raw("update account_balances set balance_dong = balance_dong + 900000 where account_id = ?", [f.c.accounts.cash.id]));
+      const forged = await refusal(owner.raw("update account_balances set balance_dong = balance_dong + 900000 where account_id = ?", [f.c.accounts.cash.id]));
       expect(forged.code).to.equal("SQ010");
-      const inserted = await refusal(f.s.db.knex.raw("insert into account_balances (account_id, committee_id, balance_dong) values (?, ?, 1)", [f.c.accounts.bank.id, f.committeeId]));
+      const inserted = await refusal(owner.raw("insert into account_balances (account_id, committee_id, balance_dong) values (?, ?, 1)", [f.c.accounts.bank.id, f.committeeId]));
       expect(inserted.code).to.equal("SQ010");
       expect(await verifyChain(f.s.store, f.committeeId)).to.include({ ok: true });
-      await f.s.db.knex.transaction(async (trx) => {
+      await owner.transaction(async (trx) => {
         await trx.raw("set local session_replication_role = replica");
         await trx.raw("update account_balances set balance_dong = balance_dong + 900000 where account_id = ?", [f.c.accounts.cash.id]);
       });
@@ -940,7 +946,7 @@ describe("ledger invariants, attacked in SQL", function () {
     // entries' postings (as the Ledger's batches do): a payment of 200,000 and
     // a receipt of 200,000 against 100,000 held, their postings in one statement.
     async function payAndReceiveInOneStatement(f: Fixture, paymentFirst: boolean): Promise<void> {
-      await f.s.db.knex.transaction(async (trx) => {
+      await owner.transaction(async (trx) => {
         const held: (string | number)[][] = [];
         const pay = () => insertRaw(trx, f, {
           description: "Chi 200.000",
@@ -1000,7 +1006,7 @@ describe("ledger invariants, attacked in SQL", function () {
 
     /** As a superuser: SET session_replication_role = replica, for this transaction only. */
     async function asReplica(f: Fixture, statements: [string, Knex.RawBinding[]][]): Promise<void> {
-      await f.s.db.knex.transaction(async (trx) => {
+      await owner.transaction(async (trx) => {
         await trx.raw("set local session_replication_role = replica");
         for (const [sql, bindings] of statements) {
           const result = await trx.raw(sql, bindings);
@@ -1016,7 +1022,7 @@ describe("ledger invariants, attacked in SQL", function () {
       expect(report.reason).to.match(reason);
       if (sqlToo) {
         // The SQL twin finds the same entry.
-        const { rows } = await f.s.db.knex.raw(
+        const { rows } = await owner.raw(
           "select min(seq) as seq from journal_entries where committee_id = ? and hash <> soquy_entry_hash(prev_hash, soquy_entry_canonical(id))",
           [f.committeeId],
         );
@@ -1026,14 +1032,14 @@ describe("ledger invariants, attacked in SQL", function () {
 
     it("an entry's description changed (ALTER TABLE … DISABLE TRIGGER USER, then re-enabled)", async () => {
       const { f, ids } = await chainOfFive();
-      await f.s.db.knex.transaction(async (trx) => {
+      await owner.transaction(async (trx) => {
         await trx.raw("alter table journal_entries disable trigger user");
         const r = await trx.raw("update journal_entries set description = ? where id = ?", ["Nhận ủng hộ chuyển khoản (đã sửa)", ids[1]!]);
         expect(r.rowCount).to.equal(1);
         await trx.raw("alter table journal_entries enable trigger user");
       });
       // The triggers are back: the next UPDATE is refused again.
-      expect((await refusal(f.s.db.knex.raw("update journal_entries set description = 'x' where id = ?", [ids[1]!]))).code).to.equal("SQ010");
+      expect((await refusal(owner.raw("update journal_entries set description = 'x' where id = ?", [ids[1]!]))).code).to.equal("SQ010");
       await expectBrokenAt(f, 2, /hash does not match/);
     });
 
@@ -1043,7 +1049,7 @@ describe("ledger invariants, attacked in SQL", function () {
         "update postings set amount_dong = case when amount_dong > 0 then amount_dong + 27000000 else amount_dong - 27000000 end where entry_id = ?",
         [ids[1]!],
       ]]);
-      const { rows } = await f.s.db.knex.raw("select sum(amount_dong)::text as total, count(*)::int as n from postings where entry_id = ?", [ids[1]!]);
+      const { rows } = await owner.raw("select sum(amount_dong)::text as total, count(*)::int as n from postings where entry_id = ?", [ids[1]!]);
       expect(rows[0]).to.deep.equal({ total: "0", n: 2 });
       await expectBrokenAt(f, 2, /hash does not match/);
     });
@@ -1168,7 +1174,7 @@ describe("ledger invariants, attacked in SQL", function () {
         expect(entry, id).to.not.equal(null);
         kinds.add(entry!.kind);
         const ts = canonicalEntry(entry!);
-        const sql = await sqlCanonical(f.s.db.knex, id);
+        const sql = await sqlCanonical(owner, id);
         expect(Buffer.from(sql.canonical, "utf8").equals(Buffer.from(ts, "utf8")), `entry ${entry!.seq}:\nSQL ${sql.canonical}\nTS  ${ts}`).to.equal(true);
         expect(chainHash(entry!.prevHash, ts)).to.equal(entry!.hash);
         expect(sql.sqlHash).to.equal(sql.hash);

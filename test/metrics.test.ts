@@ -80,7 +80,7 @@ describe("operations endpoints", () => {
   });
 
   it("is not ready while migrations are pending, and names them", async () => {
-    const url = process.env.TEST_DATABASE_URL;
+    const url = process.env.TEST_DATABASE_OWNER_URL || process.env.TEST_DATABASE_URL; // creating a database takes the owner
     const scratch = `soquy_ready_${process.pid}`;
     let admin: pg.Client | null = null;
     if (url) {

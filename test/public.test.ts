@@ -13,7 +13,7 @@ import type { Principal } from "../src/ledger/types.js";
 import { createApp } from "../src/http/app.js";
 import { canonicalJson } from "../src/public/signing.js";
 import type { TestCommittee } from "./support/db.js";
-import { makeCommittee, meta, testSigningKeyFile, uniqueCode } from "./support/db.js";
+import { makeCommittee, meta, testOwnerKnex, testSigningKeyFile, uniqueCode } from "./support/db.js";
 import { testAppUnlimited } from "./support/http.js";
 
 // Verified figures for the press and the public, end to end over HTTP on the
@@ -160,7 +160,8 @@ describe("public figures", () => {
   it("are checked by verify: kept sums altered behind the triggers' back are caught", async () => {
     const { verifyChain } = await import("../src/ledger/verify.js");
     expect((await verifyChain(s.store, c.committee.id)).ok).to.equal(true);
-    const tamper = (delta: number) => s.db.knex.transaction(async (trx) => {
+    const owner = await testOwnerKnex(); // turning triggers off takes the owner
+    const tamper = (delta: number) => owner.transaction(async (trx) => {
       await trx.raw("set local session_replication_role = replica");
       await trx.raw(`update public_figures set amount_dong = amount_dong + ${delta} where committee_id = ? and metric = 'income'
         and entry_date = (select min(entry_date) from public_figures where committee_id = ? and metric = 'income')`, [c.committee.id, c.committee.id]);
@@ -177,14 +178,16 @@ describe("public figures", () => {
   });
 
   it("are written by the ledger only: PostgreSQL refuses direct writes to the kept sums", async () => {
-    await rejects(s.db.knex.raw("update public_figures set amount_dong = amount_dong + 1"), /kept by the ledger/);
-    await rejects(s.db.knex("public_heads").where({ committee_id: c.committee.id }).del(), /kept by the ledger/);
-    await rejects(s.db.knex.raw("delete from public_snapshots"), /append-only/);
+    const owner = await testOwnerKnex(); // even the owner; the service's role may not even try
+    await rejects(owner.raw("update public_figures set amount_dong = amount_dong + 1"), /kept by the ledger/);
+    await rejects(owner("public_heads").where({ committee_id: c.committee.id }).del(), /kept by the ledger/);
+    await rejects(owner.raw("delete from public_snapshots"), /append-only/);
   });
 
   // Publication numbers are taken by the approvals' trigger (migration 0028); a row put into entry_verified
   // any other way must still continue the committee's numbers with the chain head as it is.
   it("refuse a publication written directly: out of turn, at a chain point before the last, dated ahead, or not verified", async () => {
+    const owner = await testOwnerKnex(); // the service's role may not insert into entry_verified at all; the checks hold for the owner
     const x = await makeCommittee(s, "Ủy ban MTTQ xã thử số công bố");
     const code = uniqueCode("PUB").toUpperCase();
     await s.ledger.createCampaign(x.principals.treasurer, { code, name: "Quỹ thử", kind: "for_the_poor", startsOn: "2024-01-01" }, meta());
@@ -195,16 +198,16 @@ describe("public figures", () => {
     const [ph] = await s.db.knex("public_heads").where({ committee_id: x.committee.id }).select("vseq", "head_seq", "head_hash");
     expect(Number(ph.vseq)).to.equal(1);
     const [head] = await s.db.knex("journal_entries").where({ committee_id: x.committee.id }).orderBy("seq", "desc").limit(1).select("seq", "hash");
-    const row = (vseq: number, headSeq: number, headHash: string) => s.db.knex("entry_verified").insert({
+    const row = (vseq: number, headSeq: number, headHash: string) => owner("entry_verified").insert({
       entry_id: second, committee_id: x.committee.id, verified_at: new Date(), vseq, published_at: new Date(), head_seq: headSeq, head_hash: headHash,
     });
     await rejects(row(3, Number(head.seq), head.hash), /numbered by the ledger itself: publication numbers 3 to 3 do not continue from 1/);
     await rejects(row(2, Number(head.seq) - 1, ph.head_hash), /numbered by the ledger itself: a publication records a point of the chain, and not one before/);
     await rejects(row(2, Number(head.seq), "0".repeat(64)), /a publication records a point of the chain/);
-    const later = s.db.knex("entry_verified").insert({ entry_id: second, committee_id: x.committee.id, verified_at: new Date(), vseq: 2,
+    const later = owner("entry_verified").insert({ entry_id: second, committee_id: x.committee.id, verified_at: new Date(), vseq: 2,
       published_at: new Date(Date.now() + 86_400_000), head_seq: Number(head.seq), head_hash: head.hash });
     await rejects(later, /a publication is dated between the one before it and now/);
-    const unverified = s.db.knex("entry_verified").insert({ entry_id: second, committee_id: x.committee.id, verified_at: new Date(), vseq: 2,
+    const unverified = owner("entry_verified").insert({ entry_id: second, committee_id: x.committee.id, verified_at: new Date(), vseq: 2,
       published_at: new Date(), head_seq: Number(head.seq), head_hash: head.hash });
     await rejects(unverified, /published only once its approvals are in/);
     const published = await s.db.knex("entry_verified").where({ committee_id: x.committee.id }).count("* as n").first();
@@ -695,7 +698,7 @@ describe("public figures", () => {
       expect((await s.verify(x.committee.id)).ok).to.equal(true);
       // A superuser drops the newest entry, every row of it: the chain that is left is whole.
       const last = (await s.store.listEntries(x.committee.id, { afterSeq: 2, limit: 1 }))[0]!;
-      await s.db.knex.transaction(async (trx) => {
+      await (await testOwnerKnex()).transaction(async (trx) => {
         await trx.raw("set local session_replication_role = replica");
         for (const t of ["postings", "donations", "vouchers", "idempotency_keys"]) await trx(t).where({ entry_id: last.id }).del();
         await trx("journal_entries").where({ id: last.id }).del();
@@ -707,7 +710,7 @@ describe("public figures", () => {
       expect(r.reason).to.equal(`checkpoint #${ckpt.id} signed sequence 3, but the ledger ends at 2: entries were removed`);
       // Editing the stored checkpoint to match breaks its signature instead.
       const head = await s.statements.head(x.committee.id);
-      await s.db.knex.transaction(async (trx) => {
+      await (await testOwnerKnex()).transaction(async (trx) => {
         await trx.raw("set local session_replication_role = replica");
         const row = await trx("checkpoints").where({ id: ckpt.id }).first();
         const payload = JSON.parse(row.payload);

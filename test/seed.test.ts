@@ -20,7 +20,8 @@ describe("demo seed", function () {
   let dropDatabase: (() => Promise<void>) | null = null;
 
   before(async () => {
-    const url = process.env.TEST_DATABASE_URL || undefined;
+    // A database of its own takes the owner's rights to create (and to migrate, as the service's role never does).
+    const url = process.env.TEST_DATABASE_OWNER_URL || process.env.TEST_DATABASE_URL || undefined;
     let databaseUrl: string | undefined;
     if (url) {
       const name = `soquy_seed_${randomBytes(6).toString("hex")}`;

@@ -4,7 +4,7 @@ import type { Soquy } from "../src/context.js";
 import { KnexLedgerStore } from "../src/db/store.js";
 import type { Principal } from "../src/ledger/types.js";
 import { type ChainReport, verifyChain } from "../src/ledger/verify.js";
-import { makeCommittee, meta, testSoquy, uniqueCode, type TestCommittee } from "./support/db.js";
+import { makeCommittee, meta, testOwnerKnex, testSoquy, uniqueCode, type TestCommittee } from "./support/db.js";
 
 // Chain verification against tampering behind the application's back. One
 // realistic ledger is built through the Ledger API (cash, bank and in-kind
@@ -58,7 +58,7 @@ type Row = Record<string, any>;
 
 /** Tampers inside a transaction with triggers off, verifies through it, rolls back. */
 async function tampered(work: (trx: Knex.Transaction) => Promise<Outcome>): Promise<{ outcome: Outcome; report: ChainReport }> {
-  const trx = await s.db.knex.transaction();
+  const trx = await (await testOwnerKnex()).transaction(); // turning triggers off takes the owner (a superuser on PostgreSQL)
   try {
     await trx.raw("set local session_replication_role = replica");
     const outcome = await work(trx);

@@ -6,6 +6,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import { migrations } from "../../knexfile.js";
 import { processAlive } from "../processes.js";
 import { firstUsableHost, parseHostList } from "./hosts.js";
+import { triggersRunAsOwner } from "./privileges.js";
 
 // One way in to the database for the server, the CLI and the tests: a real
 // PostgreSQL when a URL is given, otherwise PGlite (embedded PostgreSQL) in a
@@ -18,6 +19,8 @@ export interface Database {
   knex: Knex;
   kind: "postgres" | "pglite";
   where: string;
+  /** Set once the schema is checked (context.ts openSoquy): whether this connection owns the schema and migrated it. */
+  ownerRights?: boolean;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,15 @@ export interface OpenOptions {
 
 export class DatabaseBusy extends Error {
   override name = "DatabaseBusy";
+}
+
+/** The service's role does not migrate: the owner must run the pending migrations first. */
+export class MigrationsPending extends Error {
+  override name = "MigrationsPending";
+  constructor(readonly pending: string[]) {
+    super(`${pending.length} migration(s) pending (${pending.join(", ")}) and DATABASE_URL's role does not own the schema: ` +
+      "run `npm run --silent cli -- migrate` with DATABASE_OWNER_URL set to the owner, then `npm run --silent cli -- db grant --role <the service's role>`, then start again");
+  }
 }
 
 /**
@@ -109,6 +121,8 @@ export async function pendingMigrations(knex: Knex): Promise<string[]> {
 
 export async function migrate(knex: Knex): Promise<string[]> {
   const [, applied] = (await knex.migrate.latest(migrations)) as [number, string[]];
+  // Trigger functions a later migration added run as the owner too (see privileges.ts).
+  if (applied.length) await knex.raw(triggersRunAsOwner);
   return applied;
 }
 

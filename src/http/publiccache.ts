@@ -57,6 +57,8 @@ export class PublicCache {
   private bytes = 0;
   private readonly generations = new Map<string, Generation>();
   private readonly firstReads = new Map<string, Promise<Generation>>();
+  /** Answers being made anew, by key: one request makes each. */
+  private readonly making = new Map<string, Promise<Kept | null>>();
 
   constructor(private readonly knex: Knex, private readonly opts: PublicCacheOptions) {}
 
@@ -72,15 +74,36 @@ export class PublicCache {
         const hit = this.kept.get(key);
         const day = todayInVietnam();
         if (hit && (hit.immutable || (hit.generation === generation.value && hit.day === day))) return void serve(req, res, hit, this.opts);
+        // One request makes the answer anew; meanwhile the others get the answer of the publication before
+        // (consistent in itself, as a proxy's stale-while-revalidate would serve it), or, with none kept yet,
+        // wait for the one being made.
+        const making = this.making.get(key);
+        if (making && hit) return void serve(req, res, hit, this.opts);
+        if (making) {
+          const made = await making;
+          if (made) return void serve(req, res, made, this.opts);
+        }
+        let done!: (kept: Kept | null) => void;
+        const mine = new Promise<Kept | null>((resolve) => (done = resolve));
+        this.making.set(key, mine);
+        const finish = (kept: Kept | null) => {
+          if (this.making.get(key) === mine) this.making.delete(key);
+          done(kept);
+        };
+        res.once("close", () => finish(null));
         capture(res, (status, type, body) => {
           const immutable = /[?&]at=\d+(&|$)/.test(req.originalUrl);
-          if (status !== 200 || res.locals.publicIncomplete || body.length > MAX_BODY_BYTES || !type) return false;
+          if (status !== 200 || res.locals.publicIncomplete || body.length > MAX_BODY_BYTES || !type) {
+            finish(null);
+            return false;
+          }
           const entry: Kept = {
             generation: generation.value, day, status, type, body, immutable,
             etag: `"${immutable ? "at" : `g${generation.value}`}-${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`,
             lastModified: generation.changedAt.toUTCString(),
           };
           this.keep(key, entry);
+          finish(entry);
           serve(req, res, entry, this.opts);
           return true;
         });

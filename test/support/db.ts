@@ -3,14 +3,33 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { openDatabase, migrate } from "../../src/db/connect.js";
+import type { Knex } from "knex";
+import { type Database, openDatabase, migrate } from "../../src/db/connect.js";
+import { grantServicePrivileges } from "../../src/db/privileges.js";
 import { createToken, type Soquy, wire } from "../../src/context.js";
 import type { Campaign, Committee, Principal, Role } from "../../src/ledger/types.js";
 
 // One real database per test process: PostgreSQL when TEST_DATABASE_URL is
 // set, otherwise an in-memory PGlite. Suites stay apart by each creating its
-// own committees (the ledger's unit of isolation), never by mocking.
+// own committees (the ledger's unit of isolation), never by mocking. With
+// TEST_DATABASE_OWNER_URL too, the owner migrates and grants TEST_DATABASE_URL's
+// role the service's privileges, and the tests run as that role, as production does.
 let shared: Promise<Soquy> | null = null;
+let owner: Promise<Database> | null = null;
+
+const ownerUrl = () => (process.env.TEST_DATABASE_URL && process.env.TEST_DATABASE_OWNER_URL) || undefined;
+
+/**
+ * The schema owner's connection, for the tests that tamper behind the service's back (with
+ * triggers off, or as an owner would): the service's own when it is the owner (PGlite, or no
+ * TEST_DATABASE_OWNER_URL).
+ */
+export async function testOwnerKnex(): Promise<Knex> {
+  const url = ownerUrl();
+  if (!url) return (await testSoquy()).db.knex;
+  await testSoquy();
+  return (await owner!).knex;
+}
 
 // The suites read public answers right after what they publish: kept answers are checked against the
 // public generation on every request here (the service's default trusts it for a second).
@@ -25,7 +44,16 @@ export function testSoquy(): Promise<Soquy> {
   shared ??= (async () => {
     const url = process.env.TEST_DATABASE_URL || undefined;
     const db = await openDatabase(url ? { databaseUrl: url } : { pglite: new PGlite() });
-    await migrate(db.knex);
+    const asOwner = ownerUrl();
+    if (asOwner) {
+      owner = openDatabase({ databaseUrl: asOwner, poolMax: 4 });
+      const o = await owner;
+      await migrate(o.knex);
+      const [{ me }] = (await db.knex.raw("select current_user as me")).rows;
+      await grantServicePrivileges(o.knex, me);
+    } else {
+      await migrate(db.knex);
+    }
     return wire(db, { signingKeyFile: testSigningKeyFile });
   })();
   return shared;
@@ -36,6 +64,8 @@ export async function closeTestSoquy(): Promise<void> {
   const s = await shared;
   shared = null;
   await s.close();
+  if (owner) await (await owner).close();
+  owner = null;
 }
 
 export function uniqueCode(prefix = "t"): string {
