@@ -29,9 +29,9 @@ async function runOnce(mode: EmbeddedRun["mode"]): Promise<EmbeddedRun> {
   const db = mode === "durable"
     ? await openDatabase({ dataDir: dir, holder: "cli" })
     : await openDatabase({ pglite: new PGlite(path.join(dir, "pgdata")) });
+  await migrate(db.knex);
+  const s = wire(db, { signingKeyFile: path.join(dir, "key.pem") });
   try {
-    await migrate(db.knex);
-    const s = wire(db, { signingKeyFile: path.join(dir, "key.pem") });
     const committee = await s.store.createCommittee("bench-embedded", "Ban Thường trực MTTQ phường Đo lường");
     const admin = (await s.store.findPrincipal(hashToken(await createToken(s, committee.id, "admin", "bench admin"))))!;
     const treasurer = (await s.store.findPrincipal(hashToken(await createToken(s, committee.id, "treasurer", "bench treasurer"))))!;
@@ -56,7 +56,7 @@ async function runOnce(mode: EmbeddedRun["mode"]): Promise<EmbeddedRun> {
     const commits = (await commitCount(s.db.knex)) - before;
     return { mode, entries: latencies.length, perSecond: latencies.length / elapsed, p99Ms: latencies[Math.ceil(0.99 * latencies.length) - 1] ?? 0, commits };
   } finally {
-    await db.close();
+    await s.close(); // the statistics keeper too
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -79,6 +79,18 @@ function publisher(base: string, treasurer: string, approver: string) {
   return { stop: async () => { stop = true; await running; return { published, failed }; } };
 }
 
+/** A GET after a wrk run: the server may have dropped the pooled connection a first try reuses. */
+async function fetchAgain(url: string): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url);
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 async function measure(kind: "postgres" | "pglite", adminUrl: string, log: (l: string) => void): Promise<string[]> {
   const dir = mkdtempSync(path.join(tmpdir(), "soquy-publicread-"));
   const dbName = `soquy_publicread_${process.pid}`;
@@ -105,7 +117,7 @@ async function measure(kind: "postgres" | "pglite", adminUrl: string, log: (l: s
     ];
     const pub = publisher(base, token("treasurer"), token("approver"));
     for (const [label, p] of paths) {
-      const first = await fetch(`${base}${p}`);
+      const first = await fetchAgain(`${base}${p}`);
       const bytes = (await first.arrayBuffer()).byteLength;
       const name = `${label.replace(/\W+/g, "-")}.bin`;
       await staticTwin(server.child, name, bytes);
@@ -123,8 +135,8 @@ async function measure(kind: "postgres" | "pglite", adminUrl: string, log: (l: s
     log(`  (${published} publications during the run${failed ? `, ${failed} attempts refused a connection` : ""})`);
     // 304s, with nothing being published: a validator is only good until the next publication.
     const [, totals] = paths[2]!;
-    const etag = (await fetch(`${base}${totals}`)).headers.get("etag")!;
-    const staticTag = (await fetch(`${base}/campaign-totals.bin`)).headers.get("etag")!;
+    const etag = (await fetchAgain(`${base}${totals}`)).headers.get("etag")!;
+    const staticTag = (await fetchAgain(`${base}/campaign-totals.bin`)).headers.get("etag")!;
     const notModified = wrk(`${base}${totals}`, [`If-None-Match: ${etag}`]);
     const staticNotModified = wrk(`${base}/campaign-totals.bin`, [`If-None-Match: ${staticTag}`]);
     const met = notModified.rps >= staticNotModified.rps;

@@ -93,6 +93,10 @@ async function replaceBatchContext(knex: Knex, stored: string): Promise<void> {
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(refreshSql);
   await pinnedSearchPath(knex, "soquy_refresh_statistics()");
+  // The plans it keeps healthy need the tables' sizes and rough distributions, not fine histograms: a
+  // tenth of the default sample makes each ANALYZE ten times shorter, and on the embedded default an
+  // ANALYZE holds the only connection while write batches wait behind it.
+  await knex.raw("alter function soquy_refresh_statistics() set default_statistics_target = 10");
   await replaceBatchContext(knex, storedProbe);
 }
 
