@@ -4,15 +4,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Soquy } from "../src/context.js";
 import { LedgerError } from "../src/ledger/codes.js";
-import { makeCommittee, meta, type TestCommittee, testSoquy, uniqueCode } from "./support/db.js";
+import { makeCommittee, meta, type TestCommittee, testSoquy, uniqueCode, testOwnerKnex } from "./support/db.js";
 
 // Checkpoints anchored outside the database. The attack: whoever holds the database's owner rights
 // changes a donation of 1.002 đồng to 1, moves the kept balances to match, recomputes every later
 // hash with soquy's own SQL functions and deletes the committee's checkpoints. verify then says ok;
 // a copy of the checkpoints exported before the attack says otherwise.
 
-async function rewriteHistory(s: Soquy, committeeId: number, entryId: string): Promise<void> {
-  await s.db.knex.transaction(async (trx) => {
+async function rewriteHistory(committeeId: number, entryId: string): Promise<void> {
+  await (await testOwnerKnex()).transaction(async (trx) => {
     await trx.raw("set local session_replication_role = replica"); // what an owner can do: no trigger fires
     const legs = (await trx.raw("select account_id, amount_dong from postings where entry_id = ?", [entryId])).rows as { account_id: string; amount_dong: string }[];
     for (const leg of legs) {
@@ -72,7 +72,7 @@ describe("checkpoints anchored outside the database", () => {
 
   it("catches the owner's rewrite of history that verify alone passes", async () => {
     const out = path.join(dir, "copies");
-    await rewriteHistory(s, tc.committee.id, tampered);
+    await rewriteHistory(tc.committee.id, tampered);
     const alone = await s.verify(tc.committee.id);
     expect(alone.ok, "the attack passes verify without outside copies").to.equal(true);
     const amount = (await s.db.knex.raw("select max(amount_dong)::text as m from postings where entry_id = ?", [tampered])).rows[0].m;
@@ -95,7 +95,7 @@ describe("checkpoints anchored outside the database", () => {
     expect(refused).to.equal("SQ016");
     const unsigned = await s.db.knex("checkpoints").insert({ ...copy, number: 4 }).then(() => null, (e: { code: string }) => e.code);
     expect(unsigned).to.equal("SQ016");
-    await s.db.knex.transaction(async (trx) => {
+    await (await testOwnerKnex()).transaction(async (trx) => {
       await trx.raw("set local session_replication_role = replica");
       await trx("checkpoints").where({ id: made[1]!.id }).del();
     });

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Express } from "express";
 import request from "supertest";
 import type { Soquy } from "../src/context.js";
-import { makeCommittee, meta, uniqueCode, type TestCommittee } from "./support/db.js";
+import { makeCommittee, meta, uniqueCode, type TestCommittee, testOwnerKnex } from "./support/db.js";
 import { testAppUnlimited } from "./support/http.js";
 
 // A disbursement's area (khu phố, thôn, ấp) is chosen from the committee's own
@@ -91,7 +91,7 @@ describe("areas: the committee's own list", () => {
     await s.store.addArea(c.committee.id, "Tổ 9 cũ", null);
     const old = await s.ledger.recordDisbursement(t, code, pay("Tổ 9 cũ", "Hộ ông Lê Văn Cũ"), meta());
     // As if it had been recorded before the list: the area leaves the list (behind the triggers' back).
-    await s.db.knex.transaction(async (trx) => {
+    await (await testOwnerKnex()).transaction(async (trx) => {
       await trx.raw("set local session_replication_role = replica");
       await trx("areas").where({ committee_id: c.committee.id, name: "Tổ 9 cũ" }).delete();
     });

@@ -5,7 +5,7 @@ import request from "supertest";
 import { canonicalEntry } from "../src/ledger/canonical.js";
 import { bankDonorIdentity, DONORS_COUNTED, senderAccount } from "../src/ledger/donors.js";
 import { verifyChain } from "../src/ledger/verify.js";
-import { makeCommittee, meta, testSoquy, uniqueCode, type TestCommittee } from "./support/db.js";
+import { makeCommittee, meta, testSoquy, uniqueCode, type TestCommittee, testOwnerKnex } from "./support/db.js";
 import { testApp } from "./support/http.js";
 import type { Knex } from "knex";
 import { KnexLedgerStore } from "../src/db/store.js";
@@ -133,7 +133,7 @@ describe("bank import: who the donors are", () => {
     // A donation pointed at another donor is caught, even one of the very name it printed: the sender's
     // account, not the name, is who gave it.
     const c = b.tc.committee.id;
-    const trx = await b.s.db.knex.transaction();
+    const trx = await (await testOwnerKnex()).transaction();
     try {
       await trx.raw("set local session_replication_role = replica");
       const byAccount = await trx("donations").where({ committee_id: c }).whereLike("note", "%CT tu 7089080942 Nguyen Thi Huyen%").first("entry_id");

@@ -7,7 +7,7 @@ import { checkStatement, parseCsv } from "../src/public/check.js";
 import { importPublicKey } from "../src/public/signing.js";
 import { counterpartyV1, describeV1 } from "../src/ledger/mask.js";
 import { csvColumns } from "../reports/csv.js";
-import { makeCommittee, meta, uniqueCode, type TestCommittee } from "./support/db.js";
+import { makeCommittee, meta, uniqueCode, type TestCommittee, testOwnerKnex } from "./support/db.js";
 import { testAppUnlimited } from "./support/http.js";
 
 // Statements already signed keep their bytes. Masking by the current rules
@@ -55,7 +55,7 @@ describe("statement formats: v1 bytes kept for publications before the switch, v
     }, meta())).entry.id);
     await verifyAll(ids);
     // What migration 0030 records for a committee that existed when it ran: v1 up to its last publication.
-    await s.db.knex("statement_formats").insert({ committee_id: c.committee.id, v1_through_vseq: 2 });
+    await (await testOwnerKnex())("statement_formats").insert({ committee_id: c.committee.id, v1_through_vseq: 2 });
   });
 
   it("keeps a statement cut before the switch in format v1, byte for byte, and its checkpoint matches it", async () => {
@@ -133,7 +133,7 @@ describe("statement formats: v1 bytes kept for publications before the switch, v
     expect(await s.statements.statementFormat(c.committee.id, 3)).to.equal("soquy-statement/2");
     let error: unknown = null;
     try {
-      await s.db.knex("statement_formats").where({ committee_id: c.committee.id }).update({ v1_through_vseq: 3 });
+      await (await testOwnerKnex())("statement_formats").where({ committee_id: c.committee.id }).update({ v1_through_vseq: 3 });
     } catch (e) {
       error = e;
     }

@@ -14,7 +14,8 @@ import { makeCommittee, meta, testSigningKeyFile } from "./support/db.js";
 const LEDGER_TABLES = ["journal_entries", "postings", "donations", "idempotency_keys"];
 
 async function freshDatabase(): Promise<{ db: Database; drop: () => Promise<void> }> {
-  const url = process.env.TEST_DATABASE_URL;
+  // The owner makes the database and migrates it; this test is about what the service does on it.
+  const url = process.env.TEST_DATABASE_OWNER_URL || process.env.TEST_DATABASE_URL;
   if (!url) return { db: await openDatabase({ pglite: new PGlite() }), drop: async () => {} };
   const name = `${new URL(url).pathname.slice(1)}_stats_${process.pid}`;
   const admin = new pg.Client({ connectionString: url });
