@@ -54,7 +54,7 @@ const perStatement = "soquy_mark_verified_rows per statement, soquy_publish_veri
 describe("migrations", function () {
   this.timeout(120_000);
 
-  it("steps back over this session's migrations and forward again", async () => {
+  it("steps back over the migrations that change how rules are checked, and forward again", async () => {
     const db = await openDatabase({ pglite: new PGlite() });
     try {
       await migrate(db.knex);
