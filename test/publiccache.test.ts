@@ -92,6 +92,17 @@ describe("public answers kept per publication", () => {
     expect(totals.body.totals?.receivedDong ?? totals.body.figures?.receivedDong ?? JSON.stringify(totals.body)).to.contain("152222");
   });
 
+  it("remember nothing for committee codes that do not exist, however many are asked for", async () => {
+    const { PublicCache } = await import("../src/http/publiccache.js");
+    const kept = new PublicCache(s.db.knex, { checkMs: 60_000, maxAgeSeconds: 5, staleSeconds: 60, maxBytes: 1 << 20 });
+    const app = (await import("express")).default();
+    app.use(kept.middleware());
+    app.use((_req, res) => void res.status(404).json({ code: "committee_not_found" }));
+    for (let i = 0; i < 50; i++) await request(app).get(`/c/${uniqueCode("nope")}`).expect(404);
+    await request(app).get(`/c/${tc.committee.code}`).expect(404);
+    expect((kept as unknown as { generations: Map<string, unknown> }).generations.size).to.equal(1);
+  });
+
   it("keep a permalink for good, and never let a shared cache keep what a token or the self-check sees", async () => {
     const at = await request(a).get(`${paths()[0]}?at=1`).expect(200);
     expect(at.headers["cache-control"]).to.equal("public, max-age=31536000, immutable");

@@ -35,7 +35,14 @@ interface Kept {
   immutable: boolean;
 }
 
-interface Generation { value: string; changedAt: Date; checkedAt: number; pending: Promise<Generation> | null }
+interface Generation {
+  value: string;
+  changedAt: Date;
+  checkedAt: number;
+  pending: Promise<Generation> | null;
+  /** False for a code no committee has: never remembered, so asking for random codes grows nothing. */
+  exists: boolean;
+}
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -121,7 +128,7 @@ export class PublicCache {
     if (known && now - known.checkedAt < this.opts.checkMs) return known;
     if (known?.pending) return known; // someone is asking: keep serving what is kept meanwhile
     const asking = this.read(scope).then((g) => {
-      this.generations.set(scope, g);
+      if (g.exists) this.generations.set(scope, g);
       return g;
     }, (error) => {
       if (known) known.pending = null;
@@ -144,7 +151,7 @@ export class PublicCache {
       : await this.knex.raw(`select g.generation::text as value, g.changed_at from public_generations g
           join committees c on c.id = g.committee_id where c.code = ?`, [scope]);
     const row = rows[0] as { value: string; changed_at: Date | null } | undefined;
-    return { value: row?.value ?? "0", changedAt: row?.changed_at ?? new Date(0), checkedAt: Date.now(), pending: null };
+    return { value: row?.value ?? "0", changedAt: row?.changed_at ?? new Date(0), checkedAt: Date.now(), pending: null, exists: row !== undefined };
   }
 
   private keep(key: string, entry: Kept): void {
