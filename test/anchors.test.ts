@@ -126,3 +126,13 @@ describe("checkpoints anchored outside the database", () => {
     expect(report.reason).to.match(/signature does not match/);
   });
 });
+
+describe("checkpoints made at once", () => {
+  it("take consecutive numbers, none refused (two approvers signing at the same moment)", async () => {
+    const s = await testSoquy();
+    const x = await makeCommittee(s, "Ủy ban MTTQ xã Cùng Lúc");
+    const made = await Promise.all(Array.from({ length: 4 }, () => s.checkpoints().create(x.committee, "on_demand", null)));
+    expect(made.map((c) => c.payload.number).sort()).to.deep.equal([1, 2, 3, 4]);
+    expect((await s.verify(x.committee.id)).ok).to.equal(true);
+  });
+});

@@ -105,22 +105,32 @@ export class Checkpoints {
     }
     const p = totals.publication;
     const signer = this.keys.signerFor(committee.code);
-    const number = await this.q.nextCheckpointNumber(committee.id);
-    const payload: CheckpointPayload = {
-      format: CHECKPOINT_FORMAT, number, keyId: signer.info.keyId, committee: { code: committee.code, name: committee.name },
-      reason, periodThrough: close?.through ?? null, createdAt: new Date().toISOString(),
-      ledger: { sequence: head.seq, hash: head.seq === 0 ? null : head.hash },
-      publication: { number: p.vseq, publishedAt: p.publishedAt, sequence: p.headSeq, hash: p.headHash },
-      campaigns,
-      people: await this.q.people(committee.id),
-    };
-    const text = canonicalJson(payload);
-    const stored = await this.q.insertCheckpoint({
-      committeeId: committee.id, reason, periodCloseId: close?.id ?? null, createdBy: by, vseq: p.vseq, headSeq: head.seq,
-      headHash: head.seq === 0 ? "0".repeat(64) : head.hash, payload: text, signature: signer.sign(text), keyId: signer.info.keyId,
-      createdAt: payload.createdAt, number,
-    });
-    return view(stored);
+    const people = await this.q.people(committee.id);
+    // The committee's next number is taken when the row goes in; another process (or request) signing
+    // at the same moment may take it first, and PostgreSQL refuses the second: sign again with the next.
+    for (let attempt = 1; ; attempt++) {
+      const number = await this.q.nextCheckpointNumber(committee.id);
+      const payload: CheckpointPayload = {
+        format: CHECKPOINT_FORMAT, number, keyId: signer.info.keyId, committee: { code: committee.code, name: committee.name },
+        reason, periodThrough: close?.through ?? null, createdAt: new Date().toISOString(),
+        ledger: { sequence: head.seq, hash: head.seq === 0 ? null : head.hash },
+        publication: { number: p.vseq, publishedAt: p.publishedAt, sequence: p.headSeq, hash: p.headHash },
+        campaigns,
+        people,
+      };
+      const text = canonicalJson(payload);
+      try {
+        return view(await this.q.insertCheckpoint({
+          committeeId: committee.id, reason, periodCloseId: close?.id ?? null, createdBy: by, vseq: p.vseq, headSeq: head.seq,
+          headHash: head.seq === 0 ? "0".repeat(64) : head.hash, payload: text, signature: signer.sign(text), keyId: signer.info.keyId,
+          createdAt: payload.createdAt, number,
+        }));
+      } catch (error) {
+        if (!takenMeanwhile(error) || attempt >= MAX_SIGN_ATTEMPTS) throw error;
+        const existing = close && (await this.q.checkpointOfClose(committee.id, close.id));
+        if (existing) return view(existing); // the same close, signed by the other request
+      }
+    }
   }
 
   /** Every checkpoint of the committee, oldest first, as stored. */
@@ -174,6 +184,14 @@ export class Checkpoints {
     if (!c) fail("not_found", `no checkpoint ${id} in committee ${committee.code}`, "id");
     return view(c);
   }
+}
+
+const MAX_SIGN_ATTEMPTS = 10;
+
+/** A number (or a close's one checkpoint) another signer took between reading and writing. */
+function takenMeanwhile(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string };
+  return e.code === "SQ016" || (e.code === "23505" && (e.constraint === "checkpoints_number" || e.constraint === "checkpoints_close"));
 }
 
 /** The first number missing from a committee's checkpoints (1, 2, 3…), if any. */
