@@ -4,7 +4,7 @@ import { type Logger, pino } from "pino";
 import { seedDemo } from "../seeds/demo.js";
 import { type Config, ConfigError, readConfig } from "./config.js";
 import { openSoquy, signingKeyFile } from "./context.js";
-import { sweepStaleXlsxTemp } from "./imports/statement.js";
+import { sweepStaleImportTemp } from "./imports/statement.js";
 import type { AuditWriter } from "./db/audit.js";
 import { DatabaseBusy, MigrationsPending } from "./db/connect.js";
 import { createApp, createServer } from "./http/app.js";
@@ -20,7 +20,7 @@ async function main(config: Config): Promise<void> {
   if (config.production && !existsSync(signingKeyFile())) {
     log.warn({ file: signingKeyFile() }, "no signing key: checkpoints and period closes are refused until the operator provides one (cli key create --out <file>)");
   }
-  for (const file of sweepStaleXlsxTemp()) log.warn({ file }, "removed a worksheet copy a crashed import left behind");
+  for (const file of sweepStaleImportTemp()) log.warn({ file }, "removed a file a crashed import left behind");
   const seeded = config.demo ? await seedDemo(s) : { created: false, tokens: [], users: [] };
   const dataDir = path.resolve(config.dataDir);
   // Start-up lines are JSON like every other line, and shown whatever LOG_LEVEL says.

@@ -51,11 +51,11 @@ describe("reading .xlsx statements leaves no temporary files", () => {
   });
 });
 
-describe("worksheet copies left by a crashed process", () => {
-  it("are removed at start when their process is gone and they are an hour old; others stay", async () => {
+describe("files a crashed import left behind", () => {
+  it("uploads and worksheet copies are removed at start when their process is gone and they are an hour old; others stay", async () => {
     const { mkdtempSync, writeFileSync, utimesSync, existsSync, rmSync } = await import("node:fs");
     const path = (await import("node:path")).default;
-    const { sweepStaleXlsxTemp } = await import("../src/imports/statement.js");
+    const { sweepStaleImportTemp } = await import("../src/imports/statement.js");
     const dir = mkdtempSync(path.join(tmpdir(), "soquy-sweep-"));
     try {
       const dead = 2 ** 22 + 17; // above Linux's default pid_max: no such process
@@ -64,11 +64,12 @@ describe("worksheet copies left by a crashed process", () => {
         fresh: path.join(dir, `tmp-${dead}-freshFRESH12`),
         alive: path.join(dir, `tmp-${process.pid}-aliveALIVE1`),
         other: path.join(dir, "tmp-report.txt"),
+        upload: path.join(dir, `soquy-upload-${dead}-0123456789abcdef`),
       };
       for (const f of Object.values(files)) writeFileSync(f, "x");
       const old = new Date(Date.now() - 2 * 3_600_000);
-      for (const f of [files.stale, files.alive, files.other]) utimesSync(f, old, old);
-      expect(sweepStaleXlsxTemp(dir)).to.deep.equal([files.stale]);
+      for (const f of [files.stale, files.alive, files.other, files.upload]) utimesSync(f, old, old);
+      expect(sweepStaleImportTemp(dir).sort()).to.deep.equal([files.stale, files.upload].sort());
       expect([files.fresh, files.alive, files.other].every((f) => existsSync(f))).to.equal(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });

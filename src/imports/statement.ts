@@ -220,14 +220,15 @@ export async function* xlsxRecords(input: AsyncIterable<Buffer | string> | Reada
 }
 
 /**
- * Removes the worksheet copies a crashed process left in the temporary folder (exceljs names them
- * `tmp-<pid>-<12 characters>`): only those of a process that is gone, at least an hour old.
+ * Removes what a crashed import left in the temporary folder — uploaded statements
+ * (`soquy-upload-<pid>-<16 hex>`, bank lines with names and accounts in them) and exceljs's worksheet
+ * copies (`tmp-<pid>-<12 characters>`): only those of a process that is gone, at least an hour old.
  */
-export function sweepStaleXlsxTemp(dir = tmpdir(), now = Date.now()): string[] {
+export function sweepStaleImportTemp(dir = tmpdir(), now = Date.now()): string[] {
   const removed: string[] = [];
   for (const name of readdirSync(dir)) {
-    const m = /^tmp-(\d+)-[A-Za-z0-9]{12}$/.exec(name);
-    if (!m || processAlive(Number(m[1]))) continue;
+    const m = /^(?:tmp-(\d+)-[A-Za-z0-9]{12}|soquy-upload-(\d+)-[0-9a-f]{16})$/.exec(name);
+    if (!m || processAlive(Number(m[1] ?? m[2]))) continue;
     const file = path.join(dir, name);
     try {
       const st = statSync(file);
