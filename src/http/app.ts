@@ -206,10 +206,9 @@ export function createApp(s: Soquy, log: Logger, lastRoutes: RequestHandler | nu
     if (code !== null) {
       const committee = await s.store.findCommittee(code);
       if (!committee) return sendProblem(res, "committee_not_found", `no committee ${code}`, "committee");
-      return void res.json({ ...s.keys.signerFor(code).info, committee: code, keys: s.keys.list([code]) });
+      return void res.json({ ...s.keys.signerFor(code).info, committee: code, keys: s.keys.list(code) });
     }
-    const codes = (await s.store.listCommittees()).map((c) => c.code);
-    res.json({ ...s.signer().info, keys: s.keys.list(codes) });
+    res.json({ ...s.signer().info, keys: s.keys.list() });
   });
 
   app.get("/health", async (_req, res) => {

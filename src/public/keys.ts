@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { importPublicKey, publicKeyInfo, type PublicKeyInfo, Signer } from "./signing.js";
 
@@ -47,23 +47,31 @@ export class KeyRing {
   /** Every key whose signature on this committee's checkpoints is accepted, by key id. */
   trusted(committee: string): Map<string, PublicKeyInfo> {
     const keys = new Map<string, PublicKeyInfo>();
-    for (const k of this.list([committee])) keys.set(k.keyId, k);
+    for (const k of this.list(committee)) keys.set(k.keyId, k);
     return keys;
   }
 
-  /** The current and retired keys of these committees and the service's own, for /.well-known/soquy-key. */
-  list(committees: string[]): ListedKey[] {
+  /**
+   * The current and retired keys of one committee (or of every committee with a key of its own, read
+   * from the keys folder once) and the service's own, for /.well-known/soquy-key.
+   */
+  list(committee: string | null = null): ListedKey[] {
     const out: ListedKey[] = [{ ...this.defaultSigner().info, committee: null, status: "current" }];
-    for (const code of committees) {
+    for (const code of committee === null ? this.committeesWithKeys() : [committee]) {
       if (this.ownFile(code)) out.push({ ...this.signerFor(code).info, committee: code, status: "current" });
     }
     for (const entry of this.opts.retired) {
       const m = /^([a-z0-9][a-z0-9-]{1,62}):(.+)$/.exec(entry);
-      const committee = m ? m[1]! : null;
-      if (committee !== null && !committees.includes(committee)) continue;
-      out.push({ ...publicKeyInfo(importPublicKey(m ? m[2]! : entry)), committee, status: "retired" });
+      const owner = m ? m[1]! : null;
+      if (committee !== null && owner !== null && owner !== committee) continue;
+      out.push({ ...publicKeyInfo(importPublicKey(m ? m[2]! : entry)), committee: owner, status: "retired" });
     }
     return out;
+  }
+
+  private committeesWithKeys(): string[] {
+    if (!this.opts.committeeDir || !existsSync(this.opts.committeeDir)) return [];
+    return readdirSync(this.opts.committeeDir).filter((f) => f.endsWith(".pem")).map((f) => f.slice(0, -4)).sort();
   }
 
   private ownFile(committee: string): string | null {
