@@ -12,6 +12,20 @@ const bump = `insert into public_generations as g (committee_id, generation, cha
       select committee_id, 1, clock_timestamp() from (select distinct committee_id from changed) c
     on conflict (committee_id) do update set generation = g.generation + 1, changed_at = excluded.changed_at`;
 
+/** What bumps a committee's generation: trigger, event, table, and the function that reads its rows. */
+function triggers(): [string, string, string, string][] {
+  const rows = "soquy_bump_public_generation";
+  return [
+    ["entry_verified_public_generation", "insert", "entry_verified", rows],
+    ["checkpoints_public_generation", "insert", "checkpoints", rows],
+    ["campaigns_public_generation_insert", "insert", "campaigns", rows],
+    ["campaigns_public_generation_update", "update", "campaigns", rows],
+    ["areas_public_generation", "insert", "areas", rows],
+    ["committees_public_generation_insert", "insert", "committees", "soquy_bump_committee_generation"],
+    ["committees_public_generation_update", "update", "committees", "soquy_bump_committee_generation"],
+  ];
+}
+
 const statements = [
   `create table public_generations (
     committee_id bigint primary key references committees(id),
@@ -30,20 +44,8 @@ const statements = [
       on conflict (committee_id) do update set generation = g.generation + 1, changed_at = excluded.changed_at;
     return null;
   end $$`,
-  `create trigger entry_verified_public_generation after insert on entry_verified
-    referencing new table as changed for each statement execute function soquy_bump_public_generation()`,
-  `create trigger checkpoints_public_generation after insert on checkpoints
-    referencing new table as changed for each statement execute function soquy_bump_public_generation()`,
-  `create trigger campaigns_public_generation_insert after insert on campaigns
-    referencing new table as changed for each statement execute function soquy_bump_public_generation()`,
-  `create trigger campaigns_public_generation_update after update on campaigns
-    referencing new table as changed for each statement execute function soquy_bump_public_generation()`,
-  `create trigger areas_public_generation after insert on areas
-    referencing new table as changed for each statement execute function soquy_bump_public_generation()`,
-  `create trigger committees_public_generation_insert after insert on committees
-    referencing new table as changed for each statement execute function soquy_bump_committee_generation()`,
-  `create trigger committees_public_generation_update after update on committees
-    referencing new table as changed for each statement execute function soquy_bump_committee_generation()`,
+  ...triggers().map(([name, event, table, fn]) => `create trigger ${name} after ${event} on ${table}
+    referencing new table as changed for each statement execute function ${fn}()`),
   `insert into public_generations (committee_id, generation, changed_at) select id, 1, clock_timestamp() from committees`,
 ];
 
@@ -53,11 +55,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const t of ["entry_verified_public_generation on entry_verified", "checkpoints_public_generation on checkpoints",
-    "campaigns_public_generation_insert on campaigns", "campaigns_public_generation_update on campaigns", "areas_public_generation on areas",
-    "committees_public_generation_insert on committees", "committees_public_generation_update on committees"]) {
-    await knex.raw(`drop trigger if exists ${t}`);
-  }
+  for (const [name, , table] of triggers()) await knex.raw(`drop trigger if exists ${name} on ${table}`);
   await knex.raw("drop function if exists soquy_bump_public_generation()");
   await knex.raw("drop function if exists soquy_bump_committee_generation()");
   await knex.raw("drop table if exists public_generations");
