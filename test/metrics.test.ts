@@ -67,11 +67,21 @@ describe("operations endpoints", () => {
     expect(sample(text, "soquy_db_pool_used")).to.not.equal(null);
   });
 
-  it("keeps a caller's X-Request-Id and replaces one that could forge a log line", async () => {
-    const mine = await request(app).get("/health").set("X-Request-Id", "lb-7f3a:42").expect(200);
-    expect(mine.headers["x-request-id"]).to.equal("lb-7f3a:42");
+  it("keeps a caller's X-Request-Id (a UUID) and replaces one that could forge a log line", async () => {
+    const id = "0193a1b2-c3d4-4e5f-8a9b-0c1d2e3f4a5b";
+    const mine = await request(app).get("/health").set("X-Request-Id", id).expect(200);
+    expect(mine.headers["x-request-id"]).to.equal(id);
     const forged = await request(app).get("/health").set("X-Request-Id", "x\" injected=1").expect(200);
     expect(forged.headers["x-request-id"]).to.match(/^[0-9a-f-]{36}$/);
+  });
+
+  it("audits a refused attempt whatever request id the caller sends (an id the audit log cannot hold dropped the row)", async () => {
+    const res = await request(app).post("/api/v1/campaigns").set("Authorization", `Bearer ${tc.tokens.auditor}`)
+      .set("Idempotency-Key", uniqueCode("k")).set("X-Request-Id", "lb-7f3a:42").send({}).expect(403);
+    const requestId = res.headers["x-request-id"]!;
+    await (app.locals.audit as { flush(): Promise<boolean> }).flush();
+    const rows = await s.db.knex("audit_log").where({ request_id: requestId }).select("outcome", "code");
+    expect(rows).to.have.length(1);
   });
 
   it("is ready when the database answers and is migrated", async () => {

@@ -33,9 +33,17 @@ import { bankImportRoutes } from "./routes/bankimports.js";
 
 export const VERSION = "0.1.0";
 
-/** An incoming X-Request-Id worth keeping: short, and nothing a log line could be forged with. */
+/**
+ * An incoming X-Request-Id to use as the request's own: a UUID, the type the audit log keeps (any other
+ * id made the audit row fail to insert, so a refused attempt went unrecorded).
+ */
 function incomingRequestId(value: string | undefined): string | null {
-  return value !== undefined && /^[\w.:-]{1,128}$/.test(value) ? value : null;
+  return value !== undefined && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ? value.toLowerCase() : null;
+}
+
+/** Another id a proxy sent, kept beside ours in the log line when short and harmless. */
+function callerRequestId(value: string | undefined): string | undefined {
+  return value !== undefined && /^[\w.:-]{1,128}$/.test(value) ? value : undefined;
 }
 
 /** The trace id of a W3C traceparent header ("00-<32 hex>-<16 hex>-<2 hex>"). */
@@ -161,8 +169,11 @@ export function createApp(s: Soquy, log: Logger, lastRoutes: RequestHandler | nu
     (req, res, next) => {
       const started = process.hrtime.bigint();
       // A proxy's or caller's request id and W3C trace id are kept, so one request can be followed
-      // across the proxy, this log and the audit log; anything else is replaced by our own.
-      const requestId = incomingRequestId(req.get("x-request-id")) ?? randomUUID();
+      // across the proxy, this log and the audit log: a UUID becomes the request's id, another short
+      // id is logged beside ours (callerId), anything else is dropped.
+      const incoming = req.get("x-request-id");
+      const requestId = incomingRequestId(incoming) ?? randomUUID();
+      const callerId = requestId === incoming?.toLowerCase() ? undefined : callerRequestId(incoming);
       const traceId = traceIdOf(req.get("traceparent"));
       res.locals.requestId = requestId;
       res.locals.rootLog = log; // requestLog(res) makes the request's child logger when something logs
@@ -171,7 +182,7 @@ export function createApp(s: Soquy, log: Logger, lastRoutes: RequestHandler | nu
       res.on("finish", () => {
         if (!log.isLevelEnabled("info")) return;
         log.info({
-          requestId, traceId, method: req.method, path: req.path, status: res.statusCode,
+          requestId, callerId, traceId, method: req.method, path: req.path, status: res.statusCode,
           ms: Number(process.hrtime.bigint() - started) / 1e6, committee: res.locals.principal?.committeeCode,
         }, "request");
       });
