@@ -52,6 +52,7 @@ export const variables = {
   PUBLIC_CACHE_CHECK_MS: { schema: wholeNumber(0, 60_000), default: "`1000`", meaning: "how long a public answer is served without asking the database whether anything public changed (ms)" },
   PUBLIC_MAX_AGE: { schema: wholeNumber(0, 86_400), default: "`5`", meaning: "`Cache-Control: max-age` of public answers, for proxies and browsers (seconds)" },
   PUBLIC_STALE_SECONDS: { schema: wholeNumber(0, 86_400), default: "`60`", meaning: "`stale-while-revalidate` of public answers (seconds)" },
+  PUBLIC_STATEMENTS_MB: { schema: wholeNumber(1, 1_048_576), default: "`2048`", meaning: "disk for the public statements (CSV and PDF cut at a publication) each process keeps as files to serve again (MB)" },
   PUBLIC_CACHE_MB: { schema: wholeNumber(0, 4096), default: "`64`", meaning: "memory for public answers kept in each process (MB)" },
   SOQUY_SIGNING_KEY_FILE: { schema: text(/^.+$/, "a file"), default: "`DATA_DIR/signing-key.pem`", meaning: "the Ed25519 key that signs checkpoints (made on first use outside production, mode 600; in production the operator's file, `cli key create`)" },
   SOQUY_SIGNING_KEYS_DIR: {
@@ -89,6 +90,7 @@ export interface Config {
   retiredKeys: string[];
   uploadIdleMs: number;
   publicCache: { checkMs: number; maxAgeSeconds: number; staleSeconds: number; maxBytes: number };
+  publicStatementsBytes: number;
   importTiming: boolean;
 }
 
@@ -136,6 +138,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       checkMs: r.PUBLIC_CACHE_CHECK_MS ?? 1000, maxAgeSeconds: r.PUBLIC_MAX_AGE ?? 5, staleSeconds: r.PUBLIC_STALE_SECONDS ?? 60,
       maxBytes: (r.PUBLIC_CACHE_MB ?? 64) * 1024 * 1024,
     },
+    publicStatementsBytes: (r.PUBLIC_STATEMENTS_MB ?? 2048) * 1024 * 1024,
     retiredKeys: (r.SOQUY_RETIRED_KEYS ?? "").split(",").map((k: string) => k.trim()).filter(Boolean),
     importTiming: r.SOQUY_IMPORT_TIMING === "1",
   };

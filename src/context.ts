@@ -7,6 +7,7 @@ import { PublicQueries } from "./db/public.js";
 import { StatementQueries } from "./db/statements.js";
 import { Checkpoints } from "./public/checkpoints.js";
 import { PublicService } from "./public/service.js";
+import { StatementFiles } from "./public/statementfiles.js";
 import type { Signer } from "./public/signing.js";
 import { KeyRing } from "./public/keys.js";
 import { type ChainReport, verifyChain } from "./ledger/verify.js";
@@ -31,6 +32,8 @@ export interface Soquy {
   statements: StatementQueries;
   publicQueries: PublicQueries;
   public: PublicService;
+  /** Public statements cut at a publication, made once and served from files. */
+  statementFiles: StatementFiles;
   /** Made on first use: the signing key is read (or created) only when needed. */
   checkpoints(): Checkpoints;
   signer(): Signer;
@@ -76,8 +79,9 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
   const ledger = new Ledger(store, committer);
   const statements = new StatementQueries(db.knex);
   const publicQueries = new PublicQueries(db.knex);
-  const pub = new PublicService(store, publicQueries, statements);
   const config = readConfig();
+  const statementFiles = new StatementFiles(statements, config.publicStatementsBytes);
+  const pub = new PublicService(store, publicQueries, statements, statementFiles);
   const keys = new KeyRing({ defaultFile: signingKeyFile(opts), committeeDir: config.signingKeysDir, retired: config.retiredKeys, create: () => !readConfig().production });
   let checkpoints: Checkpoints | null = null;
   const statistics = new StatisticsKeeper(db.knex);
@@ -93,7 +97,7 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
     return { result, close, checkpoint };
   };
   return {
-    db, store, ledger, controls, statements, publicQueries, public: pub, closeAndSign,
+    db, store, ledger, controls, statements, publicQueries, public: pub, statementFiles, closeAndSign,
     signer: () => keys.defaultSigner(),
     keys,
     checkpoints: getCheckpoints,
@@ -107,6 +111,7 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
     statistics,
     close: async () => {
       await statistics.stop();
+      statementFiles.close();
       await db.close();
     },
   };

@@ -6,7 +6,7 @@ import { fail } from "../ledger/codes.js";
 import { parseIsoDate } from "../ledger/dates.js";
 import { assembleFigures, type FigureRow, type Publication, type PublicFigures } from "../ledger/figures.js";
 import type { Campaign, Committee } from "../ledger/types.js";
-import { prepareStatement } from "../statements/builder.js";
+import { statementKey, type StatementFiles } from "./statementfiles.js";
 import type { StatementFormat } from "../statements/types.js";
 import type { DonationLookup, DonationMatch, FigureScope } from "../db/public.js";
 import { maskText, publicArea, type PrivateNames } from "../ledger/mask.js";
@@ -81,6 +81,7 @@ export class PublicService {
     private readonly store: KnexLedgerStore,
     private readonly figures: PublicQueries,
     private readonly statements: StatementQueries,
+    private readonly files: StatementFiles,
   ) {}
 
   async committee(code: string): Promise<Committee> {
@@ -241,14 +242,16 @@ export class PublicService {
   private async buildFacts(t: Pick<CampaignTotals, "committee" | "campaign" | "publication" | "scope">): Promise<StatementFacts> {
     const pub = t.publication;
     assert(pub.headHash !== null, "a publication has a chain head");
-    const st = await prepareStatement(this.statements, t.committee, t.campaign, {
-      audience: "public", from: t.scope.from ?? undefined, to: t.scope.to ?? undefined,
+    // The same file a download of the page's CSV link is served from: made once for both.
+    const from = t.scope.from ?? undefined;
+    const to = t.scope.to ?? undefined;
+    const st = await this.files.get(statementKey(t.committee.code, t.campaign.code, pub.vseq, from, to, "csv"), "csv", {
+      committee: t.committee, campaign: t.campaign, from, to,
       publication: { vseq: pub.vseq, headSeq: pub.headSeq, headHash: pub.headHash },
     });
-    st.dispose();
     return {
-      digest: st.digest, format: st.header.format, lines: st.totals.lines, inDong: st.totals.inDong, outDong: st.totals.outDong,
-      openingDong: st.header.openingDong, closingDong: st.totals.closingDong, from: st.header.from, to: st.header.to,
+      digest: st.digest, format: st.format, lines: st.lines, inDong: st.inDong, outDong: st.outDong,
+      openingDong: st.openingDong, closingDong: st.closingDong, from: st.from, to: st.to,
     };
   }
 }

@@ -7,7 +7,10 @@ import type { Audience } from "../../statements/types.js";
 import { renderStatementPdf } from "../../../reports/pdf.js";
 import { allRoles, defineRoute } from "../route.js";
 import { codeParams, committeeCode, isoDate, verifiedFlag } from "../schemas.js";
-import type { Response } from "express";
+import type { Request, Response } from "express";
+import type { FileHandle } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
+import { statementKey, type StatementKind, type StoredStatement } from "../../public/statementfiles.js";
 
 // Campaign statements, CSV and PDF, from one builder. Anyone may download the
 // public statement (committee named in the query when no token is sent): it
@@ -57,6 +60,31 @@ export function statementRoutes(s: Soquy) {
     const name = `soquy-${h.committee.code}-${h.campaign.code}-${h.from}-${h.to}-${h.audience}.${ext}`;
     res.setHeader("Content-Disposition", `attachment; filename="${name}"`);
   };
+  // A public statement cut at a publication (?at=N, the page's own link) never changes: it is made
+  // once and served from its file, with no database work once made.
+  const keptPublic = async (principal: Principal | undefined, req: Request, res: Response, code: string,
+    q: z.infer<typeof statementQuery>, kind: StatementKind): Promise<boolean> => {
+    if (principal || q.at === undefined || q.audience !== "public" || q.verified === "false" || !q.committee) return false;
+    const key = statementKey(q.committee, code, q.at, q.from, q.to, kind);
+    const kept = await s.statementFiles.find(key);
+    const opened = kept && await s.statementFiles.open(key, kept);
+    if (opened) await sendStored(req, res, kept, kind, opened);
+    else {
+      const made = await s.statementFiles.get(key, kind, () => cut(q.committee!, code, q.at!, q));
+      const handle = await s.statementFiles.open(key, made);
+      if (!handle) return false; // pushed out at once by other statements made meanwhile: made for this reply alone
+      await sendStored(req, res, made, kind, handle);
+    }
+    return true;
+  };
+  const cut = async (committeeCode: string, code: string, at: number, q: z.infer<typeof statementQuery>) => {
+    const committee = await s.store.findCommittee(committeeCode);
+    if (!committee) fail("committee_not_found", `no committee with code ${committeeCode}`, "query.committee");
+    const campaign = await s.ledger.campaign(committee.id, code);
+    const p = await s.publicQueries.publication(committee.id, { vseq: at });
+    if (!p || p.headHash === null) fail("not_found", `no publication ${at} in committee ${committee.code}`, "query.at");
+    return { committee, campaign, from: q.from, to: q.to, publication: { vseq: p.vseq, headSeq: p.headSeq, headHash: p.headHash } };
+  };
   const common = {
     method: "get" as const, tag: "Statements", roles: allRoles, public: true, params: codeParams, query: statementQuery,
   };
@@ -64,7 +92,8 @@ export function statementRoutes(s: Soquy) {
     defineRoute({
       ...common, path: "/campaigns/:code/statement.csv", summary: "Download a campaign statement as CSV", produces: ["text/csv"],
       responses: { 200: { description: "UTF-8 CSV with BOM; X-Statement-Digest is SHA-256 over exactly these bytes" } },
-      async handle({ principal, params, query, res }) {
+      async handle({ principal, params, query, req, res }) {
+        if (await keptPublic(principal, req, res, params.code, query, "csv")) return null;
         const st = await prepare(principal, params.code, query);
         try {
           headers(res, st, "csv");
@@ -80,7 +109,8 @@ export function statementRoutes(s: Soquy) {
     defineRoute({
       ...common, path: "/campaigns/:code/statement.pdf", summary: "Download a campaign statement as PDF (sổ quỹ)", produces: ["application/pdf"],
       responses: { 200: { description: "A4 PDF; its footer prints the digest of the matching CSV and the ledger position" } },
-      async handle({ principal, params, query, res }) {
+      async handle({ principal, params, query, req, res }) {
+        if (await keptPublic(principal, req, res, params.code, query, "pdf")) return null;
         const st = await prepare(principal, params.code, query);
         try {
           headers(res, st, "pdf");
@@ -96,4 +126,41 @@ export function statementRoutes(s: Soquy) {
       },
     }),
   ];
+}
+
+/** A kept public statement: immutable, so any cache may keep it; a matching If-None-Match gets 304. */
+async function sendStored(req: Request, res: Response, st: StoredStatement, kind: StatementKind, file: FileHandle): Promise<void> {
+  try {
+    await sendFrom(req, res, st, kind, file);
+  } finally {
+    await file.close().catch(() => {});
+  }
+}
+
+async function sendFrom(req: Request, res: Response, st: StoredStatement, kind: StatementKind, file: FileHandle): Promise<void> {
+  const etag = `"${kind}-${Buffer.from(st.sha256, "hex").toString("base64url").slice(0, 27)}"`;
+  res.setHeader("X-Statement-Digest", st.digest);
+  res.setHeader("Digest", `sha-256=${Buffer.from(st.sha256, "hex").toString("base64")}`);
+  res.setHeader("X-Ledger-Position", `${st.position.seq}:${st.position.hash}`);
+  res.setHeader("X-Statement-Audience", "public");
+  res.setHeader("X-Statement-Verified-Only", "true");
+  res.setHeader("Cache-Control", "public, max-age=31536000, immutable");
+  res.setHeader("ETag", etag);
+  const tags = req.get("if-none-match");
+  if (tags !== undefined && tags.split(",").some((t) => t.trim() === etag || t.trim() === "*")) {
+    res.status(304).end();
+    return;
+  }
+  res.setHeader("Content-Disposition", `attachment; filename="${st.name}"`);
+  res.setHeader("Content-Type", kind === "csv" ? "text/csv; charset=utf-8" : "application/pdf");
+  res.setHeader("Content-Length", String(st.bytes));
+  if (req.method === "HEAD") {
+    res.end();
+    return;
+  }
+  // Opened before anything was sent: a bound that removes the name meanwhile leaves these bytes readable.
+  await pipeline(file.createReadStream({ autoClose: false }), res).catch((error: NodeJS.ErrnoException) => {
+    if (res.headersSent) return void res.destroy(); // the reader went away, or the file with it
+    throw error;
+  });
 }
