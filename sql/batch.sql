@@ -35,7 +35,9 @@ as $$
         join receipt_books b on b.committee_id = p_committee and b.series = x.series and b.code = x.series));
   end $$;
 
-create or replace function soquy_append_entries(p_committee bigint, p_donors json, p_beneficiaries json, p_entries json, p_postings json, p_vouchers json, p_donations json, p_items json, p_disbursements json, p_idempotency json) returns void
+create or replace function soquy_append_entries(p_committee bigint,
+    p_donors json, p_beneficiaries json, p_entries json, p_postings json, p_vouchers json, p_donations json, p_items json,
+    p_disbursements json, p_idempotency json) returns void
   language plpgsql set enable_seqscan = off set jit = off set search_path = public, pg_temp
 as $$
   begin

@@ -40,7 +40,13 @@ as $$
 -- sum, the campaigns they touch (2: two or more), the amount and its counter-posting for a donation or
 -- disbursement, the items and their value). Postings and items come in line order from a subquery, so no
 -- aggregate sorts per entry.
-create or replace function soquy_entries_facts(p_ids uuid[]) returns TABLE(n bigint, id uuid, canonical text, committee_id bigint, seq bigint, kind text, campaign_id bigint, prev_hash text, hash text, required_approvals smallint, resolution_ref text, reversal_of uuid, donation boolean, donation_method text, donation_campaign bigint, disbursement boolean, disbursement_method text, disbursement_campaign bigint, postings bigint, postings_total numeric, postings_campaigns bigint, amount bigint, counter_posted boolean, items bigint, items_value numeric)
+create or replace function soquy_entries_facts(p_ids uuid[]) returns table (
+    n bigint, id uuid, canonical text, committee_id bigint, seq bigint, kind text, campaign_id bigint, prev_hash text, hash text,
+    required_approvals smallint, resolution_ref text, reversal_of uuid,
+    donation boolean, donation_method text, donation_campaign bigint, disbursement boolean, disbursement_method text, disbursement_campaign bigint,
+    postings bigint, postings_total numeric, postings_campaigns bigint, amount bigint, counter_posted boolean,
+    items bigint, items_value numeric
+  )
   language sql stable
 as $$
     select ids.n, e.id,
@@ -133,7 +139,7 @@ as $$
     ) i
   $$;
 
-create or replace function soquy_entries_canonical(p_ids uuid[]) returns TABLE(id uuid, canonical text)
+create or replace function soquy_entries_canonical(p_ids uuid[]) returns table (id uuid, canonical text)
   language sql stable
 as $$
     select f.id, f.canonical from soquy_entries_facts(p_ids) f

@@ -24,7 +24,9 @@
 -- details (method, purpose, household, goods) come from the entry it reverses, with counts and quantities negated.
 -- Income and expense that no donation or disbursement explains (a general entry) get their own key, so that
 -- received = Σ by method and disbursed = Σ by purpose always hold.
-create or replace function soquy_entry_figures(p_entry uuid) returns TABLE(committee_id bigint, campaign_id bigint, entry_date date, metric text, key text, amount_dong numeric, quantity numeric, n bigint)
+create or replace function soquy_entry_figures(p_entry uuid) returns table (
+    committee_id bigint, campaign_id bigint, entry_date date, metric text, key text, amount_dong numeric, quantity numeric, n bigint
+  )
   language sql stable
 as $$
     with e as (
@@ -75,7 +77,7 @@ as $$
   $$;
 
 -- Which donor or household an entry reached (an anonymous donation counts as a donor of its own).
-create or replace function soquy_entry_reach(p_entry uuid) returns TABLE(campaign_id bigint, kind text, party_id bigint, n bigint)
+create or replace function soquy_entry_reach(p_entry uuid) returns table (campaign_id bigint, kind text, party_id bigint, n bigint)
   language sql stable
 as $$
     with e as (

@@ -41,17 +41,28 @@ as $$
         from (select distinct committee_id from new_rows) k) c on c.committee_id = n.committee_id
       where n.entry_date <= c.closed limit 1)
       union all (select 0 as rank, '23503'::text as code, 'journal_entries_committee_id_fkey'::text as constraint_name,
-        'insert or update on table "journal_entries" violates foreign key constraint "journal_entries_committee_id_fkey"' as message, format('Key (committee_id)=(%s) is not present in table "committees".', k.committee_id)::text as detail
-      from (select distinct committee_id from new_rows) k where k.committee_id is not null and (select true from committees p where p.id = k.committee_id limit 1) is null limit 1)
+        'insert or update on table "journal_entries" violates foreign key constraint "journal_entries_committee_id_fkey"' as message,
+        format('Key (committee_id)=(%s) is not present in table "committees".', k.committee_id)::text as detail
+      from (select distinct committee_id from new_rows) k
+      where k.committee_id is not null
+        and (select true from committees p where p.id = k.committee_id limit 1) is null limit 1)
       union all (select 1 as rank, '23503'::text as code, 'journal_entries_committee_id_campaign_id_fkey'::text as constraint_name,
-        'insert or update on table "journal_entries" violates foreign key constraint "journal_entries_committee_id_campaign_id_fkey"' as message, format('Key (committee_id, campaign_id)=(%s, %s) is not present in table "campaigns".', k.committee_id, k.campaign_id)::text as detail
-      from (select distinct committee_id, campaign_id from new_rows) k where k.committee_id is not null and k.campaign_id is not null and (select p.committee_id from campaigns p where p.id = k.campaign_id limit 1) is distinct from k.committee_id limit 1)
+        'insert or update on table "journal_entries" violates foreign key constraint "journal_entries_committee_id_campaign_id_fkey"' as message,
+        format('Key (committee_id, campaign_id)=(%s, %s) is not present in table "campaigns".', k.committee_id, k.campaign_id)::text as detail
+      from (select distinct committee_id, campaign_id from new_rows) k
+      where k.committee_id is not null and k.campaign_id is not null
+        and (select p.committee_id from campaigns p where p.id = k.campaign_id limit 1) is distinct from k.committee_id limit 1)
       union all (select 2 as rank, '23503'::text as code, 'journal_entries_committee_id_recorded_by_fkey'::text as constraint_name,
-        'insert or update on table "journal_entries" violates foreign key constraint "journal_entries_committee_id_recorded_by_fkey"' as message, format('Key (committee_id, recorded_by)=(%s, %s) is not present in table "api_tokens".', k.committee_id, k.recorded_by)::text as detail
-      from (select distinct committee_id, recorded_by from new_rows) k where k.committee_id is not null and k.recorded_by is not null and (select p.committee_id from api_tokens p where p.id = k.recorded_by limit 1) is distinct from k.committee_id limit 1)
+        'insert or update on table "journal_entries" violates foreign key constraint "journal_entries_committee_id_recorded_by_fkey"' as message,
+        format('Key (committee_id, recorded_by)=(%s, %s) is not present in table "api_tokens".', k.committee_id, k.recorded_by)::text as detail
+      from (select distinct committee_id, recorded_by from new_rows) k
+      where k.committee_id is not null and k.recorded_by is not null
+        and (select p.committee_id from api_tokens p where p.id = k.recorded_by limit 1) is distinct from k.committee_id limit 1)
       union all (select 3 as rank, '23503'::text as code, 'journal_entries_committee_id_reversal_of_fkey'::text as constraint_name,
-        'insert or update on table "journal_entries" violates foreign key constraint "journal_entries_committee_id_reversal_of_fkey"' as message, format('Key (committee_id, reversal_of)=(%s, %s) is not present in table "journal_entries".', k.committee_id, k.reversal_of)::text as detail
-      from new_rows k where k.committee_id is not null and k.reversal_of is not null and (select p.committee_id from journal_entries p where p.id = k.reversal_of limit 1) is distinct from k.committee_id limit 1)
+        'insert or update on table "journal_entries" violates foreign key constraint "journal_entries_committee_id_reversal_of_fkey"' as message,
+        format('Key (committee_id, reversal_of)=(%s, %s) is not present in table "journal_entries".', k.committee_id, k.reversal_of)::text as detail
+      from new_rows k where k.committee_id is not null and k.reversal_of is not null
+        and (select p.committee_id from journal_entries p where p.id = k.reversal_of limit 1) is distinct from k.committee_id limit 1)
     ) f order by f.rank limit 1;
     if found and bad.constraint_name is not null then
       raise exception using errcode = bad.code, constraint = bad.constraint_name, message = bad.message, detail = bad.detail;
@@ -74,8 +85,11 @@ as $$
   begin
     select f.code, f.constraint_name, f.message, f.detail into bad from (
       (select 0 as rank, '23503'::text as code, 'postings_committee_id_account_id_fkey'::text as constraint_name,
-        'insert or update on table "postings" violates foreign key constraint "postings_committee_id_account_id_fkey"' as message, format('Key (committee_id, account_id)=(%s, %s) is not present in table "accounts".', k.committee_id, k.account_id)::text as detail
-      from (select distinct committee_id, account_id from new_rows) k where k.committee_id is not null and k.account_id is not null and (select p.committee_id from accounts p where p.id = k.account_id limit 1) is distinct from k.committee_id limit 1)
+        'insert or update on table "postings" violates foreign key constraint "postings_committee_id_account_id_fkey"' as message,
+        format('Key (committee_id, account_id)=(%s, %s) is not present in table "accounts".', k.committee_id, k.account_id)::text as detail
+      from (select distinct committee_id, account_id from new_rows) k
+      where k.committee_id is not null and k.account_id is not null
+        and (select p.committee_id from accounts p where p.id = k.account_id limit 1) is distinct from k.committee_id limit 1)
       union all (select case when x.status = 'missing' then -1 else 90 end as rank,
         case when x.status = 'missing' then '23503' else 'SQ001' end::text as code,
         case when x.status = 'missing' then 'postings_committee_id_entry_id_fkey' end::text as constraint_name,
@@ -116,8 +130,11 @@ as $$
   begin
     select f.code, f.constraint_name, f.message, f.detail into bad from (
       (select 0 as rank, '23503'::text as code, 'vouchers_committee_id_book_id_fkey'::text as constraint_name,
-        'insert or update on table "vouchers" violates foreign key constraint "vouchers_committee_id_book_id_fkey"' as message, format('Key (committee_id, book_id)=(%s, %s) is not present in table "receipt_books".', k.committee_id, k.book_id)::text as detail
-      from (select distinct committee_id, book_id from new_rows) k where k.committee_id is not null and k.book_id is not null and (select p.committee_id from receipt_books p where p.id = k.book_id limit 1) is distinct from k.committee_id limit 1)
+        'insert or update on table "vouchers" violates foreign key constraint "vouchers_committee_id_book_id_fkey"' as message,
+        format('Key (committee_id, book_id)=(%s, %s) is not present in table "receipt_books".', k.committee_id, k.book_id)::text as detail
+      from (select distinct committee_id, book_id from new_rows) k
+      where k.committee_id is not null and k.book_id is not null
+        and (select p.committee_id from receipt_books p where p.id = k.book_id limit 1) is distinct from k.committee_id limit 1)
       union all (select case when x.status = 'missing' then -1 else 90 end as rank,
         case when x.status = 'missing' then '23503' else 'SQ003' end::text as code,
         case when x.status = 'missing' then 'vouchers_committee_id_entry_id_fkey' end::text as constraint_name,
@@ -174,11 +191,17 @@ as $$
         where c.receiving_exception is null offset 0
       ) x where x.entry_date < x.starts_on or x.entry_date > x.starts_on + 90 or (x.ends_on is not null and x.entry_date > x.ends_on) limit 1)
       union all (select 0 as rank, '23503'::text as code, 'donations_committee_id_campaign_id_fkey'::text as constraint_name,
-        'insert or update on table "donations" violates foreign key constraint "donations_committee_id_campaign_id_fkey"' as message, format('Key (committee_id, campaign_id)=(%s, %s) is not present in table "campaigns".', k.committee_id, k.campaign_id)::text as detail
-      from (select distinct committee_id, campaign_id from new_rows) k where k.committee_id is not null and k.campaign_id is not null and (select p.committee_id from campaigns p where p.id = k.campaign_id limit 1) is distinct from k.committee_id limit 1)
+        'insert or update on table "donations" violates foreign key constraint "donations_committee_id_campaign_id_fkey"' as message,
+        format('Key (committee_id, campaign_id)=(%s, %s) is not present in table "campaigns".', k.committee_id, k.campaign_id)::text as detail
+      from (select distinct committee_id, campaign_id from new_rows) k
+      where k.committee_id is not null and k.campaign_id is not null
+        and (select p.committee_id from campaigns p where p.id = k.campaign_id limit 1) is distinct from k.committee_id limit 1)
       union all (select 1 as rank, '23503'::text as code, 'donations_committee_id_donor_id_fkey'::text as constraint_name,
-        'insert or update on table "donations" violates foreign key constraint "donations_committee_id_donor_id_fkey"' as message, format('Key (committee_id, donor_id)=(%s, %s) is not present in table "donors".', k.committee_id, k.donor_id)::text as detail
-      from (select distinct committee_id, donor_id from new_rows) k where k.committee_id is not null and k.donor_id is not null and (select p.committee_id from donors p where p.id = k.donor_id limit 1) is distinct from k.committee_id limit 1)
+        'insert or update on table "donations" violates foreign key constraint "donations_committee_id_donor_id_fkey"' as message,
+        format('Key (committee_id, donor_id)=(%s, %s) is not present in table "donors".', k.committee_id, k.donor_id)::text as detail
+      from (select distinct committee_id, donor_id from new_rows) k
+      where k.committee_id is not null and k.donor_id is not null
+        and (select p.committee_id from donors p where p.id = k.donor_id limit 1) is distinct from k.committee_id limit 1)
       union all (select case when x.status = 'missing' then -1 else 90 end as rank,
         case when x.status = 'missing' then '23503' else 'SQ003' end::text as code,
         case when x.status = 'missing' then 'donations_committee_id_entry_id_fkey' end::text as constraint_name,
@@ -257,11 +280,16 @@ as $$
       from (select distinct campaign_id, purpose from new_rows) k
       where not exists (select 1 from campaigns c join campaign_purposes p on p.kind = c.kind where c.id = k.campaign_id and p.purpose = k.purpose) limit 1)
       union all (select 0 as rank, '23503'::text as code, 'disbursements_committee_id_campaign_id_fkey'::text as constraint_name,
-        'insert or update on table "disbursements" violates foreign key constraint "disbursements_committee_id_campaign_id_fkey"' as message, format('Key (committee_id, campaign_id)=(%s, %s) is not present in table "campaigns".', k.committee_id, k.campaign_id)::text as detail
-      from (select distinct committee_id, campaign_id from new_rows) k where k.committee_id is not null and k.campaign_id is not null and (select p.committee_id from campaigns p where p.id = k.campaign_id limit 1) is distinct from k.committee_id limit 1)
+        'insert or update on table "disbursements" violates foreign key constraint "disbursements_committee_id_campaign_id_fkey"' as message,
+        format('Key (committee_id, campaign_id)=(%s, %s) is not present in table "campaigns".', k.committee_id, k.campaign_id)::text as detail
+      from (select distinct committee_id, campaign_id from new_rows) k
+      where k.committee_id is not null and k.campaign_id is not null
+        and (select p.committee_id from campaigns p where p.id = k.campaign_id limit 1) is distinct from k.committee_id limit 1)
       union all (select 1 as rank, '23503'::text as code, 'disbursements_committee_id_beneficiary_id_fkey'::text as constraint_name,
-        'insert or update on table "disbursements" violates foreign key constraint "disbursements_committee_id_beneficiary_id_fkey"' as message, format('Key (committee_id, beneficiary_id)=(%s, %s) is not present in table "beneficiaries".', k.committee_id, k.beneficiary_id)::text as detail
-      from new_rows k where k.committee_id is not null and k.beneficiary_id is not null and (select p.committee_id from beneficiaries p where p.id = k.beneficiary_id limit 1) is distinct from k.committee_id limit 1)
+        'insert or update on table "disbursements" violates foreign key constraint "disbursements_committee_id_beneficiary_id_fkey"' as message,
+        format('Key (committee_id, beneficiary_id)=(%s, %s) is not present in table "beneficiaries".', k.committee_id, k.beneficiary_id)::text as detail
+      from new_rows k where k.committee_id is not null and k.beneficiary_id is not null
+        and (select p.committee_id from beneficiaries p where p.id = k.beneficiary_id limit 1) is distinct from k.committee_id limit 1)
       union all (select case when x.status = 'missing' then -1 else 90 end as rank,
         case when x.status = 'missing' then '23503' else 'SQ003' end::text as code,
         case when x.status = 'missing' then 'disbursements_committee_id_entry_id_fkey' end::text as constraint_name,
@@ -302,12 +330,17 @@ as $$
   begin
     select f.code, f.constraint_name, f.message, f.detail into bad from (
       (select 0 as rank, '23503'::text as code, 'idempotency_keys_committee_id_fkey'::text as constraint_name,
-        'insert or update on table "idempotency_keys" violates foreign key constraint "idempotency_keys_committee_id_fkey"' as message, format('Key (committee_id)=(%s) is not present in table "committees".', k.committee_id)::text as detail
-      from (select distinct committee_id from new_rows) k where k.committee_id is not null and (select true from committees p where p.id = k.committee_id limit 1) is null limit 1)
+        'insert or update on table "idempotency_keys" violates foreign key constraint "idempotency_keys_committee_id_fkey"' as message,
+        format('Key (committee_id)=(%s) is not present in table "committees".', k.committee_id)::text as detail
+      from (select distinct committee_id from new_rows) k
+      where k.committee_id is not null
+        and (select true from committees p where p.id = k.committee_id limit 1) is null limit 1)
       union all (select 1 as rank, '23503'::text as code, 'idempotency_keys_committee_id_entry_id_fkey'::text as constraint_name,
         'insert or update on table "idempotency_keys" violates foreign key constraint "idempotency_keys_committee_id_entry_id_fkey"' as message,
         format('Key (committee_id, entry_id)=(%s, %s) is not present in table "journal_entries".', k.committee_id, k.entry_id)::text as detail
-      from (select distinct committee_id, entry_id from new_rows) k where k.entry_id is not null
+      from (select distinct committee_id, entry_id from new_rows) k
+      where k.entry_id is not null
+       
         and (select p.committee_id from journal_entries p where p.id = k.entry_id limit 1) is distinct from k.committee_id limit 1)
     ) f order by f.rank limit 1;
     if found and bad.constraint_name is not null then
@@ -328,8 +361,11 @@ as $$
   begin
     select f.code, f.constraint_name, f.message, f.detail into bad from (
       (select 0 as rank, '23503'::text as code, 'donors_committee_id_fkey'::text as constraint_name,
-        'insert or update on table "donors" violates foreign key constraint "donors_committee_id_fkey"' as message, format('Key (committee_id)=(%s) is not present in table "committees".', k.committee_id)::text as detail
-      from (select distinct committee_id from new_rows) k where k.committee_id is not null and (select true from committees p where p.id = k.committee_id limit 1) is null limit 1)
+        'insert or update on table "donors" violates foreign key constraint "donors_committee_id_fkey"' as message,
+        format('Key (committee_id)=(%s) is not present in table "committees".', k.committee_id)::text as detail
+      from (select distinct committee_id from new_rows) k
+      where k.committee_id is not null
+        and (select true from committees p where p.id = k.committee_id limit 1) is null limit 1)
     ) f order by f.rank limit 1;
     if found and bad.constraint_name is not null then
       raise exception using errcode = bad.code, constraint = bad.constraint_name, message = bad.message, detail = bad.detail;
@@ -349,8 +385,11 @@ as $$
   begin
     select f.code, f.constraint_name, f.message, f.detail into bad from (
       (select 0 as rank, '23503'::text as code, 'beneficiaries_committee_id_fkey'::text as constraint_name,
-        'insert or update on table "beneficiaries" violates foreign key constraint "beneficiaries_committee_id_fkey"' as message, format('Key (committee_id)=(%s) is not present in table "committees".', k.committee_id)::text as detail
-      from (select distinct committee_id from new_rows) k where k.committee_id is not null and (select true from committees p where p.id = k.committee_id limit 1) is null limit 1)
+        'insert or update on table "beneficiaries" violates foreign key constraint "beneficiaries_committee_id_fkey"' as message,
+        format('Key (committee_id)=(%s) is not present in table "committees".', k.committee_id)::text as detail
+      from (select distinct committee_id from new_rows) k
+      where k.committee_id is not null
+        and (select true from committees p where p.id = k.committee_id limit 1) is null limit 1)
     ) f order by f.rank limit 1;
     if found and bad.constraint_name is not null then
       raise exception using errcode = bad.code, constraint = bad.constraint_name, message = bad.message, detail = bad.detail;
@@ -370,14 +409,22 @@ as $$
   begin
     select f.code, f.constraint_name, f.message, f.detail into bad from (
       (select 0 as rank, '23503'::text as code, 'bank_lines_committee_id_bank_account_id_fkey'::text as constraint_name,
-        'insert or update on table "bank_lines" violates foreign key constraint "bank_lines_committee_id_bank_account_id_fkey"' as message, format('Key (committee_id, bank_account_id)=(%s, %s) is not present in table "bank_accounts".', k.committee_id, k.bank_account_id)::text as detail
-      from (select distinct committee_id, bank_account_id from new_rows) k where k.committee_id is not null and k.bank_account_id is not null and (select p.committee_id from bank_accounts p where p.id = k.bank_account_id limit 1) is distinct from k.committee_id limit 1)
+        'insert or update on table "bank_lines" violates foreign key constraint "bank_lines_committee_id_bank_account_id_fkey"' as message,
+        format('Key (committee_id, bank_account_id)=(%s, %s) is not present in table "bank_accounts".', k.committee_id, k.bank_account_id)::text as detail
+      from (select distinct committee_id, bank_account_id from new_rows) k
+      where k.committee_id is not null and k.bank_account_id is not null
+        and (select p.committee_id from bank_accounts p where p.id = k.bank_account_id limit 1) is distinct from k.committee_id limit 1)
       union all (select 1 as rank, '23503'::text as code, 'bank_lines_committee_id_import_id_fkey'::text as constraint_name,
-        'insert or update on table "bank_lines" violates foreign key constraint "bank_lines_committee_id_import_id_fkey"' as message, format('Key (committee_id, import_id)=(%s, %s) is not present in table "bank_imports".', k.committee_id, k.import_id)::text as detail
-      from (select distinct committee_id, import_id from new_rows) k where k.committee_id is not null and k.import_id is not null and (select p.committee_id from bank_imports p where p.id = k.import_id limit 1) is distinct from k.committee_id limit 1)
+        'insert or update on table "bank_lines" violates foreign key constraint "bank_lines_committee_id_import_id_fkey"' as message,
+        format('Key (committee_id, import_id)=(%s, %s) is not present in table "bank_imports".', k.committee_id, k.import_id)::text as detail
+      from (select distinct committee_id, import_id from new_rows) k
+      where k.committee_id is not null and k.import_id is not null
+        and (select p.committee_id from bank_imports p where p.id = k.import_id limit 1) is distinct from k.committee_id limit 1)
       union all (select 2 as rank, '23503'::text as code, 'bank_lines_committee_id_entry_id_fkey'::text as constraint_name,
-        'insert or update on table "bank_lines" violates foreign key constraint "bank_lines_committee_id_entry_id_fkey"' as message, format('Key (committee_id, entry_id)=(%s, %s) is not present in table "journal_entries".', k.committee_id, k.entry_id)::text as detail
-      from new_rows k where k.committee_id is not null and k.entry_id is not null and (select p.committee_id from journal_entries p where p.id = k.entry_id limit 1) is distinct from k.committee_id limit 1)
+        'insert or update on table "bank_lines" violates foreign key constraint "bank_lines_committee_id_entry_id_fkey"' as message,
+        format('Key (committee_id, entry_id)=(%s, %s) is not present in table "journal_entries".', k.committee_id, k.entry_id)::text as detail
+      from new_rows k where k.committee_id is not null and k.entry_id is not null
+        and (select p.committee_id from journal_entries p where p.id = k.entry_id limit 1) is distinct from k.committee_id limit 1)
     ) f order by f.rank limit 1;
     if found and bad.constraint_name is not null then
       raise exception using errcode = bad.code, constraint = bad.constraint_name, message = bad.message, detail = bad.detail;
@@ -397,15 +444,23 @@ as $$
   begin
     select f.code, f.constraint_name, f.message, f.detail into bad from (
       (select 0 as rank, '23503'::text as code, 'audit_log_committee_id_fkey'::text as constraint_name,
-        'insert or update on table "audit_log" violates foreign key constraint "audit_log_committee_id_fkey"' as message, format('Key (committee_id)=(%s) is not present in table "committees".', k.committee_id)::text as detail
-      from (select distinct committee_id from new_rows) k where k.committee_id is not null and (select true from committees p where p.id = k.committee_id limit 1) is null limit 1)
+        'insert or update on table "audit_log" violates foreign key constraint "audit_log_committee_id_fkey"' as message,
+        format('Key (committee_id)=(%s) is not present in table "committees".', k.committee_id)::text as detail
+      from (select distinct committee_id from new_rows) k
+      where k.committee_id is not null
+        and (select true from committees p where p.id = k.committee_id limit 1) is null limit 1)
       union all (select 1 as rank, '23503'::text as code, 'audit_log_token_id_fkey'::text as constraint_name,
-        'insert or update on table "audit_log" violates foreign key constraint "audit_log_token_id_fkey"' as message, format('Key (token_id)=(%s) is not present in table "api_tokens".', k.token_id)::text as detail
-      from (select distinct token_id from new_rows) k where k.token_id is not null and (select true from api_tokens p where p.id = k.token_id limit 1) is null limit 1)
+        'insert or update on table "audit_log" violates foreign key constraint "audit_log_token_id_fkey"' as message,
+        format('Key (token_id)=(%s) is not present in table "api_tokens".', k.token_id)::text as detail
+      from (select distinct token_id from new_rows) k
+      where k.token_id is not null
+        and (select true from api_tokens p where p.id = k.token_id limit 1) is null limit 1)
       union all (select 2 as rank, '23503'::text as code, 'audit_log_committee_id_token_id_fkey'::text as constraint_name,
         'insert or update on table "audit_log" violates foreign key constraint "audit_log_committee_id_token_id_fkey"' as message,
         format('Key (committee_id, token_id)=(%s, %s) is not present in table "api_tokens".', k.committee_id, k.token_id)::text as detail
-      from (select distinct committee_id, token_id from new_rows) k where k.token_id is not null
+      from (select distinct committee_id, token_id from new_rows) k
+      where k.token_id is not null
+       
         and (select p.committee_id from api_tokens p where p.id = k.token_id limit 1) is distinct from k.committee_id limit 1)
     ) f order by f.rank limit 1;
     if found and bad.constraint_name is not null then
