@@ -9,7 +9,7 @@ import { expect } from "chai";
 import type { Knex } from "knex";
 import { legacyMigrations, migrations } from "../knexfile.js";
 import { migrate, openDatabase, pendingMigrations } from "../src/db/connect.js";
-import { deadFunctions, legacyNames, LegacySchema, upgradeLegacy } from "../src/db/legacy.js";
+import { BASELINE, deadFunctions, legacyNames, LegacySchema, upgradeLegacy } from "../src/db/legacy.js";
 import { triggersRunAsOwner } from "../src/db/privileges.js";
 import { wire } from "../src/context.js";
 import { compareSchemas, dumpSchema, schemaObjects, tokens } from "./support/schemadump.js";
@@ -20,8 +20,6 @@ import { compareSchemas, dumpSchema, schemaObjects, tokens } from "./support/sch
 
 /** The migrations after the baseline that step back cleanly, newest first (a rule file's re-run steps back too when its down() says how). */
 const stepped: string[] = [];
-
-const BASELINE = "20261207000037_sql_baseline.ts";
 
 async function settings(knex: Knex, fn: string): Promise<string[]> {
   const { rows } = await knex.raw("select coalesce(proconfig, '{}') as c from pg_proc where proname = ?", [fn]);

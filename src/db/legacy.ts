@@ -26,6 +26,19 @@ export const deadFunctions = [
 
 export const UPGRADE_COMMAND = "npm run --silent cli -- db upgrade-legacy";
 
+/** The migration that replaced the old chain. */
+export const BASELINE = "20261207000037_sql_baseline.ts";
+
+/**
+ * A set of recorded migrations as the baseline sees it: the whole old chain stands for the baseline (the schema it
+ * built is the baseline's, less functions nothing ran), so a database built either way records the same.
+ */
+export function asBaseline(names: readonly string[]): string[] {
+  const legacy = legacyNames();
+  if (!legacy.every((n) => names.includes(n))) return [...names].sort();
+  return [...new Set([...names.filter((n) => !legacy.includes(n)), BASELINE])].sort();
+}
+
 /** A database the old chain left part-way: the baseline cannot take it as it is. */
 export class LegacySchema extends Error {
   override name = "LegacySchema";

@@ -85,3 +85,18 @@ export async function runSqlFile(knex: Knex, file: string, opts: { bodiesChecked
   }
   if (opts.bodiesChecked === false) await knex.raw("set local check_function_bodies to default");
 }
+
+/**
+ * For a migration that creates a function in its own text rather than a rule file: the search path every ledger
+ * function runs with (its schema, then pg_temp, named so it comes last). A rule file says it in the function's
+ * own `create` instead.
+ */
+export async function pinnedSearchPath(knex: Knex, fn: string): Promise<void> {
+  await knex.raw(`alter function ${fn} set search_path = public, pg_temp`);
+}
+
+/** Likewise: a function that only looks rows up by key plans with sequential scans priced out, and no JIT. */
+export async function keyLookupPlans(knex: Knex, fn: string): Promise<void> {
+  await knex.raw(`alter function ${fn} set enable_seqscan = off`);
+  await knex.raw(`alter function ${fn} set jit = off`);
+}
