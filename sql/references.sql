@@ -340,7 +340,6 @@ as $$
         format('Key (committee_id, entry_id)=(%s, %s) is not present in table "journal_entries".', k.committee_id, k.entry_id)::text as detail
       from (select distinct committee_id, entry_id from new_rows) k
       where k.entry_id is not null
-       
         and (select p.committee_id from journal_entries p where p.id = k.entry_id limit 1) is distinct from k.committee_id limit 1)
     ) f order by f.rank limit 1;
     if found and bad.constraint_name is not null then
@@ -460,7 +459,6 @@ as $$
         format('Key (committee_id, token_id)=(%s, %s) is not present in table "api_tokens".', k.committee_id, k.token_id)::text as detail
       from (select distinct committee_id, token_id from new_rows) k
       where k.token_id is not null
-       
         and (select p.committee_id from api_tokens p where p.id = k.token_id limit 1) is distinct from k.committee_id limit 1)
     ) f order by f.rank limit 1;
     if found and bad.constraint_name is not null then
