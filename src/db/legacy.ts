@@ -7,9 +7,12 @@ import { triggersRunAsOwner } from "./privileges.js";
 // they built to the end takes the baseline as it is; one they left part-way is refused until
 // `cli db upgrade-legacy` has run the rest of them.
 
-/** The old chain's file names, in order. */
+let cachedNames: string[] | null = null;
+
+/** The old chain's file names, in order (the folder never changes while the code runs). */
 export function legacyNames(): string[] {
-  return readdirSync(legacyMigrations.directory as string).filter((f) => f.endsWith(".ts")).sort();
+  cachedNames ??= readdirSync(legacyMigrations.directory as string).filter((f) => f.endsWith(".ts")).sort();
+  return cachedNames;
 }
 
 /**
@@ -59,9 +62,9 @@ export interface LegacyState {
 export async function legacyState(knex: Knex): Promise<LegacyState> {
   const { rows } = await knex.raw("select to_regclass('knex_migrations') is not null as present");
   if (!rows[0].present) return { recorded: [], complete: false };
-  const names = legacyNames();
-  const recorded = ((await knex("knex_migrations").pluck("name")) as string[]).filter((n) => names.includes(n)).sort();
-  return { recorded, complete: recorded.length === names.length };
+  const legacy = legacyNames();
+  const recorded = ((await knex("knex_migrations").pluck("name")) as string[]).filter((n) => legacy.includes(n)).sort();
+  return { recorded, complete: recorded.length === legacy.length };
 }
 
 /** Refuses a database the old chain left part-way. */
