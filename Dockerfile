@@ -17,6 +17,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json knexfile.ts tsconfig.json ./
 COPY src ./src
+COPY sql ./sql
 COPY migrations ./migrations
 COPY reports ./reports
 COPY seeds ./seeds

@@ -301,24 +301,23 @@ export interface ExplainedBatch {
   statements: { table: string; rows: number; ms: number; triggers: { name: string; ms: number; calls: number }[] }[];
   deferredMs: number;
   canonicalMs: number;
-  isNewMs: number;
 }
 
 /**
  * One batch written under EXPLAIN ANALYZE, then rolled back: the time of each
  * insert, of each immediate trigger (foreign keys included) and of the deferred
- * triggers, and what the canonical text and the "is this entry new" test cost
- * when called alone for the batch's entries.
+ * triggers, and what the canonical text costs when built alone for the batch's
+ * entries.
  */
 export async function explainBatch(t: BaselineTarget, source: DonationSource, batch: number): Promise<ExplainedBatch> {
   const c = new pg.Client({ connectionString: t.databaseUrl });
   await c.connect();
   const path = `/api/v1/campaigns/${t.campaign.code}/donations`;
-  let out: ExplainedBatch = { entries: batch, statements: [], deferredMs: 0, canonicalMs: 0, isNewMs: 0 };
+  let out: ExplainedBatch = { entries: batch, statements: [], deferredMs: 0, canonicalMs: 0 };
   try {
     // Twice on one connection, keeping the second: the first plans every trigger's queries.
     for (let round = 0; round < 2; round++) {
-    out = { entries: batch, statements: [], deferredMs: 0, canonicalMs: 0, isNewMs: 0 };
+    out = { entries: batch, statements: [], deferredMs: 0, canonicalMs: 0 };
     await c.query("begin");
     await c.query(LOCK, [t.committee.id]);
     let head = await readHead(c, t.committee.id);
@@ -364,9 +363,6 @@ export async function explainBatch(t: BaselineTarget, source: DonationSource, ba
     let t0 = performance.now();
     await c.query("select count(soquy_entry_canonical(id)) from unnest($1::uuid[]) id", [entryIds]);
     out.canonicalMs = performance.now() - t0;
-    t0 = performance.now();
-    await c.query("select count(*) filter (where soquy_entry_is_new(id)) from unnest($1::uuid[]) id", [entryIds]);
-    out.isNewMs = performance.now() - t0;
     t0 = performance.now();
     await c.query("set constraints all immediate");
     out.deferredMs = performance.now() - t0;

@@ -58,7 +58,7 @@ try {
         st.triggers.map((t) => ` ${t.name} ${fmt((t.ms * 1000) / x.entries)}`).join(","));
     }
     console.log(`  deferred triggers at commit (set constraints all immediate): ${fmt((x.deferredMs * 1000) / x.entries)} µs; ` +
-      `alone: soquy_entry_canonical ${fmt((x.canonicalMs * 1000) / x.entries)} µs, soquy_entry_is_new ${fmt((x.isNewMs * 1000) / x.entries)} µs\n`);
+      `alone: soquy_entry_canonical ${fmt((x.canonicalMs * 1000) / x.entries)} µs\n`);
     for (const t of tables) await s.db.knex.raw(`alter table ${t} disable trigger user`);
     for (const b of [16, 256]) await run("ledger triggers off, foreign keys on", b);
     for (const t of tables) await s.db.knex.raw(`alter table ${t} disable trigger all`);

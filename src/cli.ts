@@ -11,6 +11,7 @@ import { seedDemo } from "../seeds/demo.js";
 import { createToken, openSoquy, optionsFromEnv, type Soquy } from "./context.js";
 import { DatabaseBusy, migrate, MigrationsPending, openDatabase } from "./db/connect.js";
 import { GrantError, grantServicePrivileges, holdsOwnerRights } from "./db/privileges.js";
+import { LegacySchema, NothingToUpgrade, upgradeLegacy } from "./db/legacy.js";
 import { LedgerError } from "./ledger/codes.js";
 import { roles, type Role } from "./ledger/types.js";
 import { prepareStatement } from "./statements/builder.js";
@@ -25,6 +26,8 @@ import { generatePassword, hashPassword } from "./web/passwords.js";
 // (DATABASE_OWNER_URL, by default DATABASE_URL).
 const usage = `usage: npm run --silent cli -- <command>
   migrate                                             bring the schema up to date (as DATABASE_OWNER_URL)
+  db upgrade-legacy                                   a database whose schema stopped part-way along the migrations the
+                                                      SQL baseline replaced: run the rest of them, then migrate
   db grant --role <name>                              give a PostgreSQL role exactly the service's privileges
                                                       (as DATABASE_OWNER_URL; run again after each migrate)
   seed                                                load the demo data into an empty database
@@ -87,6 +90,7 @@ async function run(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (command === "migrate") return migrateCommand();
+  if (command === "db upgrade-legacy") return migrateCommand({ legacy: true });
   if (command === "db grant") return grantCommand(required(values, "role"));
   const commands: Record<string, (s: Soquy, o: Opts) => Promise<number>> = {
     seed: async (s) => {
@@ -193,8 +197,11 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
-/** As the schema's owner: DATABASE_OWNER_URL, or DATABASE_URL when it is the owner, or the embedded database. */
-async function migrateCommand(): Promise<number> {
+/**
+ * As the schema's owner: DATABASE_OWNER_URL, or DATABASE_URL when it is the owner, or the embedded database. With
+ * `legacy`, first the rest of the old chain of migrations (migrations/legacy/) on a database it left part-way.
+ */
+async function migrateCommand(opts: { legacy?: boolean } = {}): Promise<number> {
   const config = readConfig();
   const db = await openDatabase({ databaseUrl: config.databaseOwnerUrl, dataDir: config.dataDir, holder: "cli" });
   try {
@@ -202,7 +209,8 @@ async function migrateCommand(): Promise<number> {
       const [{ me }] = (await db.knex.raw("select current_user as me")).rows;
       throw new GrantError(`${config.databaseOwnerUrl === config.databaseUrl ? "DATABASE_URL" : "DATABASE_OWNER_URL"} connects as ${me}, who does not own the schema: set DATABASE_OWNER_URL to the owner's connection`);
     }
-    const applied = await migrate(db.knex);
+    const legacy = opts.legacy ? await upgradeLegacy(db.knex) : [];
+    const applied = [...legacy, ...(await migrate(db.knex))];
     console.log(applied.length ? `applied ${applied.join(", ")}; schema is up to date` : "schema is up to date");
     return 0;
   } finally {
@@ -311,7 +319,8 @@ run(process.argv.slice(2)).then(
       console.error(`soquy: ${error.message}`);
       process.exit(3);
     }
-    if (error instanceof ConfigError || error instanceof BackupError || error instanceof GrantError || error instanceof MigrationsPending) {
+    if (error instanceof ConfigError || error instanceof BackupError || error instanceof GrantError || error instanceof MigrationsPending
+      || error instanceof LegacySchema || error instanceof NothingToUpgrade) {
       console.error(`soquy: ${error.message}`);
       process.exit(2);
     }

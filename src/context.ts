@@ -12,7 +12,8 @@ import type { Signer } from "./public/signing.js";
 import { KeyRing } from "./public/keys.js";
 import { type ChainReport, verifyChain } from "./ledger/verify.js";
 import { StatisticsKeeper } from "./db/statistics.js";
-import { KnexLedgerStore, mapStoreError } from "./db/store.js";
+import { KnexLedgerStore } from "./db/store.js";
+import { storeError } from "./db/sqlstates.js";
 import { Controls } from "./ledger/controls.js";
 import { Ledger } from "./ledger/service.js";
 import { assertTokenRole } from "./ledger/people.js";
@@ -74,7 +75,7 @@ export async function openSoquy(opts: OpenOptions): Promise<Soquy> {
 export function wire(db: Database, opts: WireOptions = {}): Soquy {
   const store = new KnexLedgerStore(db.knex);
   const metrics = new Metrics(db.knex);
-  const committer = new GroupCommitter(store, mapStoreError);
+  const committer = new GroupCommitter(store, (error) => storeError(error));
   committer.onBatch = (requests, seconds) => metrics.batch(requests, seconds);
   const ledger = new Ledger(store, committer);
   const statements = new StatementQueries(db.knex);

@@ -7,6 +7,7 @@ import { openSoquy, signingKeyFile } from "./context.js";
 import { sweepStaleImportTemp } from "./imports/statement.js";
 import type { AuditWriter } from "./db/audit.js";
 import { DatabaseBusy, MigrationsPending } from "./db/connect.js";
+import { LegacySchema } from "./db/legacy.js";
 import { createApp, createServer } from "./http/app.js";
 
 // npm start: the service on PostgreSQL (DATABASE_URL) or, by default, on the
@@ -79,7 +80,7 @@ function configOrExit(): Config {
 }
 
 main(configOrExit()).catch((error) => {
-  if (error instanceof DatabaseBusy || error instanceof MigrationsPending) {
+  if (error instanceof DatabaseBusy || error instanceof MigrationsPending || error instanceof LegacySchema) {
     console.error(`soquy: ${error.message}`);
     process.exit(2);
   }

@@ -7,6 +7,8 @@ import pg from "pg";
 import { type Soquy, wire } from "../src/context.js";
 import { BackupError, backupTo, restoreFrom } from "../src/db/backup.js";
 import { migrate, openDatabase } from "../src/db/connect.js";
+import { triggersRunAsOwner } from "../src/db/privileges.js";
+import { legacyMigrations } from "../knexfile.js";
 import { prepareStatement } from "../src/statements/builder.js";
 import { makeCommittee, meta, type TestCommittee, testSigningKeyFile, testSoquy, uniqueCode } from "./support/db.js";
 
@@ -100,6 +102,32 @@ describe("backup and restore across PostgreSQL versions", function () {
       expect(await other.s.db.knex("journal_entries").count("* as n").first()).to.deep.equal(before);
     } finally {
       await other.drop();
+    }
+  });
+
+  it("restores books a database of the migrations before the SQL baseline kept into one the baseline built", async () => {
+    const old = await openDatabase({ pglite: new PGlite() });
+    await old.knex.migrate.latest(legacyMigrations); // as that soquy left it: no baseline recorded
+    await old.knex.raw(triggersRunAsOwner);
+    const fresh = await openDatabase({ pglite: new PGlite() });
+    await migrate(fresh.knex);
+    const before = wire(old, { signingKeyFile: testSigningKeyFile });
+    const after = wire(fresh, { signingKeyFile: testSigningKeyFile });
+    try {
+      const kept = await makeCommittee(before, "Ủy ban MTTQ xã Trước");
+      const t = kept.principals.treasurer;
+      await before.ledger.createCampaign(t, { code: "OLD", name: "Quỹ cũ", kind: "for_the_poor", startsOn: "2024-01-01" }, meta());
+      await before.ledger.recordDonation(t, "OLD", { receivedOn: "2024-01-02", amountDong: "25000", method: "cash",
+        donor: { name: "Lê Văn Cũ", kind: "individual", publishName: true } }, meta());
+      const file = path.join(dir, "before-baseline.soquy.gz");
+      await backupTo(old.knex, file);
+      await restoreFrom(fresh.knex, file);
+      const moved = (await after.store.findCommittee(kept.committee.code))!;
+      const report = await after.verify(moved.id);
+      expect(report, report.reason ?? "").to.include({ ok: true, checked: 1 });
+    } finally {
+      await before.close();
+      await after.close();
     }
   });
 

@@ -11,7 +11,7 @@ import { verifyChain } from "../src/ledger/verify.js";
 import type { WriteResult } from "../src/ledger/writer.js";
 import { ledgerFixture, makeCommittee, meta, testOwnerKnex, testSoquy, type LedgerFixture, type TestCommittee } from "./support/db.js";
 
-// Each invariant of migrations/…_ledger_rules.ts attacked head-on in SQL, as a
+// Each invariant of the rule files (sql/) attacked head-on in SQL, as a
 // writer that bypasses the app (or a superuser who disables the triggers)
 // would. Runs on whatever database the harness gives: PGlite or PostgreSQL.
 // Every attack works in a committee of its own, so the others stay clean.

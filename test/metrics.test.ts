@@ -6,6 +6,8 @@ import { pino } from "pino";
 import request from "supertest";
 import { wire } from "../src/context.js";
 import { openDatabase } from "../src/db/connect.js";
+import { BASELINE } from "../src/db/legacy.js";
+import { legacyMigrations } from "../knexfile.js";
 import { createApp } from "../src/http/app.js";
 import { makeCommittee, type TestCommittee, testSigningKeyFile, uniqueCode } from "./support/db.js";
 import { testApp } from "./support/http.js";
@@ -89,6 +91,19 @@ describe("operations endpoints", () => {
     expect(res.body).to.include({ status: "ready" });
   });
 
+  it("is not ready while the migrations before the SQL baseline stopped part-way, and names the command that brings them forward", async () => {
+    const db = await openDatabase({ pglite: new PGlite() });
+    try {
+      await db.knex.migrate.up(legacyMigrations);
+      const bare = createApp(wire(db, { signingKeyFile: testSigningKeyFile }), pino({ level: "silent" }));
+      const res = await request(bare).get("/ready").expect(503);
+      expect(res.body.status).to.equal("migrations pending");
+      expect(res.body.error).to.include("stopped at 20261122000001_ledger_schema.ts").and.include("db upgrade-legacy");
+    } finally {
+      await db.close();
+    }
+  });
+
   it("is not ready while migrations are pending, and names them", async () => {
     const url = process.env.TEST_DATABASE_OWNER_URL || process.env.TEST_DATABASE_URL; // creating a database takes the owner
     const scratch = `soquy_ready_${process.pid}`;
@@ -103,7 +118,7 @@ describe("operations endpoints", () => {
       const bare = createApp(wire(db, { signingKeyFile: testSigningKeyFile }), pino({ level: "silent" }));
       const res = await request(bare).get("/ready").expect(503);
       expect(res.body.status).to.equal("migrations pending");
-      expect(res.body.pending).to.include("20261122000001_ledger_schema.ts");
+      expect(res.body.pending).to.include(BASELINE);
     } finally {
       await db.close();
       if (admin) {

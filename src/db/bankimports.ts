@@ -9,6 +9,7 @@ import { bankLineDraft, bankLineKey, sealEntry, type Seal } from "../ledger/entr
 import type { Account, Campaign, CommittedEntry } from "../ledger/types.js";
 import { genericLayout, genericLayoutSchema, isBuiltIn, builtInLayouts, type Layout } from "../imports/layouts.js";
 import { createPerson } from "./users.js";
+import { abortedTransaction, storeError } from "./sqlstates.js";
 import { matchTransfers, MATCH_WINDOW_DAYS, type BankSide, type LedgerSide } from "../imports/match.js";
 import { readStatementBatches, type FileFormat, type ReadSummary, type StatementLine } from "../imports/statement.js";
 import { canCopy, queueRows, queueStatements, type BulkValue, type QueuedRows } from "./bulk.js";
@@ -112,12 +113,13 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
   const result = await knex.transaction(async (trx) => {
     return importIn(trx);
   }).catch((error: unknown) => {
-    // The app checks first; what PostgreSQL still refuses is named, not a 500.
-    const e = error as { code?: string; message?: string };
-    if (e?.code === "SQ005") {
-      fail("insufficient_campaign_balance", `campaign ${r.campaign.code}'s bank account would go below zero (a bank fee or debit before the transfers that cover it); nothing was imported`, "file");
+    // The app checks first; what PostgreSQL still refuses is named, not a 500. A fee or debit before the transfers that
+    // cover it is left to the balance rule: said here in the import's own words.
+    const refused = storeError(error);
+    if (refused?.code === "insufficient_campaign_balance") {
+      fail(refused.code, `campaign ${r.campaign.code}'s bank account would go below zero (a bank fee or debit before the transfers that cover it); nothing was imported`, "file");
     }
-    throw error;
+    throw refused ?? error;
   });
   phase("commit (deferred checks)");
   return result;
@@ -622,7 +624,7 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
 }
 
 /** An error that only says an earlier statement of the transaction failed. */
-const aborted = (error: unknown) => (error as { code?: string } | null)?.code === "25P02";
+const aborted = abortedTransaction;
 
 /**
  * A page table's page into the ledger: donors, entries in chain order, their postings and donations. On

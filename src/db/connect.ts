@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import path from "node:path";
 import knexFactory, { type Knex } from "knex";
 import pg from "pg";
@@ -6,6 +6,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import { migrations } from "../../knexfile.js";
 import { processAlive } from "../processes.js";
 import { firstUsableHost, parseHostList } from "./hosts.js";
+import { assertNotPartLegacy, legacyNames } from "./legacy.js";
 import { triggersRunAsOwner } from "./privileges.js";
 
 // One way in to the database for the server, the CLI and the tests: a real
@@ -113,17 +114,33 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   };
 }
 
-/** The migrations this code has that the database has not run. */
+/**
+ * The migrations this code has that the database has not run. A database the old chain left part-way is refused
+ * (LegacySchema: `cli db upgrade-legacy` brings it forward), as is a recorded name this code does not know.
+ */
 export async function pendingMigrations(knex: Knex): Promise<string[]> {
-  const [, pending] = (await knex.migrate.list(migrations)) as [unknown[], { file: string }[]];
+  await assertNotPartLegacy(knex);
+  const [completed, pending] = (await knex.migrate.list(migrations)) as [{ name: string }[], { file: string }[]];
+  assertKnown(completed.map((m) => m.name), pending.map((m) => m.file));
   return pending.map((m) => m.file);
 }
 
 export async function migrate(knex: Knex): Promise<string[]> {
+  await pendingMigrations(knex);
   const [, applied] = (await knex.migrate.latest(migrations)) as [number, string[]];
   // Trigger functions a later migration added run as the owner too (see privileges.ts).
   if (applied.length) await knex.raw(triggersRunAsOwner);
   return applied;
+}
+
+/**
+ * knex's own check that every recorded migration is still in the folder is off (knexfile.ts): the old chain's names
+ * stay recorded on the databases it built. This is that check, with those names allowed.
+ */
+function assertKnown(completed: string[], pending: string[]): void {
+  const known = new Set([...readdirSync(migrations.directory as string), ...legacyNames(), ...pending]);
+  const missing = completed.filter((name) => !known.has(name));
+  if (missing.length) throw new Error(`The migration directory is corrupt, the following files are missing: ${missing.join(", ")}`);
 }
 
 // PGlite does not lock its data folder and two processes would corrupt it.

@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
 import { pendingMigrations } from "./connect.js";
+import { readSqlFile, splitStatements } from "./sqlfiles.js";
 
 // The service's role on PostgreSQL: it reads every table and inserts rows, updates only the columns
 // the service updates (listed below, each with the code that needs it), and owns nothing, so it
@@ -39,24 +40,19 @@ export const keptTables = ["account_balances", "public_figures", "public_heads",
   "public_generations", "statement_formats"] as const;
 
 /**
- * Every trigger function of the schema runs as its owner, with a pinned search_path. Trigger
- * functions take no arguments and cannot be called except by their triggers, so this gives the
- * service's role no new power: it lets the rules write the tables the ledger keeps itself, which
- * the role cannot write (their guards still refuse any write not made by a trigger). Applied by
- * migration 20261207000034, again after any later migration (connect.ts migrate) and by `db grant`,
- * so trigger functions added later are covered too. Changes only what is not yet so: re-running
- * it changes nothing.
+ * Every trigger function of the schema runs as its owner, with a pinned search_path (sql/definer.sql). Trigger
+ * functions take no arguments and cannot be called except by their triggers, so this gives the service's role no
+ * new power: it lets the rules write the tables the ledger keeps itself, which the role cannot write (their guards
+ * still refuse any write not made by a trigger). Run again after any migration (connect.ts migrate) and by
+ * `db grant`, so trigger functions added later are covered too; re-running it changes nothing.
  */
-export const triggersRunAsOwner = `do $$
-  declare f regprocedure;
-  begin
-    for f in select p.oid::regprocedure from pg_proc p
-      where p.pronamespace = 'public'::regnamespace and p.prorettype = 'trigger'::regtype
-        and (not p.prosecdef or not coalesce(p.proconfig, '{}') @> array['search_path=public, pg_temp'])
-    loop
-      execute format('alter function %s security definer set search_path = public, pg_temp', f);
-    end loop;
-  end $$`;
+export const triggersRunAsOwner = onlyStatement("definer.sql");
+
+function onlyStatement(file: string): string {
+  const statements = splitStatements(readSqlFile(file));
+  if (statements.length !== 1) throw new Error(`sql/${file} holds one statement, not ${statements.length}`);
+  return statements[0]!;
+}
 
 export class GrantError extends Error {
   override name = "GrantError";

@@ -739,22 +739,3 @@ export function toAccount(r: Record<string, unknown>): Account {
     role: r.role as Account["role"], campaignId: r.campaign_id === null ? null : Number(r.campaign_id),
   };
 }
-
-/** Names the rule PostgreSQL enforced, when the app's own check did not catch it first. */
-export function mapStoreError(error: unknown): LedgerError | null {
-  const e = error as { code?: string; constraint?: string; message?: string };
-  if (e?.code === "23505" && e.constraint === "donations_bank_reference") {
-    return new LedgerError("bank_reference_duplicate", "this bank reference is already recorded for this bank account", "bankReference");
-  }
-  if (e?.code === "23503" && e.constraint === "disbursements_area_listed") {
-    return new LedgerError("area_not_listed", "the area is not in the committee's list of areas (khu phố, thôn, ấp)", "beneficiary.area");
-  }
-  if (e?.code === "SQ015") {
-    return new LedgerError("reversal_before_original", "verify the entry a reversal reverses before the reversal itself", "ids");
-  }
-  if (e?.code === "SQ005") return new LedgerError("insufficient_balance", "an asset account would go below zero", "amountDong");
-  if (e?.code === "23505" && e.constraint === "idempotency_keys_pkey") {
-    return new LedgerError("idempotency_key_reused", "this Idempotency-Key was used by a concurrent request; retry to get its result", "Idempotency-Key");
-  }
-  return null;
-}

@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { Soquy } from "../context.js";
 import { AuditWriter } from "../db/audit.js";
 import { pendingMigrations } from "../db/connect.js";
+import { LegacySchema } from "../db/legacy.js";
 import { auditMiddleware } from "./audit.js";
 import { jsonBody } from "./body.js";
 import { bearerAuth } from "./auth.js";
@@ -234,6 +235,7 @@ export function createApp(s: Soquy, log: Logger, lastRoutes: RequestHandler | nu
       if (pending.length > 0) return void res.status(503).json({ status: "migrations pending", pending });
       res.json({ status: "ready", database: s.db.kind });
     } catch (error) {
+      if (error instanceof LegacySchema) return void res.status(503).json({ status: "migrations pending", error: error.message });
       res.status(503).json({ status: "database unreachable", error: error instanceof Error ? error.message : String(error) });
     }
   });

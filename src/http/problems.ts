@@ -4,6 +4,7 @@ import { z } from "zod";
 import { AssertionFailed } from "../ledger/assert.js";
 import { LedgerError, type ResultCode } from "../ledger/codes.js";
 import { maskText } from "../ledger/mask.js";
+import { badInput, unavailable } from "../db/sqlstates.js";
 
 // The one table from result codes to HTTP statuses, and RFC 9457
 // problem+json bodies carrying the stable code and the offending field.
@@ -124,13 +125,13 @@ export function zodIssues(error: z.ZodError, prefix = ""): FieldIssue[] {
   });
 }
 
-// Connection failures and the SQLSTATEs of a server shutting down, starting, or in recovery (a standby).
-const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03", "25006", "08000", "08001", "08003", "08004", "08006"]);
+// Connection failures (the SQLSTATEs of a server shutting down, starting, or in recovery are in src/db/sqlstates.ts).
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"]);
 
 function databaseUnavailable(error: unknown): boolean {
   const e = error as { code?: string; name?: string; message?: string } | null;
   if (!e) return false;
-  if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
+  if (unavailable(e) || (e.code && UNAVAILABLE_CODES.has(e.code))) return true;
   if (e.name === "KnexTimeoutError") return true;
   return /Connection terminated|no usable database host|connection is closed|Client has encountered a connection error/i.test(e.message ?? "");
 }
@@ -163,10 +164,9 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     sendProblem(res, "malformed_request", "the request could not be read (bad encoding in the path or headers)");
     return;
   }
-  const pgCode = (error as { code?: string })?.code;
-  if (pgCode && ["22021", "22P05", "22007", "22008", "22003", "22P02"].includes(pgCode)) {
+  if (badInput(error)) {
     // A value the database cannot hold reached it: the validation missed it, but it is still bad input.
-    requestLog(res)?.warn({ pgCode, path: req.path }, "bad input reached the database");
+    requestLog(res)?.warn({ pgCode: (error as { code: string }).code, path: req.path }, "bad input reached the database");
     sendProblem(res, "validation_failed", "a value in the request cannot be stored (bad encoding, NUL or out of range)");
     return;
   }

@@ -2,7 +2,7 @@ import crypto, { createHash } from "node:crypto";
 import type { CommittedEntry } from "./types.js";
 
 // The canonical serialisation of an entry, the TypeScript twin of the SQL
-// function soquy_entry_canonical (migrations/…_ledger_rules.ts). Each field
+// function soquy_entry_canonical (sql/entries.sql). Each field
 // is "<utf8 byte length>:<text>;" and NULL is "~;", so no two different
 // entries serialise alike. hash = SHA-256(prev_hash ‖ canonical), in hex.
 

@@ -3,7 +3,7 @@ import type { Campaign, CampaignKind, Purpose } from "./types.js";
 // Nghị định 93/2021: a campaign's money pays only its own purpose, receiving
 // lasts at most 90 days from the launch and ends at the announced end date,
 // and distribution follows within 20 days of the close (configurable).
-// migrations/…_controls.ts holds the same rules for PostgreSQL's own check.
+// sql/references.sql and sql/controls.sql hold the same rules for PostgreSQL's own check.
 
 export const RECEIVING_DAYS = 90;
 

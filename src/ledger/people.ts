@@ -2,7 +2,7 @@ import { fail } from "./codes.js";
 import type { Principal, Role } from "./types.js";
 
 // Who may hold which token, and who may check: the app's side of the rules
-// PostgreSQL also holds (migration 20261207000029_people).
+// PostgreSQL also holds (sql/people.sql, sql/controls.sql).
 
 /**
  * A token carries its person's role; an admin may also make treasurer and auditor tokens for

@@ -1,5 +1,6 @@
 import type { PublicQueries, StoredCheckpoint } from "../db/public.js";
 import { fail } from "../ledger/codes.js";
+import { retryable } from "../db/sqlstates.js";
 import type { Committee } from "../ledger/types.js";
 import type { PublicService } from "./service.js";
 import type { Anchor } from "../ledger/verify.js";
@@ -188,11 +189,8 @@ export class Checkpoints {
 
 const MAX_SIGN_ATTEMPTS = 10;
 
-/** A number (or a close's one checkpoint) another signer took between reading and writing. */
-function takenMeanwhile(error: unknown): boolean {
-  const e = error as { code?: string; constraint?: string };
-  return e.code === "SQ016" || (e.code === "23505" && (e.constraint === "checkpoints_number" || e.constraint === "checkpoints_close"));
-}
+/** A number (or a close's one checkpoint) another signer took between reading and writing (src/db/sqlstates.ts). */
+const takenMeanwhile = retryable;
 
 /** The first number missing from a committee's checkpoints (1, 2, 3…), if any. */
 function numberGap(numbers: number[]): { missing: number; text: string } | null {

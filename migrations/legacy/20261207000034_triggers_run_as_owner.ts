@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import { triggersRunAsOwner } from "../src/db/privileges.js";
+import { triggersRunAsOwner } from "../../src/db/privileges.js";
 
 // The service may run as a role that owns nothing (src/db/privileges.ts, `cli db grant`): it cannot
 // write the tables the ledger keeps itself (account_balances, public_figures, public_heads,
