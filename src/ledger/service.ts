@@ -111,7 +111,7 @@ export class Ledger {
     private readonly committer: GroupCommitter,
   ) {}
 
-  async createCampaign(p: Principal, input: CampaignInput, meta: WriteMeta) {
+  async createCampaign(p: Pick<Principal, "committeeId">, input: CampaignInput, meta: WriteMeta) {
     const campaign: NewCampaign = checkCampaignFields({
       code: input.code,
       name: input.name.trim(),
