@@ -165,7 +165,8 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
       if (r.openingDong !== null) return r.openingDong;
       if (account.openingDate === null) return 0n;
       if (firstDate < account.openingDate) {
-        fail("validation_failed", `this statement starts on ${firstDate}, before the first statement recorded for account ${accountNo} (${account.openingDate}): give its opening balance`, "openingBalance");
+        fail("validation_failed", `this statement starts on ${firstDate}, before the first statement recorded for account ${accountNo} (${account.openingDate}): give its opening balance`, "openingBalance",
+          { problem: "opening_needed", date: firstDate, first: account.openingDate, account: accountNo });
       }
       openingGiven = true;
       const [row] = (await trx.raw(`select coalesce(sum(case when direction = 'C' then amount_dong else -amount_dong end), 0) as s

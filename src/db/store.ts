@@ -137,6 +137,10 @@ export class KnexLedgerStore implements LedgerStore {
     }, respond);
   }
 
+  campaignUse(campaignId: number): Promise<CampaignUse> {
+    return campaignUse(this.knex, campaignId);
+  }
+
   findCampaign(committeeId: number, code: string): Promise<Campaign | null> {
     return this.findCampaignIn(this.knex, committeeId, code);
   }
@@ -767,7 +771,7 @@ export function toAccount(r: Record<string, unknown>): Account {
  * What freezes a campaign's fields: a publication or a checkpoint since it was set up (a public statement cut there prints
  * its name and launch date), and entries on its accounts. The same test as soquy_check_campaign_change (migration …000038).
  */
-async function campaignUse(trx: Knex.Transaction, campaignId: number): Promise<CampaignUse> {
+async function campaignUse(trx: Knex | Knex.Transaction, campaignId: number): Promise<CampaignUse> {
   const { rows } = await trx.raw(`select
       exists (select 1 from public_heads h where h.committee_id = c.committee_id and h.published_at >= c.created_at)
         or exists (select 1 from checkpoints k where k.committee_id = c.committee_id and k.created_at >= c.created_at) as published,

@@ -169,6 +169,8 @@ export interface LedgerStore {
    */
   updateCampaign(committeeId: number, code: string, change: (current: Campaign, use: CampaignUse) => CampaignFields,
     idem: { key: string; requestHash: string }, respond: (c: Campaign) => unknown): Promise<{ response: unknown; replayed: boolean }>;
+  /** What the campaign's use so far has frozen (see CampaignUse). */
+  campaignUse(campaignId: number): Promise<CampaignUse>;
   findCampaign(committeeId: number, code: string): Promise<Campaign | null>;
   findCampaignById(committeeId: number, id: number): Promise<Campaign | null>;
   listCampaigns(committeeId: number): Promise<Campaign[]>;
