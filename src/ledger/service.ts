@@ -217,7 +217,8 @@ export class Ledger {
     const entryDate = parseDocumentDate(input.paidOn, "paidOn");
     if (!allowedPurposes[campaign.kind].includes(input.purpose)) {
       fail("purpose_not_allowed_for_campaign",
-        `a ${campaign.kind} campaign pays only ${allowedPurposes[campaign.kind].join(", ")}; not ${input.purpose}`, "purpose");
+        `a ${campaign.kind} campaign pays only ${allowedPurposes[campaign.kind].join(", ")}; not ${input.purpose}`, "purpose",
+        { kind: campaign.kind, purpose: input.purpose, allowed: allowedPurposes[campaign.kind].join(",") });
     }
     const amountDong = parseAmountDong(input.amountDong, "amountDong");
     const quantity = input.quantity === undefined ? null : parseQuantity(input.quantity, "quantity");

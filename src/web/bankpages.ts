@@ -147,7 +147,7 @@ ${saved.map((n) => html`<option value="${n}">${n}</option>`)}</select></label>
 ${rec.truncated ? html`<p class="muted">${T(req, "Danh sách đã cắt bớt; tải CSV để xem đủ.", "Lists cut short; the CSV has everything.")}</p>` : ""}`;
     } catch (error) {
       if (!(error instanceof LedgerError)) throw error;
-      body = html`<h1>${T(req, "Đối chiếu tài khoản", "Reconciliation")}</h1><p class="bad">${error.message}</p>`;
+      body = html`<h1>${T(req, "Đối chiếu tài khoản", "Reconciliation")}</h1><p class="bad">${refusalText(error, langOf(req))}</p>`;
       res.status(422);
     }
     page(req, res, T(req, "Đối chiếu", "Reconciliation"), body, null, res.statusCode);

@@ -256,7 +256,10 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
     if (body.method !== "in_kind") delete body.items;
     if (body.method !== "bank") { delete body.bankAccount; delete body.bankReference; }
     const parsed = donationCreate.safeParse(body);
-    if (!parsed.success) return donationForm(req, res, values, place(zodErrors(parsed.error, langOf(req)), DONATION_FIELDS, DONATION_ALIASES), null, 422);
+    if (!parsed.success) {
+      res.locals.problemCode = "validation_failed";
+      return donationForm(req, res, values, place(zodErrors(parsed.error, langOf(req)), DONATION_FIELDS, DONATION_ALIASES), null, 422);
+    }
     const unconfirmed = needsConfirmation(values, await confirmAbove(s.db.knex, principal(res).committeeId));
     if (unconfirmed !== null) {
       res.locals.problemCode = "amount_confirmation_required";
@@ -270,7 +273,10 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
 (${T(req, "số thứ tự", "sequence")} ${e.sequence}).${e.receiptNumber ? html` <a href="/app/receipts/${e.id}.pdf" data-testid="receipt-link">${T(req, "In phiếu thu", "Print receipt")}</a>` : ""}`;
       return donationForm(req, res, { campaign: values.campaign ?? "", method: values.method ?? "cash", receivedOn: values.receivedOn ?? "" }, NONE, flash, 201);
     } catch (error) {
-      if (error instanceof LedgerError) return donationForm(req, res, values, place(ledgerErrors(error, langOf(req)), DONATION_FIELDS, DONATION_ALIASES), null, 422);
+      if (error instanceof LedgerError) {
+        res.locals.problemCode = error.code; // the audit log says why
+        return donationForm(req, res, values, place(ledgerErrors(error, langOf(req)), DONATION_FIELDS, DONATION_ALIASES), null, 422);
+      }
       throw error;
     }
   });
@@ -319,7 +325,10 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
     const body = nest(values, []);
     if (!body.quantity) delete body.unit;
     const parsed = disbursementCreate.safeParse(body);
-    if (!parsed.success) return disbursementForm(req, res, values, place(zodErrors(parsed.error, langOf(req)), DISBURSEMENT_FIELDS, DISBURSEMENT_ALIASES), null, 422);
+    if (!parsed.success) {
+      res.locals.problemCode = "validation_failed";
+      return disbursementForm(req, res, values, place(zodErrors(parsed.error, langOf(req)), DISBURSEMENT_FIELDS, DISBURSEMENT_ALIASES), null, 422);
+    }
     const unconfirmed = needsConfirmation(values, await confirmAbove(s.db.knex, principal(res).committeeId));
     if (unconfirmed !== null) {
       res.locals.problemCode = "amount_confirmation_required";
@@ -331,7 +340,10 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
       const flash = html`${T(req, "Đã ghi sổ", "Recorded")} ${w.entry.receiptNumber ?? ""} — ${formatDong(BigInt(parsed.data.amountDong))} đồng (${T(req, "số thứ tự", "sequence")} ${w.entry.sequence}).`;
       return disbursementForm(req, res, { campaign: values.campaign ?? "", paidOn: values.paidOn ?? "", purpose: values.purpose ?? "", unit: values.unit ?? "" }, NONE, flash, 201);
     } catch (error) {
-      if (error instanceof LedgerError) return disbursementForm(req, res, values, place(ledgerErrors(error, langOf(req)), DISBURSEMENT_FIELDS, DISBURSEMENT_ALIASES), null, 422);
+      if (error instanceof LedgerError) {
+        res.locals.problemCode = error.code; // the audit log says why
+        return disbursementForm(req, res, values, place(ledgerErrors(error, langOf(req)), DISBURSEMENT_FIELDS, DISBURSEMENT_ALIASES), null, 422);
+      }
       throw error;
     }
   });
@@ -478,9 +490,10 @@ ${campaigns.map((c) => html`<form method="get" action="/app/statements/${c.code}
   });
   // The download itself is the API's statement route, which reads the session for GETs: one
   // builder, one set of headers and one audience rule for both.
-  r.get("/statements/:code", requireUser(), (req, res) => {
+  r.get("/statements/:code", requireUser(), async (req, res) => {
     const code = String(req.params.code);
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(code)) throw new LedgerError("campaign_not_found", `no campaign ${code}`, "code");
+    await s.ledger.campaign(principal(res).committeeId, code); // a campaign that is not there is a page not found, not the API's JSON
     const q = new URLSearchParams({ audience: req.query.audience === "auditor" ? "auditor" : "public" });
     if (isDate(req.query.from)) q.set("from", req.query.from);
     if (isDate(req.query.to)) q.set("to", req.query.to);

@@ -3,6 +3,7 @@ import type { Role } from "../../ledger/types.js";
 import { ROLE, type Lang } from "../applayout.js";
 import { Html, html } from "../html.js";
 import { formatTimeVi } from "./refusals.js";
+import { formatDateVi } from "../../../reports/format.js";
 
 // The audit log and the checkpoints as an auditor reads them in Vietnamese: who (the person, their role),
 // what (a description of the action, not "POST /app/donations"), when (Vietnam's time), and whether it went
@@ -84,6 +85,19 @@ function describe(action: string, lang: Lang): string {
   return action.startsWith("GET ") ? HEAD[lang].view : HEAD[lang].other;
 }
 
+/** What an action was done to: a path, or for the database's own rows about people, the person and their role in words. */
+function target(a: AuditRecord, lang: Lang): string {
+  const person = /^person (\d+) \((\w+)\)(.*)$/.exec(a.target);
+  if (person && a.action.startsWith("person ")) {
+    const role = ROLE[lang][person[2] as Role] ?? person[2];
+    const rest = lang === "en" ? person[3]! : person[3]!
+      .replace(/, acting since (\d{4}-\d{2}-\d{2})/, (_m, d: string) => `, hoạt động từ ${formatDateVi(d)}`)
+      .replace(/\(from an existing (\w+)\)/, (_m, what: string) => `(có từ trước: ${what === "user" ? "người dùng" : "khóa API"})`);
+    return `${lang === "vi" ? "người số" : "person"} ${person[1]} (${role})${rest}`;
+  }
+  return a.target.slice(0, 120);
+}
+
 /**
  * The audit log's rows. `reason` words a refusal's result code in the page's language; `names` are the
  * people by token.
@@ -99,7 +113,7 @@ export function auditTable(lang: Lang, rows: AuditRecord[], names: Map<number, s
 <th scope="col">${w.role}</th><th scope="col">${w.action}</th><th scope="col">${w.outcome}</th></tr></thead>
 <tbody>${rows.map((a) => html`<tr><td>${a.id}</td><td>${formatTimeVi(a.at, lang)}</td><td>${a.tokenId !== null ? names.get(a.tokenId) ?? "" : "—"}</td>
 <td>${a.role ? ROLE[lang][a.role as Role] ?? a.role : "—"}</td>
-<td title="${a.action}">${describe(a.action, lang)}<br><span class="muted">${a.target.slice(0, 120)}</span></td><td>${outcome(a)}</td></tr>`)}</tbody></table>`;
+<td title="${a.action}">${describe(a.action, lang)}<br><span class="muted">${target(a, lang)}</span></td><td>${outcome(a)}</td></tr>`)}</tbody></table>`;
 }
 
 export type { Html };

@@ -14,6 +14,9 @@ import { Html, html } from "../html.js";
 import { checkCsrf, requireUser, type WebSession } from "../session.js";
 import { deadlineText, described, errorSummary, fieldError, fieldId, selectField, windowText } from "./fields.js";
 import { place, refusalText, type Placed } from "./refusals.js";
+import { CAMPAIGN_KIND } from "./labels.js";
+
+export { CAMPAIGN_KIND };
 
 // Campaign set-up in the workspace: the committee's campaigns with their receiving windows, a new campaign,
 // and what may still change of one (the code never; the name and launch date until something is published
@@ -25,17 +28,6 @@ type Page = (req: Request, res: Response, title: string, body: Html, flash?: Htm
 
 // ---------------------------------------------------------------------------------------------------------
 // Labels and messages (Vietnamese first).
-
-export const CAMPAIGN_KIND: Record<Lang, Record<string, string>> = {
-  vi: {
-    for_the_poor: "Quỹ “Vì người nghèo”", tet_gifts: "Quà Tết", solidarity_house: "Nhà Đại đoàn kết", livelihood: "Hỗ trợ sinh kế",
-    relief: "Cứu trợ (thiên tai, dịch bệnh)", other: "Khác",
-  },
-  en: {
-    for_the_poor: "For the Poor fund", tet_gifts: "Tết gifts", solidarity_house: "Great Solidarity houses", livelihood: "Livelihood aid",
-    relief: "Relief (disasters, epidemics)", other: "Other",
-  },
-};
 
 /** What a field of the campaign form says when its value is refused before the ledger sees it. */
 const FIELD_HELP: Record<string, { vi: string; en: string }> = {
@@ -128,7 +120,10 @@ ${text("confirmAbove", w.confirmAbove, settingsError === null ? formatDong(thres
     const w = T(req);
     const sess = session(res);
     const use = await s.store.campaignUse(c.id);
-    const shown = values ?? valuesOf(c);
+    // What is frozen shows as it is, whatever a refused form sent.
+    const current = valuesOf(c);
+    const kept = { ...(use.published ? { name: current.name, startsOn: current.startsOn } : {}), ...(use.hasEntries ? { kind: current.kind, startsOn: current.startsOn } : {}) };
+    const shown = values ? { ...values, ...kept } : current;
     page(req, res, `${c.name} — ${w.title}`, html`<p><a href="/app/campaigns">${w.back}</a></p><h1>${c.name} <span class="muted">(${c.code})</span></h1>
 <p data-testid="window">${windowText(c, lang)} ${deadlineText(c, lang)}</p>
 ${canEdit(res) ? html`${errorSummary(lang, errors)}<form method="post" action="/app/campaigns/${c.code}" class="entry" data-once novalidate>
@@ -145,7 +140,7 @@ ${campaignFields(lang, shown, errors, use)}
     const lang = langOf(req);
     const values = strings(req.body);
     const parsed = campaignCreate.safeParse(createBody(values));
-    if (!parsed.success) return listPage(req, res, values, zodPlaced(parsed.error, lang), null, 422);
+    if (!parsed.success) return refused(res, "validation_failed", () => listPage(req, res, values, zodPlaced(parsed.error, lang), null, 422));
     try {
       const p = principal(res);
       await s.ledger.createCampaign(p, parsed.data, meta(values, "campaign", parsed.data));
@@ -155,7 +150,7 @@ ${campaignFields(lang, shown, errors, use)}
       return listPage(req, res, {}, NONE, html`${w.created} <strong>${c.name}</strong> (${c.code}). ${windowText(c, lang)}${session(res).user.role === "treasurer"
         ? html` <a href="/app/donations/new?campaign=${c.code}">${w.record}</a>` : ""}`, 201);
     } catch (error) {
-      if (error instanceof LedgerError) return listPage(req, res, values, ledgerPlaced(error, lang), null, 422);
+      if (error instanceof LedgerError) return refused(res, error.code, () => listPage(req, res, values, ledgerPlaced(error, lang), null, 422));
       throw error;
     }
   });
@@ -165,7 +160,7 @@ ${campaignFields(lang, shown, errors, use)}
     const values = strings(req.body);
     const digits = (values.confirmAbove ?? "").replace(/[.\s]/g, "");
     if (!/^\d{1,16}$/.test(digits) || BigInt(digits) <= 0n) {
-      return listPage(req, res, values, NONE, null, 422, FIELD_HELP.confirmAbove![langOf(req)]);
+      return refused(res, "validation_failed", () => listPage(req, res, values, NONE, null, 422, FIELD_HELP.confirmAbove![langOf(req)]));
     }
     await setConfirmAbove(s.db.knex, session(res).user.committeeId, BigInt(digits));
     return listPage(req, res, {}, NONE, html`${T(req).savedSettings}`);
@@ -183,20 +178,26 @@ ${campaignFields(lang, shown, errors, use)}
     const c = await fresh(s, await s.ledger.campaign(p.committeeId, String(req.params.code)));
     const values = strings(req.body);
     const parsed = campaignUpdate.safeParse(updateBody(values));
-    if (!parsed.success) return editPage(req, res, c, { ...valuesOf(c), ...values }, zodPlaced(parsed.error, lang), null, 422);
+    if (!parsed.success) return refused(res, "validation_failed", () => editPage(req, res, c, { ...valuesOf(c), ...values }, zodPlaced(parsed.error, lang), null, 422));
     try {
       await s.ledger.updateCampaign(p, c.code, parsed.data, meta(values, `campaign ${c.code}`, parsed.data));
       s.public.forgetCampaigns(p.committeeId);
       const now = await s.ledger.campaign(p.committeeId, c.code);
       return editPage(req, res, now, null, NONE, html`${T(req).saved}. ${windowText(now, lang)}`);
     } catch (error) {
-      if (error instanceof LedgerError) return editPage(req, res, c, { ...valuesOf(c), ...values }, ledgerPlaced(error, lang), null, 422);
+      if (error instanceof LedgerError) return refused(res, error.code, () => editPage(req, res, c, { ...valuesOf(c), ...values }, ledgerPlaced(error, lang), null, 422));
       throw error;
     }
   });
 }
 
 const NONE: Placed = { fields: new Map(), general: [] };
+
+/** A refused form, its result code kept for the audit log. */
+function refused<T>(res: Response, code: string, render: () => T): T {
+  res.locals.problemCode = code;
+  return render();
+}
 
 /** The campaign as the database has it now (the ledger's copy may be a second old). */
 async function fresh(s: Soquy, c: Campaign): Promise<Campaign> {

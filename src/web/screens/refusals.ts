@@ -1,6 +1,7 @@
 import type { LedgerError } from "../../ledger/codes.js";
 import { formatDateVi, formatDong } from "../../../reports/format.js";
 import type { Lang } from "../applayout.js";
+import { CAMPAIGN_KIND, PURPOSE } from "./labels.js";
 
 // Refusals as the workspace says them: in the page's language, from the result code and the values the
 // refusal was made from (ErrorFacts: a line number, dates, a campaign), and placed beside the field of
@@ -10,6 +11,7 @@ import type { Lang } from "../applayout.js";
 type Facts = Readonly<Record<string, string | number>>;
 type Words = { vi: (f: Facts) => string; en: (f: Facts) => string };
 
+const capitalised = (t: string) => t.charAt(0).toLocaleUpperCase("vi") + t.slice(1);
 const day = (v: string | number | undefined) => (typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) ? formatDateVi(v) : String(v ?? ""));
 const dong = (v: string | number | undefined) => (/^-?\d+$/.test(String(v ?? "")) ? formatDong(BigInt(String(v))) : String(v ?? ""));
 
@@ -35,6 +37,10 @@ const WITH_FACTS: Partial<Record<string, Words>> = {
     vi: (f) => `Dòng ${f.line}: sao kê in số dư ${dong(f.printed)} đồng, nhưng số dư đầu kỳ ${dong(f.opening)} đồng cộng các dòng đến đó ra ${dong(f.computed)} đồng. `
       + "Hãy kiểm tra số dư đầu kỳ và tệp (có thể thiếu dòng). Chưa ghi dòng nào.",
     en: (f) => `Line ${f.line}: the statement prints a balance of ${f.printed} đồng, but the opening balance plus the lines make ${f.computed}. Nothing was imported.`,
+  },
+  purpose_not_allowed_for_campaign: {
+    vi: (f) => `Cuộc vận động loại ${CAMPAIGN_KIND.vi[String(f.kind)] ?? f.kind} chỉ chi cho: ${String(f.allowed).split(",").map((p) => PURPOSE.vi[p] ?? p).join(", ")}.`,
+    en: (f) => `A ${CAMPAIGN_KIND.en[String(f.kind)] ?? f.kind} campaign pays only: ${String(f.allowed).split(",").map((p) => PURPOSE.en[p] ?? p).join(", ")}.`,
   },
   campaign_frozen: {
     vi: (f) => (f.reason === "published"
@@ -84,6 +90,7 @@ const EXTRA: Record<string, { vi: string; en: string }> = {
   unauthorized: { vi: "Hãy đăng nhập lại.", en: "Sign in again." },
   query_too_broad: { vi: "Có quá nhiều kết quả: hãy thu hẹp điều kiện.", en: "Too many matches: narrow the question." },
   campaign_not_found: { vi: "Không có cuộc vận động này.", en: "No such campaign." },
+  campaign_frozen: { vi: "Trường này của cuộc vận động không đổi được nữa (đã công khai hoặc đã có bút toán).", en: "This field of the campaign no longer changes." },
   insufficient_campaign_balance: { vi: "Quỹ của cuộc vận động không đủ cho khoản chi này (có khoản phí hoặc chi trước các khoản nhận bù lại).", en: "The campaign does not hold enough for this." },
   upload_timeout: { vi: "Tệp gửi lên bị ngắt giữa chừng. Chưa ghi gì; hãy gửi lại tệp.", en: "The upload was cut off. Nothing was written; send the file again." },
   amount_confirmation_required: { vi: "Số tiền lớn cần được xác nhận.", en: "A large amount needs confirming." },
@@ -107,7 +114,7 @@ const GENERIC = { vi: "Không thực hiện được yêu cầu này; chưa ghi 
 export function refusalText(e: Pick<LedgerError, "code" | "field" | "facts" | "message">, lang: Lang, known?: { vi: string; en: string }): string {
   const f = e.facts ?? {};
   const withFacts = WITH_FACTS[e.code];
-  if (withFacts && e.facts) return withFacts[lang](f);
+  if (withFacts && e.facts) return capitalised(withFacts[lang](f));
   if (e.code === "bank_file_malformed" || (e.code === "validation_failed" && typeof f.problem === "string")) {
     const problem = FILE_PROBLEM[String(f.problem)];
     if (lang === "vi" && problem) return `${f.line ? `Dòng ${f.line}: ` : ""}${problem(f)}. Chưa ghi dòng nào.`;
