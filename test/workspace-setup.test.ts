@@ -162,7 +162,7 @@ describe("workspace set-up and refusals in a browser", function () {
     await axe(page, "donation outside window");
     await shoot(page, "donation-outside-window");
     await page.goto(`${base}/app/disbursements/new?campaign=${TET}`);
-    expect(await page.locator("#f-paidOn-note").innerText()).to.equal("Hạn phân phối: 29/02/2024 (20 ngày sau khi hết tiếp nhận).");
+    expect(await page.locator("#f-paidOn-note").innerText()).to.equal("Tiếp nhận từ 15/12/2023 đến 09/02/2024; hạn phân phối 29/02/2024 (20 ngày sau khi hết tiếp nhận).");
     await context.close();
   });
 
@@ -316,6 +316,27 @@ describe("workspace set-up and refusals in a browser", function () {
     await page.getByTestId("check-result").waitFor();
     expect(await page.getByTestId("check-result").innerText()).to.contain(d.entry.receiptNumber!).and.contain("Đã ghi nhận, đang chờ kiểm duyệt");
     await shoot(page, "self-check");
+    await context.close();
+  });
+
+  it("marks the password and user forms' refusals beside their fields, in Vietnamese, with the cursor on the first", async () => {
+    const { context, page } = await signedIn("admin");
+    await page.goto(`${base}/app/password`);
+    await page.getByLabel("Mật khẩu hiện tại").fill(PASSWORD);
+    await page.getByLabel(/^Mật khẩu mới/).fill("ngắn");
+    await page.getByRole("button", { name: "Lưu" }).click();
+    await page.waitForSelector("#f-next-error");
+    expect(await page.locator("#f-next-error").innerText()).to.equal("Mật khẩu mới chưa đạt: cần ít nhất 10 ký tự.");
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal("f-next");
+    await page.goto(`${base}/app/users`);
+    await page.getByLabel(/^Tên đăng nhập/).fill(login("treasurer"));
+    await page.getByLabel("Họ tên").fill("Người trùng tên đăng nhập");
+    await page.getByRole("button", { name: "Tạo" }).click();
+    await page.waitForSelector("#f-login-error");
+    expect(await page.locator("#f-login-error").innerText()).to.equal("Tên đăng nhập này đã có người dùng.");
+    expect(await page.locator(".errors").innerText()).to.contain("Hãy sửa các trường được đánh dấu.");
+    await axe(page, "users refused");
+    await shoot(page, "users-refused");
     await context.close();
   });
 

@@ -47,7 +47,7 @@ export function appPage(opts: {
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${opts.title} — soquy</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/assets/public.css"><link rel="stylesheet" href="/app/assets/app.css">
 <link rel="stylesheet" href="/app/assets/forms.css">
-<script src="/app/assets/app.js" defer></script></head>
+<script src="/app/assets/app.js" defer></script><script src="/app/assets/forms.js" defer></script></head>
 <body><header class="top"><a class="brand" href="/app">sổ quỹ</a>
 <nav class="tools">${u ? html`<span class="who">${u.name} · ${ROLE[lang][u.role]}</span>` : ""}
 <a href="/app/lang?to=${other}&amp;back=${encodeURIComponent(path)}" lang="${other}">${other === "en" ? "English" : "Tiếng Việt"}</a>

@@ -21,7 +21,8 @@ import { generatePassword, hashPassword, passwordProblem } from "./passwords.js"
 import { confirmAbove } from "../db/settings.js";
 import { DISBURSEMENT_ALIASES, DONATION_ALIASES, formatTimeVi, place, refusalText, type Placed } from "./screens/refusals.js";
 import {
-  amountConfirmation, campaignOption, choiceGroup, dateNote, deadlineText, errorSummary, needsConfirmation, selectField, windowText,
+  amountConfirmation, campaignOption, choiceGroup, dateNote, deadlineText, described, errorSummary, fieldError as formFieldError, needsConfirmation, selectField,
+  windowText,
 } from "./screens/fields.js";
 import { campaignScreens } from "./screens/campaigns.js";
 import { auditTable, checkpointReason } from "./screens/audit.js";
@@ -138,14 +139,18 @@ ${error ? html`<p class="errors" role="alert">${error}</p>` : ""}
     res.setHeader("Set-Cookie", clearCookie(isSecure(req)));
     res.redirect(303, "/app/login");
   });
-  r.get("/password", requireUser(), (req, res) => passwordPage(req, res, null));
-  const passwordPage = (req: Request, res: Response, error: string | null, status = 200) => {
+  r.get("/password", requireUser(), (req, res) => passwordPage(req, res, NONE));
+  const passwordPage = (req: Request, res: Response, errors: Placed, status = 200) => {
     const sess = sessionOf(res)!;
+    const secret = (name: string, label: string, autocomplete: string) => {
+      const error = errors.fields.get(name) ?? null;
+      return html`<label for="f-${name}">${label}<input id="f-${name}" name="${name}" type="password" autocomplete="${autocomplete}" required${described(`f-${name}`, error)}>${formFieldError(`f-${name}`, error)}</label>`;
+    };
     page(req, res, T(req, "Đổi mật khẩu", "Change password"), html`<h1>${T(req, "Đổi mật khẩu", "Change password")}</h1>
-${error ? html`<p class="errors" role="alert">${error}</p>` : ""}
-<form method="post" action="/app/password" class="entry" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}">
-<label>${T(req, "Mật khẩu hiện tại", "Current password")}<input name="current" type="password" autocomplete="current-password" required></label>
-<label>${T(req, "Mật khẩu mới (ít nhất 10 ký tự)", "New password (10 characters or more)")}<input name="next" type="password" autocomplete="new-password" required minlength="10"></label>
+${errorSummary(langOf(req), errors)}
+<form method="post" action="/app/password" class="entry" data-once novalidate><input type="hidden" name="_csrf" value="${sess.csrfToken}">
+${secret("current", T(req, "Mật khẩu hiện tại", "Current password"), "current-password")}
+${secret("next", T(req, "Mật khẩu mới (ít nhất 10 ký tự)", "New password (10 characters or more)"), "new-password")}
 <button type="submit">${T(req, "Lưu", "Save")}</button></form>`, null, status);
   };
   r.post("/password", form, requireUser(), async (req, res) => {
@@ -154,12 +159,14 @@ ${error ? html`<p class="errors" role="alert">${error}</p>` : ""}
     const attempt = await attemptPassword(users, sess.user, String(req.body.current ?? ""));
     if (attempt !== "ok") {
       return passwordPage(req, res, attempt === "locked"
-        ? T(req, "Tài khoản tạm khóa 15 phút do nhập sai mật khẩu nhiều lần.", "Account locked for 15 minutes after repeated wrong passwords.")
-        : T(req, "Mật khẩu hiện tại không đúng.", "The current password is wrong."), 422);
+        ? { fields: new Map(), general: [T(req, "Tài khoản tạm khóa 15 phút do nhập sai mật khẩu nhiều lần.", "Account locked for 15 minutes after repeated wrong passwords.")] }
+        : { fields: new Map([["current", T(req, "Mật khẩu hiện tại không đúng.", "The current password is wrong.")]]), general: [] }, 422);
     }
     const next = String(req.body.next ?? "");
-    const problem = passwordProblem(next, sess.user.login);
-    if (problem) return passwordPage(req, res, T(req, `Mật khẩu mới chưa đạt: ${problem}.`, `New password refused: ${problem}.`), 422);
+    const problem = passwordProblem(next, sess.user.login, langOf(req));
+    if (problem) {
+      return passwordPage(req, res, { fields: new Map([["next", T(req, `Mật khẩu mới chưa đạt: ${problem}.`, `New password refused: ${problem}.`)]]), general: [] }, 422);
+    }
     await users.setPassword(sess.user.id, await hashPassword(next));
     await users.endSessions(sess.user.id, sess.idHash); // other devices sign in again
     page(req, res, T(req, "Đổi mật khẩu", "Change password"), html`<p>${T(req, "Đã đổi mật khẩu.", "Password changed.")}</p>`);
@@ -244,8 +251,7 @@ ${input(req, "items[0].unit", T(req, "Đơn vị (kg, thùng…)", "Unit"), v("i
 ${input(req, "items[0].unitValueDong", T(req, "Đơn giá (đồng)", "Unit value (đồng)"), v("items[0].unitValueDong"), err("items[0].unitValueDong"), { inputmode: "numeric" })}
 ${input(req, "items[0].valuationBasis", T(req, "Căn cứ định giá", "Valuation basis"), v("items[0].valuationBasis") || "Giá thị trường tại thời điểm nhận", err("items[0].valuationBasis"), {})}</fieldset>
 ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Description (optional)"), v("description"), err("description"), {})}
-<button type="submit">${T(req, "Ghi sổ", "Record")}</button></form>
-<script src="/app/assets/forms.js" defer></script>`, flash, status);
+<button type="submit">${T(req, "Ghi sổ", "Record")}</button></form>`, flash, status);
   };
   r.get("/donations/new", requireUser(["treasurer"]), (req, res) =>
     donationForm(req, res, { campaign: String(req.query.campaign ?? ""), method: String(req.query.method ?? "cash") }, NONE, null));
@@ -312,8 +318,7 @@ ${input(req, "unit", T(req, "Đơn vị (suất, căn, con…)", "Unit"), v("uni
 ${input(req, "amountDong", T(req, "Số tiền / giá trị (đồng)", "Amount (đồng)"), v("amountDong"), err("amountDong"), { inputmode: "numeric", required: true })}
 ${confirm !== null ? amountConfirmation(lang, confirm, await confirmAbove(s.db.knex, sess.user.committeeId)) : ""}
 ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Description (optional)"), v("description"), err("description"), {})}
-<button type="submit">${T(req, "Ghi sổ", "Record")}</button></form>
-<script src="/app/assets/forms.js" defer></script>`, flash, status);
+<button type="submit">${T(req, "Ghi sổ", "Record")}</button></form>`, flash, status);
   };
   // A result page's address is the post's: reloading it, or switching language there, opens a fresh form.
   r.get("/donations", (_req, res) => res.redirect(303, "/app/donations/new"));
@@ -532,19 +537,20 @@ ${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoi
   });
 
   // ---- people: users (admin) and API tokens (anyone, no higher than their own role)
-  const usersPage = async (req: Request, res: Response, flash: Html | null, status = 200) => {
+  const usersPage = async (req: Request, res: Response, flash: Html | null, status = 200, errors: Placed = NONE, values: Record<string, string> = {}) => {
     const sess = sessionOf(res)!;
+    const err = (k: string) => errors.fields.get(k) ?? null;
     const list = await users.list(sess.user.committeeId);
     page(req, res, T(req, "Người dùng", "Users"), html`<h1>${T(req, "Người dùng", "Users")}</h1>
 <table class="list"><thead><tr><th scope="col">${T(req, "Tên đăng nhập", "Login")}</th><th scope="col">${T(req, "Họ tên", "Name")}</th><th scope="col">${T(req, "Vai trò", "Role")}</th><th scope="col"></th></tr></thead>
 <tbody>${list.map((u) => html`<tr><td>${u.login}</td><td>${u.name}</td><td>${ROLE[langOf(req)][u.role]}</td>
 <td>${u.disabled ? T(req, "đã tắt", "disabled") : u.id === sess.user.id ? "" : html`<form method="post" action="/app/users/${u.id}/disable" class="inline" data-once>
 <input type="hidden" name="_csrf" value="${sess.csrfToken}"><button type="submit" aria-label="${T(req, "Tắt tài khoản", "Disable")} ${u.login}">${T(req, "Tắt", "Disable")}</button></form>`}</td></tr>`)}</tbody></table>
-<h2>${T(req, "Tạo người dùng", "Create a user")}</h2>
-<form method="post" action="/app/users" class="entry" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}">
-<label>${T(req, "Tên đăng nhập (chữ thường, số, . _ -)", "Login (lower-case letters, digits, . _ -)")}<input name="login" required pattern="[a-z0-9][a-z0-9._\\-]{2,63}"></label>
-<label>${T(req, "Họ tên", "Name")}<input name="name" required maxlength="200"></label>
-<label>${T(req, "Vai trò", "Role")}<select name="role">${roles.map((x) => html`<option value="${x}">${ROLE[langOf(req)][x]}</option>`)}</select></label>
+<h2>${T(req, "Tạo người dùng", "Create a user")}</h2>${errorSummary(langOf(req), errors)}
+<form method="post" action="/app/users" class="entry" data-once novalidate><input type="hidden" name="_csrf" value="${sess.csrfToken}">
+${input(req, "login", T(req, "Tên đăng nhập (chữ thường, số, . _ -)", "Login (lower-case letters, digits, . _ -)"), values.login ?? "", err("login"), { required: true })}
+${input(req, "name", T(req, "Họ tên", "Name"), values.name ?? "", err("name"), { required: true })}
+${selectField({ name: "role", label: T(req, "Vai trò", "Role"), value: values.role ?? "", error: err("role"), options: roles.map((x) => ({ value: x, label: ROLE[langOf(req)][x] })) })}
 <button type="submit">${T(req, "Tạo", "Create")}</button></form>`, flash, status);
   };
   r.get("/users", requireUser(["admin"]), (req, res) => usersPage(req, res, null));
@@ -560,8 +566,18 @@ ${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoi
   r.post("/users", form, requireUser(["admin"]), async (req, res) => {
     checkCsrf(req, res);
     const parsed = z.object({ login: z.string().regex(/^[a-z0-9][a-z0-9._-]{2,63}$/), name: z.string().trim().min(1).max(200), role: z.enum(roles) }).safeParse(req.body);
-    if (!parsed.success) return usersPage(req, res, html`<span class="bad">${T(req, "Tên đăng nhập, họ tên hoặc vai trò chưa hợp lệ.", "Login, name or role is not valid.")}</span>`, 422);
-    if (await users.byLogin(parsed.data.login)) return usersPage(req, res, html`<span class="bad">${T(req, "Tên đăng nhập đã có.", "That login is taken.")}</span>`, 409);
+    const values = strings(req.body);
+    const USER_HELP: Record<string, [string, string]> = {
+      login: ["Tên đăng nhập gồm 3 đến 64 chữ thường không dấu, số, dấu . _ -, bắt đầu bằng chữ hoặc số.", "3 to 64 lower-case letters, digits, . _ -."],
+      name: ["Nhập họ tên (tối đa 200 ký tự).", "Enter the name (at most 200 characters)."], role: ["Chọn vai trò.", "Choose a role."],
+    };
+    if (!parsed.success) {
+      const fields = new Map(parsed.error.issues.map((i) => String(i.path[0] ?? "")).filter((f) => f in USER_HELP).map((f) => [f, T(req, ...USER_HELP[f]!)] as [string, string]));
+      return usersPage(req, res, null, 422, { fields, general: [] }, values);
+    }
+    if (await users.byLogin(parsed.data.login)) {
+      return usersPage(req, res, null, 409, { fields: new Map([["login", T(req, "Tên đăng nhập này đã có người dùng.", "That login is taken.")]]), general: [] }, values);
+    }
     const password = generatePassword();
     await users.create(sessionOf(res)!.user.committeeId, { ...parsed.data, passwordHash: await hashPassword(password) });
     await usersPage(req, res, html`${T(req, "Đã tạo", "Created")} <strong>${parsed.data.login}</strong>. ${T(req, "Mật khẩu (chỉ hiện một lần):", "Password (shown once):")} <span class="secret" data-testid="new-password">${password}</span>`, 201);

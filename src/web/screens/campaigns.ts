@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Soquy } from "../../context.js";
 import { confirmAbove, setConfirmAbove } from "../../db/settings.js";
 import { LedgerError } from "../../ledger/codes.js";
-import { receivingWindow } from "../../ledger/earmarks.js";
+import { distributionDeadline, receivingWindow } from "../../ledger/earmarks.js";
 import type { CampaignUse } from "../../ledger/store.js";
 import { campaignKinds, type Campaign, type Principal } from "../../ledger/types.js";
 import { campaignCreate, campaignUpdate } from "../../http/schemas.js";
@@ -12,7 +12,7 @@ import { formatDateVi, formatDong } from "../../../reports/format.js";
 import { langOf, type Lang } from "../applayout.js";
 import { Html, html } from "../html.js";
 import { checkCsrf, requireUser, type WebSession } from "../session.js";
-import { deadlineText, described, errorSummary, fieldError, fieldId, selectField, windowText } from "./fields.js";
+import { described, errorSummary, fieldError, fieldId, selectField, windowText } from "./fields.js";
 import { place, refusalText, type Placed } from "./refusals.js";
 import { CAMPAIGN_KIND } from "./labels.js";
 
@@ -125,7 +125,7 @@ ${text("confirmAbove", w.confirmAbove, settingsError === null ? formatDong(thres
     const kept = { ...(use.published ? { name: current.name, startsOn: current.startsOn } : {}), ...(use.hasEntries ? { kind: current.kind, startsOn: current.startsOn } : {}) };
     const shown = values ? { ...values, ...kept } : current;
     page(req, res, `${c.name} — ${w.title}`, html`<p><a href="/app/campaigns">${w.back}</a></p><h1>${c.name} <span class="muted">(${c.code})</span></h1>
-<p data-testid="window">${windowText(c, lang)} ${deadlineText(c, lang)}</p>
+<p data-testid="window">${windowText(c, lang)} ${deadlineOnly(c, lang)}</p>
 ${canEdit(res) ? html`${errorSummary(lang, errors)}<form method="post" action="/app/campaigns/${c.code}" class="entry" data-once novalidate>
 <input type="hidden" name="_csrf" value="${sess.csrfToken}"><input type="hidden" name="_idem" value="${randomUUID()}">
 ${campaignFields(lang, shown, errors, use)}
@@ -202,6 +202,12 @@ function refused<T>(res: Response, code: string, render: () => T): T {
 /** The campaign as the database has it now (the ledger's copy may be a second old). */
 async function fresh(s: Soquy, c: Campaign): Promise<Campaign> {
   return (await s.store.findCampaign(c.committeeId, c.code)) ?? c;
+}
+
+function deadlineOnly(c: Campaign, lang: Lang): string {
+  const d = distributionDeadline(c);
+  if (d === null) return lang === "vi" ? "Không có hạn phân phối (không có ngày hết tiếp nhận)." : "No distribution deadline (receiving does not close).";
+  return lang === "vi" ? `Hạn phân phối: ${formatDateVi(d)} (${c.distributionDays} ngày sau khi hết tiếp nhận).` : `Distribute by ${d} (${c.distributionDays} days after).`;
 }
 
 function windowCell(c: Campaign, lang: Lang): Html {

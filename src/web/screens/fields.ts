@@ -66,8 +66,10 @@ export function windowText(c: Campaign, lang: Lang): string {
 /** How a campaign's distribution deadline reads beside a payment's date. */
 export function deadlineText(c: Campaign, lang: Lang): string {
   const d = distributionDeadline(c);
-  if (lang === "en") return d ? `Distribute by ${d} (${c.distributionDays} days after receiving closes).` : "Receiving does not close: no distribution deadline.";
-  return d ? `Hạn phân phối: ${formatDateVi(d)} (${c.distributionDays} ngày sau khi hết tiếp nhận).` : "Cuộc vận động không có ngày hết tiếp nhận, nên không có hạn phân phối.";
+  const w = receivingWindow(c);
+  if (lang === "en") return d ? `Receives ${w.opens} to ${w.closes}; distribute by ${d} (${c.distributionDays} days after).` : "Receiving does not close: no distribution deadline.";
+  return d ? `Tiếp nhận từ ${formatDateVi(w.opens)} đến ${formatDateVi(w.closes!)}; hạn phân phối ${formatDateVi(d)} (${c.distributionDays} ngày sau khi hết tiếp nhận).`
+    : "Cuộc vận động không có ngày hết tiếp nhận, nên không có hạn phân phối.";
 }
 
 /** A campaign choice, carrying the note its date field shows (updated by forms.js when another campaign is chosen). */
@@ -110,8 +112,12 @@ export const FORMS_CSS = `
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `;
 
-/** Keeps a date field's note in step with the campaign chosen above it. */
+/** Keeps a date field's note in step with the campaign chosen above it; puts the cursor in the first field a refusal marked. */
 export const FORMS_JS = `
+document.addEventListener("DOMContentLoaded", function () {
+  var bad = document.querySelector("form [aria-invalid=true]");
+  if (bad && bad.focus) bad.focus();
+});
 document.addEventListener("change", function (e) {
   var t = e.target;
   if (!t || t.name !== "campaign" || !t.form) return;
