@@ -245,7 +245,7 @@ export async function runBankImportBench(o: { adminUrl?: string; lines?: number;
       const c = await s.store.createCommittee(COMMITTEE, "Ban Vận động cứu trợ (bench)");
       await s.store.createCampaign(c.id, {
         code: CAMPAIGN, name: "Ủng hộ đồng bào bị thiệt hại do bão số 3 (Yagi)", kind: "relief", fundCode: null, targetDong: null,
-        startsOn: "2024-09-01", endsOn: null, launchDocument: null, receivingException: null, distributionDays: 20,
+        startsOn: "2024-09-01", endsOn: null, launchDocument: null, receivingException: null, receivingExceptionUntil: null, distributionDays: 20,
       }, { key: "bench-campaign", requestHash: "0".repeat(64) }, (x) => x.code);
       await s.db.knex.raw("create table plain_statement (page_id int, tnx_date text, doc_no text, debit text, credit text, balance text, details text)");
     } finally {

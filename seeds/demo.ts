@@ -2,6 +2,7 @@ import { UserStore } from "../src/db/users.js";
 import { generatePassword, hashPassword } from "../src/web/passwords.js";
 import { createHash } from "node:crypto";
 import { createToken, hashToken, type Soquy } from "../src/context.js";
+import { todayInVietnam } from "../src/ledger/dates.js";
 import type { CampaignInput, DisbursementInput, DonationInput, GeneralEntryInput, WriteMeta } from "../src/ledger/service.js";
 import type { BeneficiaryCategory, Principal, Role } from "../src/ledger/types.js";
 
@@ -73,6 +74,13 @@ export async function seedDemo(s: Soquy): Promise<{ created: boolean; tokens: De
   // Each committee has its own hash chain and writer queue: record them side by side.
   await Promise.all(ready.map(({ plan, treasurer }) => record(s, plan, treasurer)));
   for (const { plan, approver } of ready) await review(s, plan, approver);
+  // After the history (its entries, publications and signed checkpoints keep their bytes): a campaign open from today,
+  // so the first donation a newcomer types, dated today, is accepted.
+  const today = todayInVietnam();
+  for (const { plan, treasurer } of ready) {
+    const key = `seed-${plan.code}-open-campaign`;
+    await s.ledger.createCampaign(treasurer, openCampaign(today), { idempotencyKey: key, requestHash: createHash("sha256").update(key, "utf8").digest("hex") });
+  }
   // People for the browser workspace: one per role, named like the tokens.
   const users: DemoUser[] = [];
   const accounts = new UserStore(s.db.knex);
@@ -85,6 +93,15 @@ export async function seedDemo(s: Soquy): Promise<{ created: boolean; tokens: De
     }
   }
   return { created: true, tokens, users };
+}
+
+/** The campaign each demo committee has open on the day the demo is loaded: 90 days from that day, every purpose allowed. */
+export function openCampaign(today: string): CampaignInput {
+  const [y, m, d] = today.split("-");
+  return {
+    code: `VNN${y}-${m}`, name: `Quỹ “Vì người nghèo” — đợt vận động từ ${d}/${m}/${y}`, kind: "for_the_poor", targetDong: 50_000_000, startsOn: today,
+    launchDocument: `Kế hoạch vận động ngày ${d}/${m}/${y} (dữ liệu mẫu)`,
+  };
 }
 
 // The approver (maker-checker) verifies what the treasurer recorded — all of

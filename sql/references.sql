@@ -13,7 +13,8 @@
 --   the commit check again (entries.sql), so rows added after an early check are checked too.
 -- - Nothing is dated on or before the committee's last period close.
 -- - A donation is dated inside its campaign's receiving window: from its start, at most 90 days, never after its
---   end, unless the campaign records an exception.
+--   end; a recorded exception (Nghị định 93/2021) extends the close to its own last day, or to the end date without
+--   one, never before the start and never shorter; only an exception with neither date has no close.
 -- - A disbursement's purpose is one its campaign's kind allows (campaign_purposes, controls.sql).
 -- The checks of a statement are one query (starting a query costs more than a check at a few rows); the first
 -- failure by rank is raised: the period, window and purpose rules first, then references in column order, a row
@@ -186,10 +187,14 @@ as $$
       (select -2 as rank, 'SQ013'::text as code, null::text as constraint_name,
         format('a donation dated %s is outside the campaign''s receiving window', x.entry_date) as message, null::text as detail
       from (
-        select n.entry_date, c.starts_on, c.ends_on
-        from entries n join campaigns c on c.id = n.campaign_id
-        where c.receiving_exception is null offset 0
-      ) x where x.entry_date < x.starts_on or x.entry_date > x.starts_on + 90 or (x.ends_on is not null and x.entry_date > x.ends_on) limit 1)
+        -- the day it stops receiving (null: never), as receivingWindow in src/ledger/earmarks.ts says it
+        select n.entry_date, c.starts_on, case
+          when c.receiving_exception is null then least(c.starts_on + 90, coalesce(c.ends_on, c.starts_on + 90))
+          when coalesce(c.receiving_exception_until, c.ends_on) is null then null
+          else greatest(least(c.starts_on + 90, coalesce(c.ends_on, c.starts_on + 90)), coalesce(c.receiving_exception_until, c.ends_on))
+          end as closes
+        from entries n join campaigns c on c.id = n.campaign_id offset 0
+      ) x where x.entry_date < x.starts_on or x.entry_date > x.closes limit 1)
       union all (select 0 as rank, '23503'::text as code, 'donations_committee_id_campaign_id_fkey'::text as constraint_name,
         'insert or update on table "donations" violates foreign key constraint "donations_committee_id_campaign_id_fkey"' as message,
         format('Key (committee_id, campaign_id)=(%s, %s) is not present in table "campaigns".', k.committee_id, k.campaign_id)::text as detail

@@ -61,6 +61,7 @@ interface Row {
 }
 
 let closeDay = 0;
+let targets = 0; // each change of a campaign sets another target, so that each is a change
 /** Each close is later than the one before (2001-01-01, 2001-01-02, …), long before any entry. */
 const nextCloseDate = () => new Date(Date.UTC(2001, 0, 1 + closeDay++)).toISOString().slice(0, 10);
 
@@ -96,6 +97,9 @@ const matrix: Record<string, Row> = {
   "POST /campaigns": { allowed: ["treasurer", "admin"], ok: 201, foreign: 201, req: () => ({ body: campaignBody() }) },
   "GET /campaigns": { allowed: all, ok: 200, foreign: 200, req: () => ({}) },
   "GET /campaigns/:code": { allowed: all, ok: 200, foreign: 404, req: (f) => ({ params: { code: f.campaign } }) },
+  "PATCH /campaigns/:code": {
+    allowed: ["treasurer", "admin"], ok: 200, foreign: 404, req: (f) => ({ params: { code: f.campaign }, body: { targetDong: String(50_000_000 + ++targets) } }),
+  },
   "POST /campaigns/:code/donations": {
     allowed: ["treasurer"], ok: 201, foreign: 404,
     req: (f) => ({ params: { code: f.campaign }, body: cashDonation("100000") }),
@@ -242,12 +246,12 @@ function send(route: RouteSpec<any, any, any>, r: Req, token: string | null) {
     if (v === undefined) throw new Error(`${keyOf(route)}: its row gives no value for :${name}`);
     return encodeURIComponent(v);
   })}`;
-  const call = route.method === "post" ? request(app).post(path) : request(app).get(path);
+  const call = route.method === "post" ? request(app).post(path) : route.method === "patch" ? request(app).patch(path) : request(app).get(path);
   if (token) call.set("Authorization", `Bearer ${token}`);
   if (r.query) call.query(r.query);
   if (route.idempotent) call.set("Idempotency-Key", `authz-${uniqueCode("k")}`);
   if (route.method === "post" && typeof r.body === "string") return call.set("Content-Type", "text/csv").send(r.body);
-  return route.method === "post" ? call.send((r.body ?? {}) as object) : call;
+  return route.method !== "get" ? call.send((r.body ?? {}) as object) : call;
 }
 
 /** Every row a committee's tokens could have written. */
@@ -259,7 +263,8 @@ async function snapshot(committeeId: number) {
             (select count(*) from api_tokens where committee_id = :c)::int as tokens,
             (select count(*) from period_closes where committee_id = :c)::int as closes,
             (select count(*) from entry_verifications where committee_id = :c)::int as verifications,
-            (select count(*) from idempotency_keys where committee_id = :c)::int as idempotency`,
+            (select count(*) from idempotency_keys where committee_id = :c)::int as idempotency,
+            (select count(*) from campaign_changes where committee_id = :c)::int as campaign_changes`,
     { c: committeeId },
   );
   return r.rows[0] as Record<string, number>;

@@ -238,7 +238,7 @@ describe("import-bank in the CLI", function () {
       void tc;
       await s.store.createCampaign(c.id, {
         code: campaign, name: "Ủng hộ đồng bào bị bão số 3", kind: "relief", fundCode: null, targetDong: null, startsOn: "2024-09-01",
-        endsOn: null, launchDocument: null, receivingException: null, distributionDays: 20,
+        endsOn: null, launchDocument: null, receivingException: null, receivingExceptionUntil: null, distributionDays: 20,
       }, { key: uniqueCode("k"), requestHash: "0".repeat(64) }, (x) => x.code);
     });
     return { committee, campaign };

@@ -67,6 +67,35 @@ describe("CLI", function () {
     expect(unknown.code).to.equal(2);
   });
 
+  it("sets up a campaign, printing its receiving window, and refuses bad arguments in one line naming the option", async () => {
+    const code = uniqueCode("cam");
+    await cli("committee", "create", "--code", code, "--name", "Ủy ban MTTQ Phường 3");
+    const args = ["campaign", "create", "--committee", code, "--code", "TET2027", "--name", "Quà Tết Đinh Mùi 2027", "--kind", "tet_gifts"];
+    const made = await cli(...args, "--starts-on", "2026-12-01", "--ends-on", "2027-01-31", "--target", "150.000.000");
+    expect(made.code, made.stderr).to.equal(0);
+    expect(made.stdout).to.equal("TET2027\treceives from 2026-12-01 to 2027-01-31\n");
+    const s = await open();
+    try {
+      const c = await s.store.findCampaign((await s.store.findCommittee(code))!.id, "TET2027");
+      expect(c).to.include({ name: "Quà Tết Đinh Mùi 2027", kind: "tet_gifts", targetDong: 150_000_000n, startsOn: "2026-12-01", endsOn: "2027-01-31" });
+    } finally {
+      await s.close();
+    }
+    const refused = async (extra: string[], says: string, base = args) => {
+      const r = await cli(...base, ...extra);
+      expect(r.code, r.stdout).to.equal(2);
+      expect(r.stderr.trim().split("\n"), "one line").to.have.length(1);
+      expect(r.stderr).to.contain(says);
+    };
+    await refused(["--starts-on", "2026-12-01"], "campaign_code_taken");
+    const other = args.map((a) => (a === "TET2027" ? "TET2028" : a));
+    await refused(["--starts-on", "01/12/2026"], "--starts-on: must be a date as YYYY-MM-DD", other);
+    await refused(["--starts-on", "2026-12-01", "--ends-on", "2026-11-01"], "--ends-on", other);
+    await refused(["--starts-on", "2026-12-01", "--target", "nhiều"], "--target", other);
+    await refused([], "--starts-on is required", other);
+    await refused(["--starts-on", "2026-12-01"], "--kind must be one of", other.map((a) => (a === "tet_gifts" ? "tet" : a)));
+  });
+
   it("verifies the chain, and reports the first broken sequence after tampering", async () => {
     const code = uniqueCode("v");
     await cli("committee", "create", "--code", code, "--name", "Ủy ban MTTQ xã Kiểm Tra");

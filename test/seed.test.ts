@@ -202,6 +202,38 @@ describe("demo seed", function () {
     expect((await users.byLogin(u.login))!.role).to.equal("approver");
   });
 
+  it("opens a campaign per committee from the day it is loaded, so a newcomer's first donation, dated today, is accepted", async () => {
+    const { todayInVietnam } = await import("../src/ledger/dates.js");
+    const { openCampaign } = await import("../seeds/demo.js");
+    const today = todayInVietnam();
+    for (const t of tokens.filter((x) => x.role === "treasurer")) {
+      const p = (await s.store.findPrincipal(hashToken(t.token)))!;
+      const open = await s.ledger.campaign(p.committeeId, openCampaign(today).code);
+      expect(open).to.include({ startsOn: today, kind: "for_the_poor", receivingException: null });
+      const d = await s.ledger.recordDonation(p, open.code, { receivedOn: today, amountDong: "500000", method: "cash",
+        donor: { name: "Người mới thử", kind: "individual", publishName: false } }, { idempotencyKey: `newcomer-${t.committee}`, requestHash: "e".repeat(64) });
+      expect(d.entry.receiptNumber).to.match(/^PT-\d{4}-\d{6}$/);
+    }
+    // The historical campaigns are all still there (the seed reports' figures are checked above).
+    expect((await s.store.listCampaigns(await committeeId("tt-goquao"))).map((c) => c.code)).to.include.members(["DDK2022", "TET2022", "VNN2022"]);
+  });
+
+  it("keeps the bytes of the statements its history's checkpoints signed", async () => {
+    const { prepareStatement } = await import("../src/statements/builder.js");
+    const committee = (await s.store.findCommittee("tt-goquao"))!;
+    const [checkpoint] = await s.checkpoints().list(committee, 1, null);
+    expect(checkpoint, "the close of 30/6/2022 is signed").to.not.equal(undefined);
+    const signed = checkpoint!.payload.campaigns.filter((c) => c.statement);
+    expect(signed.map((c) => c.code)).to.have.members(["DDK2022", "TET2022", "VNN2022"]);
+    const p = (await s.publicQueries.publication(committee.id, { vseq: checkpoint!.payload.publication.number }))!;
+    for (const c of signed) {
+      const st = await prepareStatement(s.statements, committee, await s.ledger.campaign(committee.id, c.code),
+        { audience: "public", publication: { vseq: p.vseq, headSeq: p.headSeq, headHash: p.headHash! } });
+      st.dispose();
+      expect(st.digest, c.code).to.equal(c.statement!.digest);
+    }
+  });
+
   it("writes nothing when run a second time", async () => {
     const count = async () => Number((await s.db.knex("journal_entries").count("* as n").first())?.n);
     const before = { entries: await count(), committees: (await s.store.listCommittees()).length };

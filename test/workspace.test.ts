@@ -305,7 +305,7 @@ describe("workspace in a browser", function () {
     expect(csv.status()).to.equal(200);
     expect(await csv.text()).to.contain("Nguyễn Văn An").and.contain("1250000");
     await page.goto(`${base}/app/audit`);
-    expect(await page.locator("table.list").innerText()).to.contain("POST /app/donations");
+    expect(await page.locator("table.list").innerText()).to.contain("Ghi thu ủng hộ").and.not.contain("POST /app/donations");
     // An auditor cannot record.
     const refused = await context.request.get(`${base}/app/donations/new`);
     expect(refused.status()).to.equal(403);

@@ -4,7 +4,7 @@ import type { Knex } from "knex";
 import { assert } from "../ledger/assert.js";
 import { fail, LedgerError } from "../ledger/codes.js";
 import { IMPORT_KEY_PREFIX } from "../ledger/donors.js";
-import { receivingCloses } from "../ledger/earmarks.js";
+import { receivingWindow } from "../ledger/earmarks.js";
 import { bankLineDraft, bankLineKey, sealEntry, type Seal } from "../ledger/entries.js";
 import type { Account, Campaign, CommittedEntry } from "../ledger/types.js";
 import { genericLayout, genericLayoutSchema, isBuiltIn, builtInLayouts, type Layout } from "../imports/layouts.js";
@@ -167,7 +167,8 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
       if (r.openingDong !== null) return r.openingDong;
       if (account.openingDate === null) return 0n;
       if (firstDate < account.openingDate) {
-        fail("validation_failed", `this statement starts on ${firstDate}, before the first statement recorded for account ${accountNo} (${account.openingDate}): give its opening balance`, "openingBalance");
+        fail("validation_failed", `this statement starts on ${firstDate}, before the first statement recorded for account ${accountNo} (${account.openingDate}): give its opening balance`, "openingBalance",
+          { problem: "opening_needed", date: firstDate, first: account.openingDate, account: accountNo });
       }
       openingGiven = true;
       const [row] = (await trx.raw(`select coalesce(sum(case when direction = 'C' then amount_dong else -amount_dong end), 0) as s
@@ -486,7 +487,7 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
   progress: (posted: number) => void): Promise<Poster> {
   const c = r.campaign;
   const closed = ((await trx("period_closes").where({ committee_id: r.committee.id }).max("through_date as d").first())?.d ?? null) as string | null;
-  const window = c.receivingException === null ? { from: c.startsOn, to: receivingCloses(c) } : null;
+  const window = receivingWindow(c);
   let head = await chainHead(trx, r.committee.id);
   let posted = 0;
   let nextAnalyze = ANALYZE_AFTER;
@@ -502,11 +503,13 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
     .then((x: { rows: StagedRow[] }) => x.rows.map(fromStaging));
   const refuse = (row: PostableLine) => {
     if (closed !== null && row.date <= closed) {
-      fail("period_closed", `line ${row.lineNo}: dated ${row.date}, but the books are closed through ${closed}; nothing was imported`, "file");
+      fail("period_closed", `line ${row.lineNo}: dated ${row.date}, but the books are closed through ${closed}; nothing was imported`, "file",
+        { line: row.lineNo, date: row.date, closed });
     }
-    if (window && row.kind === "donation" && (row.date < window.from || row.date > window.to)) {
+    if (row.kind === "donation" && (row.date < window.opens || (window.closes !== null && row.date > window.closes))) {
       fail("donation_outside_receiving_window",
-        `line ${row.lineNo}: a transfer dated ${row.date} is outside campaign ${c.code}'s receiving window (${window.from} to ${window.to}); nothing was imported`, "file");
+        `line ${row.lineNo}: a transfer dated ${row.date} is outside campaign ${c.code}'s receiving window (${window.opens} to ${window.closes ?? "no end"}); nothing was imported`,
+        "file", { line: row.lineNo, date: row.date, campaign: c.code, opens: window.opens, closes: window.closes ?? "" });
     }
   };
   const timed = async <T>(key: keyof typeof spent, p: Promise<T>): Promise<T> => {

@@ -20,7 +20,10 @@ import { readSqlFile, splitStatements } from "./sqlfiles.js";
  * - bank_imports: the import's summary at its end (db/bankimports.ts);
  * - committees: `select … for no key update` (db/store.ts, db/bankimports.ts: the committee's write
  *   lock) needs UPDATE on one column; `code` is the one whose change the database refuses
- *   (committees_frozen_codes), so the grant allows the lock and no change.
+ *   (committees_frozen_codes), so the grant allows the lock and no change; the threshold above which
+ *   the workspace asks to confirm an amount (db/store.ts setConfirmAbove);
+ * - campaigns: what may still change of a campaign (db/store.ts updateCampaign); the database refuses
+ *   what its use has frozen (soquy_check_campaign_change) and keeps every change (campaign_changes).
  */
 export const updatableColumns: Record<string, readonly string[]> = {
   users: ["failed_attempts", "locked_until", "disabled_at", "password_hash", "password_changed_at"],
@@ -31,13 +34,16 @@ export const updatableColumns: Record<string, readonly string[]> = {
     "file_sha256", "lines_read", "recorded", "already_present", "matched", "fees", "to_classify", "balance_checks",
     "opening_balance_dong", "closing_balance_dong", "first_date", "last_date", "finished_at",
   ],
-  committees: ["code"],
+  committees: ["code", "confirm_above_dong"],
+  campaigns: [
+    "name", "kind", "target_dong", "starts_on", "ends_on", "launch_document", "receiving_exception", "receiving_exception_until", "distribution_days",
+  ],
   people: ["disabled_at"],
 };
 
 /** The tables the ledger keeps itself, through its triggers: the service's role reads them and never writes them. */
 export const keptTables = ["account_balances", "public_figures", "public_heads", "public_reach", "pending_entry_checks", "entry_verified",
-  "public_generations", "statement_formats"] as const;
+  "public_generations", "statement_formats", "campaign_changes"] as const;
 
 /**
  * Every trigger function of the schema runs as its owner, with a pinned search_path (sql/definer.sql). Trigger

@@ -45,6 +45,7 @@ export const sqlstates: Record<string, Sqlstate> = {
   SQ014: { source: "rule", rule: "an entry's shape matches its kind, campaign and method", code: null },
   SQ015: { source: "rule", rule: "a reversal is published after the entry it reverses", code: "reversal_before_original", field: "ids", message: "verify the entry a reversal reverses before the reversal itself" },
   SQ016: { source: "rule", rule: "each committee numbers its checkpoints 1, 2, 3…, the number its payload signs", code: null, retry: true },
+  SQ017: { source: "rule", rule: "a campaign's name and launch date freeze once published, its kind and launch date once it has entries", code: "campaign_frozen", field: "name" },
   "23503": { source: "rule", rule: "references name a row of the same committee (the statement checks' foreign key error)", code: null },
   "23503 disbursements_area_listed": {
     source: "rule", rule: "a disbursement names one of its committee's areas", code: "area_not_listed", field: "beneficiary.area",

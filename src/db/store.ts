@@ -1,3 +1,4 @@
+import { storeError } from "./sqlstates.js";
 import { createPerson } from "./users.js";
 import { PublicQueries } from "./public.js";
 import type { Knex } from "knex";
@@ -6,10 +7,10 @@ import { campaignAccounts, committeeAccounts } from "../ledger/chart.js";
 import { distributionDeadline } from "../ledger/earmarks.js";
 import { LedgerError, fail } from "../ledger/codes.js";
 import type {
-  AccountBalance, Approvals, BatchContextData, BatchQuery, CampaignFigures, NewPledge, PeriodClose, Pledge, EntryFilter, EntryRow, IdempotentResponse, LedgerStore, LockedLedger, NewCampaign, VerificationTx,
+  AccountBalance, Approvals, BatchContextData, BatchQuery, CampaignFigures, CampaignUse, NewPledge, PeriodClose, Pledge, EntryFilter, EntryRow, IdempotentResponse, LedgerStore, LockedLedger, NewCampaign, VerificationTx,
   StoredResponse,
 } from "../ledger/store.js";
-import type { Account, Area, Campaign, CommittedEntry, Committee, Principal, Role } from "../ledger/types.js";
+import type { Account, Area, Campaign, CampaignFields, CommittedEntry, Committee, Principal, Role } from "../ledger/types.js";
 import { GENESIS_HASH } from "../ledger/types.js";
 import { refKey } from "../ledger/writer.js";
 
@@ -105,6 +106,8 @@ export class KnexLedgerStore implements LedgerStore {
         target_dong: input.targetDong?.toString() ?? null, starts_on: input.startsOn, ends_on: input.endsOn,
         launch_document: input.launchDocument, receiving_exception: input.receivingException,
         distribution_days: input.distributionDays,
+        // Named only when set, so the column is needed only by campaigns that use it.
+        ...(input.receivingExceptionUntil !== null ? { receiving_exception_until: input.receivingExceptionUntil } : {}),
       }).returning("id");
       await trx("accounts").insert(
         campaignAccounts(input.code, input.name).map((a) => ({ ...a, committee_id: committeeId, campaign_id: Number(row.id) })),
@@ -113,6 +116,30 @@ export class KnexLedgerStore implements LedgerStore {
       assert(campaign, "the campaign just inserted is found");
       return campaign;
     }, respond);
+  }
+
+  updateCampaign(committeeId: number, code: string, change: (current: Campaign, use: CampaignUse) => CampaignFields,
+    idem: { key: string; requestHash: string }, respond: (c: Campaign) => unknown) {
+    return this.idempotent(committeeId, idem, async (t) => {
+      const trx = t as Knex.Transaction;
+      const current = await this.findCampaignIn(trx, committeeId, code);
+      if (!current) fail("campaign_not_found", `no campaign with code ${code}`, "code");
+      const next = change(current, await campaignUse(trx, current.id));
+      await trx("campaigns").where({ committee_id: committeeId, id: current.id }).update({
+        name: next.name, kind: next.kind, target_dong: next.targetDong?.toString() ?? null, starts_on: next.startsOn, ends_on: next.endsOn,
+        launch_document: next.launchDocument, receiving_exception: next.receivingException,
+        receiving_exception_until: next.receivingExceptionUntil, distribution_days: next.distributionDays,
+      }).catch((error: unknown) => {
+        throw storeError(error) ?? error;
+      });
+      const updated = await this.findCampaignIn(trx, committeeId, code);
+      assert(updated, "the campaign just updated is found");
+      return updated;
+    }, respond);
+  }
+
+  campaignUse(campaignId: number): Promise<CampaignUse> {
+    return campaignUse(this.knex, campaignId);
   }
 
   findCampaign(committeeId: number, code: string): Promise<Campaign | null> {
@@ -149,7 +176,7 @@ export class KnexLedgerStore implements LedgerStore {
       id: Number(row.id), committeeId, code: row.code, name: row.name, kind: row.kind, fundCode: row.fund_code ?? null,
       targetDong: row.target_dong === null ? null : BigInt(row.target_dong), startsOn: row.starts_on, endsOn: row.ends_on,
       launchDocument: row.launch_document, receivingException: row.receiving_exception,
-      distributionDays: Number(row.distribution_days), accounts: byRole,
+      receivingExceptionUntil: row.receiving_exception_until ?? null, distributionDays: Number(row.distribution_days), accounts: byRole,
     };
   }
 
@@ -196,7 +223,8 @@ export class KnexLedgerStore implements LedgerStore {
       .groupBy("d.unit").orderBy("d.unit").select("d.unit", k.raw("sum(d.quantity) as quantity"), k.raw("sum(p.amount_dong) as value"));
     const deadline = distributionDeadline(c);
     const [late] = await k("disbursements as d").modify(expense).join("journal_entries as e", "e.id", "d.entry_id")
-      .where("d.campaign_id", c.id).where("e.entry_date", ">", deadline).modify(counted("d"))
+      .where("d.campaign_id", c.id).modify((q) => (deadline === null ? q.whereRaw("false") : q.where("e.entry_date", ">", deadline)))
+      .modify(counted("d"))
       .select(k.raw("count(*) as n"), k.raw("coalesce(sum(p.amount_dong), 0) as amount"));
     const [pledged] = await k("pledges").where({ campaign_id: c.id }).select(k.raw("count(*) as n"), k.raw("coalesce(sum(amount_dong), 0) as amount"));
     const head = await chainHead(k, c.committeeId);
@@ -738,4 +766,18 @@ export function toAccount(r: Record<string, unknown>): Account {
     id: Number(r.id), code: r.code as string, name: r.name as string, type: r.type as Account["type"],
     role: r.role as Account["role"], campaignId: r.campaign_id === null ? null : Number(r.campaign_id),
   };
+}
+
+/**
+ * What freezes a campaign's fields: a publication or a checkpoint since it was set up (a public statement cut there prints
+ * its name and launch date), and entries on its accounts. The same test as soquy_check_campaign_change (migration …000038).
+ */
+async function campaignUse(trx: Knex | Knex.Transaction, campaignId: number): Promise<CampaignUse> {
+  const { rows } = await trx.raw(`select
+      exists (select 1 from public_heads h where h.committee_id = c.committee_id and h.published_at >= c.created_at)
+        or exists (select 1 from checkpoints k where k.committee_id = c.committee_id and k.created_at >= c.created_at) as published,
+      exists (select 1 from journal_entries e where e.campaign_id = c.id)
+        or exists (select 1 from accounts a join postings p on p.account_id = a.id where a.campaign_id = c.id) as has_entries
+    from campaigns c where c.id = ?`, [campaignId]);
+  return { published: rows[0].published === true, hasEntries: rows[0].has_entries === true };
 }

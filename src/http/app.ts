@@ -28,6 +28,7 @@ import { recordRoutes } from "./routes/records.js";
 import { publicRoutes } from "./routes/public.js";
 import { publicPages } from "../web/public.js";
 import { workspace, workspaceErrors, workspaceSessions } from "../web/workspace.js";
+import { faviconRoutes, publicPageErrors, publicPathNotFound } from "../web/screens/notfound.js";
 import { statementRoutes } from "./routes/statements.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { bankImportRoutes } from "./routes/bankimports.js";
@@ -252,8 +253,11 @@ export function createApp(s: Soquy, log: Logger, lastRoutes: RequestHandler | nu
   app.get("/api/docs", (_req, res) => void res.type("html").send(docsPage()));
 
   app.use(publicPages(s));
+  app.use(faviconRoutes());
   app.use("/app", workspace(s));
   app.use(workspaceErrors);
+  app.use(publicPathNotFound(s)); // an HTML page, not problem+json, under /c/
+  app.use(publicPageErrors);
 
   if (lastRoutes) app.use(lastRoutes);
   app.use((req, res) => sendProblem(res, "not_found", `no route ${req.method} ${req.path}`));

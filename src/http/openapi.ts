@@ -28,7 +28,7 @@ export function openApiDocument(routes: RouteSpec<any, any, any>[], version: str
     responses["401"] = { description: "No valid bearer token", ...problem };
     responses["403"] = { description: `Allowed roles: ${r.roles.join(", ")}`, ...problem };
     responses["422"] = { description: "Invalid input; field names the offending field", ...problem };
-    if (r.method === "post") responses["409"] = { description: "Conflicts with the ledger's state (see code)", ...problem };
+    if (r.method !== "get") responses["409"] = { description: "Conflicts with the ledger's state (see code)", ...problem };
     paths[path] ??= {};
     paths[path][r.method] = {
       summary: r.summary,

@@ -61,6 +61,7 @@ export const statusByCode: Record<ResultCode, number> = {
   database_unavailable: 503,
   upload_timeout: 408,
   area_not_listed: 422,
+  campaign_frozen: 409,
 };
 
 const titles: Partial<Record<ResultCode, string>> = {

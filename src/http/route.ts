@@ -32,7 +32,7 @@ export interface Reply {
 }
 
 export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
-  method: "get" | "post";
+  method: "get" | "post" | "patch";
   path: string; // express style, relative to /api/v1
   summary: string;
   tag: string;
@@ -68,12 +68,12 @@ export function mount(router: Router, spec: RouteSpec<any, any, any>): void {
     }
     if (spec.rawBody) {
       if (!req.is(spec.rawBody)) fail("malformed_request", `send the file with Content-Type: ${spec.rawBody.join(" or ")}`);
-    } else if (spec.method === "post" && !req.is(["application/json", "application/*+json"])) {
+    } else if (spec.method !== "get" && !req.is(["application/json", "application/*+json"])) {
       fail("malformed_request", "send a JSON body with Content-Type: application/json");
     }
     const params = parsePart(spec.params, req.params, "params");
     const query = parsePart(spec.query, req.query, "query");
-    const body = spec.method === "post" && !spec.rawBody ? parsePart(spec.body ?? z.strictObject({}), req.body ?? {}, "body") : undefined;
+    const body = spec.method !== "get" && !spec.rawBody ? parsePart(spec.body ?? z.strictObject({}), req.body ?? {}, "body") : undefined;
     let meta: WriteMetaHttp = { idempotencyKey: "", requestHash: "" };
     if (spec.idempotent) {
       const key = req.get("Idempotency-Key");
@@ -84,7 +84,7 @@ export function mount(router: Router, spec: RouteSpec<any, any, any>): void {
     const reply = await spec.handle({ body, query, params, principal: principal as Principal, meta, req, res });
     if (reply === null) return;
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
-    if (spec.method === "post" && reply.status < 400) return sendWritten(res, reply.status, reply.body);
+    if (spec.method !== "get" && reply.status < 400) return sendWritten(res, reply.status, reply.body);
     res.status(reply.status).json(reply.body);
   });
 }

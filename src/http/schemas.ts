@@ -45,8 +45,23 @@ export const campaignCreate = z.strictObject({
   receivingException: optionalText(500).meta({
     description: "why this campaign may receive beyond 90 days from its launch or after its end date (Nghị định 93/2021); without it such donations are refused",
   }),
+  receivingExceptionUntil: isoDate.optional().meta({
+    description: "the last day the exception lets the campaign receive (not before startsOn); without it, the end date, or no closing date when there is none",
+  }),
   distributionDays: z.number().int().min(0).max(365).optional().meta({ description: "days after receiving closes by which money should be distributed (default 20)" }),
 });
+
+export const campaignUpdate = z.strictObject({
+  name: text(300).optional().meta({ description: "frozen once anything is published or checkpointed after the campaign was set up (campaign_frozen)" }),
+  kind: z.enum(campaignKinds).optional().meta({ description: "frozen once an entry is recorded on the campaign" }),
+  targetDong: amount.nullable().optional(),
+  startsOn: isoDate.optional().meta({ description: "frozen once an entry is recorded, or anything published or checkpointed after the campaign was set up" }),
+  endsOn: isoDate.nullable().optional(),
+  launchDocument: text(500).nullable().optional(),
+  receivingException: text(500).nullable().optional().meta({ description: "null withdraws the exception (and its last day)" }),
+  receivingExceptionUntil: isoDate.nullable().optional(),
+  distributionDays: z.number().int().min(0).max(365).optional(),
+}).meta({ description: "The fields to change; the others stay. The code never changes: it names the campaign's accounts." });
 
 export const donationCreate = z.strictObject({
   receivedOn: isoDate,
@@ -168,8 +183,9 @@ export const campaignResponse = z.object({
   endsOn: isoDate.nullable(),
   launchDocument: z.string().nullable(),
   receivingException: z.string().nullable(),
-  receivingCloses: isoDate,
-  distributionDeadline: isoDate,
+  receivingExceptionUntil: isoDate.nullable(),
+  receivingCloses: isoDate.nullable().meta({ description: "the last day donations may be dated; null: no closing date (an exception with neither end date nor last day)" }),
+  distributionDeadline: isoDate.nullable(),
   accounts: z.record(z.string(), z.string()),
 });
 
@@ -192,7 +208,7 @@ export const campaignWithTotals = campaignResponse.extend({
     pledgedDong: dong.meta({ description: "announced, not received: never counted as money" }),
     pledges: z.number().int(),
     pledgeGapDong: dong.meta({ description: "pledged − received" }),
-    lateDisbursements: z.object({ deadline: isoDate, count: z.number().int(), amountDong: dong }),
+    lateDisbursements: z.object({ deadline: isoDate.nullable(), count: z.number().int(), amountDong: dong }),
   }),
   verifiedOnly: z.boolean(),
   asOfSequence: z.number().int(),

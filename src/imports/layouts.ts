@@ -79,7 +79,8 @@ export function isBuiltIn(name: string): name is keyof typeof builtInLayouts {
 export function columnIndexes(layout: Layout, header: string[]): Record<keyof ColumnMap, number> {
   const clean = header.map((h) => h.trim());
   if (layout.exactHeader && clean.join(",") !== layout.exactHeader.join(",")) {
-    fail("bank_file_malformed", `line 1: the header is "${clean.join(",").slice(0, 300)}" but the ${layout.name} layout expects "${layout.exactHeader.join(",")}"`, "file");
+    fail("bank_file_malformed", `line 1: the header is "${clean.join(",").slice(0, 300)}" but the ${layout.name} layout expects "${layout.exactHeader.join(",")}"`, "file",
+      { line: 1, problem: "header_mismatch", layout: layout.name });
   }
   const out = {} as Record<keyof ColumnMap, number>;
   for (const [key, name] of Object.entries(layout.columns) as [keyof ColumnMap, string | undefined][]) {
@@ -88,7 +89,10 @@ export function columnIndexes(layout: Layout, header: string[]): Record<keyof Co
       continue;
     }
     const i = clean.indexOf(name);
-    if (i < 0) fail("bank_file_malformed", `line 1: the header has no column "${name}" (the ${layout.name} layout's ${key})`, "file");
+    if (i < 0) {
+      fail("bank_file_malformed", `line 1: the header has no column "${name}" (the ${layout.name} layout's ${key})`, "file",
+        { line: 1, problem: "header_missing_column", column: name, layout: layout.name });
+    }
     out[key] = i;
   }
   return out;

@@ -42,8 +42,9 @@ export interface StatementLine {
   donorName: string | null;
 }
 
-function malformed(lineNo: number, reason: string): never {
-  fail("bank_file_malformed", `line ${lineNo}: ${reason}`, "file");
+/** `problem` names the reason (with its values) for a reader in another language: see ErrorFacts. */
+function malformed(lineNo: number, reason: string, problem: Record<string, string | number> & { problem: string }): never {
+  fail("bank_file_malformed", `line ${lineNo}: ${reason}`, "file", { line: lineNo, ...problem });
 }
 
 /** The identity of a line without its ordinal: the bank account and what the bank printed. */
@@ -73,8 +74,10 @@ export class OrdinalCounter {
 
   next(lineNo: number, date: string, content: string): number {
     if (date !== this.day) {
-      if (this.seenDays.has(date)) malformed(lineNo, `the date ${date} comes back after ${this.day}: a statement lists its days in order`);
-      if (this.day !== null && date < this.day) malformed(lineNo, `the date ${date} is before ${this.day}: a statement lists its days in order`);
+      if (this.seenDays.has(date)) malformed(lineNo, `the date ${date} comes back after ${this.day}: a statement lists its days in order`,
+        { problem: "day_repeated", date, after: this.day ?? "" });
+      if (this.day !== null && date < this.day) malformed(lineNo, `the date ${date} is before ${this.day}: a statement lists its days in order`,
+        { problem: "days_out_of_order", date, after: this.day });
       if (this.day !== null) this.seenDays.add(this.day);
       this.day = date;
       this.counts = new Map();
@@ -101,7 +104,7 @@ export class BalanceCheck {
       const diff = l.balanceDong - this.running;
       fail("balance_assertion_failed",
         `line ${l.lineNo}: the statement prints a balance of ${l.balanceDong} đồng but the opening balance ${this.openingDong} plus the lines up to it make ${this.running} (difference ${diff > 0n ? "+" : ""}${diff} đồng); nothing was imported`,
-        "file");
+        "file", { line: l.lineNo, printed: l.balanceDong.toString(), computed: this.running.toString(), opening: this.openingDong.toString() });
     }
     this.checks++;
   }
@@ -161,9 +164,9 @@ export async function* readStatementBatches(input: AsyncIterable<Buffer | string
         width = rec.cells.length;
         continue;
       }
-      if (summary.lines >= max) malformed(rec.lineNo, `a statement has at most ${max} lines`);
+      if (summary.lines >= max) malformed(rec.lineNo, `a statement has at most ${max} lines`, { problem: "too_many_lines", max });
       if (format === "xlsx" && rec.cells.slice(width).some((c) => c.trim() !== "")) {
-        malformed(rec.lineNo, `row has cells beyond the ${width} columns of the header`);
+        malformed(rec.lineNo, `row has cells beyond the ${width} columns of the header`, { problem: "cells_beyond_header", width });
       }
       const line = toLine(rec.cells, columns, o.layout, rec.lineNo, o.bankAccount, ordinals);
       if (balance === null) {
@@ -180,7 +183,7 @@ export async function* readStatementBatches(input: AsyncIterable<Buffer | string
     }
     if (out.length > 0) yield out;
   }
-  if (columns === null) malformed(1, "the file is empty: no header row");
+  if (columns === null) malformed(1, "the file is empty: no header row", { problem: "empty" });
 }
 
 /** CSV records, streamed (./csv.ts), each with the line it starts on. */
@@ -188,7 +191,7 @@ export async function* csvRecords(input: AsyncIterable<Buffer | string> | Readab
   try {
     yield* readCsv(input, { maxRecord: MAX_RECORD });
   } catch (error) {
-    if (error instanceof CsvError) malformed(error.line, `not CSV of the ${layout.name} layout (${error.reason})`);
+    if (error instanceof CsvError) malformed(error.line, `not CSV of the ${layout.name} layout (${error.reason})`, { problem: "not_csv", layout: layout.name });
     throw error;
   }
 }
@@ -213,7 +216,7 @@ export async function* xlsxRecords(input: AsyncIterable<Buffer | string> | Reada
     }
   } catch (error) {
     if (error instanceof LedgerError) throw error;
-    malformed(1, `not an .xlsx workbook (${error instanceof Error ? error.message.slice(0, 200) : String(error)})`);
+    malformed(1, `not an .xlsx workbook (${error instanceof Error ? error.message.slice(0, 200) : String(error)})`, { problem: "not_xlsx" });
   } finally {
     await drainSheets(sheets);
   }
@@ -280,7 +283,8 @@ function amountOf(text: string, column: string | undefined, layout: Layout, line
   if (text === "") return null;
   const v = parseStatementAmount(text, layout.thousands);
   if (v === null) {
-    malformed(lineNo, `"${text.slice(0, 40)}" in column ${column} is not an amount in whole đồng written like ${layout.thousands === "." ? "1.000.000" : "1,000,000"}`);
+    malformed(lineNo, `"${text.slice(0, 40)}" in column ${column} is not an amount in whole đồng written like ${layout.thousands === "." ? "1.000.000" : "1,000,000"}`,
+      { problem: "bad_amount", text: text.slice(0, 40), column: column ?? "", example: layout.thousands === "." ? "1.000.000" : "1,000,000" });
   }
   return v;
 }
@@ -289,24 +293,30 @@ function toLine(r: string[], c: Record<keyof ColumnMap, number>, layout: Layout,
   ordinals: OrdinalCounter): StatementLine {
   const dateText = cellOf(r, c.date);
   const date = parseStatementDate(dateText, layout.dateFormat);
-  if (!date) malformed(lineNo, `"${dateText.slice(0, 40)}" is not a date as ${layout.dateFormat} (column ${layout.columns.date})`);
+  if (!date) {
+    malformed(lineNo, `"${dateText.slice(0, 40)}" is not a date as ${layout.dateFormat} (column ${layout.columns.date})`,
+      { problem: "bad_date", text: dateText.slice(0, 40), format: layout.dateFormat, column: layout.columns.date });
+  }
   const debit = amountOf(cellOf(r, c.debit), layout.columns.debit, layout, lineNo);
   const credit = amountOf(cellOf(r, c.credit), layout.columns.credit, layout, lineNo);
   if ((debit === null || debit === 0n) === (credit === null || credit === 0n)) {
     malformed(lineNo, debit === null && credit === null
       ? `neither ${layout.columns.debit} nor ${layout.columns.credit} has an amount`
-      : `both ${layout.columns.debit} and ${layout.columns.credit} have an amount`);
+      : `both ${layout.columns.debit} and ${layout.columns.credit} have an amount`,
+    { problem: debit === null && credit === null ? "no_amount" : "two_amounts", debit: layout.columns.debit ?? "", credit: layout.columns.credit ?? "" });
   }
   const direction = credit !== null && credit !== 0n ? "C" : "D";
   const amountDong = (direction === "C" ? credit : debit)!;
   const memo = (r[c.memo] ?? "").trim();
-  if (memo.length > MAX_MEMO) malformed(lineNo, `the memo is longer than ${MAX_MEMO} characters`);
+  if (memo.length > MAX_MEMO) malformed(lineNo, `the memo is longer than ${MAX_MEMO} characters`, { problem: "memo_too_long", max: MAX_MEMO });
   const doc = cellOf(r, c.doc), ref = cellOf(r, c.ref);
   const time = cellOf(r, c.time) || null;
-  if (doc.length > MAX_FIELD) malformed(lineNo, `the document number is longer than ${MAX_FIELD} characters`);
-  if (ref.length > MAX_FIELD) malformed(lineNo, `the reference number is longer than ${MAX_FIELD} characters`);
-  if (time !== null && time.length > MAX_FIELD) malformed(lineNo, `the time is longer than ${MAX_FIELD} characters`);
-  if (time !== null && !/^\d{1,2}:\d{2}(:\d{2})?$/.test(time)) malformed(lineNo, `"${time.slice(0, 20)}" is not a time of day as hh:mm:ss`);
+  if (doc.length > MAX_FIELD) malformed(lineNo, `the document number is longer than ${MAX_FIELD} characters`, { problem: "doc_too_long", max: MAX_FIELD });
+  if (ref.length > MAX_FIELD) malformed(lineNo, `the reference number is longer than ${MAX_FIELD} characters`, { problem: "ref_too_long", max: MAX_FIELD });
+  if (time !== null && time.length > MAX_FIELD) malformed(lineNo, `the time is longer than ${MAX_FIELD} characters`, { problem: "time_too_long", max: MAX_FIELD });
+  if (time !== null && !/^\d{1,2}:\d{2}(:\d{2})?$/.test(time)) {
+    malformed(lineNo, `"${time.slice(0, 20)}" is not a time of day as hh:mm:ss`, { problem: "bad_time", text: time.slice(0, 20) });
+  }
   const docRef = doc === "" ? ref : ref === "" ? doc : `${doc}/${ref}`;
   const counterparty = cellOf(r, c.counterparty) || null;
   const content = lineContent(bankAccount, { date, docRef, amountDong, direction, memo });

@@ -53,9 +53,16 @@ export const resultCodes = [
   "database_unavailable",
   "upload_timeout",
   "area_not_listed",
+  "campaign_frozen",
 ] as const;
 
 export type ResultCode = (typeof resultCodes)[number];
+
+/**
+ * The values a refusal's message was made from (a line number, dates, a campaign's code), so that a
+ * reader in another language can say the same thing: the workspace words them in Vietnamese.
+ */
+export type ErrorFacts = Readonly<Record<string, string | number>>;
 
 export class LedgerError extends Error {
   override name = "LedgerError";
@@ -63,11 +70,12 @@ export class LedgerError extends Error {
     readonly code: ResultCode,
     message: string,
     readonly field?: string,
+    readonly facts?: ErrorFacts,
   ) {
     super(message);
   }
 }
 
-export function fail(code: ResultCode, message: string, field?: string): never {
-  throw new LedgerError(code, message, field);
+export function fail(code: ResultCode, message: string, field?: string, facts?: ErrorFacts): never {
+  throw new LedgerError(code, message, field, facts);
 }

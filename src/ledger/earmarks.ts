@@ -35,14 +35,30 @@ export function addDays(iso: string, days: number): string {
   return date;
 }
 
-/** The last day donations may be dated, without a recorded exception. */
-export function receivingCloses(c: Pick<Campaign, "startsOn" | "endsOn">): string {
+type WindowFields = Pick<Campaign, "startsOn" | "endsOn" | "receivingException" | "receivingExceptionUntil">;
+
+/**
+ * The days a campaign may date donations in. Without an exception: from the launch to the end date
+ * or 90 days, whichever comes first. A recorded exception (with its reason) extends the close to the
+ * exception's own date, or to the end date without one; it never shortens the window nor opens it
+ * before the launch. `closes` is null only for an exception with neither date (a fund raised all
+ * year round). migrations/…000038 checks the same in PostgreSQL.
+ */
+export function receivingWindow(c: WindowFields): { opens: string; closes: string | null } {
   const limit = addDays(c.startsOn, RECEIVING_DAYS);
-  return c.endsOn !== null && c.endsOn < limit ? c.endsOn : limit;
+  const normal = c.endsOn !== null && c.endsOn < limit ? c.endsOn : limit;
+  if (c.receivingException === null) return { opens: c.startsOn, closes: normal };
+  const extended = c.receivingExceptionUntil ?? c.endsOn;
+  return { opens: c.startsOn, closes: extended === null ? null : extended > normal ? extended : normal };
 }
 
-/** Disbursements dated after this are flagged as late. */
-export function distributionDeadline(c: Pick<Campaign, "startsOn" | "endsOn" | "receivingException" | "distributionDays">): string {
-  const closes = c.receivingException !== null && c.endsOn !== null ? c.endsOn : receivingCloses(c);
-  return addDays(closes, c.distributionDays);
+/** The last day donations may be dated (null: no closing date). */
+export function receivingCloses(c: WindowFields): string | null {
+  return receivingWindow(c).closes;
+}
+
+/** Disbursements dated after this are flagged as late (null: receiving never closes, so nothing is late). */
+export function distributionDeadline(c: WindowFields & Pick<Campaign, "distributionDays">): string | null {
+  const closes = receivingCloses(c);
+  return closes === null ? null : addDays(closes, c.distributionDays);
 }

@@ -1,15 +1,15 @@
 import { newEntryId } from "./ids.js";
 import { Decimal } from "decimal.js";
 import { assetRoleByMethod } from "./chart.js";
-import { allowedPurposes, receivingCloses } from "./earmarks.js";
+import { allowedPurposes, receivingWindow } from "./earmarks.js";
 import { LedgerError, fail } from "./codes.js";
 import { normaliseKey, typedDonorIdentity } from "./donors.js";
 import { donationDraft } from "./entries.js";
 import { parseDocumentDate, parseIsoDate, todayInVietnam } from "./dates.js";
 import { multiplyDong, parseAmountDong, parseSignedDong } from "./money.js";
-import type { LedgerStore, NewCampaign } from "./store.js";
+import type { CampaignUse, LedgerStore, NewCampaign } from "./store.js";
 import type {
-  Account, BeneficiaryCategory, Campaign, CampaignKind, DonorKind, EntryDraft, ItemDraft, Method,
+  Account, BeneficiaryCategory, Campaign, CampaignFields, CampaignKind, DonorKind, EntryDraft, ItemDraft, Method,
   Principal, Purpose, Area,
 } from "./types.js";
 import { campaignView } from "./view.js";
@@ -63,8 +63,25 @@ export interface CampaignInput {
   endsOn?: string | undefined;
   launchDocument?: string | undefined;
   receivingException?: string | undefined;
+  receivingExceptionUntil?: string | undefined;
   distributionDays?: number | undefined;
 }
+
+/** A change to a campaign: the fields named change (null clears one that may be empty), the others stay. */
+export interface CampaignChange {
+  name?: string | undefined;
+  kind?: CampaignKind | undefined;
+  targetDong?: Amount | null | undefined;
+  startsOn?: string | undefined;
+  endsOn?: string | null | undefined;
+  launchDocument?: string | null | undefined;
+  receivingException?: string | null | undefined;
+  receivingExceptionUntil?: string | null | undefined;
+  distributionDays?: number | undefined;
+}
+
+/** How long this process trusts its copy of a campaign before reading it again (another process may have changed it). */
+const CAMPAIGN_REREAD_MS = 1_000;
 
 export interface WriteMeta {
   idempotencyKey: string;
@@ -80,16 +97,22 @@ const purposeWords: Record<Purpose, string> = {
 
 export const ANONYMOUS_DONOR = "Nhà hảo tâm ẩn danh";
 
+interface CachedCampaign {
+  at: number;
+  value: Campaign;
+  rereading: boolean;
+}
+
 export class Ledger {
-  private readonly campaigns = new Map<string, Campaign>();
+  private readonly campaigns = new Map<string, CachedCampaign>();
 
   constructor(
     readonly store: LedgerStore,
     private readonly committer: GroupCommitter,
   ) {}
 
-  async createCampaign(p: Principal, input: CampaignInput, meta: WriteMeta) {
-    const campaign: NewCampaign = {
+  async createCampaign(p: Pick<Principal, "committeeId">, input: CampaignInput, meta: WriteMeta) {
+    const campaign: NewCampaign = checkCampaignFields({
       code: input.code,
       name: input.name.trim(),
       kind: input.kind,
@@ -99,11 +122,9 @@ export class Ledger {
       endsOn: input.endsOn === undefined ? null : parseIsoDate(input.endsOn, "endsOn"),
       launchDocument: input.launchDocument ?? null,
       receivingException: input.receivingException?.trim() || null,
+      receivingExceptionUntil: input.receivingExceptionUntil === undefined ? null : parseIsoDate(input.receivingExceptionUntil, "receivingExceptionUntil"),
       distributionDays: input.distributionDays ?? 20,
-    };
-    if (campaign.endsOn !== null && campaign.endsOn < campaign.startsOn) {
-      fail("invalid_date", "endsOn must not be before startsOn", "endsOn");
-    }
+    });
     return this.store.createCampaign(
       p.committeeId, campaign,
       { key: meta.idempotencyKey, requestHash: meta.requestHash },
@@ -111,15 +132,46 @@ export class Ledger {
     );
   }
 
+  /**
+   * Changes what may still change of a campaign. The code never changes (it names the campaign's accounts); the name and
+   * launch date are frozen once anything is published after it was set up (public statements print them, checkpoints sign
+   * them); the kind and launch date once an entry is recorded on it (its payments and donations were checked against them).
+   */
+  async updateCampaign(p: Principal, code: string, change: CampaignChange, meta: WriteMeta) {
+    const r = await this.store.updateCampaign(p.committeeId, code, (current, use) => changedCampaign(current, change, use),
+      { key: meta.idempotencyKey, requestHash: meta.requestHash }, (c) => {
+        this.campaigns.set(`${p.committeeId}\u0000${code}`, { at: Date.now(), value: c, rereading: false });
+        return campaignView(c);
+      });
+    if (r.replayed) this.campaigns.delete(`${p.committeeId}\u0000${code}`);
+    return r;
+  }
+
+  /**
+   * A campaign, from this process's copy: its code, id and accounts never change; its other fields may (workspace or API
+   * edits), so a copy older than a second is read again in the background while the copy still answers (the order in which
+   * concurrent calls reach the writer does not change), and an edit made here replaces it at once.
+   */
   async campaign(committeeId: number, code: string): Promise<Campaign> {
     const cacheKey = `${committeeId}\u0000${code}`;
     const cached = this.campaigns.get(cacheKey);
-    if (cached) return cached;
+    if (cached) {
+      if (!cached.rereading && Date.now() - cached.at > CAMPAIGN_REREAD_MS) this.reread(cacheKey, cached, committeeId, code);
+      return cached.value;
+    }
     const found = await this.store.findCampaign(committeeId, code);
     if (!found) fail("campaign_not_found", `no campaign with code ${code}`, "code");
-    // Campaign identity and accounts never change (accounts are append-only).
-    this.campaigns.set(cacheKey, found);
+    this.campaigns.set(cacheKey, { at: Date.now(), value: found, rereading: false });
     return found;
+  }
+
+  private reread(cacheKey: string, cached: CachedCampaign, committeeId: number, code: string): void {
+    cached.rereading = true;
+    this.store.findCampaign(committeeId, code).then((c) => {
+      if (c && this.campaigns.get(cacheKey) === cached) this.campaigns.set(cacheKey, { at: Date.now(), value: c, rereading: false });
+    }, () => {
+      cached.rereading = false; // the next call tries again
+    });
   }
 
   async recordDonation(p: Principal, campaignCode: string, input: DonationInput, meta: WriteMeta): Promise<WriteResult> {
@@ -165,7 +217,8 @@ export class Ledger {
     const entryDate = parseDocumentDate(input.paidOn, "paidOn");
     if (!allowedPurposes[campaign.kind].includes(input.purpose)) {
       fail("purpose_not_allowed_for_campaign",
-        `a ${campaign.kind} campaign pays only ${allowedPurposes[campaign.kind].join(", ")}; not ${input.purpose}`, "purpose");
+        `a ${campaign.kind} campaign pays only ${allowedPurposes[campaign.kind].join(", ")}; not ${input.purpose}`, "purpose",
+        { kind: campaign.kind, purpose: input.purpose, allowed: allowedPurposes[campaign.kind].join(",") });
     }
     const amountDong = parseAmountDong(input.amountDong, "amountDong");
     const quantity = input.quantity === undefined ? null : parseQuantity(input.quantity, "quantity");
@@ -328,17 +381,59 @@ function postingsOnly(e: Omit<EntryDraft, "id" | "voucherSeries" | "donation" | 
 }
 
 function checkReceivingWindow(c: Campaign, date: string): void {
-  if (c.receivingException !== null) return;
-  if (date < c.startsOn) {
-    fail("donation_outside_receiving_window", `campaign ${c.code} starts receiving on ${c.startsOn}; this donation is dated ${date}`, "receivedOn");
-  }
-  const closes = receivingCloses(c);
-  if (date > closes) {
+  const w = receivingWindow(c);
+  const facts = { campaign: c.code, date, opens: w.opens, closes: w.closes ?? "" };
+  if (date < w.opens) {
     fail("donation_outside_receiving_window",
-      `campaign ${c.code} stopped receiving on ${closes} (its end date, or 90 days from its launch); record the exception and its reason on the campaign to accept later money`,
-      "receivedOn");
+      `campaign ${c.code} receives from ${w.opens}${w.closes ? ` to ${w.closes}` : ""}; this donation is dated ${date}, before its launch`, "receivedOn", facts);
+  }
+  if (w.closes !== null && date > w.closes) {
+    fail("donation_outside_receiving_window",
+      `campaign ${c.code} receives from ${w.opens} to ${w.closes} (its end date, 90 days from its launch, or the date of its recorded exception); this donation is dated ${date}: record the exception, its reason and its last day on the campaign to accept later money`,
+      "receivedOn", facts);
   }
 }
+
+/** A campaign's fields as the rules allow them: dates in order, an exception's last day only with its reason. */
+function checkCampaignFields<T extends CampaignFields>(c: T): T {
+  if (c.endsOn !== null && c.endsOn < c.startsOn) fail("invalid_date", "endsOn must not be before startsOn", "endsOn");
+  if (c.receivingExceptionUntil !== null) {
+    if (c.receivingException === null) {
+      fail("validation_failed", "receivingExceptionUntil extends the window for a recorded exception: give receivingException, its reason, too", "receivingExceptionUntil");
+    }
+    if (c.receivingExceptionUntil < c.startsOn) fail("invalid_date", "receivingExceptionUntil must not be before startsOn", "receivingExceptionUntil");
+  }
+  return c;
+}
+
+/** The campaign after a change, or the refusal of a field its use has frozen. */
+function changedCampaign(c: Campaign, change: CampaignChange, use: CampaignUse): CampaignFields {
+  const frozen = (field: "name" | "kind" | "startsOn", why: string) => fail("campaign_frozen", `${field} of campaign ${c.code} no longer changes: ${why}`, field, { campaign: c.code, reason: why === PUBLISHED ? "published" : "entries" });
+  const next: CampaignFields = {
+    code: c.code,
+    name: change.name === undefined ? c.name : change.name.trim(),
+    kind: change.kind ?? c.kind,
+    fundCode: c.fundCode,
+    targetDong: change.targetDong === undefined ? c.targetDong : change.targetDong === null ? null : parseAmountDong(change.targetDong, "targetDong"),
+    startsOn: change.startsOn === undefined ? c.startsOn : parseIsoDate(change.startsOn, "startsOn"),
+    endsOn: change.endsOn === undefined ? c.endsOn : change.endsOn === null ? null : parseIsoDate(change.endsOn, "endsOn"),
+    launchDocument: change.launchDocument === undefined ? c.launchDocument : change.launchDocument?.trim() || null,
+    receivingException: change.receivingException === undefined ? c.receivingException : change.receivingException?.trim() || null,
+    receivingExceptionUntil: change.receivingExceptionUntil === undefined ? c.receivingExceptionUntil
+      : change.receivingExceptionUntil === null ? null : parseIsoDate(change.receivingExceptionUntil, "receivingExceptionUntil"),
+    distributionDays: change.distributionDays ?? c.distributionDays,
+  };
+  // Withdrawing the exception withdraws its last day with it.
+  if (next.receivingException === null && change.receivingExceptionUntil === undefined) next.receivingExceptionUntil = null;
+  if (next.name !== c.name && use.published) frozen("name", PUBLISHED);
+  if (next.startsOn !== c.startsOn && use.published) frozen("startsOn", PUBLISHED);
+  if (next.startsOn !== c.startsOn && use.hasEntries) frozen("startsOn", HAS_ENTRIES);
+  if (next.kind !== c.kind && use.hasEntries) frozen("kind", HAS_ENTRIES);
+  return checkCampaignFields(next);
+}
+
+const PUBLISHED = "something was published since the campaign was set up, and public statements and signed checkpoints print it";
+const HAS_ENTRIES = "entries are recorded on the campaign and were checked against it";
 
 async function checkAssetsStayPositive(ctx: PlanContext, postings: { account: Account; amountDong: bigint }[]): Promise<void> {
   const net = new Map<number, { account: Account; delta: bigint }>();

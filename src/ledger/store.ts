@@ -12,6 +12,14 @@ export interface StoredResponse {
 
 export type NewCampaign = CampaignFields;
 
+/** What a campaign's use so far freezes: its entries were checked against its kind and dates; its publications print its name. */
+export interface CampaignUse {
+  /** Something was published (or a checkpoint signed) since the campaign was set up: public statements print its name and launch date. */
+  published: boolean;
+  /** An entry is recorded on its accounts: it was checked against its kind (purposes) and launch date. */
+  hasEntries: boolean;
+}
+
 export interface EntryFilter {
   campaignId?: number;
   verified?: boolean;
@@ -36,7 +44,7 @@ export interface CampaignFigures {
   lastSeq: number;
   pledgedDong: bigint;
   pledges: number;
-  late: { deadline: string; disbursements: number; amountDong: bigint };
+  late: { deadline: string | null; disbursements: number; amountDong: bigint };
 }
 
 export interface AccountBalance {
@@ -155,6 +163,14 @@ export interface LedgerStore {
 
   createCampaign(committeeId: number, input: NewCampaign, idem: { key: string; requestHash: string },
     respond: (c: Campaign) => unknown): Promise<{ response: unknown; replayed: boolean }>;
+  /**
+   * Changes a campaign's fields under the committee's write lock (no entry is recorded meanwhile): `change` is given the
+   * campaign as it is and its use, and returns the fields to keep (or refuses).
+   */
+  updateCampaign(committeeId: number, code: string, change: (current: Campaign, use: CampaignUse) => CampaignFields,
+    idem: { key: string; requestHash: string }, respond: (c: Campaign) => unknown): Promise<{ response: unknown; replayed: boolean }>;
+  /** What the campaign's use so far has frozen (see CampaignUse). */
+  campaignUse(campaignId: number): Promise<CampaignUse>;
   findCampaign(committeeId: number, code: string): Promise<Campaign | null>;
   findCampaignById(committeeId: number, id: number): Promise<Campaign | null>;
   listCampaigns(committeeId: number): Promise<Campaign[]>;

@@ -67,6 +67,8 @@ export interface CampaignFields {
   launchDocument: string | null;
   /** Why this campaign may receive beyond 90 days or its end date (null: it may not). */
   receivingException: string | null;
+  /** The last day the exception lets it receive (null: its end date, or no closing date without one). */
+  receivingExceptionUntil: string | null;
   distributionDays: number;
 }
 

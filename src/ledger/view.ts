@@ -66,6 +66,7 @@ export function campaignView(c: Campaign) {
     endsOn: c.endsOn,
     launchDocument: c.launchDocument,
     receivingException: c.receivingException,
+    receivingExceptionUntil: c.receivingExceptionUntil,
     receivingCloses: receivingCloses(c),
     distributionDeadline: distributionDeadline(c),
     accounts: Object.fromEntries(Object.entries(c.accounts).map(([role, a]) => [role, a.code])),

@@ -166,7 +166,8 @@ async function runBatch(tx: LockedLedger, batch: Pending[]): Promise<Outcome[]> 
       checkDraft(draft);
       const closed = await ctx.closedThrough();
       if (closed !== null && draft.entryDate <= closed) {
-        fail("period_closed", `the books are closed through ${closed}; date the entry (or its correction) after that`, "entryDate");
+        fail("period_closed", `the books are closed through ${closed}; date the entry (or its correction) after that`, "entryDate",
+          { date: draft.entryDate, closed });
       }
     } catch (error) {
       if (!(error instanceof LedgerError)) throw error;

@@ -103,6 +103,11 @@ export class PublicService {
     return value;
   }
 
+  /** Drops this process's copy of a committee's campaigns (one was just changed here). */
+  forgetCampaigns(committeeId: number): void {
+    this.campaigns.delete(String(committeeId));
+  }
+
   async campaign(committee: Committee, code: string): Promise<Campaign> {
     let found = (await this.campaignList(committee)).find((c) => c.code === code);
     if (!found) {

@@ -24,6 +24,7 @@ const NAV: { href: string; roles: readonly Role[]; vi: string; en: string }[] = 
   { href: "/app/donations/new", roles: ["treasurer"], vi: "Ghi thu", en: "Record donation" },
   { href: "/app/disbursements/new", roles: ["treasurer"], vi: "Ghi chi", en: "Record disbursement" },
   { href: "/app/bank-imports", roles: ["treasurer"], vi: "Sao kê ngân hàng", en: "Bank statements" },
+  { href: "/app/campaigns", roles: ["treasurer", "approver", "auditor", "admin"], vi: "Cuộc vận động", en: "Campaigns" },
   { href: "/app/areas", roles: ["treasurer", "approver", "auditor", "admin"], vi: "Khu phố / ấp", en: "Areas" },
   { href: "/app/queue", roles: ["approver"], vi: "Chờ duyệt", en: "Verification queue" },
   { href: "/app/periods", roles: ["approver"], vi: "Khóa sổ", en: "Period close" },
@@ -44,8 +45,9 @@ export function appPage(opts: {
   const other = lang === "vi" ? "en" : "vi";
   return html`<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${opts.title} — soquy</title><link rel="stylesheet" href="/assets/public.css"><link rel="stylesheet" href="/app/assets/app.css">
-<script src="/app/assets/app.js" defer></script></head>
+<title>${opts.title} — soquy</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/assets/public.css"><link rel="stylesheet" href="/app/assets/app.css">
+<link rel="stylesheet" href="/app/assets/forms.css">
+<script src="/app/assets/app.js" defer></script><script src="/app/assets/forms.js" defer></script></head>
 <body><header class="top"><a class="brand" href="/app">sổ quỹ</a>
 <nav class="tools">${u ? html`<span class="who">${u.name} · ${ROLE[lang][u.role]}</span>` : ""}
 <a href="/app/lang?to=${other}&amp;back=${encodeURIComponent(path)}" lang="${other}">${other === "en" ? "English" : "Tiếng Việt"}</a>

@@ -8,6 +8,7 @@ import { MAX_STATEMENT_BYTES, spoolUpload } from "../imports/upload.js";
 import { readConfig } from "../config.js";
 import { formatDateVi, formatDong } from "../../reports/format.js";
 import { langOf } from "./applayout.js";
+import { refusalText } from "./screens/refusals.js";
 import { Html, html } from "./html.js";
 import { checkCsrf, requireUser, type WebSession } from "./session.js";
 
@@ -25,7 +26,7 @@ interface Job {
   done: number;
   total: number | null;
   summary?: ImportSummary;
-  error?: { code: string; message: string; field?: string | undefined };
+  error?: { code: string; message: string; field?: string | undefined; text: string };
 }
 
 type Page = (req: Request, res: Response, title: string, body: Html, flash?: Html | string | null, status?: number) => void;
@@ -105,7 +106,8 @@ ${saved.map((n) => html`<option value="${n}">${n}</option>`)}</select></label>
       res.status(201).json({ job: jobId, summary });
     } catch (error) {
       if (!(error instanceof LedgerError)) throw error;
-      Object.assign(job, { phase: "failed", error: { code: error.code, message: error.message, field: error.field } });
+      // text: the refusal in the page's language, with its line number and dates, for the page to show.
+      Object.assign(job, { phase: "failed", error: { code: error.code, message: error.message, field: error.field, text: refusalText(error, langOf(req)) } });
       res.locals.problemCode = error.code;
       res.status(422).json({ job: jobId, error: job.error });
     }
@@ -145,7 +147,7 @@ ${saved.map((n) => html`<option value="${n}">${n}</option>`)}</select></label>
 ${rec.truncated ? html`<p class="muted">${T(req, "Danh sách đã cắt bớt; tải CSV để xem đủ.", "Lists cut short; the CSV has everything.")}</p>` : ""}`;
     } catch (error) {
       if (!(error instanceof LedgerError)) throw error;
-      body = html`<h1>${T(req, "Đối chiếu tài khoản", "Reconciliation")}</h1><p class="bad">${error.message}</p>`;
+      body = html`<h1>${T(req, "Đối chiếu tài khoản", "Reconciliation")}</h1><p class="bad">${refusalText(error, langOf(req))}</p>`;
       res.status(422);
     }
     page(req, res, T(req, "Đối chiếu", "Reconciliation"), body, null, res.statusCode);
@@ -203,7 +205,7 @@ const BANK_JS = `
       } else {
         status.textContent = "";
         var p = document.createElement("p"); p.className = "bad"; p.setAttribute("role", "alert");
-        p.textContent = (vi ? "Không nhập được, chưa ghi gì: " : "Refused, nothing written: ") + ((body.error && body.error.message) || x.status);
+        p.textContent = (vi ? "Không nhập được, chưa ghi gì: " : "Refused, nothing written: ") + ((body.error && (body.error.text || body.error.message)) || x.status);
         result.appendChild(p);
       }
     };

@@ -29,11 +29,12 @@ export async function checkPassword(password: string, stored: string): Promise<b
 }
 
 /** Why a new password is refused, or null: long enough, not all one character, not the login. */
-export function passwordProblem(password: string, login: string): string | null {
-  if (password.length < MIN_PASSWORD) return `at least ${MIN_PASSWORD} characters`;
-  if (password.length > MAX_PASSWORD) return `at most ${MAX_PASSWORD} characters`;
-  if (new Set(password).size < 4) return "too simple (use at least 4 different characters)";
-  if (password.toLowerCase().includes(login.toLowerCase())) return "must not contain the login";
+export function passwordProblem(password: string, login: string, lang: "vi" | "en" = "en"): string | null {
+  const say = (vi: string, en: string) => (lang === "vi" ? vi : en);
+  if (password.length < MIN_PASSWORD) return say(`cần ít nhất ${MIN_PASSWORD} ký tự`, `at least ${MIN_PASSWORD} characters`);
+  if (password.length > MAX_PASSWORD) return say(`tối đa ${MAX_PASSWORD} ký tự`, `at most ${MAX_PASSWORD} characters`);
+  if (new Set(password).size < 4) return say("quá đơn giản (dùng ít nhất 4 ký tự khác nhau)", "too simple (use at least 4 different characters)");
+  if (password.toLowerCase().includes(login.toLowerCase())) return say("không được chứa tên đăng nhập", "must not contain the login");
   return null;
 }
 

@@ -107,7 +107,7 @@ function send(res: Response, lang: Lang, title: string, body: Html, path: string
     : html`<a href="${path}" hreflang="vi" lang="vi">${T.en.vietnamese}</a>`;
   res.type("html").send(html`<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} — soquy</title><link rel="stylesheet" href="/assets/public.css"><script src="/assets/public.js" defer></script></head>
+<title>${title} — soquy</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/assets/public.css"><script src="/assets/public.js" defer></script></head>
 <body><header class="top"><a class="brand" href="/${lang === "en" ? "?lang=en" : ""}">sổ quỹ</a><nav>${other}</nav></header>
 <main>${body}</main><footer><p>soquy — ${lang === "vi" ? "sổ quỹ minh bạch, kiểm chứng được" : "an auditable fund book"} ·
 <a href="/.well-known/soquy-key">${T[lang].key}</a> · <a href="/api/docs">API</a></p></footer></body></html>`.text);
@@ -216,7 +216,7 @@ function selfCheckForm(committee: string, q: Record<string, string>, result: Htm
 <p class="muted">${w.checkHelp}</p>
 <form method="get" action="/c/${committee}/check#tra-cuu">
 ${lang === "en" ? html`<input type="hidden" name="lang" value="en">` : ""}
-<label>${w.receipt}<input name="receipt" value="${v("receipt")}" placeholder="PT-2024-000001" pattern="PT-[0-9]{4}-[0-9]{6}" autocomplete="off"></label>
+<label>${w.receipt}<input name="receipt" value="${v("receipt")}" placeholder="PT-2024-000001" autocapitalize="characters" autocomplete="off"></label>
 <label>${w.bankRef}<input name="bankReference" value="${v("bankReference")}" autocomplete="off"></label>
 <div class="row"><label>${w.amountDong}<input name="amountDong" value="${v("amountDong")}" inputmode="numeric" autocomplete="off"></label>
 <label>${w.date}<input type="date" name="date" value="${v("date")}"></label></div>
@@ -230,10 +230,12 @@ async function selfCheck(s: Soquy, committee: string, q: Record<string, string>,
   const w = T[lang];
   try {
     let found: SelfCheckMatch[];
-    if (q.receipt) {
-      if (!/^PT-\d{4}-\d{6}$/.test(q.receipt)) throw new LedgerError("validation_failed", "a receipt number such as PT-2024-000012", "receipt");
+    if (q.receipt?.trim()) {
+      // As printed or as typed: "pt-2024-000012", " PT 2024 000012 " are the same receipt.
+      const receipt = q.receipt.trim().toUpperCase().replace(/[\s_–—]+/g, "-");
+      if (!/^PT-\d{4}-\d{6}$/.test(receipt)) throw new LedgerError("validation_failed", "a receipt number such as PT-2024-000012", "receipt");
       try {
-        found = [(await s.public.receipt(committee, q.receipt)).match];
+        found = [(await s.public.receipt(committee, receipt)).match];
       } catch (error) {
         if (error instanceof LedgerError && error.code === "not_found") found = [];
         else throw error;

@@ -18,6 +18,16 @@ import { APP_CSS, APP_JS, appPage, langOf, ROLE, type Lang } from "./applayout.j
 import { bankPages } from "./bankpages.js";
 import { Html, html } from "./html.js";
 import { generatePassword, hashPassword, passwordProblem } from "./passwords.js";
+import { confirmAbove } from "../db/settings.js";
+import { DISBURSEMENT_ALIASES, DONATION_ALIASES, formatTimeVi, place, refusalText, type Placed } from "./screens/refusals.js";
+import {
+  amountConfirmation, campaignOption, choiceGroup, dateNote, deadlineText, described, errorSummary, fieldError as formFieldError, needsConfirmation, selectField,
+  windowText,
+} from "./screens/fields.js";
+import { campaignScreens } from "./screens/campaigns.js";
+import { auditTable, checkpointReason } from "./screens/audit.js";
+import { appNotFound, notFoundBody } from "./screens/notfound.js";
+import { FORMS_CSS, FORMS_JS } from "./screens/fields.js";
 import { attemptPassword, checkCsrf, clearCookie, CsrfRefused, ForbiddenPage, isSecure, requireUser, sessionMiddleware, signIn, type WebSession } from "./session.js";
 
 // The workspace for the people who keep the books: sign-in, keyboard-first
@@ -61,6 +71,10 @@ const FIELD_VI: Record<string, string> = {
 };
 
 type Errors = Map<string, string>;
+const NONE: Placed = { fields: new Map(), general: [] };
+const DONATION_FIELDS = ["campaign", "method", "receivedOn", "amountDong", "donor.name", "donor.kind", "donor.publishName", "donor.phone", "bankAccount", "bankReference",
+  "items[0].description", "items[0].quantity", "items[0].unit", "items[0].unitValueDong", "items[0].valuationBasis", "description"];
+const DISBURSEMENT_FIELDS = ["campaign", "beneficiary.name", "beneficiary.category", "beneficiary.area", "purpose", "method", "paidOn", "quantity", "unit", "amountDong", "description"];
 
 const PURPOSE_VI: Record<string, string> = {
   gift_package: "Trao quà (suất quà)", house_new: "Xây nhà Đại đoàn kết", house_repair: "Sửa chữa nhà", livelihood: "Hỗ trợ sinh kế", schooling: "Học tập",
@@ -77,6 +91,8 @@ export function workspace(s: Soquy): Router {
   const form = express.urlencoded({ extended: false, limit: "64kb", parameterLimit: 200 });
   r.get("/assets/app.css", (_req, res) => void res.type("text/css").set("Cache-Control", "public, max-age=3600").send(APP_CSS));
   r.get("/assets/app.js", (_req, res) => void res.type("application/javascript").set("Cache-Control", "public, max-age=3600").send(APP_JS));
+  r.get("/assets/forms.js", (_req, res) => void res.type("application/javascript").set("Cache-Control", "public, max-age=3600").send(FORMS_JS));
+  r.get("/assets/forms.css", (_req, res) => void res.type("text/css").set("Cache-Control", "public, max-age=3600").send(FORMS_CSS));
 
   const page = (req: Request, res: Response, title: string, body: Html, flash: Html | string | null = null, status = 200) => {
     res.status(status).type("html").set("Cache-Control", "no-store")
@@ -123,14 +139,18 @@ ${error ? html`<p class="errors" role="alert">${error}</p>` : ""}
     res.setHeader("Set-Cookie", clearCookie(isSecure(req)));
     res.redirect(303, "/app/login");
   });
-  r.get("/password", requireUser(), (req, res) => passwordPage(req, res, null));
-  const passwordPage = (req: Request, res: Response, error: string | null, status = 200) => {
+  r.get("/password", requireUser(), (req, res) => passwordPage(req, res, NONE));
+  const passwordPage = (req: Request, res: Response, errors: Placed, status = 200) => {
     const sess = sessionOf(res)!;
+    const secret = (name: string, label: string, autocomplete: string) => {
+      const error = errors.fields.get(name) ?? null;
+      return html`<label for="f-${name}">${label}<input id="f-${name}" name="${name}" type="password" autocomplete="${autocomplete}" required${described(`f-${name}`, error)}>${formFieldError(`f-${name}`, error)}</label>`;
+    };
     page(req, res, T(req, "Đổi mật khẩu", "Change password"), html`<h1>${T(req, "Đổi mật khẩu", "Change password")}</h1>
-${error ? html`<p class="errors" role="alert">${error}</p>` : ""}
-<form method="post" action="/app/password" class="entry" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}">
-<label>${T(req, "Mật khẩu hiện tại", "Current password")}<input name="current" type="password" autocomplete="current-password" required></label>
-<label>${T(req, "Mật khẩu mới (ít nhất 10 ký tự)", "New password (10 characters or more)")}<input name="next" type="password" autocomplete="new-password" required minlength="10"></label>
+${errorSummary(langOf(req), errors)}
+<form method="post" action="/app/password" class="entry" data-once novalidate><input type="hidden" name="_csrf" value="${sess.csrfToken}">
+${secret("current", T(req, "Mật khẩu hiện tại", "Current password"), "current-password")}
+${secret("next", T(req, "Mật khẩu mới (ít nhất 10 ký tự)", "New password (10 characters or more)"), "new-password")}
 <button type="submit">${T(req, "Lưu", "Save")}</button></form>`, null, status);
   };
   r.post("/password", form, requireUser(), async (req, res) => {
@@ -139,12 +159,14 @@ ${error ? html`<p class="errors" role="alert">${error}</p>` : ""}
     const attempt = await attemptPassword(users, sess.user, String(req.body.current ?? ""));
     if (attempt !== "ok") {
       return passwordPage(req, res, attempt === "locked"
-        ? T(req, "Tài khoản tạm khóa 15 phút do nhập sai mật khẩu nhiều lần.", "Account locked for 15 minutes after repeated wrong passwords.")
-        : T(req, "Mật khẩu hiện tại không đúng.", "The current password is wrong."), 422);
+        ? { fields: new Map(), general: [T(req, "Tài khoản tạm khóa 15 phút do nhập sai mật khẩu nhiều lần.", "Account locked for 15 minutes after repeated wrong passwords.")] }
+        : { fields: new Map([["current", T(req, "Mật khẩu hiện tại không đúng.", "The current password is wrong.")]]), general: [] }, 422);
     }
     const next = String(req.body.next ?? "");
-    const problem = passwordProblem(next, sess.user.login);
-    if (problem) return passwordPage(req, res, T(req, `Mật khẩu mới chưa đạt: ${problem}.`, `New password refused: ${problem}.`), 422);
+    const problem = passwordProblem(next, sess.user.login, langOf(req));
+    if (problem) {
+      return passwordPage(req, res, { fields: new Map([["next", T(req, `Mật khẩu mới chưa đạt: ${problem}.`, `New password refused: ${problem}.`)]]), general: [] }, 422);
+    }
     await users.setPassword(sess.user.id, await hashPassword(next));
     await users.endSessions(sess.user.id, sess.idHash); // other devices sign in again
     page(req, res, T(req, "Đổi mật khẩu", "Change password"), html`<p>${T(req, "Đã đổi mật khẩu.", "Password changed.")}</p>`);
@@ -184,26 +206,38 @@ ${(["area", "category"] as const).map((by) => {
   });
 
   // ---- treasurer: donations and disbursements
-  const campaignOptions = async (committeeId: number, selected: string) => (await s.store.listCampaigns(committeeId))
-    .map((c) => html`<option value="${c.code}"${c.code === selected ? new Html(" selected") : ""}>${c.name} (${c.code})</option>`);
+  /** The campaign select of a form, each campaign carrying the note its date field shows, and that note for the one chosen. */
+  const campaignChoice = async (req: Request, committeeId: number, selected: string, error: string | null, note: typeof windowText) => {
+    const lang = langOf(req);
+    const campaigns = await s.store.listCampaigns(committeeId);
+    const chosen = campaigns.find((c) => c.code === selected) ?? campaigns[0];
+    return {
+      select: selectField({ name: "campaign", label: T(req, "Cuộc vận động", "Campaign"), value: chosen?.code ?? "", error, required: true,
+        options: campaigns.map((c) => campaignOption(c, note(c, lang))) }),
+      note: chosen ? note(chosen, lang) : "",
+    };
+  };
 
-  const donationForm = async (req: Request, res: Response, values: Record<string, string>, errors: Errors, flash: Html | null, status = 200) => {
+  const donationForm = async (req: Request, res: Response, values: Record<string, string>, errors: Placed, flash: Html | null, status = 200,
+    confirm: bigint | null = null) => {
     const sess = sessionOf(res)!;
     const method = values.method || "cash";
     const v = (k: string) => values[k] ?? "";
-    const err = (k: string) => fieldError(errors, k);
+    const err = (k: string) => errors.fields.get(k) ?? null;
+    const lang = langOf(req);
+    const campaign = await campaignChoice(req, sess.user.committeeId, v("campaign"), err("campaign"), windowText);
     page(req, res, T(req, "Ghi thu", "Record a donation"), html`<h1>${T(req, "Ghi thu (ủng hộ)", "Record a donation")}</h1>
-${errors.size ? html`<div class="errors" role="alert">${T(req, "Hãy sửa các trường được đánh dấu.", "Please correct the marked fields.")}</div>` : ""}
+${errorSummary(lang, errors)}
 <form method="post" action="/app/donations" class="entry" data-once data-method-switch novalidate>
 <input type="hidden" name="_csrf" value="${sess.csrfToken}"><input type="hidden" name="_idem" value="${values._idem || randomUUID()}">
-<label>${T(req, "Cuộc vận động", "Campaign")}<select name="campaign" required>${await campaignOptions(sess.user.committeeId, v("campaign"))}</select></label>
-<fieldset><legend>${T(req, "Hình thức", "Method")}</legend>
-${(["cash", "bank", "in_kind"] as const).map((m) => html`<label class="check-label"><input type="radio" name="method" value="${m}"${m === method ? new Html(" checked") : ""}> ${METHOD_VI[m]}</label>`)}</fieldset>
-${input(req, "receivedOn", T(req, "Ngày nhận", "Date received"), v("receivedOn") || todayVn(), err("receivedOn"), { type: "date", required: true })}
+${campaign.select}
+${choiceGroup({ name: "method", legend: T(req, "Hình thức", "Method"), value: method, error: err("method"), options: (["cash", "bank", "in_kind"] as const).map((m) => ({ value: m, label: METHOD_VI[m]! })) })}
+${input(req, "receivedOn", T(req, "Ngày nhận", "Date received"), v("receivedOn") || todayVn(), err("receivedOn"), { type: "date", required: true, note: dateNote("f-receivedOn-note", campaign.note) })}
 ${input(req, "amountDong", T(req, "Số tiền (đồng)", "Amount (đồng)"), v("amountDong"), err("amountDong"), { inputmode: "numeric", required: true, autofocus: true })}
+${confirm !== null ? amountConfirmation(lang, confirm, await confirmAbove(s.db.knex, sess.user.committeeId)) : ""}
 <fieldset><legend>${T(req, "Người ủng hộ", "Donor")}</legend>
 ${input(req, "donor.name", T(req, "Họ tên / tên đơn vị", "Name"), v("donor.name"), err("donor.name"), {})}
-<label>${T(req, "Loại", "Kind")}<select name="donor.kind">${donorKinds.map((k) => html`<option value="${k}"${k === (v("donor.kind") || "individual") ? new Html(" selected") : ""}>${DONOR_VI[k]}</option>`)}</select></label>
+${selectField({ name: "donor.kind", label: T(req, "Loại", "Kind"), value: v("donor.kind") || "individual", error: err("donor.kind"), options: donorKinds.map((k) => ({ value: k, label: DONOR_VI[k]! })) })}
 <label class="check-label"><input type="checkbox" name="donor.publishName" value="true"${v("donor.publishName") === "true" ? new Html(" checked") : ""}> ${T(req, "Đồng ý công khai tên", "Agrees to publish the name")}</label>
 ${input(req, "donor.phone", T(req, "Điện thoại (không công khai)", "Phone (never published)"), v("donor.phone"), err("donor.phone"), { inputmode: "tel" })}
 </fieldset>
@@ -220,7 +254,7 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
 <button type="submit">${T(req, "Ghi sổ", "Record")}</button></form>`, flash, status);
   };
   r.get("/donations/new", requireUser(["treasurer"]), (req, res) =>
-    donationForm(req, res, { campaign: String(req.query.campaign ?? ""), method: String(req.query.method ?? "cash") }, new Map(), null));
+    donationForm(req, res, { campaign: String(req.query.campaign ?? ""), method: String(req.query.method ?? "cash") }, NONE, null));
   r.post("/donations", form, requireUser(["treasurer"]), async (req, res) => {
     checkCsrf(req, res);
     const values = strings(req.body);
@@ -228,66 +262,93 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
     if (body.method !== "in_kind") delete body.items;
     if (body.method !== "bank") { delete body.bankAccount; delete body.bankReference; }
     const parsed = donationCreate.safeParse(body);
-    if (!parsed.success) return donationForm(req, res, values, zodErrors(parsed.error, langOf(req)), null, 422);
+    if (!parsed.success) {
+      res.locals.problemCode = "validation_failed";
+      return donationForm(req, res, values, place(zodErrors(parsed.error, langOf(req)), DONATION_FIELDS, DONATION_ALIASES), null, 422);
+    }
+    const unconfirmed = needsConfirmation(values, await confirmAbove(s.db.knex, principal(res).committeeId));
+    if (unconfirmed !== null) {
+      res.locals.problemCode = "amount_confirmation_required";
+      return donationForm(req, res, values, NONE, null, 422, unconfirmed);
+    }
     try {
       const meta = { idempotencyKey: `web-${values._idem}`, requestHash: hashBody("donation", values.campaign ?? "", parsed.data) };
       const w = await s.ledger.recordDonation(principal(res), values.campaign ?? "", parsed.data, meta);
       const e = w.entry;
       const flash = html`${T(req, "Đã ghi sổ", "Recorded")} <strong>${e.receiptNumber ?? ""}</strong> — ${formatDong(BigInt(parsed.data.amountDong))} đồng
 (${T(req, "số thứ tự", "sequence")} ${e.sequence}).${e.receiptNumber ? html` <a href="/app/receipts/${e.id}.pdf" data-testid="receipt-link">${T(req, "In phiếu thu", "Print receipt")}</a>` : ""}`;
-      return donationForm(req, res, { campaign: values.campaign ?? "", method: values.method ?? "cash", receivedOn: values.receivedOn ?? "" }, new Map(), flash, 201);
+      return donationForm(req, res, { campaign: values.campaign ?? "", method: values.method ?? "cash", receivedOn: values.receivedOn ?? "" }, NONE, flash, 201);
     } catch (error) {
-      if (error instanceof LedgerError) return donationForm(req, res, values, ledgerErrors(error, langOf(req)), null, 422);
+      if (error instanceof LedgerError) {
+        res.locals.problemCode = error.code; // the audit log says why
+        return donationForm(req, res, values, place(ledgerErrors(error, langOf(req)), DONATION_FIELDS, DONATION_ALIASES), null, 422);
+      }
       throw error;
     }
   });
 
-  const disbursementForm = async (req: Request, res: Response, values: Record<string, string>, errors: Errors, flash: Html | null, status = 200) => {
+  const disbursementForm = async (req: Request, res: Response, values: Record<string, string>, errors: Placed, flash: Html | null, status = 200,
+    confirm: bigint | null = null) => {
     const sess = sessionOf(res)!;
     const v = (k: string) => values[k] ?? "";
-    const err = (k: string) => fieldError(errors, k);
+    const err = (k: string) => errors.fields.get(k) ?? null;
+    const lang = langOf(req);
     const households = await q.households(sess.user.committeeId);
     const areas = [...new Set(households.map((h) => h.area))];
     const listed = (await s.ledger.areas(sess.user.committeeId)).map((a) => a.name);
+    const campaign = await campaignChoice(req, sess.user.committeeId, v("campaign"), err("campaign"), deadlineText);
     page(req, res, T(req, "Ghi chi", "Record a disbursement"), html`<h1>${T(req, "Ghi chi (hỗ trợ hộ gia đình)", "Record a disbursement")}</h1>
-${errors.size ? html`<div class="errors" role="alert">${T(req, "Hãy sửa các trường được đánh dấu.", "Please correct the marked fields.")}</div>` : ""}
+${errorSummary(lang, errors)}
 <form method="post" action="/app/disbursements" class="entry" data-once novalidate>
 <input type="hidden" name="_csrf" value="${sess.csrfToken}"><input type="hidden" name="_idem" value="${values._idem || randomUUID()}">
-<label>${T(req, "Cuộc vận động", "Campaign")}<select name="campaign" required>${await campaignOptions(sess.user.committeeId, v("campaign"))}</select></label>
+${campaign.select}
 <label>${T(req, "Chọn hộ đã có (theo khu phố)", "Pick a known household (by area)")}<select id="household-pick"><option value="">—</option>
 ${areas.map((a) => html`<optgroup label="${a}">${households.filter((h) => h.area === a).map((h) =>
     html`<option value="${h.name}" data-name="${h.name}" data-category="${h.category}" data-area="${h.area}">${h.name} · ${CATEGORY_VI[h.category] ?? h.category}</option>`)}</optgroup>`)}</select></label>
 <fieldset><legend>${T(req, "Hộ nhận hỗ trợ", "Household")}</legend>
 ${input(req, "beneficiary.name", T(req, "Họ tên chủ hộ", "Head of household"), v("beneficiary.name"), err("beneficiary.name"), { required: true })}
-<label>${T(req, "Đối tượng", "Category")}<select name="beneficiary.category">${beneficiaryCategories.map((c) => html`<option value="${c}"${c === v("beneficiary.category") ? new Html(" selected") : ""}>${CATEGORY_VI[c]}</option>`)}</select></label>
+${selectField({ name: "beneficiary.category", label: T(req, "Đối tượng", "Category"), value: v("beneficiary.category"), error: err("beneficiary.category"), options: beneficiaryCategories.map((c) => ({ value: c, label: CATEGORY_VI[c]! })) })}
 ${areaSelect(req, listed, v("beneficiary.area"), err("beneficiary.area"))}
 </fieldset>
-<label>${T(req, "Mục đích", "Purpose")}<select name="purpose">${purposes.map((p) => html`<option value="${p}"${p === (v("purpose") || "gift_package") ? new Html(" selected") : ""}>${PURPOSE_VI[p]}</option>`)}</select></label>
-<label>${T(req, "Hình thức", "Method")}<select name="method">${(["cash", "bank", "in_kind"] as const).map((m) => html`<option value="${m}"${m === (v("method") || "cash") ? new Html(" selected") : ""}>${METHOD_VI[m]}</option>`)}</select></label>
-${input(req, "paidOn", T(req, "Ngày chi", "Date paid"), v("paidOn") || todayVn(), err("paidOn"), { type: "date", required: true })}
+${selectField({ name: "purpose", label: T(req, "Mục đích", "Purpose"), value: v("purpose") || "gift_package", error: err("purpose"), options: purposes.map((p) => ({ value: p, label: PURPOSE_VI[p]! })) })}
+${selectField({ name: "method", label: T(req, "Hình thức", "Method"), value: v("method") || "cash", error: err("method"), options: (["cash", "bank", "in_kind"] as const).map((m) => ({ value: m, label: METHOD_VI[m]! })) })}
+${input(req, "paidOn", T(req, "Ngày chi", "Date paid"), v("paidOn") || todayVn(), err("paidOn"), { type: "date", required: true, note: dateNote("f-paidOn-note", campaign.note) })}
 ${input(req, "quantity", T(req, "Số suất / số lượng", "Packages / quantity"), v("quantity"), err("quantity"), { inputmode: "numeric" })}
 ${input(req, "unit", T(req, "Đơn vị (suất, căn, con…)", "Unit"), v("unit") || "suất", err("unit"), {})}
 ${input(req, "amountDong", T(req, "Số tiền / giá trị (đồng)", "Amount (đồng)"), v("amountDong"), err("amountDong"), { inputmode: "numeric", required: true })}
+${confirm !== null ? amountConfirmation(lang, confirm, await confirmAbove(s.db.knex, sess.user.committeeId)) : ""}
+${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Description (optional)"), v("description"), err("description"), {})}
 <button type="submit">${T(req, "Ghi sổ", "Record")}</button></form>`, flash, status);
   };
   // A result page's address is the post's: reloading it, or switching language there, opens a fresh form.
   r.get("/donations", (_req, res) => res.redirect(303, "/app/donations/new"));
   r.get("/disbursements", (_req, res) => res.redirect(303, "/app/disbursements/new"));
-  r.get("/disbursements/new", requireUser(["treasurer"]), (req, res) => disbursementForm(req, res, { campaign: String(req.query.campaign ?? "") }, new Map(), null));
+  r.get("/disbursements/new", requireUser(["treasurer"]), (req, res) => disbursementForm(req, res, { campaign: String(req.query.campaign ?? "") }, NONE, null));
   r.post("/disbursements", form, requireUser(["treasurer"]), async (req, res) => {
     checkCsrf(req, res);
     const values = strings(req.body);
     const body = nest(values, []);
     if (!body.quantity) delete body.unit;
     const parsed = disbursementCreate.safeParse(body);
-    if (!parsed.success) return disbursementForm(req, res, values, zodErrors(parsed.error, langOf(req)), null, 422);
+    if (!parsed.success) {
+      res.locals.problemCode = "validation_failed";
+      return disbursementForm(req, res, values, place(zodErrors(parsed.error, langOf(req)), DISBURSEMENT_FIELDS, DISBURSEMENT_ALIASES), null, 422);
+    }
+    const unconfirmed = needsConfirmation(values, await confirmAbove(s.db.knex, principal(res).committeeId));
+    if (unconfirmed !== null) {
+      res.locals.problemCode = "amount_confirmation_required";
+      return disbursementForm(req, res, values, NONE, null, 422, unconfirmed);
+    }
     try {
       const meta = { idempotencyKey: `web-${values._idem}`, requestHash: hashBody("disbursement", values.campaign ?? "", parsed.data) };
       const w = await s.ledger.recordDisbursement(principal(res), values.campaign ?? "", parsed.data, meta);
       const flash = html`${T(req, "Đã ghi sổ", "Recorded")} ${w.entry.receiptNumber ?? ""} — ${formatDong(BigInt(parsed.data.amountDong))} đồng (${T(req, "số thứ tự", "sequence")} ${w.entry.sequence}).`;
-      return disbursementForm(req, res, { campaign: values.campaign ?? "", paidOn: values.paidOn ?? "", purpose: values.purpose ?? "", unit: values.unit ?? "" }, new Map(), flash, 201);
+      return disbursementForm(req, res, { campaign: values.campaign ?? "", paidOn: values.paidOn ?? "", purpose: values.purpose ?? "", unit: values.unit ?? "" }, NONE, flash, 201);
     } catch (error) {
-      if (error instanceof LedgerError) return disbursementForm(req, res, values, ledgerErrors(error, langOf(req)), null, 422);
+      if (error instanceof LedgerError) {
+        res.locals.problemCode = error.code; // the audit log says why
+        return disbursementForm(req, res, values, place(ledgerErrors(error, langOf(req)), DISBURSEMENT_FIELDS, DISBURSEMENT_ALIASES), null, 422);
+      }
       throw error;
     }
   });
@@ -402,7 +463,7 @@ ${through && isDate(through) ? (pending.length
 <input type="hidden" name="through" value="${through}"><p class="ok">${T(req, "Mọi bút toán đến ngày này đã được duyệt.", "Every entry up to this date is verified.")}</p>
 <label>${T(req, "Ghi chú", "Note")}<input name="note" maxlength="500"></label> <button type="submit">${T(req, "Khóa sổ và ký điểm kiểm tra", "Close and sign a checkpoint")}</button></form>`) : ""}
 <h2>${T(req, "Các lần khóa sổ", "Closes")}</h2><table class="list"><thead><tr><th scope="col">#</th><th scope="col">${T(req, "Đến ngày", "Through")}</th><th scope="col">${T(req, "Lúc", "At")}</th><th scope="col">${T(req, "Vị trí sổ", "Chain head")}</th></tr></thead>
-<tbody>${closes.map((c) => html`<tr><td>${c.id}</td><td>${formatDateVi(c.throughDate)}</td><td>${c.closedAt}</td><td>${c.headSeq} <code>${c.headHash.slice(0, 12)}…</code></td></tr>`)}</tbody></table>`, flash, status);
+<tbody>${closes.map((c) => html`<tr><td>${c.id}</td><td>${formatDateVi(c.throughDate)}</td><td>${formatTimeVi(c.closedAt, langOf(req))}</td><td>${c.headSeq} <code>${c.headHash.slice(0, 12)}…</code></td></tr>`)}</tbody></table>`, flash, status);
   };
   r.get("/periods", requireUser(["approver"]), (req, res) => periodsPage(req, res, null, typeof req.query.through === "string" ? req.query.through : null));
   r.post("/periods", form, requireUser(["approver"]), async (req, res) => {
@@ -434,9 +495,10 @@ ${campaigns.map((c) => html`<form method="get" action="/app/statements/${c.code}
   });
   // The download itself is the API's statement route, which reads the session for GETs: one
   // builder, one set of headers and one audience rule for both.
-  r.get("/statements/:code", requireUser(), (req, res) => {
+  r.get("/statements/:code", requireUser(), async (req, res) => {
     const code = String(req.params.code);
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(code)) throw new LedgerError("campaign_not_found", `no campaign ${code}`, "code");
+    await s.ledger.campaign(principal(res).committeeId, code); // a campaign that is not there is a page not found, not the API's JSON
     const q = new URLSearchParams({ audience: req.query.audience === "auditor" ? "auditor" : "public" });
     if (isDate(req.query.from)) q.set("from", req.query.from);
     if (isDate(req.query.to)) q.set("to", req.query.to);
@@ -453,8 +515,7 @@ ${campaigns.map((c) => html`<form method="get" action="/app/statements/${c.code}
     const p = principal(res);
     const rows = await listAudit(s.db.knex, p.committeeId, { limit: 200, ...(/^\d+$/.test(String(req.query.after ?? "")) ? { afterId: Number(req.query.after) } : {}) });
     page(req, res, T(req, "Nhật ký", "Audit log"), html`<h1>${T(req, "Nhật ký kiểm tra", "Audit log")}</h1>
-<table class="list"><thead><tr><th scope="col">#</th><th scope="col">${T(req, "Lúc", "At")}</th><th scope="col">${T(req, "Vai trò", "Role")}</th><th scope="col">${T(req, "Hành động", "Action")}</th><th scope="col">${T(req, "Kết quả", "Outcome")}</th></tr></thead>
-<tbody>${rows.map((a) => html`<tr><td>${a.id}</td><td>${a.at}</td><td>${a.role ?? ""}</td><td>${a.action}</td><td>${a.outcome}${a.code ? ` ${a.code}` : ""}</td></tr>`)}</tbody></table>
+${auditTable(langOf(req), rows, await q.principalNames(p.committeeId), (code) => message(new LedgerError(code as LedgerError["code"], code), langOf(req)))}
 ${rows.length === 200 ? html`<a href="/app/audit?after=${rows.at(-1)!.id}">${T(req, "Trang sau", "Next page")}</a>` : ""}`);
   });
   r.get("/checkpoints", requireUser(), async (req, res) => checkpointsPage(req, res, null));
@@ -466,7 +527,7 @@ ${rows.length === 200 ? html`<a href="/app/audit?after=${rows.at(-1)!.id}">${T(r
 <p class="muted">${T(req, "Khóa công khai", "Public key")}: <a href="/.well-known/soquy-key?committee=${committee.code}">${s.keys.signerFor(committee.code).info.keyId}</a></p>
 ${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoints" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}"><button type="submit">${T(req, "Ký điểm kiểm tra ngay", "Sign a checkpoint now")}</button></form>` : ""}
 <table class="list"><thead><tr><th scope="col">#</th><th scope="col">${T(req, "Lúc", "At")}</th><th scope="col">${T(req, "Lý do", "Reason")}</th><th scope="col">${T(req, "Vị trí sổ", "Chain head")}</th></tr></thead>
-<tbody>${list.map((c) => html`<tr><td><a href="/api/v1/public/committees/${committee.code}/checkpoints/${c.id}">${c.id}</a></td><td>${c.payload.createdAt}</td><td>${c.payload.reason}</td><td>${c.payload.ledger.sequence}</td></tr>`)}</tbody></table>`, flash, status);
+<tbody>${list.map((c) => html`<tr><td><a href="/api/v1/public/committees/${committee.code}/checkpoints/${c.id}">${c.id}</a></td><td>${formatTimeVi(c.payload.createdAt, langOf(req))}</td><td>${checkpointReason(c.payload.reason, langOf(req))}</td><td>${c.payload.ledger.sequence}</td></tr>`)}</tbody></table>`, flash, status);
   };
   r.post("/checkpoints", form, requireUser(["approver"]), async (req, res) => {
     checkCsrf(req, res);
@@ -476,19 +537,20 @@ ${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoi
   });
 
   // ---- people: users (admin) and API tokens (anyone, no higher than their own role)
-  const usersPage = async (req: Request, res: Response, flash: Html | null, status = 200) => {
+  const usersPage = async (req: Request, res: Response, flash: Html | null, status = 200, errors: Placed = NONE, values: Record<string, string> = {}) => {
     const sess = sessionOf(res)!;
+    const err = (k: string) => errors.fields.get(k) ?? null;
     const list = await users.list(sess.user.committeeId);
     page(req, res, T(req, "Người dùng", "Users"), html`<h1>${T(req, "Người dùng", "Users")}</h1>
 <table class="list"><thead><tr><th scope="col">${T(req, "Tên đăng nhập", "Login")}</th><th scope="col">${T(req, "Họ tên", "Name")}</th><th scope="col">${T(req, "Vai trò", "Role")}</th><th scope="col"></th></tr></thead>
 <tbody>${list.map((u) => html`<tr><td>${u.login}</td><td>${u.name}</td><td>${ROLE[langOf(req)][u.role]}</td>
 <td>${u.disabled ? T(req, "đã tắt", "disabled") : u.id === sess.user.id ? "" : html`<form method="post" action="/app/users/${u.id}/disable" class="inline" data-once>
 <input type="hidden" name="_csrf" value="${sess.csrfToken}"><button type="submit" aria-label="${T(req, "Tắt tài khoản", "Disable")} ${u.login}">${T(req, "Tắt", "Disable")}</button></form>`}</td></tr>`)}</tbody></table>
-<h2>${T(req, "Tạo người dùng", "Create a user")}</h2>
-<form method="post" action="/app/users" class="entry" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}">
-<label>${T(req, "Tên đăng nhập (chữ thường, số, . _ -)", "Login (lower-case letters, digits, . _ -)")}<input name="login" required pattern="[a-z0-9][a-z0-9._\\-]{2,63}"></label>
-<label>${T(req, "Họ tên", "Name")}<input name="name" required maxlength="200"></label>
-<label>${T(req, "Vai trò", "Role")}<select name="role">${roles.map((x) => html`<option value="${x}">${ROLE[langOf(req)][x]}</option>`)}</select></label>
+<h2>${T(req, "Tạo người dùng", "Create a user")}</h2>${errorSummary(langOf(req), errors)}
+<form method="post" action="/app/users" class="entry" data-once novalidate><input type="hidden" name="_csrf" value="${sess.csrfToken}">
+${input(req, "login", T(req, "Tên đăng nhập (chữ thường, số, . _ -)", "Login (lower-case letters, digits, . _ -)"), values.login ?? "", err("login"), { required: true })}
+${input(req, "name", T(req, "Họ tên", "Name"), values.name ?? "", err("name"), { required: true })}
+${selectField({ name: "role", label: T(req, "Vai trò", "Role"), value: values.role ?? "", error: err("role"), options: roles.map((x) => ({ value: x, label: ROLE[langOf(req)][x] })) })}
 <button type="submit">${T(req, "Tạo", "Create")}</button></form>`, flash, status);
   };
   r.get("/users", requireUser(["admin"]), (req, res) => usersPage(req, res, null));
@@ -504,8 +566,18 @@ ${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoi
   r.post("/users", form, requireUser(["admin"]), async (req, res) => {
     checkCsrf(req, res);
     const parsed = z.object({ login: z.string().regex(/^[a-z0-9][a-z0-9._-]{2,63}$/), name: z.string().trim().min(1).max(200), role: z.enum(roles) }).safeParse(req.body);
-    if (!parsed.success) return usersPage(req, res, html`<span class="bad">${T(req, "Tên đăng nhập, họ tên hoặc vai trò chưa hợp lệ.", "Login, name or role is not valid.")}</span>`, 422);
-    if (await users.byLogin(parsed.data.login)) return usersPage(req, res, html`<span class="bad">${T(req, "Tên đăng nhập đã có.", "That login is taken.")}</span>`, 409);
+    const values = strings(req.body);
+    const USER_HELP: Record<string, [string, string]> = {
+      login: ["Tên đăng nhập gồm 3 đến 64 chữ thường không dấu, số, dấu . _ -, bắt đầu bằng chữ hoặc số.", "3 to 64 lower-case letters, digits, . _ -."],
+      name: ["Nhập họ tên (tối đa 200 ký tự).", "Enter the name (at most 200 characters)."], role: ["Chọn vai trò.", "Choose a role."],
+    };
+    if (!parsed.success) {
+      const fields = new Map(parsed.error.issues.map((i) => String(i.path[0] ?? "")).filter((f) => f in USER_HELP).map((f) => [f, T(req, ...USER_HELP[f]!)] as [string, string]));
+      return usersPage(req, res, null, 422, { fields, general: [] }, values);
+    }
+    if (await users.byLogin(parsed.data.login)) {
+      return usersPage(req, res, null, 409, { fields: new Map([["login", T(req, "Tên đăng nhập này đã có người dùng.", "That login is taken.")]]), general: [] }, values);
+    }
     const password = generatePassword();
     await users.create(sessionOf(res)!.user.committeeId, { ...parsed.data, passwordHash: await hashPassword(password) });
     await usersPage(req, res, html`${T(req, "Đã tạo", "Created")} <strong>${parsed.data.login}</strong>. ${T(req, "Mật khẩu (chỉ hiện một lần):", "Password (shown once):")} <span class="secret" data-testid="new-password">${password}</span>`, 201);
@@ -534,6 +606,8 @@ ${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoi
   });
 
   bankPages(s, r, page);
+  campaignScreens(s, r, page);
+  r.use(appNotFound(page)); // last: any other address under /app
   return r;
 }
 
@@ -558,7 +632,8 @@ export function workspaceErrors(error: unknown, req: Request, res: Response, nex
     return;
   }
   if (error instanceof LedgerError && error.code.endsWith("not_found")) {
-    res.status(404).type("html").send(appPage({ lang, title: "404", session, path: req.path, body: html`<h1>404</h1><p>${error.message}</p>` }));
+    res.locals.problemCode = error.code;
+    res.status(404).type("html").send(appPage({ lang, title: "404", session, path: req.path, body: notFoundBody(lang, req.path) }));
     return;
   }
   next(error);
@@ -628,24 +703,21 @@ function zodErrors(error: z.ZodError, lang: Lang): Errors {
   return m;
 }
 
+/** A refusal by the field it names (none: the form as a whole). */
 function ledgerErrors(e: LedgerError, lang: Lang): Errors {
-  return new Map([[e.field && !e.field.startsWith("Idempotency") ? e.field : "amountDong", message(e, lang)]]);
+  return new Map([[e.field && !e.field.startsWith("Idempotency") ? e.field : "", message(e, lang)]]);
 }
 
 function message(e: LedgerError, lang: Lang): string {
-  const m = MSG[e.code];
-  return m ? m[lang] : e.message;
-}
-
-function fieldError(errors: Errors, field: string): string | null {
-  return errors.get(field) ?? null;
+  return refusalText(e, lang, MSG[e.code]);
 }
 
 function input(_req: Request, name: string, label: string, value: string, error: string | null,
-  o: { type?: string; required?: boolean; inputmode?: string; autofocus?: boolean }): Html {
+  o: { type?: string; required?: boolean; inputmode?: string; autofocus?: boolean; note?: Html }): Html {
   const id = `f-${name.replace(/[^A-Za-z0-9]/g, "-")}`;
-  return html`<label for="${id}">${label}<input id="${id}" name="${name}" value="${value}" type="${o.type ?? "text"}"${o.required ? new Html(" required") : ""}${o.inputmode ? new Html(` inputmode="${o.inputmode}"`) : ""}${o.autofocus && !error ? new Html(" autofocus") : ""}${error ? new Html(` aria-invalid="true" aria-describedby="${id}-error"`) : ""} autocomplete="off">
-${error ? html`<span class="field-error" id="${id}-error">${error}</span>` : ""}</label>`;
+  const described = [...(error ? [`${id}-error`] : []), ...(o.note ? [`${id}-note`] : [])];
+  return html`<label for="${id}">${label}<input id="${id}" name="${name}" value="${value}" type="${o.type ?? "text"}"${o.required ? new Html(" required") : ""}${o.inputmode ? new Html(` inputmode="${o.inputmode}"`) : ""}${o.autofocus && !error ? new Html(" autofocus") : ""}${error ? new Html(' aria-invalid="true"') : ""}${described.length ? new Html(` aria-describedby="${described.join(" ")}"`) : ""} autocomplete="off">
+${o.note ?? ""}${error ? html`<span class="field-error" id="${id}-error">${error}</span>` : ""}</label>`;
 }
 
 /** The area of a disbursement, chosen from the committee's list. */

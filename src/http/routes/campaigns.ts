@@ -4,7 +4,7 @@ import type { CampaignFigures } from "../../ledger/store.js";
 import type { Campaign } from "../../ledger/types.js";
 import { campaignView } from "../../ledger/view.js";
 import { allRoles, defineRoute } from "../route.js";
-import { campaignCreate, campaignResponse, campaignWithTotals, codeParams, verifiedFlag } from "../schemas.js";
+import { campaignCreate, campaignResponse, campaignUpdate, campaignWithTotals, codeParams, verifiedFlag } from "../schemas.js";
 import { z } from "zod";
 
 export function campaignRoutes(s: Soquy) {
@@ -16,6 +16,16 @@ export function campaignRoutes(s: Soquy) {
       async handle({ principal, body, meta }) {
         const r = await s.ledger.createCampaign(principal, body, meta);
         return { status: 201, body: r.response, headers: r.replayed ? { "Idempotent-Replayed": "true" } : undefined };
+      },
+    }),
+    defineRoute({
+      method: "patch", path: "/campaigns/:code", tag: "Campaigns", summary: "Change what may still change of a campaign", roles: ["treasurer", "admin"],
+      idempotent: true, params: codeParams, body: campaignUpdate,
+      responses: { 200: { description: "The campaign as it now is", schema: campaignResponse } },
+      async handle({ principal, params, body, meta }) {
+        const r = await s.ledger.updateCampaign(principal, params.code, body, meta);
+        s.public.forgetCampaigns(principal.committeeId);
+        return { status: 200, body: r.response, headers: r.replayed ? { "Idempotent-Replayed": "true" } : undefined };
       },
     }),
     defineRoute({
