@@ -21,6 +21,15 @@ import { compareSchemas, dumpSchema, schemaObjects, tokens } from "./support/sch
 /** The newest migrations after the baseline that step back cleanly, newest first (add yours here when its down() undoes its up()). */
 const stepped: string[] = ["20261207000038_receiving_windows.ts"];
 
+/**
+ * Rules a migration after the baseline changed in their sql/ file. The baseline runs the files as they are now, so on
+ * the old chain's schema it already gives these their new text; each is the old chain's token for token otherwise
+ * (git keeps the comparison as it stood when the baseline was made, with this list empty).
+ */
+const changedSinceBaseline = [
+  "FUNCTION soquy_check_new_donations()", // 20261207000038: an exception extends the receiving window
+];
+
 /** Every migration of the folder, in the order they run: the baseline first. */
 const folder = () => readdirSync(migrations.directory as string).filter((f) => f.endsWith(".ts")).sort();
 
@@ -227,7 +236,7 @@ describe("migrations", function () {
       const squashed = schemaObjects(baselineDump);
       expect(legacy.size).to.be.greaterThan(300);
       expect(compareSchemas(legacy, squashed, (a, b) => tokens(a) === tokens(b))).to.deep.equal({
-        onlyLeft: deadFunctions.map((f) => `FUNCTION ${f}`).sort(), onlyRight: [], changed: [],
+        onlyLeft: deadFunctions.map((f) => `FUNCTION ${f}`).sort(), onlyRight: [], changed: [...changedSinceBaseline].sort(),
       });
       // Built from the old chain and brought forward, or built fresh: the same dump, byte for byte, and the same purposes.
       expect(compareSchemas(schemaObjects(await dumpSchema(chainUrl)), schemaObjects(await dumpSchema(baseUrl)))).to.deep.equal({ onlyLeft: [], onlyRight: [], changed: [] });
