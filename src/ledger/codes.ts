@@ -53,6 +53,8 @@ export const resultCodes = [
   "database_unavailable",
   "upload_timeout",
   "area_not_listed",
+  "database_busy",
+  "import_interrupted",
 ] as const;
 
 export type ResultCode = (typeof resultCodes)[number];
