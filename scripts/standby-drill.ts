@@ -12,12 +12,13 @@ import pg from "pg";
 // each read must name the position it was cut at (X-Ledger-Position, the totals' position), and that
 // position must be the primary's own chain at that sequence (same hash), at most a little behind it.
 //   node --import tsx scripts/standby-drill.ts     (as root, with postgresql-common; ~1 min)
-//   DRILL_WRITERS=16 DRILL_BEFORE_S=8 DRILL_AFTER_S=8 DRILL_PORTS=5441,5442
+//   DRILL_WRITERS=16 DRILL_BEFORE_S=8 DRILL_AFTER_S=8 DRILL_PORTS=5441,5442 DRILL_NAME=soquy_drill (the clusters' names)
 
 const VERSION = "15";
 const [PRIMARY_PORT, STANDBY_PORT] = (process.env.DRILL_PORTS ?? "5441,5442").split(",").map(Number) as [number, number];
-const PRIMARY = "soquy_drill_primary";
-const STANDBY = "soquy_drill_standby";
+const NAME = process.env.DRILL_NAME ?? "soquy_drill";
+const PRIMARY = `${NAME}_primary`;
+const STANDBY = `${NAME}_standby`;
 const WRITERS = Number(process.env.DRILL_WRITERS ?? 16);
 const BEFORE_MS = Number(process.env.DRILL_BEFORE_S ?? 8) * 1000;
 const AFTER_MS = Number(process.env.DRILL_AFTER_S ?? 8) * 1000;
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
   log(`verify on the promoted standby: ${verify}`);
   const readsOk = readings.length > 0 && readings.every((r) => r.fromStandby && r.sameHashOnPrimary && r.totalsPosition !== null);
   for (const r of readings) {
-    log(`read from the standby: statement cut at ${r.position.seq} (${r.behind} entries behind the primary's head ${r.primaryHead}, ` +
+    log(`read from the standby: statement cut at ${r.position.seq} (the primary's head ${r.primaryHead} when checked after the read, ${r.behind} later; ` +
       `hash ${r.sameHashOnPrimary ? "the primary's own" : "NOT THE PRIMARY'S"}), ${r.rows} rows in ${r.ms.toFixed(0)} ms; public totals at publication ` +
       `${r.totalsPosition?.publication ?? "?"} (sequence ${r.totalsPosition?.sequence ?? "?"}), ${r.totalsMs.toFixed(0)} ms`);
   }
@@ -227,6 +228,7 @@ async function readStatement(base: string, auditor: string) {
  */
 async function readWhileWriting(base: string, tokens: { approver: string; auditor: string }, acks: Ack[], done: () => boolean): Promise<Reading[]> {
   const primary = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${PRIMARY_PORT}/soquy` });
+  primary.on("error", () => {}); // the primary is killed: this connection's end is expected
   await primary.connect();
   const readings: Reading[] = [];
   let verified = 0;
