@@ -27,6 +27,11 @@ import { copyBaseline, runChild as runStatementChild, statementSelect } from "./
 //                        POST /bank-imports/:id/verify does), and verify (the whole hash chain)
 //   BANKIMPORT_KEEP=1    keep the database (its name is printed)
 //   BANKIMPORT_FLOOR=0   skip the schema floor (the imported rows inserted again into trigger-less copies of their tables)
+//   BANKIMPORT_EMBEDDED=1  instead: how long an import holds the embedded default's one connection
+//                        (BANKIMPORT_LINES default 200,000 here), on a fresh durable PGlite folder, as a job the
+//                        service runs (src/db/importjobs.ts); meanwhile a probe asks the database every second,
+//                        as a request would, and is answered busy: how fast, and how its Retry-After compared
+//                        with the time the import really still held the connection
 //
 // The import runs in a child process of its own, so its peak RSS is the import's alone.
 
@@ -287,8 +292,76 @@ export async function runBankImportBench(o: { adminUrl?: string; lines?: number;
   }
 }
 
+/** How long a bank import holds the embedded default's one connection, and what a request meanwhile is answered. */
+export async function runEmbeddedHoldBench(o: { lines?: number; log?: (l: string) => void } = {}): Promise<{ lines: string[] }> {
+  const n = o.lines ?? Number(process.env.BANKIMPORT_LINES ?? 200_000);
+  const log = o.log ?? ((l: string) => console.log(l));
+  const dir = mkdtempSync(path.join(os.tmpdir(), "soquy-embedded-import-"));
+  const file = path.join(dir, "vcb.csv");
+  const { openDatabase, migrate } = await import("../src/db/connect.js");
+  const { wire } = await import("../src/context.js");
+  const { randomUUID } = await import("node:crypto");
+  const db = await openDatabase({ dataDir: path.join(dir, "data"), holder: "cli" });
+  await migrate(db.knex);
+  const s = wire(db, { signingKeyFile: path.join(dir, "key.pem") });
+  try {
+    const c = await s.store.createCommittee(COMMITTEE, "Ban Vận động cứu trợ (bench)");
+    await s.store.createCampaign(c.id, {
+      code: CAMPAIGN, name: "Ủng hộ đồng bào bị thiệt hại do bão số 3 (Yagi)", kind: "relief", fundCode: null, targetDong: null,
+      startsOn: "2024-09-01", endsOn: null, launchDocument: null, receivingException: null, receivingExceptionUntil: null, distributionDays: 20,
+    }, { key: "bench-campaign", requestHash: "0".repeat(64) }, (x) => x.code);
+    const campaign = await s.ledger.campaign(c.id, CAMPAIGN);
+    const recordedBy = await importerToken(s.db.knex, c.id);
+    const closing = await generateVcb(file, n);
+    const bytes = statSync(file).size;
+    const gate = s.db.gate!;
+    // Every second while the import holds the connection: a read as a request makes it, timed, with the Retry-After it gets.
+    const probes: { ms: number; retryAfter: number; at: number }[] = [];
+    let heldAt = 0, releasedAt = 0;
+    const watcher = setInterval(() => {
+      const now = performance.now();
+      if (gate.held && heldAt === 0) heldAt = now;
+      if (!gate.held && heldAt !== 0 && releasedAt === 0) releasedAt = now;
+      if (!gate.held || now - (probes.at(-1)?.at ?? 0) < 1000) return;
+      const t = performance.now();
+      s.db.knex("committees").where({ id: c.id }).first().then(
+        () => probes.push({ ms: performance.now() - t, retryAfter: -1, at: t }),
+        (e: { retryAfterSeconds?: number }) => probes.push({ ms: performance.now() - t, retryAfter: e.retryAfterSeconds ?? -1, at: t }));
+    }, 20);
+    const started = performance.now();
+    const summary = await s.importJobs.track({ id: randomUUID(), committeeId: c.id, startedBy: recordedBy, campaign: CAMPAIGN, bankAccount: ACCOUNT },
+      (job) => job.importStatement({ committee: c, campaign, bankAccountNo: ACCOUNT, layout: "vcb", openingDong: OPENING, recordedBy,
+        input: createReadStream(file, { highWaterMark: 1 << 16 }) }, bytes));
+    const ended = performance.now();
+    clearInterval(watcher);
+    if (releasedAt === 0) releasedAt = ended;
+    const held = (releasedAt - heldAt) / 1000;
+    const busy = probes.filter((p) => p.retryAfter > 0);
+    const sorted = busy.map((p) => p.ms).sort((a, b) => a - b);
+    // The Retry-After given against what the import really still held, at each quarter of the hold.
+    const quarters = [0.25, 0.5, 0.75].map((q) => {
+      const p = busy.find((x) => x.at >= heldAt + q * (releasedAt - heldAt));
+      return p ? `${q * 100}%: said ${p.retryAfter} s, was ${fmt((releasedAt - p.at) / 1000, 1)} s` : `${q * 100}%: no probe`;
+    });
+    const lines = [
+      `embedded bank import ${fmt(n)} lines (${fmt(bytes / 1e6, 1)} MB): held PGlite's connection ${fmt(held, 1)} s ` +
+        `(${fmt(n / held)} lines/s; the whole import with its job ${fmt((ended - started) / 1000, 1)} s), peak RSS ${fmt(process.resourceUsage().maxRSS / 1024)} MB, ` +
+        `recorded ${fmt(summary.recorded)}, closing ${summary.closingDong} (expected ${closing})`,
+      `embedded bank import: ${busy.length} of ${probes.length} probes answered busy meanwhile, in ${fmt(sorted[0] ?? 0, 1)}–${fmt(sorted.at(-1) ?? 0, 1)} ms ` +
+        `(median ${fmt(sorted[Math.floor(sorted.length / 2)] ?? 0, 1)} ms); Retry-After at ${quarters.join(", ")}`,
+    ];
+    for (const l of lines) log(l);
+    return { lines };
+  } finally {
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (process.argv[1] === thisFile) {
-  if (process.argv[2] === "child") {
+  if (process.env.BANKIMPORT_EMBEDDED === "1") {
+    await runEmbeddedHoldBench();
+  } else if (process.argv[2] === "child") {
     await child(process.argv[3]!, process.argv[4]!, process.argv[5] ?? "");
   } else {
     const r = await runBankImportBench();

@@ -8,13 +8,17 @@ import pg from "pg";
 // made and dropped here), the service on a two-host DATABASE_URL with target_session_attrs=read-write,
 // 16 concurrent writers, the primary killed with kill -9 mid-write, the standby promoted. What must
 // hold: every acknowledged entry is present exactly once, the chain verifies, writing goes on.
+// Meanwhile the service reads statements and public totals from the standby (DATABASE_READ_URL):
+// each read must name the position it was cut at (X-Ledger-Position, the totals' position), and that
+// position must be the primary's own chain at that sequence (same hash), at most a little behind it.
 //   node --import tsx scripts/standby-drill.ts     (as root, with postgresql-common; ~1 min)
-//   DRILL_WRITERS=16 DRILL_BEFORE_S=8 DRILL_AFTER_S=8 DRILL_PORTS=5441,5442
+//   DRILL_WRITERS=16 DRILL_BEFORE_S=8 DRILL_AFTER_S=8 DRILL_PORTS=5441,5442 DRILL_NAME=soquy_drill (the clusters' names)
 
 const VERSION = "15";
 const [PRIMARY_PORT, STANDBY_PORT] = (process.env.DRILL_PORTS ?? "5441,5442").split(",").map(Number) as [number, number];
-const PRIMARY = "soquy_drill_primary";
-const STANDBY = "soquy_drill_standby";
+const NAME = process.env.DRILL_NAME ?? "soquy_drill";
+const PRIMARY = `${NAME}_primary`;
+const STANDBY = `${NAME}_standby`;
 const WRITERS = Number(process.env.DRILL_WRITERS ?? 16);
 const BEFORE_MS = Number(process.env.DRILL_BEFORE_S ?? 8) * 1000;
 const AFTER_MS = Number(process.env.DRILL_AFTER_S ?? 8) * 1000;
@@ -49,7 +53,8 @@ async function makeClusters(): Promise<void> {
   sh("pg_ctlcluster", [VERSION, PRIMARY, "start"]);
   // The standby: a base backup of the primary that streams from it under its own application name.
   sh("pg_createcluster", [VERSION, STANDBY, "-p", String(STANDBY_PORT), "--", "--auth-local=trust", "--auth-host=trust"]);
-  conf(STANDBY, ["listen_addresses = '127.0.0.1'", "hot_standby = on", "fsync = on", "autovacuum = off"]);
+  // hot_standby_feedback: a long statement read on the standby is not cancelled by the primary's cleanup.
+  conf(STANDBY, ["listen_addresses = '127.0.0.1'", "hot_standby = on", "hot_standby_feedback = on", "fsync = on", "autovacuum = off"]);
   const data = `/var/lib/postgresql/${VERSION}/${STANDBY}`;
   for (const entry of readdirSync(data)) rmSync(path.join(data, entry), { recursive: true, force: true }); // pg_basebackup fills it
   sh("pg_basebackup", ["-d", `host=127.0.0.1 port=${PRIMARY_PORT} user=postgres application_name=${STANDBY}`, "-D", data, "-R", "-X", "stream", "-c", "fast"], true);
@@ -77,10 +82,10 @@ function cli(url: string, args: string[]): string {
   }).trim();
 }
 
-async function startServer(url: string, port: number): Promise<ChildProcess> {
+async function startServer(url: string, readUrl: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: root, stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), NODE_ENV: "production", LOG_LEVEL: "error", RATE_LIMIT_PER_MINUTE: "0",
+    env: { ...process.env, DATABASE_URL: url, DATABASE_READ_URL: readUrl, PORT: String(port), NODE_ENV: "production", LOG_LEVEL: "error", RATE_LIMIT_PER_MINUTE: "0",
       SOQUY_SIGNING_KEY_FILE: path.join(work, "key.pem") },
   });
   let out = "";
@@ -100,9 +105,12 @@ async function main(): Promise<void> {
   cli(url, ["migrate"]);
   cli(url, ["committee", "create", "--code", "drill", "--name", "Ủy ban MTTQ phường Diễn tập"]);
   const token = cli(url, ["token", "create", "--committee", "drill", "--role", "treasurer", "--name", "Thủ quỹ diễn tập"]);
+  const approver = cli(url, ["token", "create", "--committee", "drill", "--role", "approver", "--name", "Người duyệt diễn tập"]);
+  const auditor = cli(url, ["token", "create", "--committee", "drill", "--role", "auditor", "--name", "Kiểm soát diễn tập"]);
   cli(url, ["key", "create", "--out", path.join(work, "key.pem")]);
   const port = 20_000 + (process.pid % 20_000);
-  const server = await startServer(url, port);
+  // Statements and public totals from the standby, by its own address: after the failover it is the primary.
+  const server = await startServer(url, `postgres://postgres@127.0.0.1:${STANDBY_PORT}/soquy`, port);
   const base = `http://127.0.0.1:${port}/api/v1`;
   const post = (p: string, key: string, body: unknown) => fetch(`${base}${p}`, {
     method: "POST", body: JSON.stringify(body), signal: AbortSignal.timeout(10_000),
@@ -143,6 +151,7 @@ async function main(): Promise<void> {
     }
   };
   const writers = Array.from({ length: WRITERS }, (_, w) => writer(w));
+  const reads = readWhileWriting(base, { approver, auditor }, acks, () => stop || killedAt > 0);
   await sleep(BEFORE_MS);
   const beforeKill = acks.length;
   const postmaster = Number(readFileSync(`/var/lib/postgresql/${VERSION}/${PRIMARY}/postmaster.pid`, "utf8").split("\n")[0]);
@@ -155,7 +164,9 @@ async function main(): Promise<void> {
   await sleep(AFTER_MS);
   stop = true;
   await Promise.all(writers);
+  const afterFailover = await readStatement(base, auditor);
   server.kill("SIGTERM");
+  const readings = await reads;
 
   const promoted = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${STANDBY_PORT}/soquy` });
   await promoted.connect();
@@ -174,10 +185,82 @@ async function main(): Promise<void> {
   log(`writes resumed ${firstAfterKill === null ? "NEVER" : `${((firstAfterKill - killedAt) / 1000).toFixed(1)} s`} after the kill; ` +
     `${retried} donations needed retries; refused or failed attempts meanwhile: ${JSON.stringify(Object.fromEntries(failures))}`);
   log(`verify on the promoted standby: ${verify}`);
-  const ok = missing.length === 0 && doubled === 0 && keys.size === acks.length && rows.length === acks.length && /ok/.test(verify) && firstAfterKill !== null;
+  const readsOk = readings.length > 0 && readings.every((r) => r.fromStandby && r.sameHashOnPrimary && r.totalsPosition !== null);
+  for (const r of readings) {
+    log(`read from the standby: statement cut at ${r.position.seq} (the primary's head ${r.primaryHead} when checked after the read, ${r.behind} later; ` +
+      `hash ${r.sameHashOnPrimary ? "the primary's own" : "NOT THE PRIMARY'S"}), ${r.rows} rows in ${r.ms.toFixed(0)} ms; public totals at publication ` +
+      `${r.totalsPosition?.publication ?? "?"} (sequence ${r.totalsPosition?.sequence ?? "?"}), ${r.totalsMs.toFixed(0)} ms`);
+  }
+  log(`after the failover, a statement from the promoted standby: ${afterFailover.status}, cut at ${afterFailover.position.seq}, X-Read-From ${afterFailover.readFrom}`);
+  const ok = missing.length === 0 && doubled === 0 && keys.size === acks.length && rows.length === acks.length && /ok/.test(verify) && firstAfterKill !== null
+    && readsOk && afterFailover.status === 200;
   log(ok ? "DRILL PASSED: every acknowledged entry present exactly once, the chain verifies, writing went on"
     : "DRILL FAILED");
   if (!ok) process.exitCode = 1;
+}
+
+interface Reading {
+  position: { seq: number; hash: string };
+  fromStandby: boolean;
+  rows: number;
+  ms: number;
+  primaryHead: number;
+  behind: number;
+  sameHashOnPrimary: boolean;
+  totalsPosition: { publication: number; sequence: number; hash: string | null } | null;
+  totalsMs: number;
+}
+
+/** The auditor's statement of the drill's campaign as the service reads it, with the position it names. */
+async function readStatement(base: string, auditor: string) {
+  const t = performance.now();
+  const res = await fetch(`${base}/campaigns/DRILL/statement.csv?audience=auditor`, { headers: { Authorization: `Bearer ${auditor}` }, signal: AbortSignal.timeout(30_000) });
+  const text = await res.text();
+  const [seq, hash] = (res.headers.get("x-ledger-position") ?? "0:").split(":");
+  return { status: res.status, position: { seq: Number(seq), hash: hash ?? "" }, readFrom: res.headers.get("x-read-from"),
+    rows: text.split("\r\n").filter((l) => l.startsWith("entry,")).length, ms: performance.now() - t };
+}
+
+/**
+ * Until told to stop: every 2 s, verify the acknowledged donations not yet verified (publishing them), then
+ * read the statement and the public totals from the service, which reads them from the standby, and check
+ * the position each names against the primary's chain.
+ */
+async function readWhileWriting(base: string, tokens: { approver: string; auditor: string }, acks: Ack[], done: () => boolean): Promise<Reading[]> {
+  const primary = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${PRIMARY_PORT}/soquy` });
+  primary.on("error", () => {}); // the primary is killed: this connection's end is expected
+  await primary.connect();
+  const readings: Reading[] = [];
+  let verified = 0;
+  try {
+    while (!done()) {
+      await sleep(2000);
+      if (done()) break;
+      const ids = acks.slice(verified, verified + 200).map((a) => a.entryId);
+      if (ids.length > 0) {
+        const v = await fetch(`${base}/entries/verify`, { method: "POST", body: JSON.stringify({ ids }), signal: AbortSignal.timeout(10_000),
+          headers: { Authorization: `Bearer ${tokens.approver}`, "Content-Type": "application/json" } });
+        if (v.status === 200) verified += ids.length;
+      }
+      const st = await readStatement(base, tokens.auditor);
+      const t = performance.now();
+      const totals = await fetch(`${base}/public/committees/drill/campaigns/DRILL/totals`, { signal: AbortSignal.timeout(10_000) });
+      const totalsMs = performance.now() - t;
+      const body = totals.status === 200 ? ((await totals.json()) as { position: Reading["totalsPosition"] }) : null;
+      if (st.status !== 200 || done()) continue;
+      const { rows } = await primary.query(`select (select max(seq) from journal_entries e join committees c on c.id = e.committee_id and c.code = 'drill') as head,
+        (select hash from journal_entries e join committees c on c.id = e.committee_id and c.code = 'drill' where e.seq = $1) as hash`, [st.position.seq]);
+      readings.push({
+        position: st.position, fromStandby: st.readFrom === "standby", rows: st.rows, ms: st.ms, primaryHead: Number(rows[0].head),
+        behind: Number(rows[0].head) - st.position.seq, sameHashOnPrimary: rows[0].hash === st.position.hash, totalsPosition: body?.position ?? null, totalsMs,
+      });
+    }
+  } catch (error) {
+    log(`reads stopped: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await primary.end().catch(() => {});
+  }
+  return readings;
 }
 
 try {

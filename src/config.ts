@@ -29,6 +29,10 @@ interface Variable {
 export const variables = {
   DATABASE_URL: { schema: postgresUrl, default: "unset: PGlite", meaning: "use this PostgreSQL (15+) instead of the embedded PGlite; in production a role of the service's own, not the owner (`cli db grant`)" },
   DATABASE_OWNER_URL: { schema: postgresUrl, default: "`DATABASE_URL`", meaning: "the schema owner's connection, used only by `cli migrate` and `cli db grant`" },
+  DATABASE_READ_URL: {
+    schema: postgresUrl, default: "unset: `DATABASE_URL`",
+    meaning: "a standby (or several hosts, libpq-style) that statements and public totals are read from, each with the ledger position it reflects; only with `DATABASE_URL`",
+  },
   DATA_DIR: { schema: text(/^.+$/, "a folder"), default: "`./data`", meaning: "PGlite's data folder, and where demo tokens are written" },
   PORT: { schema: wholeNumber(1, 65535), default: "`3000`", meaning: "the port the server listens on" },
   HOST: { schema: text(/^[\w.:-]+$/, "a host name or address"), default: "`127.0.0.1`", meaning: "the address the server listens on" },
@@ -43,12 +47,20 @@ export const variables = {
   },
   RATE_LIMIT_PER_MINUTE: { schema: wholeNumber(0, 1_000_000), default: "`120`", meaning: "requests a minute per client address without a token (`0`: off)" },
   SELF_CHECK_PER_MINUTE: { schema: wholeNumber(0, 100_000), default: "`30`", meaning: "donor self-check requests a minute per address (burst 15), with or without a token (`0`: off)" },
+  RATE_LIMIT_STORE: {
+    schema: z.preprocess(blankIsUnset, z.enum(["database", "memory"], "database or memory").optional()), default: "`database` with `DATABASE_URL`, else `memory`",
+    meaning: "where the limits above are counted: `database` (in PostgreSQL, shared by every process on it) or `memory` (each process its own, the embedded default's)",
+  },
   TRUST_PROXY: {
     schema: text(/^(\d+|[\w.:/, -]+)$/, "a number of hops or a comma-separated list of addresses"), default: "unset",
     meaning: "behind a TLS proxy: hops (`1`) or addresses to trust for `X-Forwarded-*` (Secure cookies, client address)",
   },
   PUBLIC_URL: { schema: httpUrl, default: "the request's own", meaning: "the service's public address, printed in receipts' QR codes" },
   UPLOAD_IDLE_SECONDS: { schema: wholeNumber(1, 3600), default: "`30`", meaning: "a statement upload that sends nothing for this long is ended (seconds)" },
+  IMPORT_JOB_LEASE_SECONDS: {
+    schema: wholeNumber(2, 3600), default: "`30`",
+    meaning: "a bank import whose process has not reported for this long is marked failed (`import_interrupted`) by any process; nothing of it was written (seconds)",
+  },
   PUBLIC_CACHE_CHECK_MS: { schema: wholeNumber(0, 60_000), default: "`1000`", meaning: "how long a public answer is served without asking the database whether anything public changed (ms)" },
   PUBLIC_MAX_AGE: { schema: wholeNumber(0, 86_400), default: "`5`", meaning: "`Cache-Control: max-age` of public answers, for proxies and browsers (seconds)" },
   PUBLIC_STALE_SECONDS: { schema: wholeNumber(0, 86_400), default: "`60`", meaning: "`stale-while-revalidate` of public answers (seconds)" },
@@ -74,6 +86,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** The schema owner's connection for `cli migrate` and `cli db grant`. */
   databaseOwnerUrl: string | undefined;
+  /** Where statements and public totals are read from (a standby); undefined: DATABASE_URL. */
+  databaseReadUrl: string | undefined;
   dataDir: string;
   port: number;
   host: string;
@@ -83,12 +97,16 @@ export interface Config {
   logLevel: string;
   rateLimitPerMinute: number;
   selfCheckPerMinute: number;
+  /** Where rate limits are counted: in PostgreSQL (shared by every process) or in this process. */
+  rateLimitStore: "database" | "memory";
   trustProxy: string | number | undefined;
   publicUrl: string | undefined;
   signingKeyFile: string | undefined;
   signingKeysDir: string | undefined;
   retiredKeys: string[];
   uploadIdleMs: number;
+  /** A running import job not renewed for this long belongs to a process that is gone. */
+  importJobLeaseMs: number;
   publicCache: { checkMs: number; maxAgeSeconds: number; staleSeconds: number; maxBytes: number };
   publicStatementsBytes: number;
   importTiming: boolean;
@@ -118,9 +136,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const r = parseAll(env);
   const production = r.NODE_ENV === "production";
   const embedded = r.DATABASE_URL === undefined;
+  if (embedded && r.DATABASE_READ_URL !== undefined) {
+    throw new ConfigError(`DATABASE_READ_URL=${JSON.stringify(env.DATABASE_READ_URL)} is not allowed without DATABASE_URL: a standby is read beside a PostgreSQL primary, never beside the embedded database`);
+  }
   return {
     databaseUrl: r.DATABASE_URL,
     databaseOwnerUrl: r.DATABASE_OWNER_URL ?? r.DATABASE_URL,
+    databaseReadUrl: r.DATABASE_READ_URL,
     dataDir: r.DATA_DIR ?? "data",
     port: r.PORT ?? 3000,
     host: r.HOST ?? "127.0.0.1",
@@ -129,11 +151,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: r.LOG_LEVEL ?? "info",
     rateLimitPerMinute: r.RATE_LIMIT_PER_MINUTE ?? 120,
     selfCheckPerMinute: r.SELF_CHECK_PER_MINUTE ?? 30,
+    rateLimitStore: r.RATE_LIMIT_STORE ?? (embedded ? "memory" : "database"),
     trustProxy: r.TRUST_PROXY === undefined ? undefined : /^\d+$/.test(r.TRUST_PROXY) ? Number(r.TRUST_PROXY) : r.TRUST_PROXY,
     publicUrl: r.PUBLIC_URL?.replace(/\/$/, ""),
     signingKeyFile: r.SOQUY_SIGNING_KEY_FILE,
     signingKeysDir: r.SOQUY_SIGNING_KEYS_DIR,
     uploadIdleMs: (r.UPLOAD_IDLE_SECONDS ?? 30) * 1000,
+    importJobLeaseMs: (r.IMPORT_JOB_LEASE_SECONDS ?? 30) * 1000,
     publicCache: {
       checkMs: r.PUBLIC_CACHE_CHECK_MS ?? 1000, maxAgeSeconds: r.PUBLIC_MAX_AGE ?? 5, staleSeconds: r.PUBLIC_STALE_SECONDS ?? 60,
       maxBytes: (r.PUBLIC_CACHE_MB ?? 64) * 1024 * 1024,

@@ -22,6 +22,8 @@ import type { WriteMeta } from "./ledger/service.js";
 import type { SignedCheckpoint } from "./public/checkpoints.js";
 import { GroupCommitter } from "./ledger/writer.js";
 import { Metrics } from "./metrics.js";
+import { ImportJobs } from "./db/importjobs.js";
+import { RateCounts } from "./db/ratelimits.js";
 
 // Wires the pieces together: a database (PostgreSQL or PGlite), the schema
 // brought up to date, the knex store and the ledger on top.
@@ -32,9 +34,19 @@ export interface Soquy {
   controls: Controls;
   statements: StatementQueries;
   publicQueries: PublicQueries;
+  /**
+   * What statements and public answers read: from DATABASE_READ_URL (a standby) when set, each cut at
+   * the ledger position it names; otherwise the same as statements and publicQueries.
+   */
+  reads: { statements: StatementQueries; publicQueries: PublicQueries; standby: boolean };
+  /** Public figures, statement facts and the public page (from `reads`); the self-check reads the primary. */
   public: PublicService;
   /** Public statements cut at a publication, made once and served from files. */
   statementFiles: StatementFiles;
+  /** Bank imports started over HTTP, as jobs any process can report on. */
+  importJobs: ImportJobs;
+  /** Rate-limit counts in PostgreSQL, shared by every process (RATE_LIMIT_STORE=database). */
+  rateCounts: RateCounts;
   /** Made on first use: the signing key is read (or created) only when needed. */
   checkpoints(): Checkpoints;
   signer(): Signer;
@@ -81,13 +93,23 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
   const statements = new StatementQueries(db.knex);
   const publicQueries = new PublicQueries(db.knex);
   const config = readConfig();
+  // Made from the primary: a statement cut at a publication the standby has not replayed yet would miss rows. Each
+  // is made once, so the read pool has little to take off it.
   const statementFiles = new StatementFiles(statements, config.publicStatementsBytes);
-  const pub = new PublicService(store, publicQueries, statements, statementFiles);
+  const reads = db.readKnex
+    ? { statements: new StatementQueries(db.readKnex), publicQueries: new PublicQueries(db.readKnex, db.knex), standby: true }
+    : { statements, publicQueries, standby: false };
+  const pub = new PublicService(store, reads.publicQueries, reads.statements, publicQueries, statementFiles);
+  // Checkpoints sign what the primary holds, never a standby's possibly older view.
+  const signing = db.readKnex ? new PublicService(store, publicQueries, statements, publicQueries, statementFiles) : pub;
+  const importJobs = new ImportJobs(db.knex, { leaseMs: config.importJobLeaseMs, gate: db.gate, onFinished: (o, sec) => metrics.importFinished(o, sec) });
+  metrics.watchImportJobs(importJobs);
+  const rateCounts = new RateCounts(db.knex);
   const keys = new KeyRing({ defaultFile: signingKeyFile(opts), committeeDir: config.signingKeysDir, retired: config.retiredKeys, create: () => !readConfig().production });
   let checkpoints: Checkpoints | null = null;
   const statistics = new StatisticsKeeper(db.knex);
   statistics.start();
-  const getCheckpoints = () => (checkpoints ??= new Checkpoints(pub, publicQueries, keys, (id) => statements.head(id)));
+  const getCheckpoints = () => (checkpoints ??= new Checkpoints(signing, publicQueries, keys, (id) => statements.head(id)));
   const controls = new Controls(store, ledger);
   const closeAndSign: Soquy["closeAndSign"] = async (p, input, meta) => {
     const checkpoints = getCheckpoints();
@@ -98,7 +120,7 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
     return { result, close, checkpoint };
   };
   return {
-    db, store, ledger, controls, statements, publicQueries, public: pub, statementFiles, closeAndSign,
+    db, store, ledger, controls, statements, publicQueries, reads, public: pub, statementFiles, importJobs, rateCounts, closeAndSign,
     signer: () => keys.defaultSigner(),
     keys,
     checkpoints: getCheckpoints,
@@ -112,6 +134,8 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
     statistics,
     close: async () => {
       await statistics.stop();
+      await importJobs.stop();
+      rateCounts.stop();
       statementFiles.close();
       await db.close();
     },

@@ -17,11 +17,17 @@ import { createApp, createServer } from "./http/app.js";
 
 async function main(config: Config): Promise<void> {
   const log = pino({ level: config.logLevel, redact: ["req.headers.authorization", "*.phone"] });
-  const s = await openSoquy({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, holder: "server" });
+  const s = await openSoquy({ databaseUrl: config.databaseUrl, readUrl: config.databaseReadUrl, dataDir: config.dataDir, holder: "server" });
   if (config.production && !existsSync(signingKeyFile())) {
     log.warn({ file: signingKeyFile() }, "no signing key: checkpoints and period closes are refused until the operator provides one (cli key create --out <file>)");
   }
   for (const file of sweepStaleImportTemp()) log.warn({ file }, "removed a file a crashed import left behind");
+  // Import jobs of a process that is gone: on the embedded database every unfinished one (its folder is
+  // this process's alone), on a server those whose heartbeat has lapsed; then again every lease.
+  const abandoned = await s.importJobs.failAbandoned(undefined, s.db.kind === "pglite");
+  if (abandoned > 0) log.warn({ jobs: abandoned }, "bank import jobs of a process that stopped marked failed (nothing of them was written)");
+  s.importJobs.start();
+  if (config.rateLimitStore === "database") s.rateCounts.start();
   const seeded = config.demo ? await seedDemo(s) : { created: false, tokens: [], users: [] };
   const dataDir = path.resolve(config.dataDir);
   // Start-up lines are JSON like every other line, and shown whatever LOG_LEVEL says.

@@ -3,7 +3,7 @@ import type { Knex } from "knex";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 // What an operator watches, in Prometheus's text format at /metrics: requests by route and status,
-// the group committer's batches, the pool, verify runs and each committee's chain head. A registry
+// the group committer's batches, the pool, verify runs, bank import jobs and each committee's chain head. A registry
 // of the app's own (not prom-client's global one), so two apps in one process (tests) do not collide.
 // Route labels are express's route patterns, never raw paths, so a scan of random URLs cannot grow
 // the series without bound.
@@ -15,6 +15,7 @@ export class Metrics {
   private readonly batchEntries: Histogram;
   private readonly batchSeconds: Histogram;
   private readonly verifySeconds: Histogram<"outcome">;
+  private readonly importSeconds: Histogram<"outcome">;
 
   constructor(private readonly knex: Knex, opts: { defaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -30,6 +31,10 @@ export class Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     });
     this.verifySeconds = new Histogram({ name: "soquy_verify_duration_seconds", help: "Time to verify a committee's ledger", labelNames: ["outcome"], registers, buckets: [0.01, 0.1, 1, 5, 15, 60, 300] });
+    this.importSeconds = new Histogram({
+      name: "soquy_bank_import_job_seconds", help: "Bank import jobs this process ran, by outcome (done, failed), and their time from upload to end",
+      labelNames: ["outcome"], registers, buckets: [0.5, 1, 5, 15, 30, 60, 120, 300, 600],
+    });
     this.poolGauges(registers);
     this.chainHeads(registers);
   }
@@ -52,6 +57,23 @@ export class Metrics {
     this.batchSeconds.observe(seconds);
   }
 
+  importFinished(outcome: "done" | "failed", seconds: number): void {
+    this.importSeconds.observe({ outcome }, seconds);
+  }
+
+  /** Import jobs running here, and unfinished in the whole deployment (one indexed count, kept as it was when the database is busy). */
+  watchImportJobs(jobs: { active: number; unfinished(): Promise<number> }): void {
+    const registers = [this.registry];
+    new Gauge({ name: "soquy_bank_import_jobs_running", help: "Bank import jobs this process is running", registers, collect() { this.set(jobs.active); } });
+    new Gauge({
+      name: "soquy_bank_import_jobs_unfinished", help: "Bank import jobs queued or running in every process on this database", registers,
+      async collect() {
+        const n = await jobs.unfinished().catch(() => null);
+        if (n !== null) this.set(n);
+      },
+    });
+  }
+
   verified(ok: boolean, seconds: number): void {
     this.verifySeconds.observe({ outcome: ok ? "ok" : "broken" }, seconds);
   }
@@ -72,11 +94,13 @@ export class Metrics {
     new Gauge({
       name: "soquy_chain_head_sequence", help: "The last entry's sequence number in each committee's hash chain", labelNames: ["committee"], registers,
       async collect() {
+        // One index probe per committee (journal_entries is keyed by committee and sequence). While the
+        // embedded database is busy with an import, the heads read last time are served.
+        const found = await knex.raw(`select c.code, coalesce((select e.seq from journal_entries e where e.committee_id = c.id
+          order by e.seq desc limit 1), 0) as seq from committees c`).catch(() => null);
+        if (!found) return;
         this.reset();
-        // One index probe per committee (journal_entries is keyed by committee and sequence).
-        const { rows } = await knex.raw(`select c.code, coalesce((select e.seq from journal_entries e where e.committee_id = c.id
-          order by e.seq desc limit 1), 0) as seq from committees c`);
-        for (const r of rows as { code: string; seq: string }[]) this.set({ committee: r.code }, Number(r.seq));
+        for (const r of found.rows as { code: string; seq: string }[]) this.set({ committee: r.code }, Number(r.seq));
       },
     });
   }

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import type { Express } from "express";
+import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import request from "supertest";
 import type { Soquy } from "../src/context.js";
@@ -89,6 +90,22 @@ function bankImportOf(f: Fixture): Promise<number> {
     })());
   }
   return imports.get(f)!;
+}
+
+// One import run as a job (as the API runs it) per fixture: its job id.
+const jobs = new Map<Fixture, Promise<string>>();
+function bankJobOf(f: Fixture): Promise<string> {
+  if (!jobs.has(f)) {
+    jobs.set(f, (async () => {
+      const id = randomUUID();
+      const campaign = await s.ledger.campaign(f.c.committee.id, f.campaign);
+      await s.importJobs.track({ id, committeeId: f.c.committee.id, startedBy: f.c.principals.treasurer.tokenId, campaign: f.campaign, bankAccount: `97${bankAccountOf(f).slice(2)}` },
+        (job) => job.importStatement({ committee: f.c.committee, campaign, bankAccountNo: `97${bankAccountOf(f).slice(2)}`, layout: "vcb", openingDong: 0n,
+          recordedBy: f.c.principals.treasurer.tokenId, input: Readable.from([Buffer.from(statementCsv)]) }, statementCsv.length));
+      return id;
+    })());
+  }
+  return jobs.get(f)!;
 }
 
 // THE matrix. Keys are "METHOD path" exactly as apiRoutes declares them.
@@ -211,6 +228,8 @@ const matrix: Record<string, Row> = {
   // Added to A's own list: B's list is untouched.
   "POST /areas": { allowed: ["treasurer"], ok: 201, foreign: 201, req: () => ({ body: { name: `Ấp ${uniqueCode("a").replace(/\d/g, (d) => "abcdefghij"[Number(d)]!)}` } }) },
   "GET /bank-imports/:id": { allowed: all, ok: 200, foreign: 404, req: async (f) => ({ params: { id: String(await bankImportOf(f)) } }) },
+  // B's job is not found from A's committee.
+  "GET /bank-import-jobs/:job": { allowed: all, ok: 200, foreign: 404, req: async (f) => ({ params: { job: await bankJobOf(f) } }) },
   // B's import is not found in A's committee: nothing of B's is verified.
   "POST /bank-imports/:id/verify": {
     allowed: ["approver"], ok: 200, foreign: 404, req: async (f) => ({ params: { id: String(await bankImportOf(f)) }, body: { limit: 10 } }),

@@ -69,6 +69,24 @@ describe("operations endpoints", () => {
     expect(sample(text, "soquy_db_pool_used")).to.not.equal(null);
   });
 
+  it("reports bank import jobs: running here, unfinished in the deployment, and their durations by outcome", async () => {
+    const code = uniqueCode("B").toUpperCase();
+    await request(app).post("/api/v1/campaigns").set(auth(tc.tokens.treasurer)).set("Idempotency-Key", uniqueCode("k"))
+      .send({ code, name: "Ủng hộ đồng bào bị bão", kind: "relief", startsOn: "2024-09-01" }).expect(201);
+    const count = (text: string, outcome: string) => sample(text, "soquy_bank_import_job_seconds_count", { outcome }) ?? 0;
+    const before = (await request(app).get("/metrics")).text;
+    const csv = "PageId,TNXDate,DocNo,Debit,Credit,Balance,TransactionDetails\r\n1,01/09/2024,5213.90595,,6.000,6.000,HO XUAN DUNG chuyen tien\r\n";
+    const post = (opening: string) => request(app).post("/api/v1/bank-imports").set(auth(tc.tokens.treasurer)).set("Content-Type", "text/csv")
+      .query({ campaign: code, bankAccount: "0011009990009", layout: "vcb", openingBalance: opening }).send(csv);
+    expect((await post("0")).status).to.equal(201);
+    expect((await post("1")).status).to.equal(422); // a balance that does not add up: a failed job
+    const after = (await request(app).get("/metrics")).text;
+    expect(count(after, "done")).to.equal(count(before, "done") + 1);
+    expect(count(after, "failed")).to.equal(count(before, "failed") + 1);
+    expect(sample(after, "soquy_bank_import_jobs_running")).to.equal(0);
+    expect(sample(after, "soquy_bank_import_jobs_unfinished")).to.not.equal(null);
+  });
+
   it("keeps a caller's X-Request-Id (a UUID) and replaces one that could forge a log line", async () => {
     const id = "0193a1b2-c3d4-4e5f-8a9b-0c1d2e3f4a5b";
     const mine = await request(app).get("/health").set("X-Request-Id", id).expect(200);

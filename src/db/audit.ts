@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Knex } from "knex";
 import type { Logger } from "pino";
+import { isDatabaseBusy } from "./gate.js";
 
 // The audit log (table audit_log, append-only in PostgreSQL): every change and
 // every refused attempt. Rows are buffered and inserted in groups, so auditing
@@ -161,6 +162,11 @@ export class AuditWriter implements AuditSink {
   private failed(rows: AuditRow[], error: unknown): false {
     this.pending.unshift(...rows);
     this.bound();
+    if (isDatabaseBusy(error)) {
+      // The embedded database's connection is a bank import's for now: not a failure, only later.
+      if (!this.closed) this.schedule(Math.min(this.maxBackoffMs, error.retryAfterSeconds * 1000));
+      return false;
+    }
     this.failures++;
     const retryMs = this.backoff();
     this.log.error({ err: error, pending: this.pending.length, retryMs, failures: this.failures },

@@ -18,11 +18,13 @@ import { asBaseline } from "./legacy.js";
 // goes into an empty, migrated database of the same soquy version, in one transaction, with the
 // triggers that refuse rewriting history held off (session_replication_role = replica: the rows are
 // history, copied as they were); then every committee's ledger is verified before the command
-// reports success. Sessions are not copied: a moved database signs everyone in again.
+// reports success. Sessions are not copied (a moved database signs everyone in again), nor import jobs
+// and rate-limit counts.
 
 export const BACKUP_FORMAT = "soquy-backup/1";
 const PAGE_ROWS = 5_000;
-const SKIPPED = new Set(["knex_migrations", "knex_migrations_lock", "user_sessions"]);
+// Sessions, import jobs and rate-limit counts are the running service's, not the books.
+const SKIPPED = new Set(["knex_migrations", "knex_migrations_lock", "user_sessions", "bank_import_jobs", "rate_limit_hits"]);
 
 export class BackupError extends Error {
   override name = "BackupError";

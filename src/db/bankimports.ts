@@ -58,6 +58,13 @@ export interface ImportRequest {
   /** csv (the default) or xlsx (the first worksheet). */
   format?: FileFormat;
   onProgress?: (p: { phase: "reading" | "posting"; done: number; total: number | null }) => void;
+  /** Called once the import holds the committee's lock (and its connection) inside its transaction. */
+  onLocked?: () => void;
+  /**
+   * Called with the summary inside the import's transaction, before it commits: what it writes commits
+   * with the import or not at all (the import's job marked done). A throw rolls the whole import back.
+   */
+  finish?: (trx: Knex.Transaction, summary: ImportSummary) => Promise<void>;
 }
 
 export interface ImportSummary {
@@ -127,6 +134,7 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
   async function importIn(trx: Knex.Transaction): Promise<ImportSummary> {
     const locked = await trx.raw("select id from committees where id = ? for no key update", [r.committee.id]);
     if (locked.rows.length !== 1) fail("committee_not_found", `no committee ${r.committee.id}`);
+    r.onLocked?.();
     const account = await bankAccount(trx, r.committee.id, accountNo);
     const layout = resolveLayout(r.layout, account.layout);
     const sha = createHash("sha256");
@@ -292,7 +300,9 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
       await trx("bank_accounts").where({ id: account.id }).update({ opening_balance_dong: summary.openingDong!.toString(), opening_date: summary.firstDate });
     }
     phase("bank lines");
-    return toSummary(imp, accountNo, r.campaign.code, counts.donations);
+    const result = toSummary(imp, accountNo, r.campaign.code, counts.donations);
+    await r.finish?.(trx, result);
+    return result;
   }
 }
 

@@ -5,6 +5,7 @@ import pg from "pg";
 import type { PGlite } from "@electric-sql/pglite";
 import { migrations } from "../../knexfile.js";
 import { processAlive } from "../processes.js";
+import { ConnectionGate } from "./gate.js";
 import { firstUsableHost, parseHostList } from "./hosts.js";
 import { assertNotPartLegacy, legacyNames } from "./legacy.js";
 import { triggersRunAsOwner } from "./privileges.js";
@@ -18,6 +19,13 @@ pg.types.setTypeParser(1082, (v: string) => v); // date stays YYYY-MM-DD, never 
 
 export interface Database {
   knex: Knex;
+  /**
+   * Where statements and public totals are read (DATABASE_READ_URL, a standby): a pool of its own.
+   * Unset: they are read from `knex`.
+   */
+  readKnex?: Knex;
+  /** PGlite's one connection, held by a bank import while it posts (src/db/gate.ts). */
+  gate?: ConnectionGate;
   kind: "postgres" | "pglite";
   where: string;
   /** Set once the schema is checked (context.ts openSoquy): whether this connection owns the schema and migrated it. */
@@ -27,6 +35,8 @@ export interface Database {
 
 export interface OpenOptions {
   databaseUrl?: string | undefined;
+  /** A standby to read statements and public totals from (with databaseUrl only). */
+  readUrl?: string | undefined;
   dataDir?: string | undefined;
   /** An existing PGlite (tests clone a migrated template). */
   pglite?: PGlite;
@@ -61,20 +71,21 @@ function withSessionSettings(conn: pg.Client, done: (error: Error | null, conn: 
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {
-    const hosts = parseHostList(opts.databaseUrl);
-    const knex = knexFactory({
-      client: "pg",
-      // Several hosts (a primary and its standby): each new connection finds the one that takes writes.
-      // knex keeps the host it was given for a second, then asks again for the next new connection.
-      connection: hosts ? async () => {
-        const found = { connectionString: await firstUsableHost(hosts), at: performance.now() };
-        return { connectionString: found.connectionString, expirationChecker: () => performance.now() - found.at > 1000 };
-      } : opts.databaseUrl,
-      pool: { min: 0, max: opts.poolMax ?? 10, afterCreate: withSessionSettings },
-      acquireConnectionTimeout: 60_000,
-    });
-    await knex.raw("select 1");
-    return { knex, kind: "postgres", where: redactUrl(opts.databaseUrl), close: () => knex.destroy() };
+    const knex = serverKnex(opts.databaseUrl, opts.poolMax ?? 10);
+    const readKnex = opts.readUrl ? serverKnex(opts.readUrl, opts.poolMax ?? 10) : undefined;
+    try {
+      await knex.raw("select 1");
+      await readKnex?.raw("select 1");
+    } catch (error) {
+      await Promise.all([knex.destroy(), readKnex?.destroy()]);
+      throw error;
+    }
+    return {
+      knex, readKnex, kind: "postgres", where: redactUrl(opts.databaseUrl),
+      close: async () => {
+        await Promise.all([knex.destroy(), readKnex?.destroy()]);
+      },
+    };
   }
   let pglite = opts.pglite;
   let release = () => {};
@@ -100,10 +111,14 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     client: "pg",
     connection: createPgConfig(owned) as unknown as Knex.PgConnectionConfig,
     pool: { min: 0, max: 1 }, // PGlite is one connection; transactions queue
-    acquireConnectionTimeout: 120_000,
+    // A wait for the connection is bounded: past it the request is answered busy (gate.ts), never left hanging.
+    acquireConnectionTimeout: PGLITE_WAIT_MS,
   });
+  const gate = new ConnectionGate();
+  gate.install(knex);
   return {
     knex,
+    gate,
     kind: "pglite",
     where,
     close: async () => {
@@ -112,6 +127,25 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       release();
     },
   };
+}
+
+/** The longest a request waits for PGlite's one connection before it is answered busy. */
+const PGLITE_WAIT_MS = 30_000;
+
+/** A pool on a PostgreSQL server; a URL with several hosts finds, for each new connection, the one to use (hosts.ts). */
+function serverKnex(url: string, poolMax: number): Knex {
+  const hosts = parseHostList(url);
+  return knexFactory({
+    client: "pg",
+    // Several hosts (a primary and its standby): each new connection finds the one that takes writes.
+    // knex keeps the host it was given for a second, then asks again for the next new connection.
+    connection: hosts ? async () => {
+      const found = { connectionString: await firstUsableHost(hosts), at: performance.now() };
+      return { connectionString: found.connectionString, expirationChecker: () => performance.now() - found.at > 1000 };
+    } : url,
+    pool: { min: 0, max: poolMax, afterCreate: withSessionSettings },
+    acquireConnectionTimeout: 60_000,
+  });
 }
 
 /**

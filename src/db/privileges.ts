@@ -18,6 +18,8 @@ import { readSqlFile, splitStatements } from "./sqlfiles.js";
  * - bank_accounts: the opening balance anchor (db/bankimports.ts) and a saved layout
  *   (http/routes/bankimports.ts, insert … on conflict do update);
  * - bank_imports: the import's summary at its end (db/bankimports.ts);
+ * - bank_import_jobs: a job's state, progress, heartbeat and outcome (db/importjobs.ts);
+ * - rate_limit_hits: a window's count (http/ratelimit.ts, insert … on conflict do update);
  * - committees: `select … for no key update` (db/store.ts, db/bankimports.ts: the committee's write
  *   lock) needs UPDATE on one column; `code` is the one whose change the database refuses
  *   (committees_frozen_codes), so the grant allows the lock and no change; the threshold above which
@@ -34,6 +36,10 @@ export const updatableColumns: Record<string, readonly string[]> = {
     "file_sha256", "lines_read", "recorded", "already_present", "matched", "fees", "to_classify", "balance_checks",
     "opening_balance_dong", "closing_balance_dong", "first_date", "last_date", "finished_at",
   ],
+  bank_import_jobs: [
+    "state", "phase", "lines_done", "lines_total", "import_id", "error_code", "error_message", "error_field", "heartbeat_at", "finished_at",
+  ],
+  rate_limit_hits: ["hits"],
   committees: ["code", "confirm_above_dong"],
   campaigns: [
     "name", "kind", "target_dong", "starts_on", "ends_on", "launch_document", "receiving_exception", "receiving_exception_until", "distribution_days",

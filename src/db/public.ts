@@ -27,7 +27,8 @@ export class PublicQueries {
   /** Snapshot keys known to be stored, so the live path writes each at most once. */
   private readonly stored = new Set<string>();
 
-  constructor(private readonly knex: Knex) {}
+  /** Reads with `knex` (a standby's pool, for public answers); what it keeps (snapshots, checkpoints) goes to `writer`, the primary. */
+  constructor(private readonly knex: Knex, private readonly writer: Knex = knex) {}
 
   async currentPublication(committeeId: number, db: Knex | Knex.Transaction = this.knex): Promise<Publication> {
     const row = await db("public_heads").where({ committee_id: committeeId }).first();
@@ -165,7 +166,7 @@ export class PublicQueries {
     // Only whole-life scopes are kept (the permalinks the service hands out most): a period is
     // recomputed when asked again, so anonymous requests cannot grow this append-only table at will.
     if (set.publication.vseq === 0 || scope.from !== null || scope.to !== null || this.stored.has(memo)) return;
-    await this.knex("public_snapshots").insert({
+    await this.writer("public_snapshots").insert({
       committee_id: committeeId, scope: key, vseq: set.publication.vseq, figures: JSON.stringify(toJson(set)),
     }).onConflict(["committee_id", "scope", "vseq"]).ignore();
     if (this.stored.size >= MAX_SNAPSHOT_MEMO) this.stored.clear();
@@ -173,7 +174,7 @@ export class PublicQueries {
   }
 
   async insertCheckpoint(c: CheckpointRow): Promise<StoredCheckpoint> {
-    const [row] = await this.knex("checkpoints").insert({
+    const [row] = await this.writer("checkpoints").insert({
       committee_id: c.committeeId, reason: c.reason, period_close_id: c.periodCloseId, created_by: c.createdBy, vseq: c.vseq,
       head_seq: c.headSeq, head_hash: c.headHash, payload: c.payload, signature: c.signature, key_id: c.keyId, created_at: c.createdAt,
       number: c.number,

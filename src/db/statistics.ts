@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import { isDatabaseBusy } from "./gate.js";
 
 /**
  * Keeps the planner's statistics fresh as the ledger grows, whatever the database's own maintenance
@@ -41,8 +42,9 @@ export class StatisticsKeeper {
   private tick(): void {
     if (this.running) return;
     this.running = this.refresh().then(() => undefined, (error: unknown) => {
-      // A failed refresh costs speed, not correctness: say so once, go on trying.
-      if (this.timer && !this.warned) {
+      // A failed refresh costs speed, not correctness: say so once, go on trying. The embedded database
+      // busy with an import is not a failure: the next tick tries again.
+      if (this.timer && !this.warned && !isDatabaseBusy(error)) {
         this.warned = true;
         console.warn(`soquy: refreshing the planner's statistics failed (writes may slow down as the ledger grows): ${error instanceof Error ? error.message : String(error)}`);
       }

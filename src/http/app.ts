@@ -163,6 +163,8 @@ export function createApp(s: Soquy, log: Logger, lastRoutes: RequestHandler | nu
   // Every change and every refused attempt, in groups off the hot path; before
   // the rate limiter so that its 429s are recorded too.
   const audit = new AuditWriter(s.db.knex, log);
+  // Limits counted in PostgreSQL, shared by every process on it (RATE_LIMIT_STORE=database), or in this process.
+  const sharedAs = (name: string) => (config.rateLimitStore === "database" ? { counts: s.rateCounts, name } : undefined);
   app.locals.audit = audit; // flushed by main.ts on shutdown, and by tests
   // What every request goes through, in this order, as one layer of express's
   // router (each layer costs more in dispatch than these middlewares' own work).
@@ -195,12 +197,14 @@ export function createApp(s: Soquy, log: Logger, lastRoutes: RequestHandler | nu
     workspaceSessions(s), // a signed-in person is accountable like a token
     // Kept public answers go out before the rate limit: a news spike behind one proxy address must not
     // turn into 429s for what costs nothing to serve; what is computed afresh is limited as before.
-    new PublicCache(s.db.knex, config.publicCache).middleware(),
-    rateLimit(),
+    // The generation is read where the answers are made (a standby with DATABASE_READ_URL), so an
+    // answer is never kept under a generation newer than the figures it shows.
+    new PublicCache(s.db.readKnex ?? s.db.knex, config.publicCache).middleware(),
+    rateLimit({ shared: sharedAs("anonymous") }),
   ));
   // The donor self-check answers about people's gifts: a tighter limit against enumeration, which a
   // token does not lift (every role may ask, so any token holder could otherwise enumerate).
-  const selfCheck = rateLimit({ perMinute: config.selfCheckPerMinute, burst: 15, tokensExempt: false });
+  const selfCheck = rateLimit({ perMinute: config.selfCheckPerMinute, burst: 15, tokensExempt: false, shared: sharedAs("self-check") });
   app.use(["/api/v1/public/receipts", "/api/v1/public/donations", /^\/c\/[^/]+\/check/], selfCheck);
 
   // The API first: its requests need not be matched against the routes below (none is under /api/v1).
@@ -224,7 +228,9 @@ export function createApp(s: Soquy, log: Logger, lastRoutes: RequestHandler | nu
     res.json({ ...s.signer().info, keys: s.keys.list() });
   });
 
+  // Alive, even while a bank import holds the embedded database's one connection (then it says so).
   app.get("/health", async (_req, res) => {
+    if (s.db.gate?.held) return void res.json({ status: "ok", database: s.db.kind, busy: true, version: VERSION });
     await s.db.knex.raw("select 1");
     res.json({ status: "ok", database: s.db.kind, version: VERSION });
   });

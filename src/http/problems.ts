@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { AssertionFailed } from "../ledger/assert.js";
+import { isDatabaseBusy } from "../db/gate.js";
 import { LedgerError, type ResultCode } from "../ledger/codes.js";
 import { maskText } from "../ledger/mask.js";
 import { badInput, unavailable } from "../db/sqlstates.js";
@@ -62,6 +63,8 @@ export const statusByCode: Record<ResultCode, number> = {
   upload_timeout: 408,
   area_not_listed: 422,
   campaign_frozen: 409,
+  database_busy: 503,
+  import_interrupted: 503,
 };
 
 const titles: Partial<Record<ResultCode, string>> = {
@@ -143,6 +146,7 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     return;
   }
   if (error instanceof LedgerError) {
+    if (isDatabaseBusy(error)) res.setHeader("Retry-After", String(error.retryAfterSeconds));
     sendProblem(res, error.code, error.message, error.field);
     return;
   }

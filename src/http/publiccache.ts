@@ -131,8 +131,11 @@ export class PublicCache {
       if (g.exists) this.generations.set(scope, g);
       return g;
     }, (error) => {
-      if (known) known.pending = null;
-      throw error;
+      if (!known) throw error;
+      // The database is busy (the embedded one, while a bank import posts) or away: what is kept is
+      // served as it stands, and the next request asks again.
+      known.pending = null;
+      return known;
     });
     if (known) {
       known.pending = asking;

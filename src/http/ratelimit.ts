@@ -2,6 +2,7 @@ import { isIPv6 } from "node:net";
 import { readConfig } from "../config.js";
 import type { Request, RequestHandler, Response } from "express";
 import { AUDIT_REPEATED_429 } from "./audit.js";
+import type { RateCounts } from "../db/ratelimits.js";
 import { sendProblem } from "./problems.js";
 
 // A token bucket per client address for requests that carry no credentials
@@ -16,6 +17,18 @@ import { sendProblem } from "./problems.js";
 // Memory is bounded: buckets are kept in least-recently-used order, a bucket
 // that has refilled completely is the same as no bucket and is dropped as
 // requests go by, and there are never more than maxClients.
+//
+// Shared (with `shared`, RATE_LIMIT_STORE=database): the counts are kept in
+// PostgreSQL (src/db/ratelimits.ts), so N service processes allow what one
+// would. A bucket of `burst` that refills at `perMinute` becomes fixed windows
+// of burst / rate (30 s at the defaults) allowing `burst` each: the same
+// sustained rate. Each counted request costs one UPSERT on an unlogged table; a
+// request with a bearer token costs none (refused tokens are counted, and once
+// a client's window is spent this process refuses its tokens until the window
+// ends: across N processes a guesser gets at most N more tries a window, not N
+// times the limit). Answers kept by the public cache are served before this
+// middleware and never wait for it. If the database does not answer, the
+// process's own buckets decide.
 
 export interface RateLimitOptions {
   /** Sustained rate per client; 0 turns the limiter off. Default: env RATE_LIMIT_PER_MINUTE, else 120. */
@@ -32,6 +45,8 @@ export interface RateLimitOptions {
   /** The client's key; default: its address (req.ip, so "trust proxy" decides), an IPv6 address by its /64. */
   key?: (req: Request) => string;
   now?: () => number;
+  /** Count in PostgreSQL under this limiter's name, shared by every process (RATE_LIMIT_STORE=database). */
+  shared?: { counts: Pick<RateCounts, "hit">; name: string } | undefined;
 }
 
 interface Bucket {
@@ -58,6 +73,10 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
   const perMs = perMinute / 60_000;
   const refillMs = perMinute > 0 ? burst / perMs : Infinity;
   const buckets = new Map<string, Bucket>();
+  const shared = options.shared;
+  const windowMs = perMinute > 0 ? burst / perMs : Infinity;
+  /** Shared mode: clients whose refused tokens spent their window, until when (this process's memory of the shared count). */
+  const guessers = new Map<string, number>();
 
   // Refills a bucket and moves it to the most recently used end.
   const touch = (key: string, t: number): Bucket => {
@@ -85,12 +104,49 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
   type Charged = Response & { [CHARGE]: { key: string; end: Response["end"] } };
   const chargedEnd = function (this: Charged, ...args: unknown[]) {
     const { key, end } = this[CHARGE];
-    if (this.statusCode === 401 && !this.headersSent) {
+    if (this.statusCode === 401 && !this.headersSent && shared) {
+      chargeShared(key);
+    } else if (this.statusCode === 401 && !this.headersSent) {
       const charged = touch(key, now());
       charged.authFailedAt = now();
       charged.tokens = Math.max(0, charged.tokens - 1);
     }
     return (end as (...a: unknown[]) => Response).apply(this, args);
+  };
+
+  /** A refused token, counted in the shared window; once the window is spent, this client's tokens are refused here until it ends. */
+  const chargeShared = (key: string) => {
+    shared!.counts.hit(shared!.name, key, windowMs).then((w) => {
+      if (w.hits < burst) return;
+      if (guessers.size >= maxClients) guessers.delete(guessers.keys().next().value!);
+      guessers.set(key, now() + w.retryAfter * 1000);
+    }, () => {
+      // Not counted: the database did not answer; the next refusal tries again.
+    });
+  };
+
+  const refuse = (res: Response, retryAfter: number, repeated: boolean, hasCredentials: boolean) => {
+    if (repeated) res.locals[AUDIT_REPEATED_429] = true;
+    res.setHeader("Retry-After", String(retryAfter));
+    sendProblem(res, "rate_limited", !tokensExempt
+      ? `too many requests from this address; retry after ${retryAfter} s`
+      : hasCredentials
+        ? `too many refused tokens from this address; retry after ${retryAfter} s`
+        : `too many requests without a token from this address; retry after ${retryAfter} s (requests with a valid token are not limited)`);
+  };
+
+  /** This process's own bucket decides (memory mode, or the shared count's database did not answer). */
+  const byBucket = (res: Response, next: () => void, key: string, t: number, hasCredentials: boolean) => {
+    const b = touch(key, t);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      b.refusing = false;
+      return next();
+    }
+    const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000));
+    const repeated = b.refusing;
+    b.refusing = true;
+    refuse(res, retryAfter, repeated, hasCredentials);
   };
 
   const limiter = ((req, res, next) => {
@@ -105,30 +161,26 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
     const hasCredentials = tokensExempt && req.get("authorization") !== undefined && url.startsWith("/api/");
     if (hasCredentials) {
       const b = buckets.get(key);
-      // Guessing tokens: refused once the bucket is empty and tokens were refused lately.
-      const guessing = b && b.authFailedAt > 0 && t - b.authFailedAt < 60_000 && b.tokens + (t - b.at) * perMs < 1;
+      // Guessing tokens: refused once the bucket (the shared window) is empty and tokens were refused lately.
+      const until = guessers.get(key);
+      if (until !== undefined && until <= t) guessers.delete(key);
+      const guessing = shared
+        ? until !== undefined && until > t
+        : b && b.authFailedAt > 0 && t - b.authFailedAt < 60_000 && b.tokens + (t - b.at) * perMs < 1;
       if (!guessing) {
         // Charged as the refusal is sent, so the client's next request sees it.
         (res as Charged)[CHARGE] = { key, end: res.end };
         res.end = chargedEnd as Response["end"];
         return next();
       }
+      if (shared) return refuse(res, Math.max(1, Math.ceil((until! - t) / 1000)), true, true);
     }
-    const b = touch(key, t);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      b.refusing = false;
-      return next();
-    }
-    const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000));
-    if (b.refusing) res.locals[AUDIT_REPEATED_429] = true;
-    b.refusing = true;
-    res.setHeader("Retry-After", String(retryAfter));
-    sendProblem(res, "rate_limited", !tokensExempt
-      ? `too many requests from this address; retry after ${retryAfter} s`
-      : hasCredentials
-        ? `too many refused tokens from this address; retry after ${retryAfter} s`
-        : `too many requests without a token from this address; retry after ${retryAfter} s (requests with a valid token are not limited)`);
+    if (!shared) return byBucket(res, next, key, t, hasCredentials);
+    shared.counts.hit(shared.name, key, windowMs).then((w) => {
+      if (w.hits <= burst) return next();
+      // Only the first refusal of a window is audited, whichever process gives it.
+      refuse(res, w.retryAfter, w.hits > burst + 1, hasCredentials);
+    }, () => byBucket(res, next, key, now(), hasCredentials)).catch(next);
   }) as RateLimiter;
   Object.defineProperty(limiter, "size", { get: () => buckets.size });
   return limiter;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, rmSync } from "node:fs";
+import { createReadStream, createWriteStream, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -29,6 +29,8 @@ export function limited(max: number) {
 export interface Spooled {
   /** The uploaded bytes, from the start. */
   open(): Readable;
+  /** How many there are. */
+  bytes: number;
   remove(): void;
 }
 
@@ -50,7 +52,7 @@ export async function spoolUpload(req: Upload, maxBytes: number, idleMs: number)
   req.on("data", arm);
   try {
     await pipeline(req, limit, createWriteStream(file, { mode: 0o600 }));
-    return { open: () => createReadStream(file), remove };
+    return { open: () => createReadStream(file), bytes: statSync(file).size, remove };
   } catch (error) {
     remove();
     if (error instanceof LedgerError) throw error;

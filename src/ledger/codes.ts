@@ -54,6 +54,8 @@ export const resultCodes = [
   "upload_timeout",
   "area_not_listed",
   "campaign_frozen",
+  "database_busy",
+  "import_interrupted",
 ] as const;
 
 export type ResultCode = (typeof resultCodes)[number];

@@ -77,10 +77,16 @@ export class PublicService {
   private readonly campaigns = new Map<string, { at: number; value: Campaign[] }>();
   private readonly digests = new Map<string, Promise<StatementFacts>>();
 
+  /**
+   * `figures` and `statements` may read a standby (each answer names the publication and chain head it
+   * was cut at); `lookups`, what the donor self-check asks, reads the primary: a donor checks a gift
+   * just recorded.
+   */
   constructor(
     private readonly store: KnexLedgerStore,
     private readonly figures: PublicQueries,
     private readonly statements: StatementQueries,
+    private readonly lookups: PublicQueries = figures,
     private readonly files: StatementFiles,
   ) {}
 
@@ -211,7 +217,7 @@ export class PublicService {
     if (q.bankReference) lookup = { bankReference: q.bankReference };
     else if (q.amountDong !== undefined && q.date) lookup = { amountDong: q.amountDong, date: parseIsoDate(q.date, "date"), name: q.name };
     else fail("validation_failed", "give a bankReference, or an exact amountDong with its date", "bankReference");
-    const found = await this.figures.findDonations(committee.id, lookup, SELF_CHECK_MAX + 1);
+    const found = await this.lookups.findDonations(committee.id, lookup, SELF_CHECK_MAX + 1);
     if (found.length > SELF_CHECK_MAX) {
       fail("query_too_broad", `more than ${SELF_CHECK_MAX} donations match: add part of the name as published, or search by bank reference`, "name");
     }
@@ -220,7 +226,7 @@ export class PublicService {
 
   async receipt(committeeCode: string, receiptNumber: string) {
     const committee = await this.committee(committeeCode);
-    const [m] = await this.figures.findDonations(committee.id, { receipt: receiptNumber }, 1);
+    const [m] = await this.lookups.findDonations(committee.id, { receipt: receiptNumber }, 1);
     if (!m) fail("not_found", `no receipt ${receiptNumber} in committee ${committee.code}`, "receiptNumber");
     return { committee, match: selfCheckMatch(maskMatch(m)) };
   }

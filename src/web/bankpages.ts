@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Request, Response, Router } from "express";
 import type { Soquy } from "../context.js";
-import { importStatement, parseOpeningDong, toSummary, type ImportSummary } from "../db/bankimports.js";
+import { parseOpeningDong, toSummary } from "../db/bankimports.js";
 import { reconcile } from "../db/reconcile.js";
 import { LedgerError } from "../ledger/codes.js";
 import { MAX_STATEMENT_BYTES, spoolUpload } from "../imports/upload.js";
@@ -15,24 +15,15 @@ import { checkCsrf, requireUser, type WebSession } from "./session.js";
 // Bank statements in the workspace: upload the file the bank exported (CSV or
 // .xlsx) with a live progress bar — the upload's own bytes, then the import's
 // lines as the server reads and posts them — then the reconciliation view and
-// the debits left to classify. The import is the same call as the API's.
+// the debits left to classify. The import is the same call as the API's, run as a
+// job kept in PostgreSQL (src/db/importjobs.ts), so the page's polls may reach any
+// process, and an import whose process stopped is reported failed with nothing written.
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-const JOBS_KEPT = 200;
-
-interface Job {
-  committeeId: number;
-  phase: "waiting" | "reading" | "posting" | "done" | "failed";
-  done: number;
-  total: number | null;
-  summary?: ImportSummary;
-  error?: { code: string; message: string; field?: string | undefined; text: string };
-}
 
 type Page = (req: Request, res: Response, title: string, body: Html, flash?: Html | string | null, status?: number) => void;
 
 export function bankPages(s: Soquy, r: Router, page: Page): void {
-  const jobs = new Map<string, Job>();
   const T = (req: Request, vi: string, en: string) => (langOf(req) === "vi" ? vi : en);
 
   r.get("/bank-imports", requireUser(["treasurer"]), async (req, res) => {
@@ -88,35 +79,40 @@ ${saved.map((n) => html`<option value="${n}">${n}</option>`)}</select></label>
     checkCsrf(req, res);
     const sess = res.locals.session as WebSession;
     const q = req.query as Record<string, string | undefined>;
-    const jobId = typeof q.job === "string" && /^[0-9a-f-]{36}$/.test(q.job) ? q.job : randomUUID();
-    const job: Job = { committeeId: sess.user.committeeId, phase: "waiting", done: 0, total: null };
-    if (jobs.size >= JOBS_KEPT) jobs.delete(jobs.keys().next().value!);
-    jobs.set(jobId, job);
+    const jobId = typeof q.job === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(q.job) ? q.job : randomUUID();
     try {
-      const campaign = await s.ledger.campaign(sess.user.committeeId, String(q.campaign ?? ""));
-      const upload = await spoolUpload(req, MAX_STATEMENT_BYTES, readConfig().uploadIdleMs);
-      const input = upload.open();
-      const summary = await importStatement(s.db.knex, {
-        committee: { id: sess.user.committeeId, code: sess.user.committeeCode }, campaign, bankAccountNo: String(q.bankAccount ?? ""),
-        layout: String(q.layout ?? ""), recordedBy: sess.user.principalId, input, format: req.is(XLSX) ? "xlsx" : "csv",
-        openingDong: q.openingBalance ? parseOpeningDong(q.openingBalance.replace(/[.\s]/g, "")) : null,
-        onProgress: (p) => Object.assign(job, p),
-      }).finally(upload.remove);
-      Object.assign(job, { phase: "done", summary });
+      const summary = await s.importJobs.track({
+        id: jobId, committeeId: sess.user.committeeId, startedBy: sess.user.principalId, campaign: String(q.campaign ?? ""), bankAccount: String(q.bankAccount ?? ""),
+      }, async (job) => {
+        const campaign = await s.ledger.campaign(sess.user.committeeId, String(q.campaign ?? ""));
+        const upload = await spoolUpload(req, MAX_STATEMENT_BYTES, readConfig().uploadIdleMs);
+        try {
+          return await job.importStatement({
+            committee: { id: sess.user.committeeId, code: sess.user.committeeCode }, campaign, bankAccountNo: String(q.bankAccount ?? ""),
+            layout: String(q.layout ?? ""), recordedBy: sess.user.principalId, input: upload.open(), format: req.is(XLSX) ? "xlsx" : "csv",
+            openingDong: q.openingBalance ? parseOpeningDong(q.openingBalance.replace(/[.\s]/g, "")) : null,
+          }, upload.bytes);
+        } finally {
+          upload.remove();
+        }
+      });
       res.status(201).json({ job: jobId, summary });
     } catch (error) {
-      if (!(error instanceof LedgerError)) throw error;
+      if (!(error instanceof LedgerError) || error.code === "database_busy") throw error;
       // text: the refusal in the page's language, with its line number and dates, for the page to show.
-      Object.assign(job, { phase: "failed", error: { code: error.code, message: error.message, field: error.field, text: refusalText(error, langOf(req)) } });
+      const detail = { code: error.code, message: error.message, field: error.field, text: refusalText(error, langOf(req)) };
       res.locals.problemCode = error.code;
-      res.status(422).json({ job: jobId, error: job.error });
+      res.status(error.code === "import_interrupted" ? 503 : 422).json({ job: jobId, error: detail });
     }
   });
-  r.get("/bank-imports/progress/:job", requireUser(["treasurer"]), (req, res) => {
-    const job = jobs.get(String(req.params.job));
+  // Any process answers: the job is read from the database.
+  r.get("/bank-imports/progress/:job", requireUser(["treasurer"]), async (req, res) => {
     const sess = res.locals.session as WebSession;
-    if (!job || job.committeeId !== sess.user.committeeId) return void res.status(404).json({ phase: "unknown" });
-    res.set("Cache-Control", "no-store").json({ phase: job.phase, done: job.done, total: job.total, summary: job.summary ?? null, error: job.error ?? null });
+    const id = String(req.params.job);
+    const job = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id) ? await s.importJobs.read(sess.user.committeeId, id) : null;
+    if (!job) return void res.status(404).json({ phase: "unknown" });
+    const phase = job.state === "done" || job.state === "failed" ? job.state : job.phase;
+    res.set("Cache-Control", "no-store").json({ phase, done: job.linesDone, total: job.linesTotal, summary: job.summary, error: job.error });
   });
 
   r.get("/bank-imports/reconciliation", requireUser(), async (req, res) => {
@@ -163,7 +159,10 @@ const BANK_JS = `
     e.preventDefault();
     var file = form.elements.file.files[0];
     if (!file) return;
-    var job = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + "-0000-4000-8000-000000000000").slice(0, 36);
+    // A version 4 UUID from getRandomValues, which (unlike randomUUID) works over plain HTTP on a LAN too.
+    var r16 = crypto.getRandomValues(new Uint8Array(16)); r16[6] = (r16[6] & 15) | 64; r16[8] = (r16[8] & 63) | 128;
+    var hex = Array.prototype.map.call(r16, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+    var job = hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
     var q = new URLSearchParams({ job: job, campaign: form.elements.campaign.value, bankAccount: form.elements.bankAccount.value,
       layout: form.elements.layout.value });
     if (form.elements.openingBalance.value) q.set("openingBalance", form.elements.openingBalance.value);
@@ -171,43 +170,61 @@ const BANK_JS = `
     var status = document.getElementById("import-status"), result = document.getElementById("bank-result");
     box.hidden = false; result.textContent = ""; imp.removeAttribute("value");
     form.querySelector("button[type=submit]").disabled = true;
+    var finished = false, lost = false;
+    var busyText = function (seconds) {
+      return vi ? "Máy chủ đang bận ghi sổ, còn khoảng " + seconds + " giây." : "The server is busy posting, about " + seconds + " s to go.";
+    };
+    var showSummary = function (s) {
+      imp.max = 1; imp.value = 1;
+      status.textContent = vi ? "Đã nhập xong." : "Imported.";
+      result.innerHTML = "";
+      var dl = document.createElement("dl"); dl.className = "totals";
+      [[vi ? "Dòng đã đọc" : "Lines read", s.linesRead], [vi ? "Ghi mới" : "Recorded", s.recorded], [vi ? "Đã có từ trước" : "Already present", s.alreadyPresent],
+       [vi ? "Khớp với ghi tay" : "Matched", s.matched], [vi ? "Phí ngân hàng" : "Bank fees", s.fees], [vi ? "Cần phân loại" : "To classify", s.toClassify],
+       [vi ? "Số dư đã kiểm" : "Balances checked", s.balanceChecks]].forEach(function (kv) {
+        var d = document.createElement("div"), t = document.createElement("dt"), v = document.createElement("dd");
+        t.textContent = kv[0]; v.textContent = String(kv[1]); v.setAttribute("data-key", kv[0]); d.appendChild(t); d.appendChild(v); dl.appendChild(d);
+      });
+      result.appendChild(dl);
+      var a = document.createElement("a"); a.href = "/app/bank-imports/reconciliation?account=" + encodeURIComponent(s.bankAccount);
+      a.textContent = vi ? "Xem đối chiếu và các khoản cần phân loại" : "See the reconciliation and the lines to classify"; result.appendChild(a);
+    };
+    var showRefusal = function (text) {
+      status.textContent = "";
+      var p = document.createElement("p"); p.className = "bad"; p.setAttribute("role", "alert");
+      p.textContent = (vi ? "Không nhập được, chưa ghi gì: " : "Refused, nothing written: ") + text;
+      result.appendChild(p);
+    };
+    var end = function () { finished = true; clearInterval(poll); form.querySelector("button[type=submit]").disabled = false; };
+    // Polls may reach any process; once the upload's own answer is lost (its process stopped), the job's end comes from them.
     var poll = setInterval(function () {
-      fetch("/app/bank-imports/progress/" + job, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (p) {
+      fetch("/app/bank-imports/progress/" + job, { credentials: "same-origin" }).then(function (r) {
+        if (r.status === 503) { status.textContent = busyText(r.headers.get("Retry-After") || "?"); return null; }
+        return r.json();
+      }).then(function (p) {
+        if (!p || finished) return;
         if (p.phase === "reading" || p.phase === "posting") {
           if (p.total) { imp.max = p.total; imp.value = p.done; } else imp.removeAttribute("value");
           status.textContent = (vi ? (p.phase === "reading" ? "Đang đọc: " : "Đang ghi sổ: ") : (p.phase === "reading" ? "Reading: " : "Posting: ")) + p.done + (vi ? " dòng" : " lines");
-        }
+        } else if (lost && p.phase === "done" && p.summary) { end(); showSummary(p.summary); }
+        else if (lost && p.phase === "failed") { end(); showRefusal((p.error && p.error.message) || ""); }
       }).catch(function () {});
     }, 400);
     var x = new XMLHttpRequest();
     x.open("POST", "/app/bank-imports/upload?" + q.toString());
     x.setRequestHeader("X-CSRF-Token", form.getAttribute("data-csrf"));
-    x.setRequestHeader("Content-Type", /\\.xlsx$/i.test(file.name) ? "${XLSX}" : "text/csv");
+    x.setRequestHeader("Content-Type", /\.xlsx$/i.test(file.name) ? "${XLSX}" : "text/csv");
     x.upload.onprogress = function (ev) { if (ev.lengthComputable) { up.max = ev.total; up.value = ev.loaded; } };
+    x.onerror = function () {
+      lost = true;
+      status.textContent = vi ? "Mất kết nối với máy chủ; đang hỏi lại kết quả…" : "The connection was lost; asking for the outcome…";
+    };
     x.onload = function () {
-      clearInterval(poll);
-      form.querySelector("button[type=submit]").disabled = false;
+      end();
       var body = {}; try { body = JSON.parse(x.responseText); } catch (err) {}
-      if (x.status === 201 && body.summary) {
-        var s = body.summary; imp.max = 1; imp.value = 1;
-        status.textContent = vi ? "Đã nhập xong." : "Imported.";
-        result.innerHTML = "";
-        var dl = document.createElement("dl"); dl.className = "totals";
-        [[vi ? "Dòng đã đọc" : "Lines read", s.linesRead], [vi ? "Ghi mới" : "Recorded", s.recorded], [vi ? "Đã có từ trước" : "Already present", s.alreadyPresent],
-         [vi ? "Khớp với ghi tay" : "Matched", s.matched], [vi ? "Phí ngân hàng" : "Bank fees", s.fees], [vi ? "Cần phân loại" : "To classify", s.toClassify],
-         [vi ? "Số dư đã kiểm" : "Balances checked", s.balanceChecks]].forEach(function (kv) {
-          var d = document.createElement("div"), t = document.createElement("dt"), v = document.createElement("dd");
-          t.textContent = kv[0]; v.textContent = String(kv[1]); v.setAttribute("data-key", kv[0]); d.appendChild(t); d.appendChild(v); dl.appendChild(d);
-        });
-        result.appendChild(dl);
-        var a = document.createElement("a"); a.href = "/app/bank-imports/reconciliation?account=" + encodeURIComponent(s.bankAccount);
-        a.textContent = vi ? "Xem đối chiếu và các khoản cần phân loại" : "See the reconciliation and the lines to classify"; result.appendChild(a);
-      } else {
-        status.textContent = "";
-        var p = document.createElement("p"); p.className = "bad"; p.setAttribute("role", "alert");
-        p.textContent = (vi ? "Không nhập được, chưa ghi gì: " : "Refused, nothing written: ") + ((body.error && (body.error.text || body.error.message)) || x.status);
-        result.appendChild(p);
-      }
+      if (x.status === 201 && body.summary) showSummary(body.summary);
+      else if (x.status === 503 && !body.error) showRefusal(busyText(x.getResponseHeader("Retry-After") || "?"));
+      else showRefusal((body.error && (body.error.text || body.error.message)) || String(x.status));
     };
     x.send(file);
   });

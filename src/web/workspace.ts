@@ -6,6 +6,7 @@ import type { Soquy } from "../context.js";
 import { listAudit } from "../db/audit.js";
 import { principalOf, UserStore, type UserRow } from "../db/users.js";
 import { WorkspaceQueries } from "../db/workspace.js";
+import { isDatabaseBusy } from "../db/gate.js";
 import { LedgerError } from "../ledger/codes.js";
 import { progressPercent } from "../ledger/figures.js";
 import { beneficiaryCategories, donorKinds, purposes, roles, type CommittedEntry, type Role } from "../ledger/types.js";
@@ -629,6 +630,15 @@ export function workspaceErrors(error: unknown, req: Request, res: Response, nex
   if (error instanceof ForbiddenPage) {
     res.locals.problemCode = "forbidden";
     res.status(403).type("html").send(appPage({ lang, title: "403", session, path: req.path, body: html`<h1>403</h1><p>${lang === "vi" ? "Vai trò của bạn không dùng được trang này." : "Your role cannot use this page."}</p>` }));
+    return;
+  }
+  if (isDatabaseBusy(error)) {
+    // The embedded database's one connection is a bank import's: say when to come back, never hang.
+    res.locals.problemCode = error.code;
+    res.setHeader("Retry-After", String(error.retryAfterSeconds));
+    res.status(503).type("html").send(appPage({ lang, title: "503", session, path: req.path, body: html`<h1>${lang === "vi" ? "Đang bận" : "Busy"}</h1><p class="bad" role="alert">${lang === "vi"
+      ? `Hệ thống đang ghi sổ một sao kê ngân hàng nên tạm thời chưa xử lý được yêu cầu này. Vui lòng thử lại sau khoảng ${error.retryAfterSeconds} giây.`
+      : `The service is busy posting a bank statement import. Please retry in about ${error.retryAfterSeconds} s.`}</p>` }));
     return;
   }
   if (error instanceof LedgerError && error.code.endsWith("not_found")) {

@@ -34,6 +34,10 @@ export async function testOwnerKnex(): Promise<Knex> {
 // The suites read public answers right after what they publish: kept answers are checked against the
 // public generation on every request here (the service's default trusts it for a second).
 process.env.PUBLIC_CACHE_CHECK_MS ??= "0";
+// Each app a suite makes counts its own rate limits, as the suites expect, also on PostgreSQL (where the
+// service's default counts in the database, shared by every app on it); the shared counts have their
+// own tests (sharedlimits.test.ts).
+process.env.RATE_LIMIT_STORE ??= "memory";
 
 /** A signing key of this test process's own, in a temporary folder. */
 const keyDir = mkdtempSync(path.join(tmpdir(), "soquy-key-"));

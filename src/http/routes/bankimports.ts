@@ -3,7 +3,8 @@ import { readConfig } from "../../config.js";
 import { MAX_STATEMENT_BYTES, spoolUpload } from "../../imports/upload.js";
 import { z } from "zod";
 import type { Soquy } from "../../context.js";
-import { checkAccountNo, importEntriesToVerify, importStatement, MAX_IMPORT_VERIFY, parseOpeningDong, toSummary } from "../../db/bankimports.js";
+import { randomUUID } from "node:crypto";
+import { checkAccountNo, importEntriesToVerify, MAX_IMPORT_VERIFY, parseOpeningDong, toSummary } from "../../db/bankimports.js";
 import { reconcile, reconciliationCsv } from "../../db/reconcile.js";
 import { fail, LedgerError } from "../../ledger/codes.js";
 import { builtInLayoutNames, genericLayoutSchema, isBuiltIn } from "../../imports/layouts.js";
@@ -25,6 +26,7 @@ const importQuery = z.strictObject({
   bankAccount: accountNo,
   layout: layoutName,
   openingBalance: signedAmount.optional(),
+  job: z.uuid("a UUID of the caller's choosing, to follow the import at /bank-import-jobs/{job}").optional(),
 });
 
 const summarySchema = z.object({
@@ -42,6 +44,14 @@ const importVerified = z.object({
   waiting: z.number(),
 });
 
+const jobParams = z.strictObject({ job: z.uuid("an import job's UUID") });
+const jobSchema = z.object({
+  id: z.string(), state: z.enum(["queued", "running", "done", "failed"]), phase: z.enum(["waiting", "reading", "posting"]),
+  linesDone: z.number(), linesTotal: z.number().nullable(), importId: z.number().nullable(),
+  error: z.object({ code: z.string(), message: z.string(), field: z.string().nullable() }).nullable(),
+  createdAt: z.string(), heartbeatAt: z.string(), finishedAt: z.string().nullable(), summary: summarySchema.nullable(),
+});
+
 const reconcileQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional() });
 const accountParams = z.strictObject({ account: accountNo });
 
@@ -52,19 +62,40 @@ export function bankImportRoutes(s: Soquy) {
       summary: "Import a bank statement (CSV or .xlsx as the bank exported it)", rawBody: ["text/csv", "application/octet-stream", XLSX],
       query: importQuery,
       responses: {
-        201: { description: "Imported as one unit: lines read, recorded, already present, matched, fees, to classify, balance checks passed", schema: summarySchema },
+        201: { description: "Imported as one unit: lines read, recorded, already present, matched, fees, to classify, balance checks passed; X-Import-Job names its job", schema: summarySchema },
         422: { description: "Refused, nothing written: the line number and the reason (layout, balance assertion, receiving window…)" },
       },
       async handle({ principal, query, req }) {
-        const campaign = await s.ledger.campaign(principal.committeeId, query.campaign);
-        const committee = { id: principal.committeeId, code: principal.committeeCode };
-        const upload = await spoolUpload(req, MAX_STATEMENT_BYTES, readConfig().uploadIdleMs);
-        const summary = await importStatement(s.db.knex, {
-          committee, campaign, bankAccountNo: query.bankAccount, layout: query.layout, recordedBy: principal.tokenId, input: upload.open(),
-          format: req.is(XLSX) ? "xlsx" : "csv",
-          openingDong: query.openingBalance === undefined ? null : parseOpeningDong(query.openingBalance),
-        }).finally(upload.remove);
-        return { status: 201, body: summary, headers: { Location: `/api/v1/bank-imports/${summary.id}` } };
+        const job = query.job ?? randomUUID();
+        const summary = await s.importJobs.track({
+          id: job, committeeId: principal.committeeId, startedBy: principal.tokenId, campaign: query.campaign, bankAccount: query.bankAccount,
+        }, async (running) => {
+          const campaign = await s.ledger.campaign(principal.committeeId, query.campaign);
+          const committee = { id: principal.committeeId, code: principal.committeeCode };
+          const upload = await spoolUpload(req, MAX_STATEMENT_BYTES, readConfig().uploadIdleMs);
+          try {
+            return await running.importStatement({
+              committee, campaign, bankAccountNo: query.bankAccount, layout: query.layout, recordedBy: principal.tokenId, input: upload.open(),
+              format: req.is(XLSX) ? "xlsx" : "csv",
+              openingDong: query.openingBalance === undefined ? null : parseOpeningDong(query.openingBalance),
+            }, upload.bytes);
+          } finally {
+            upload.remove();
+          }
+        });
+        return { status: 201, body: summary, headers: { Location: `/api/v1/bank-imports/${summary.id}`, "X-Import-Job": job } };
+      },
+    }),
+    defineRoute({
+      method: "get", path: "/bank-import-jobs/:job", tag: "Bank statements", roles: allRoles,
+      summary: "Follow a bank import as it runs, from any process: its state, lines done of total, and its summary or refusal",
+      params: jobParams,
+      responses: { 200: { description: "The job: queued, running, done (with the summary) or failed (with the code and reason; nothing was written)", schema: jobSchema } },
+      async handle({ principal, params, res }) {
+        const job = await s.importJobs.read(principal.committeeId, params.job);
+        if (!job) fail("not_found", `no import job ${params.job}`, "job");
+        res.setHeader("Cache-Control", "no-store");
+        return { status: 200, body: job };
       },
     }),
     defineRoute({

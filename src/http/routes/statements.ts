@@ -16,6 +16,8 @@ import { statementKey, type StatementKind, type StoredStatement } from "../../pu
 // public statement (committee named in the query when no token is sent): it
 // counts verified entries only, whoever asks. Auditors and approvers may ask
 // for the auditor's version, which shows unverified entries unless verified=true.
+// With DATABASE_READ_URL the rows are read from the standby; the statement is cut
+// at the chain head it finds there, named in X-Ledger-Position and in the PDF's footer.
 const statementQuery = z.strictObject({
   committee: committeeCode.optional(),
   from: isoDate.optional(),
@@ -42,18 +44,26 @@ export function statementRoutes(s: Soquy) {
       fail("forbidden", "a public statement counts verified entries only: unverified entries are for audience=auditor with an auditor's or approver's token", "query.verified");
     }
     let publication;
+    let reads = s.reads;
     if (q.at !== undefined) {
-      const p = await s.publicQueries.publication(committee.id, { vseq: q.at });
+      let p = await reads.publicQueries.publication(committee.id, { vseq: q.at });
+      // A publication the standby has not replayed yet (just made, say by a checkpoint): read from the primary.
+      if (!p && reads.standby) {
+        reads = { statements: s.statements, publicQueries: s.publicQueries, standby: false };
+        p = await reads.publicQueries.publication(committee.id, { vseq: q.at });
+      }
       if (!p || p.headHash === null) fail("not_found", `no publication ${q.at} in committee ${committee.code}`, "query.at");
       publication = { vseq: p.vseq, headSeq: p.headSeq, headHash: p.headHash };
     }
-    return prepareStatement(s.statements, committee, campaign, { from: q.from, to: q.to, audience, verifiedOnly: q.verified === "true", publication });
+    const st = await prepareStatement(reads.statements, committee, campaign, { from: q.from, to: q.to, audience, verifiedOnly: q.verified === "true", publication });
+    return Object.assign(st, { standby: reads.standby });
   };
-  const headers = (res: Response, st: PreparedStatement, ext: string) => {
+  const headers = (res: Response, st: PreparedStatement & { standby: boolean }, ext: string) => {
     const h = st.header;
     res.setHeader("X-Statement-Digest", st.digest);
     res.setHeader("Digest", `sha-256=${Buffer.from(st.digest, "hex").toString("base64")}`);
     res.setHeader("X-Ledger-Position", `${h.position.seq}:${h.position.hash}`);
+    res.setHeader("X-Read-From", st.standby ? "standby" : "primary");
     res.setHeader("X-Statement-Audience", h.audience);
     res.setHeader("X-Statement-Verified-Only", String(h.verifiedOnly));
     res.setHeader("Cache-Control", "no-store");
