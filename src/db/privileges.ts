@@ -17,6 +17,7 @@ import { pendingMigrations } from "./connect.js";
  * - bank_accounts: the opening balance anchor (db/bankimports.ts) and a saved layout
  *   (http/routes/bankimports.ts, insert … on conflict do update);
  * - bank_imports: the import's summary at its end (db/bankimports.ts);
+ * - verify_jobs: a bulk verification's progress as it runs (db/verifyjobs.ts);
  * - committees: `select … for no key update` (db/store.ts, db/bankimports.ts: the committee's write
  *   lock) needs UPDATE on one column; `code` is the one whose change the database refuses
  *   (committees_frozen_codes), so the grant allows the lock and no change.
@@ -32,6 +33,7 @@ export const updatableColumns: Record<string, readonly string[]> = {
   ],
   committees: ["code"],
   people: ["disabled_at"],
+  verify_jobs: ["done", "approved", "verified", "refused", "refusals", "state", "updated_at"],
 };
 
 /** The tables the ledger keeps itself, through its triggers: the service's role reads them and never writes them. */
