@@ -18,6 +18,18 @@ export interface EntryHistory {
   closedThrough: string | null;
 }
 
+export interface EntryLine {
+  id: string;
+  seq: number;
+  entryDate: string;
+  kind: string;
+  description: string;
+  campaign: string | null;
+  amountDong: bigint;
+  verified: boolean;
+  reversed: boolean;
+}
+
 export interface ImportOverview {
   summary: ImportSummary;
   campaignName: string;
@@ -36,6 +48,21 @@ const personName = (token: string) => `(select pr.name from api_tokens t join pe
 
 export class CorrectionQueries {
   constructor(private readonly knex: Knex) {}
+
+  /** A page of the committee's entries, newest first, with whether each is verified and whether it was reversed. */
+  async entries(committeeId: number, f: { campaignId?: number | undefined; beforeSeq?: number | undefined }, limit: number): Promise<EntryLine[]> {
+    const { rows } = await this.knex.raw(`select e.id, e.seq, to_char(e.entry_date, 'YYYY-MM-DD') as entry_date, e.kind, e.description, c.code as campaign,
+        (select sum(p.amount_dong) from postings p where p.entry_id = e.id and p.amount_dong > 0) as amount,
+        exists (select 1 from entry_verified v where v.entry_id = e.id) as verified,
+        exists (select 1 from journal_entries x where x.reversal_of = e.id) as reversed
+      from journal_entries e left join campaigns c on c.id = e.campaign_id
+      where e.committee_id = :c ${f.campaignId === undefined ? "" : "and e.campaign_id = :campaign"} ${f.beforeSeq === undefined ? "" : "and e.seq < :before"}
+      order by e.seq desc limit :limit`, { c: committeeId, campaign: f.campaignId ?? null, before: f.beforeSeq ?? null, limit });
+    return rows.map((r: Record<string, any>) => ({
+      id: r.id, seq: Number(r.seq), entryDate: r.entry_date, kind: r.kind, description: r.description, campaign: r.campaign,
+      amountDong: BigInt(r.amount ?? 0), verified: r.verified === true, reversed: r.reversed === true,
+    }));
+  }
 
   async idOfSequence(committeeId: number, seq: number): Promise<string | null> {
     const row = await this.knex("journal_entries").where({ committee_id: committeeId, seq }).first("id");
@@ -74,7 +101,7 @@ export class CorrectionQueries {
     };
   }
 
-  async importOverview(committeeId: number, importId: number, listed = 50): Promise<ImportOverview | null> {
+  async importOverview(committeeId: number, importId: number, listed = 20): Promise<ImportOverview | null> {
     const k = this.knex;
     const row = await k("bank_imports as i").join("bank_accounts as a", "a.id", "i.bank_account_id").join("campaigns as c", "c.id", "i.campaign_id")
       .where({ "i.committee_id": committeeId, "i.id": importId })

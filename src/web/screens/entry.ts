@@ -17,6 +17,8 @@ import { KIND, METHOD, refusalText, timeVi } from "./labels.js";
 // "Đảo bút toán": a reversal with a reason, dated in the open period. Entries are never changed: a wrong one
 // is corrected by its reversal, through the same domain call as the API's.
 
+const ENTRIES_PAGE = 100;
+
 interface ReverseForm {
   reason: string;
   entryDate: string;
@@ -38,10 +40,38 @@ export function entryScreens(s: Soquy, r: Router, page: Page): void {
 
   const entryPage = async (req: Request, res: Response, e: CommittedEntry, reverse: ReverseForm | null, flash: Html | null, status = 200) => {
     const history = await reads.entryHistory(principalOf(res).committeeId, e);
+    const campaign = e.campaign ? await s.store.findCampaignById(e.committeeId, e.campaign.id) : null;
     const canReverse = sessionOf(res).user.role === "treasurer" && e.kind !== "reversal" && history.reversedBy === null;
     const form = canReverse ? reverseForm(req, res, e, history, reverse ?? blankReverse(e, history)) : "";
-    page(req, res, `${say(req, "Bút toán số", "Entry")} ${e.seq}`, html`${entryBody(req, e, history)}${form}`, flash, status);
+    page(req, res, `${say(req, "Bút toán số", "Entry")} ${e.seq}`, html`${entryBody(req, e, history, campaign?.name ?? null)}${form}`, flash, status);
   };
+
+  // The committee's entries, newest first: where a treasurer finds the one to correct.
+  r.get("/entries", requireUser(), async (req, res) => {
+    const p = principalOf(res);
+    const campaigns = await s.store.listCampaigns(p.committeeId);
+    const q = req.query as Record<string, unknown>;
+    const campaign = campaigns.find((c) => c.code === q.campaign);
+    const before = /^\d{1,15}$/.test(String(q.before ?? "")) ? Number(q.before) : undefined;
+    const go = String(q.so ?? "").trim();
+    if (/^\d{1,15}$/.test(go)) return res.redirect(303, `/app/entries/${go}`);
+    const rows = await reads.entries(p.committeeId, { campaignId: campaign?.id, beforeSeq: before }, ENTRIES_PAGE);
+    const lang = langOf(req);
+    page(req, res, say(req, "Bút toán", "Entries"), html`<h1>${say(req, "Các bút toán", "Entries")}</h1>
+<form method="get" action="/app/entries" class="filters">
+<label for="e-campaign">${say(req, "Cuộc vận động", "Campaign")}<select id="e-campaign" name="campaign"><option value="">${say(req, "Tất cả", "All")}</option>
+${campaigns.map((c) => html`<option value="${c.code}"${c.code === campaign?.code ? new Html(" selected") : ""}>${c.name} (${c.code})</option>`)}</select></label>
+<button type="submit">${say(req, "Lọc", "Filter")}</button></form>
+<form method="get" action="/app/entries" class="filters"><label for="e-so">${say(req, "Mở bút toán số", "Open entry number")}<input id="e-so" name="so" inputmode="numeric" autocomplete="off"></label>
+<button type="submit">${say(req, "Mở", "Open")}</button></form>
+<div class="scroll"><table class="list" data-testid="entries"><thead><tr><th scope="col">${say(req, "Số", "No.")}</th><th scope="col">${say(req, "Ngày", "Date")}</th>
+<th scope="col">${say(req, "Loại", "Kind")}</th><th scope="col">${say(req, "Diễn giải", "Description")}</th><th scope="col" class="num">${say(req, "Số tiền", "Amount")}</th>
+<th scope="col">${say(req, "Trạng thái", "State")}</th></tr></thead>
+<tbody>${rows.map((e) => html`<tr><td><a href="/app/entries/${e.id}">${e.seq}</a></td><td>${formatDateVi(e.entryDate)}</td>
+<td>${KIND[e.kind]?.[lang] ?? e.kind}${e.campaign ? html` <span class="muted">${e.campaign}</span>` : ""}</td><td>${e.description}</td><td class="num">${formatDong(e.amountDong)}</td>
+<td>${e.reversed ? say(req, "Đã đảo", "Reversed") : e.verified ? say(req, "Đã duyệt", "Verified") : say(req, "Chờ duyệt", "Waiting")}</td></tr>`)}</tbody></table></div>
+${rows.length === ENTRIES_PAGE ? html`<p><a href="/app/entries?${new URLSearchParams({ ...(campaign ? { campaign: campaign.code } : {}), before: String(rows.at(-1)!.seq) }).toString()}">${say(req, "Các bút toán trước đó", "Earlier entries")}</a></p>` : ""}`);
+  });
 
   r.get("/entries/:ref", requireUser(), async (req, res) => {
     const e = await entryAt(res, String(req.params.ref));
@@ -83,7 +113,7 @@ ${say(req, "ngày", "dated")} ${formatDateVi(w.entry.entryDate)}. ${say(req, "B�
 }
 
 /** What the entry records and everything that happened to it. */
-function entryBody(req: Request, e: CommittedEntry, h: EntryHistory): Html {
+function entryBody(req: Request, e: CommittedEntry, h: EntryHistory, campaignName: string | null): Html {
   const lang = langOf(req);
   const required = e.requiredApprovals;
   const verified = h.verifications.length >= required;
@@ -105,7 +135,7 @@ function entryBody(req: Request, e: CommittedEntry, h: EntryHistory): Html {
 <dl class="facts">
 ${row(say(req, "Ngày chứng từ", "Document date"), formatDateVi(e.entryDate))}
 ${row(say(req, "Ghi sổ lúc", "Recorded at"), `${timeVi(e.recordedAt)} · ${h.recordedBy}`)}
-${e.campaign ? row(say(req, "Cuộc vận động", "Campaign"), e.campaign.code) : ""}
+${e.campaign ? row(say(req, "Cuộc vận động", "Campaign"), `${campaignName ?? ""} (${e.campaign.code})`) : ""}
 ${row(say(req, "Diễn giải", "Description"), e.description)}
 ${h.reverses ? row(say(req, "Đảo bút toán", "Reverses"), html`<a href="/app/entries/${h.reverses.id}">${say(req, "bút toán số", "entry")} ${h.reverses.seq}</a>`) : ""}
 ${e.voucherNo ? row(say(req, "Chứng từ", "Voucher"), e.voucherNo.startsWith("PT")

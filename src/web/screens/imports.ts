@@ -26,7 +26,7 @@ export function importScreens(s: Soquy, r: Router, page: Page): void {
     if (!o) return notFound(req, res, page);
     const treasurer = sessionOf(res).user.role === "treasurer";
     page(req, res, `${say(req, "Lần nhập sao kê", "Bank import")} #${id}`, html`${overview(req, o)}
-${treasurer && !o.reversal ? reversalForm(req, res, o, reason) : ""}${entriesTable(req, o)}`, flash, status);
+${treasurer && !o.reversal && released(o) > 0 ? reversalForm(req, res, o, reason) : ""}${entriesTable(req, o)}`, flash, status);
   };
 
   r.get("/bank-imports/recent", requireUser(), async (req, res) => {
@@ -77,7 +77,7 @@ export async function recentImports(s: Soquy, req: Request, committeeId: number)
     .where("i.committee_id", committeeId).orderBy("i.id", "desc").limit(20)
     .select("i.*", "a.account_no", "c.code as campaign_code", "r.id as reversal_id");
   const lang = langOf(req);
-  return html`<table class="list" id="recent-imports" data-testid="recent-imports"><thead><tr><th scope="col">${say(req, "Lần nhập", "Import")}</th>
+  return html`<div class="scroll"><table class="list" id="recent-imports" data-testid="recent-imports"><thead><tr><th scope="col">${say(req, "Lần nhập", "Import")}</th>
 <th scope="col">${say(req, "Cuộc vận động", "Campaign")}</th><th scope="col">${say(req, "Tài khoản", "Account")}</th><th scope="col">${say(req, "Kỳ", "Period")}</th>
 <th scope="col" class="num">${say(req, "Dòng", "Lines")}</th><th scope="col" class="num">${say(req, "Ghi mới", "Recorded")}</th><th scope="col" class="num">${say(req, "Đã có", "Present")}</th>
 <th scope="col" class="num">${say(req, "Khớp", "Matched")}</th><th scope="col" class="num">${say(req, "Cần phân loại", "To classify")}</th><th scope="col">${say(req, "Trạng thái", "State")}</th></tr></thead>
@@ -86,8 +86,9 @@ export async function recentImports(s: Soquy, req: Request, committeeId: number)
     return html`<tr><td><a href="/app/bank-imports/${x.id}">#${x.id}</a></td><td>${x.campaign}</td><td><a href="/app/bank-imports/reconciliation?account=${x.bankAccount}">${x.bankAccount}</a></td>
 <td>${x.firstDate ? formatDateVi(x.firstDate) : ""}–${x.lastDate ? formatDateVi(x.lastDate) : ""}</td><td class="num">${count(x.linesRead, lang)}</td><td class="num">${count(x.recorded, lang)}</td>
 <td class="num">${count(x.alreadyPresent, lang)}</td><td class="num">${count(x.matched, lang)}</td><td class="num">${count(x.toClassify, lang)}</td>
-<td>${row.reversal_id === null ? html`<a href="/app/bank-imports/${x.id}#dao">${say(req, "Xem · đảo…", "Open · reverse…")}</a>` : say(req, "Đã đảo", "Reversed")}</td></tr>`;
-  })}</tbody></table>`;
+<td>${row.reversal_id !== null ? say(req, "Đã đảo", "Reversed") : x.linesRead > x.alreadyPresent
+    ? html`<a href="/app/bank-imports/${x.id}#dao">${say(req, "Xem · đảo…", "Open · reverse…")}</a>` : say(req, "Không ghi dòng mới", "Nothing new")}</td></tr>`;
+  })}</tbody></table></div>`;
 }
 
 function overview(req: Request, o: ImportOverview): Html {
@@ -116,12 +117,11 @@ ${item(say(req, "Người nhập", "Imported by"), `${o.recordedBy} · ${timeVi(
 function reversalForm(req: Request, res: Response, o: ImportOverview, f: { value: string; error: string | null; problem: string | null; idem: string }): Html {
   const lang = langOf(req);
   const toReverse = o.entries - o.reversed;
-  const released = o.summary.linesRead - o.summary.alreadyPresent - o.matched;
   const id = "f-reason";
   return html`<h2 id="dao">${say(req, "Đảo cả lần nhập", "Reverse the whole import")}</h2>
 <p>${say(req, "Dùng khi cả tệp đã được nhập vào nhầm cuộc vận động.", "For a file imported into the wrong campaign.")}
-${say(req, `Sẽ ghi ${count(toReverse, lang)} bút toán đảo (mỗi bút toán ghi ngày của bút toán gốc; nếu kỳ đó đã khóa sổ thì ghi ngày hôm nay) và giải phóng ${count(released, lang)} dòng sao kê, trong một lần: sau đó có thể nhập lại chính tệp này vào đúng cuộc vận động.`,
-    `This records ${count(toReverse, lang)} reversals (each dated as its original, or today when that period is closed) and releases ${count(released, lang)} bank lines, all at once: the same file can then be imported into the right campaign.`)}</p>
+${say(req, `Sẽ ghi ${count(toReverse, lang)} bút toán đảo (mỗi bút toán ghi ngày của bút toán gốc; nếu kỳ đó đã khóa sổ thì ghi ngày hôm nay) và giải phóng ${count(released(o), lang)} dòng sao kê, trong một lần: sau đó có thể nhập lại chính tệp này vào đúng cuộc vận động.`,
+    `This records ${count(toReverse, lang)} reversals (each dated as its original, or today when that period is closed) and releases ${count(released(o), lang)} bank lines, all at once: the same file can then be imported into the right campaign.`)}</p>
 ${o.matched ? html`<p>${say(req, `${count(o.matched, lang)} dòng khớp với bút toán ghi tay được giữ nguyên: nếu các bút toán đó sai, hãy đảo từng bút toán ở trang của nó.`,
     `${count(o.matched, lang)} lines matched to hand-recorded transfers are kept: reverse those entries one by one on their pages if they are wrong.`)}</p>` : ""}
 ${o.reversed ? html`<p>${say(req, `${count(o.reversed, lang)} bút toán đã được đảo từng cái trước đây, không đảo lại.`, `${count(o.reversed, lang)} entries were reversed one by one before and are not reversed again.`)}</p>` : ""}
@@ -133,14 +133,19 @@ ${f.error ? html`<span class="field-error" id="${id}-error">${f.error}</span>` :
 <button type="submit">${say(req, `Đảo cả lần nhập #${o.summary.id} (${count(toReverse, lang)} bút toán)`, `Reverse import #${o.summary.id} (${count(toReverse, lang)} entries)`)}</button></form>`;
 }
 
+/** The lines a reversal of the import releases: those it recorded, but not those matched to hand-recorded transfers. */
+function released(o: ImportOverview): number {
+  return o.summary.linesRead - o.summary.alreadyPresent - o.matched;
+}
+
 function entriesTable(req: Request, o: ImportOverview): Html | string {
   if (o.first.length === 0) return "";
   const lang = langOf(req);
   return html`<h2>${say(req, "Các bút toán của lần nhập", "The import's entries")}</h2>
-<table class="list" data-testid="import-entries"><thead><tr><th scope="col">${say(req, "Số", "No.")}</th><th scope="col">${say(req, "Ngày", "Date")}</th><th scope="col">${say(req, "Loại", "Kind")}</th>
+<div class="scroll"><table class="list" data-testid="import-entries"><thead><tr><th scope="col">${say(req, "Số", "No.")}</th><th scope="col">${say(req, "Ngày", "Date")}</th><th scope="col">${say(req, "Loại", "Kind")}</th>
 <th scope="col">${say(req, "Diễn giải", "Description")}</th><th scope="col" class="num">${say(req, "Số tiền", "Amount")}</th></tr></thead>
 <tbody>${o.first.map((e) => html`<tr><td><a href="/app/entries/${e.id}">${e.seq}</a></td><td>${formatDateVi(e.entryDate)}</td><td>${KIND[e.kind]?.[lang] ?? e.kind}</td>
-<td>${e.description}</td><td class="num">${formatDong(e.amountDong)}</td></tr>`)}</tbody></table>
+<td>${e.description}</td><td class="num">${formatDong(e.amountDong)}</td></tr>`)}</tbody></table></div>
 ${o.entries + o.matched > o.first.length ? html`<p class="muted">${say(req, `Hiện ${count(o.first.length, lang)} bút toán đầu tiên trên ${count(o.entries + o.matched, lang)}.`,
     `The first ${count(o.first.length, lang)} of ${count(o.entries + o.matched, lang)} entries.`)}</p>` : ""}`;
 }

@@ -98,13 +98,13 @@ ${counts ? countLine(req, counts) : ""}
 ${counts && counts.total > 0 ? html`<p><a class="button" href="/app/queue/verify-all${query}" data-testid="verify-all">${say(req,
     `Duyệt tất cả ${count(counts.total, lang)} bút toán khớp bộ lọc…`, `Verify all ${count(counts.total, lang)} matching entries…`)}</a></p>` : ""}
 ${rows.length ? html`<form method="post" action="/app/queue${query}" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}">
-<table class="list"><thead><tr><th scope="col"><input type="checkbox" id="select-all" aria-label="${say(req, "Chọn tất cả", "Select all")}"></th>
+<div class="scroll"><table class="list" data-testid="queue"><thead><tr><th scope="col"><input type="checkbox" id="select-all" aria-label="${say(req, "Chọn tất cả", "Select all")}"></th>
 <th scope="col">${say(req, "Số", "No.")}</th><th scope="col">${say(req, "Ngày", "Date")}</th><th scope="col">${say(req, "Loại", "Kind")}</th>
 <th scope="col">${say(req, "Diễn giải", "Description")}</th><th scope="col">${say(req, "Người ghi", "Recorded by")}</th><th scope="col" class="num">${say(req, "Số tiền", "Amount")}</th></tr></thead>
 <tbody>${rows.map((e) => html`<tr><td><input type="checkbox" name="ids" value="${e.id}" aria-label="${say(req, "Chọn bút toán số", "Select entry")} ${e.seq}"${e.mine || e.approvedByMe ? new Html(" disabled") : ""}></td>
 <td><a href="/app/entries/${e.id}">${e.seq}</a></td><td>${formatDateVi(e.entryDate)}</td><td>${KIND[e.kind]?.[lang] ?? e.kind}${e.campaign ? html` <span class="muted">${e.campaign}</span>` : ""}</td>
 <td>${e.description}${e.requiredApprovals === 2 ? html` <strong>(${say(req, `cần 2 người duyệt, đã có ${e.approvals}`, `needs 2 approvers, has ${e.approvals}`)})</strong>` : ""}${e.mine ? html` <em>(${say(req, "bạn ghi — người khác duyệt", "yours — someone else verifies")})</em>` : ""}${e.approvedByMe ? html` <em>(${say(req, "bạn đã duyệt — chờ người thứ hai", "you approved it — waiting for a second approver")})</em>` : ""}</td>
-<td>${e.recorderName}</td><td class="num">${formatDong(e.amountDong)}</td></tr>`)}</tbody></table>
+<td>${e.recorderName}</td><td class="num">${formatDong(e.amountDong)}</td></tr>`)}</tbody></table></div>
 <button type="submit">${say(req, "Duyệt các bút toán đã chọn", "Verify the selected entries")}</button></form>
 ${rows.length === QUEUE_PAGE ? html`<p><a href="/app/queue${filterQuery(f.text, { after: String(rows.at(-1)!.seq) })}">${say(req, `${QUEUE_PAGE} bút toán tiếp theo`, `Next ${QUEUE_PAGE} entries`)}</a></p>` : ""}`
     : ok ? html`<p>${say(req, "Không có bút toán nào chờ duyệt khớp bộ lọc.", "No entry waiting for verification matches.")}</p>` : ""}
@@ -232,8 +232,8 @@ function tallyOf(outcomes: VerifyOutcome[]): Tally {
 function outcomeFlash(req: Request, t: Tally): Html {
   const lang = langOf(req);
   const waiting = t.approved - t.verified;
-  return html`<p data-testid="verified-count">${say(req, `Đã duyệt ${count(t.approved, lang)} bút toán.`, `Verified ${count(t.approved, lang)} entries.`)}
-${waiting > 0 ? say(req, ` ${count(waiting, lang)} bút toán trong đó còn chờ người duyệt thứ hai.`, ` ${count(waiting, lang)} of them wait for a second approver.`) : ""}</p>
+  return html`${t.approved > 0 || t.refused === 0 ? html`<p data-testid="verified-count">${say(req, `Đã duyệt ${count(t.approved, lang)} bút toán.`, `Verified ${count(t.approved, lang)} entries.`)}
+${waiting > 0 ? say(req, ` ${count(waiting, lang)} bút toán trong đó còn chờ người duyệt thứ hai.`, ` ${count(waiting, lang)} of them wait for a second approver.`) : ""}</p>` : ""}
 ${t.refused ? html`<div class="errors" role="alert"><p>${say(req, `Không duyệt được ${count(t.refused, lang)} bút toán:`, `${count(t.refused, lang)} were refused:`)}</p>
 <ul data-testid="refusals">${t.refusals.map((x) => html`<li><a href="/app/entries/${x.id}">${say(req, "Bút toán số", "Entry")} ${x.seq ?? "?"}</a>: ${refusalText(x.code, lang)}</li>`)}</ul>
 ${t.refused > t.refusals.length ? html`<p>${say(req, `… và ${count(t.refused - t.refusals.length, lang)} bút toán khác.`, `… and ${count(t.refused - t.refusals.length, lang)} more.`)}</p>` : ""}</div>` : ""}`;
