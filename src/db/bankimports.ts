@@ -80,8 +80,8 @@ export interface ImportSummary {
   startedAt: string;
   finishedAt: string;
   /**
-   * Lines of this statement already recorded by imports into another campaign (and not released), by import:
-   * they were not recorded again. If that import went to the wrong campaign, reversing it releases them.
+   * Lines of this statement already recorded by imports into another campaign (and not released), by import, when
+   * there are any: they were not recorded again. If that import went to the wrong campaign, reversing it releases them.
    */
   elsewhere?: { importId: number; campaign: string; lines: number }[];
 }
@@ -309,7 +309,8 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
         from bank_present p join bank_imports i on i.id = p.import_id join campaigns c on c.id = i.campaign_id
         where i.campaign_id <> ? group by p.import_id, c.code order by p.import_id`, [r.campaign.id])).rows
       .map((x: { import_id: string; code: string; lines: number }) => ({ importId: Number(x.import_id), campaign: x.code, lines: x.lines }));
-    return { ...toSummary(imp, accountNo, r.campaign.code, counts.donations), elsewhere };
+    const result = toSummary(imp, accountNo, r.campaign.code, counts.donations);
+    return elsewhere.length ? { ...result, elsewhere } : result;
   }
 }
 

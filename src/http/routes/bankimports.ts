@@ -34,7 +34,7 @@ const summarySchema = z.object({
   closingDong: z.string().nullable(), firstDate: z.string().nullable(), lastDate: z.string().nullable(),
   startedAt: z.string(), finishedAt: z.string(),
   elsewhere: z.array(z.object({ importId: z.number(), campaign: z.string(), lines: z.number() })).optional()
-    .describe("on an import: lines already recorded by imports into another campaign (not recorded again), by import"),
+    .describe("on an import, when there are any: lines already recorded by imports into another campaign (not recorded again), by import"),
 });
 const importReversed = z.object({
   import: z.number(), reversal: z.number(), campaign: z.string(), bankAccount: z.string(), reversed: z.number(),
