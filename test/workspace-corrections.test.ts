@@ -178,8 +178,10 @@ describe("corrections in a browser", function () {
     await shoot(page, "import-page");
     const before = await entries();
     await page.getByLabel("Lý do đảo").fill("Nhập nhầm vào quỹ cứu trợ lũ quét; đúng là quỹ bão số 3");
+    const clicked = performance.now();
     await page.getByRole("button", { name: `Đảo cả lần nhập #${first.id} (${formatDong(BigInt(first.recorded))} bút toán)` }).click();
     await page.getByTestId("import-reversed").waitFor({ timeout: 300_000 });
+    const reverseSeconds = (performance.now() - clicked) / 1000;
     expect(await page.getByTestId("import-reversed").innerText())
       .to.contain(`Đã đảo lần nhập #${first.id}: ghi ${formatDong(BigInt(first.recorded))} bút toán đảo`).and.contain(`giải phóng ${formatDong(BigInt(LINES))} dòng sao kê`);
     expect(await page.getByTestId("import-state").innerText()).to.contain("Đã đảo cả lần nhập").and.contain("Nhập nhầm vào quỹ cứu trợ lũ quét");
@@ -194,7 +196,9 @@ describe("corrections in a browser", function () {
     expect(await page.locator("main").innerText()).to.contain("dòng đã được giải phóng khi đảo cả lần nhập").and.contain("Đã bị đảo bởi");
 
     // Into the right campaign: every line recorded again, no warning, the account reconciles.
+    const again = performance.now();
     await upload(page, right, null);
+    console.log(`      ${LINES} lines: whole import reversed (click to page) ${reverseSeconds.toFixed(1)} s, imported again (upload to result) ${((performance.now() - again) / 1000).toFixed(1)} s`);
     expect(await read(page, "Ghi mới")).to.equal(String(first.recorded));
     expect(await page.getByTestId("elsewhere").count()).to.equal(0);
     await page.waitForFunction(() => document.querySelectorAll("#recent-imports tbody tr").length === 3);

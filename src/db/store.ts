@@ -326,16 +326,21 @@ export class KnexLedgerStore implements LedgerStore {
     const rows = await q;
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id as string);
-    const [postings, vouchers, donations, items, disbursements] = await Promise.all([
-      db("postings as p").join("accounts as a", "a.id", "p.account_id").whereIn("p.entry_id", ids).orderBy(["p.entry_id", "p.line"])
+    const queries: (() => Knex.QueryBuilder)[] = [
+      () => db("postings as p").join("accounts as a", "a.id", "p.account_id").whereIn("p.entry_id", ids).orderBy(["p.entry_id", "p.line"])
         .select("p.entry_id", "p.amount_dong", "p.line", "a.*"),
-      db("vouchers").whereIn("entry_id", ids).select("entry_id", "voucher_no"),
+      () => db("vouchers").whereIn("entry_id", ids).select("entry_id", "voucher_no"),
       // With the donor each counts under: verify checks it is the one the donation's content names.
-      db("donations as d").leftJoin("donors as r", "r.id", "d.donor_id").whereIn("d.entry_id", ids)
+      () => db("donations as d").leftJoin("donors as r", "r.id", "d.donor_id").whereIn("d.entry_id", ids)
         .select("d.*", "r.identity_key as donor_key", "r.name as donor_row_name", "r.kind as donor_row_kind", "r.phone as donor_phone"),
-      db("entry_items").whereIn("entry_id", ids).orderBy(["entry_id", "line"]),
-      db("disbursements").whereIn("entry_id", ids),
-    ]);
+      () => db("entry_items").whereIn("entry_id", ids).orderBy(["entry_id", "line"]),
+      () => db("disbursements").whereIn("entry_id", ids),
+    ];
+    // On the pool the five go at once, each on a connection; a transaction has one, where they go in turn.
+    const results: any[][] = [];
+    if (db.isTransaction) for (const q of queries) results.push(await q());
+    else results.push(...(await Promise.all(queries.map((q) => q()))));
+    const [postings, vouchers, donations, items, disbursements] = results as [any[], any[], any[], any[], any[]];
     const group = <T extends { entry_id: string }>(list: T[]) => {
       const m = new Map<string, T[]>();
       for (const x of list) m.set(x.entry_id, [...(m.get(x.entry_id) ?? []), x]);
