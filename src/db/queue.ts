@@ -94,11 +94,12 @@ export class QueueQueries {
     return rows.map((r: { id: string; seq: string }) => ({ id: r.id, seq: Number(r.seq) }));
   }
 
-  /** The people who recorded entries waiting in the queue, each once whatever tokens they used. */
+  /**
+   * The people who may have recorded entries — treasurers, and admins (whose integration tokens record as them) —
+   * each once whatever tokens they used. Read from the committee's few people, not from its entries.
+   */
   async recorders(committeeId: number): Promise<{ person: number; name: string }[]> {
-    const { rows } = await this.knex.raw(`select pr.id, pr.name from people pr where pr.committee_id = ? and exists (
-        select 1 from api_tokens t join journal_entries e on e.recorded_by = t.id where t.person_id = pr.id
-          and not exists (select 1 from entry_verified v where v.entry_id = e.id))
+    const { rows } = await this.knex.raw(`select pr.id, pr.name from people pr where pr.committee_id = ? and pr.role in ('treasurer', 'admin')
       order by pr.name, pr.id`, [committeeId]);
     return rows.map((r: { id: string; name: string }) => ({ person: Number(r.id), name: r.name }));
   }

@@ -24,9 +24,11 @@ export function importScreens(s: Soquy, r: Router, page: Page): void {
     flash: Html | null, status = 200) => {
     const o = await reads.importOverview(principalOf(res).committeeId, id);
     if (!o) return notFound(req, res, page);
-    const treasurer = sessionOf(res).user.role === "treasurer";
-    page(req, res, `${say(req, "Lần nhập sao kê", "Bank import")} #${id}`, html`${overview(req, o)}
-${treasurer && !o.reversal && released(o) > 0 ? reversalForm(req, res, o, reason) : ""}${entriesTable(req, o)}`, flash, status);
+    const role = sessionOf(res).user.role;
+    const verify = role === "approver" && o.unverified > 0
+      ? html`<p><a class="button" href="/app/queue/verify-all?import=${id}">${say(req, "Duyệt lần nhập này…", "Verify this import…")}</a></p>` : "";
+    page(req, res, `${say(req, "Lần nhập sao kê", "Bank import")} #${id}`, html`${overview(req, o)}${verify}
+${role === "treasurer" && !o.reversal && released(o) > 0 ? reversalForm(req, res, o, reason) : ""}${entriesTable(req, o)}`, flash, status);
   };
 
   r.get("/bank-imports/recent", requireUser(), async (req, res) => {

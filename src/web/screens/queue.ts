@@ -38,8 +38,8 @@ export function queueScreens(s: Soquy, r: Router, page: Page): void {
   const ticked = express.urlencoded({ extended: false, limit: "256kb", parameterLimit: MAX_VERIFY_BATCH + 20 });
   const form = express.urlencoded({ extended: false, limit: "16kb", parameterLimit: 40 });
 
-  const parse = async (req: Request, source: Record<string, unknown>): Promise<ParsedFilter> => {
-    const p = principalOf(req.res!);
+  const parse = async (req: Request, res: Response, source: Record<string, unknown>): Promise<ParsedFilter> => {
+    const p = principalOf(res);
     const text: FilterText = {};
     for (const n of FILTER_NAMES) if (typeof source[n] === "string" && (source[n] as string).trim() !== "") text[n] = (source[n] as string).trim();
     const errors = new Map<string, string>();
@@ -73,7 +73,7 @@ export function queueScreens(s: Soquy, r: Router, page: Page): void {
   const queuePage = async (req: Request, res: Response, flash: Html | null, status = 200) => {
     const sess = sessionOf(res);
     const p = principalOf(res);
-    const f = await parse(req, req.query as Record<string, unknown>);
+    const f = await parse(req, res, req.query as Record<string, unknown>);
     const after = /^\d{1,15}$/.test(String(req.query.after ?? "")) ? Number(req.query.after) : 0;
     const [campaigns, recorders, imports] = await Promise.all([
       s.store.listCampaigns(p.committeeId), queue.recorders(p.committeeId), queue.imports(p.committeeId),
@@ -117,13 +117,13 @@ ${importsTable(req, imports.filter((i) => i.waiting > 0))}`, flash, status);
     const ids = ([] as unknown[]).concat(req.body.ids ?? []).filter((x): x is string => typeof x === "string" && UUID.test(x)).slice(0, MAX_VERIFY_BATCH);
     const outcomes = ids.length ? await s.controls.verifyMany(principalOf(res), ids) : [];
     const tally = tallyOf(outcomes);
-    await queuePage(req, res, outcomeFlash(req, tally), tally.refused > 0 ? 207 : 200);
+    await queuePage(req, res, outcomeFlash(req, tally));
   });
 
   // "Verify everything that matches": the count and what will happen, once, before anything is done.
   r.get("/queue/verify-all", requireUser(["approver"]), async (req, res) => {
     const p = principalOf(res);
-    const f = await parse(req, req.query as Record<string, unknown>);
+    const f = await parse(req, res, req.query as Record<string, unknown>);
     if (f.errors.size) return queuePage(req, res, null, 422);
     const counts = await queue.counts(p.committeeId, f.filter, p.personId);
     const lang = langOf(req);
@@ -145,7 +145,7 @@ ${Object.entries(f.text).map(([k, v]) => html`<input type="hidden" name="${k}" v
   r.post("/queue/verify-all", form, requireUser(["approver"]), async (req, res) => {
     checkCsrf(req, res);
     const p = principalOf(res);
-    const f = await parse(req, req.body as Record<string, unknown>);
+    const f = await parse(req, res, req.body as Record<string, unknown>);
     const job = String(req.body._job ?? "");
     const through = /^\d{1,15}$/.test(String(req.body.through ?? "")) ? Number(req.body.through) : NaN;
     if (f.errors.size || !UUID.test(job) || !Number.isSafeInteger(through)) return queuePage(req, res, null, 422);
@@ -162,7 +162,7 @@ ${Object.entries(f.text).map(([k, v]) => html`<input type="hidden" name="${k}" v
     const lang = langOf(req);
     if (!job) return page(req, res, "404", html`<h1>${say(req, "Không có công việc duyệt này", "No such verification job")}</h1><p><a href="/app/queue">${say(req, "Về hàng chờ", "Back to the queue")}</a></p>`, null, 404);
     const back = html`<p><a href="/app/queue">${say(req, "Về hàng chờ", "Back to the queue")}</a></p>`;
-    const described = describeFilter(req, await parse(req, Object.fromEntries(new URLSearchParams(job.description))), await queue.imports(p.committeeId));
+    const described = describeFilter(req, await parse(req, res, Object.fromEntries(new URLSearchParams(job.description))), await queue.imports(p.committeeId));
     const bar = html`<p><progress id="job-bar" max="${Math.max(job.total, 1)}" value="${job.done}" aria-label="${say(req, "Tiến độ duyệt", "Progress")}"></progress>
 <span id="job-status" role="status" aria-live="polite">${count(job.done, lang)} / ${count(job.total, lang)} ${say(req, "bút toán", "entries")}</span></p>`;
     if (job.state === "running" && !job.stalled) {
