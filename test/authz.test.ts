@@ -78,6 +78,17 @@ const campaignBody = () => ({
 const statementCsv = "PageId,TNXDate,DocNo,Debit,Credit,Balance,TransactionDetails\r\n1,10/01/2024,5213.90595,,10.000,10.000,MBVCB.1.NGUYEN VAN AN ung ho\r\n";
 const bankAccountOf = (f: Fixture) => `99${String(f.c.committee.id).padStart(8, "0")}`;
 const imports = new Map<Fixture, Promise<number>>();
+let freshAccounts = 0;
+/** A new import of the small statement, into a bank account of its own. */
+async function freshImportOf(f: Fixture): Promise<number> {
+  const campaign = await s.ledger.campaign(f.c.committee.id, f.campaign);
+  const r = await importStatement(s.db.knex, {
+    committee: f.c.committee, campaign, bankAccountNo: `98${String(f.c.committee.id).padStart(8, "0")}${++freshAccounts}`, layout: "vcb", openingDong: 0n,
+    recordedBy: f.c.principals.treasurer.tokenId, input: Readable.from([Buffer.from(statementCsv)]),
+  });
+  return r.id;
+}
+
 function bankImportOf(f: Fixture): Promise<number> {
   if (!imports.has(f)) {
     imports.set(f, (async () => {
@@ -230,6 +241,10 @@ const matrix: Record<string, Row> = {
   "GET /bank-imports/:id": { allowed: all, ok: 200, foreign: 404, req: async (f) => ({ params: { id: String(await bankImportOf(f)) } }) },
   // B's job is not found from A's committee.
   "GET /bank-import-jobs/:job": { allowed: all, ok: 200, foreign: 404, req: async (f) => ({ params: { job: await bankJobOf(f) } }) },
+  // A fresh import each call (an import is reversed once); B's import is not found in A's committee.
+  "POST /bank-imports/:id/reverse": {
+    allowed: ["treasurer"], ok: 201, foreign: 404, req: async (f) => ({ params: { id: String(await freshImportOf(f)) }, body: { reason: "Nhập nhầm cuộc vận động" } }),
+  },
   // B's import is not found in A's committee: nothing of B's is verified.
   "POST /bank-imports/:id/verify": {
     allowed: ["approver"], ok: 200, foreign: 404, req: async (f) => ({ params: { id: String(await bankImportOf(f)) }, body: { limit: 10 } }),

@@ -87,9 +87,21 @@ export interface ImportSummary {
   lastDate: string | null;
   startedAt: string;
   finishedAt: string;
+  /**
+   * Lines of this statement already recorded by imports into another campaign (and not released), by import, when
+   * there are any: they were not recorded again. If that import went to the wrong campaign, reversing it releases them.
+   */
+  elsewhere?: { importId: number; campaign: string; lines: number }[];
 }
 
 const accountPattern = /^[0-9A-Za-z][0-9A-Za-z.-]{2,39}$/;
+
+/**
+ * SQL: the bank line `l` (an alias of bank_lines) is the bank's, not released by the reversal of its import
+ * (migration 0042). Released lines stay, so that what was recorded stays readable; they no longer count.
+ */
+export const unreleased = (l: string) => `not exists (select 1 from bank_line_releases rl where rl.committee_id = ${l}.committee_id
+  and rl.bank_account_id = ${l}.bank_account_id and rl.entry_date = ${l}.entry_date and rl.line_key = ${l}.line_key and rl.generation = ${l}.generation)`;
 
 /** An opening balance in whole đồng: it may be 0, or negative (an overdrawn account). */
 export function parseOpeningDong(value: unknown, field = "openingBalance"): bigint {
@@ -180,7 +192,7 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
       }
       openingGiven = true;
       const [row] = (await trx.raw(`select coalesce(sum(case when direction = 'C' then amount_dong else -amount_dong end), 0) as s
-        from bank_lines where committee_id = ? and bank_account_id = ? and entry_date < ?`, [r.committee.id, account.id, firstDate])).rows;
+        from bank_lines l where committee_id = ? and bank_account_id = ? and entry_date < ? and ${unreleased("l")}`, [r.committee.id, account.id, firstDate])).rows;
       return account.openingDong! + BigInt(row.s);
     };
     let toPost: number | null = null; // known once every line is staged and matched
@@ -288,19 +300,28 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
       opening_balance_dong: summary.openingDong?.toString() ?? null, closing_balance_dong: summary.closingDong?.toString() ?? null,
       first_date: summary.firstDate, last_date: summary.lastDate, finished_at: finishedAt,
     }).returning("*");
+    // A line not present is new, or every earlier recording of it was released: it is then recorded as the next
+    // generation. Lines after the last day recorded for the account cannot have been recorded: no probe for them.
     if (!direct) await trx.raw(`insert into bank_lines (committee_id, bank_account_id, line_key, import_id, line_no, entry_date, time_of_day, doc_ref,
-        direction, amount_dong, memo, donor_name, kind, balance_dong, entry_id, matched)
-      select ?, ?, s.line_key, ?, s.line_no, s.entry_date, s.time_of_day, s.doc_ref, s.direction, s.amount_dong, s.memo, s.donor_name,
-        s.kind, s.balance_dong, coalesce(m.entry_id, e.entry_id), m.line_no is not null
+        direction, amount_dong, memo, donor_name, kind, balance_dong, entry_id, matched, generation)
+      select :c, :a, s.line_key, :i, s.line_no, s.entry_date, s.time_of_day, s.doc_ref, s.direction, s.amount_dong, s.memo, s.donor_name,
+        s.kind, s.balance_dong, coalesce(m.entry_id, e.entry_id), m.line_no is not null,
+        case when s.entry_date > :through then 0 else coalesce((select max(b.generation) + 1 from bank_lines b where b.committee_id = :c
+          and b.bank_account_id = :a and b.entry_date = s.entry_date and b.line_key = s.line_key), 0) end
       from bank_staging s left join bank_matched m on m.line_no = s.line_no left join bank_posted e on e.line_no = s.line_no
       where not exists (select 1 from bank_present p where p.line_no = s.line_no)
-      order by s.line_no`, [r.committee.id, account.id, importId]);
+      order by s.line_no`, { c: r.committee.id, a: account.id, i: importId, through: recordedThrough ?? "0001-01-01" });
     // The first statement whose opening is known anchors the account's bank balance.
     if (account.openingDate === null && summary.firstDate !== null && (openingGiven || summary.balanceChecks > 0)) {
       await trx("bank_accounts").where({ id: account.id }).update({ opening_balance_dong: summary.openingDong!.toString(), opening_date: summary.firstDate });
     }
     phase("bank lines");
-    const result = toSummary(imp, accountNo, r.campaign.code, counts.donations);
+    const elsewhere = counts.present === 0 ? [] : (await trx.raw(`select p.import_id, c.code, count(*)::int as lines
+        from bank_present p join bank_imports i on i.id = p.import_id join campaigns c on c.id = i.campaign_id
+        where i.campaign_id <> ? group by p.import_id, c.code order by p.import_id`, [r.campaign.id])).rows
+      .map((x: { import_id: string; code: string; lines: number }) => ({ importId: Number(x.import_id), campaign: x.code, lines: x.lines }));
+    const made = toSummary(imp, accountNo, r.campaign.code, counts.donations);
+    const result = elsewhere.length ? { ...made, elsewhere } : made;
     await r.finish?.(trx, result);
     return result;
   }
@@ -345,7 +366,7 @@ async function createWorkTables(trx: Knex.Transaction): Promise<void> {
     ) on commit drop`);
   await trx.raw("create unique index on bank_staging (line_no)");
   // What is not posted: lines recorded before, and hand-recorded transfers lines match.
-  await trx.raw("create temp table bank_present (line_no int primary key) on commit drop");
+  await trx.raw("create temp table bank_present (line_no int primary key, import_id bigint not null) on commit drop");
   await trx.raw("create temp table bank_matched (line_no int primary key, entry_id uuid not null) on commit drop");
   await trx.raw("create temp table bank_posted (line_no int not null, entry_id uuid not null) on commit drop");
   // Two page tables, taken in turn: a page is copied into one while the page before is written from the other.
@@ -382,9 +403,9 @@ async function stageChunk(trx: Knex.Transaction, committeeId: number, accountId:
   }
   await staged;
   // One index probe a line (LIMIT keeps it a probe whatever the tables' sizes look like to the planner).
-  const { rows } = await trx.raw(`insert into bank_present (line_no) select s.line_no from bank_staging s
-      cross join lateral (select 1 from bank_lines b where b.committee_id = ? and b.bank_account_id = ? and b.entry_date = s.entry_date
-        and b.line_key = s.line_key limit 1) b
+  const { rows } = await trx.raw(`insert into bank_present (line_no, import_id) select s.line_no, b.import_id from bank_staging s
+      cross join lateral (select b.import_id from bank_lines b where b.committee_id = ? and b.bank_account_id = ? and b.entry_date = s.entry_date
+        and b.line_key = s.line_key and ${unreleased("b")} limit 1) b
       where s.line_no between ? and ?
       returning line_no`, [committeeId, accountId, first.lineNo, last.lineNo]);
   return { present: new Set((rows as { line_no: number }[]).map((x) => x.line_no)), staged };

@@ -20,6 +20,7 @@ import { readSqlFile, splitStatements } from "./sqlfiles.js";
  * - bank_imports: the import's summary at its end (db/bankimports.ts);
  * - bank_import_jobs: a job's state, progress, heartbeat and outcome (db/importjobs.ts);
  * - rate_limit_hits: a window's count (http/ratelimit.ts, insert … on conflict do update);
+ * - verify_jobs: a bulk verification's progress as it runs (db/verifyjobs.ts);
  * - committees: `select … for no key update` (db/store.ts, db/bankimports.ts: the committee's write
  *   lock) needs UPDATE on one column; `code` is the one whose change the database refuses
  *   (committees_frozen_codes), so the grant allows the lock and no change; the threshold above which
@@ -45,6 +46,7 @@ export const updatableColumns: Record<string, readonly string[]> = {
     "name", "kind", "target_dong", "starts_on", "ends_on", "launch_document", "receiving_exception", "receiving_exception_until", "distribution_days",
   ],
   people: ["disabled_at"],
+  verify_jobs: ["done", "approved", "verified", "refused", "refusals", "state", "updated_at"],
 };
 
 /** The tables the ledger keeps itself, through its triggers: the service's role reads them and never writes them. */

@@ -2,7 +2,7 @@ import type { Knex } from "knex";
 import { neutralise } from "../../reports/csv.js";
 import { fail } from "../ledger/codes.js";
 import { parseIsoDate } from "../ledger/dates.js";
-import { checkAccountNo, IMPORT_KEY_PREFIX } from "./bankimports.js";
+import { checkAccountNo, IMPORT_KEY_PREFIX, unreleased } from "./bankimports.js";
 
 // Reconciliation of a bank account: what the bank's statements say (the
 // recorded bank lines) beside what the ledger says (entries recording those
@@ -51,21 +51,22 @@ export async function reconcile(knex: Knex, committeeId: number, accountNoRaw: s
         and not exists (select 1 from bank_lines b where b.entry_id = e.id)`;
   const [sums] = (await knex.raw(`select
       coalesce((select sum(case when direction = 'C' then amount_dong else -amount_dong end) from bank_lines
-        where committee_id = :c and bank_account_id = :a and entry_date <= :hi), 0) as bank,
+        where committee_id = :c and bank_account_id = :a and entry_date <= :hi and ${unreleased("bank_lines")}), 0) as bank,
       coalesce((select sum(case when l.direction = 'C' then l.amount_dong else -l.amount_dong end) from bank_lines l
-        join journal_entries e on e.id = l.entry_id where l.committee_id = :c and l.bank_account_id = :a and e.entry_date <= :hi), 0) as linked,
+        join journal_entries e on e.id = l.entry_id where l.committee_id = :c and l.bank_account_id = :a and e.entry_date <= :hi
+        and ${unreleased("l")}), 0) as linked,
       coalesce((select sum(p.amount_dong) from ${handRecorded} and e.entry_date <= :hi), 0) as hand,
       coalesce((select sum(case when direction = 'C' then amount_dong else -amount_dong end) from bank_lines
-        where committee_id = :c and bank_account_id = :a and entry_id is null and entry_date between :lo and :hi), 0) as only_bank,
+        where committee_id = :c and bank_account_id = :a and entry_id is null and entry_date between :lo and :hi and ${unreleased("bank_lines")}), 0) as only_bank,
       coalesce((select sum(p.amount_dong) from ${handRecorded} and e.entry_date between :lo and :hi), 0) as only_ledger,
       (select count(*) from bank_lines where committee_id = :c and bank_account_id = :a and entry_id is not null and not matched
-        and entry_date between :lo and :hi)::int as by_import`, args)).rows;
+        and entry_date between :lo and :hi and ${unreleased("bank_lines")})::int as by_import`, args)).rows;
   const matched = (await knex.raw(`select l.line_no, l.import_id, l.entry_date, l.amount_dong, l.doc_ref, e.id, e.seq, e.entry_date as ledger_date, d.donor_name
       from bank_lines l join journal_entries e on e.id = l.entry_id left join donations d on d.entry_id = e.id
-      where l.committee_id = :c and l.bank_account_id = :a and l.matched and l.entry_date between :lo and :hi
+      where l.committee_id = :c and l.bank_account_id = :a and l.matched and l.entry_date between :lo and :hi and ${unreleased("l")}
       order by l.entry_date, l.import_id, l.line_no limit :limit`, args)).rows;
   const onlyBank = (await knex.raw(`select line_no, import_id, entry_date, direction, amount_dong, doc_ref, memo, kind from bank_lines
-      where committee_id = :c and bank_account_id = :a and entry_id is null and entry_date between :lo and :hi
+      where committee_id = :c and bank_account_id = :a and entry_id is null and entry_date between :lo and :hi and ${unreleased("bank_lines")}
       order by entry_date, import_id, line_no limit :limit`, args)).rows;
   const onlyLedger = (await knex.raw(`select e.id, e.seq, e.entry_date, p.amount_dong, d.bank_reference, d.donor_name from ${handRecorded}
       and e.entry_date between :lo and :hi order by e.entry_date, e.seq limit :limit`, args)).rows;

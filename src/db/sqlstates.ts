@@ -46,6 +46,7 @@ export const sqlstates: Record<string, Sqlstate> = {
   SQ015: { source: "rule", rule: "a reversal is published after the entry it reverses", code: "reversal_before_original", field: "ids", message: "verify the entry a reversal reverses before the reversal itself" },
   SQ016: { source: "rule", rule: "each committee numbers its checkpoints 1, 2, 3…, the number its payload signs", code: null, retry: true },
   SQ017: { source: "rule", rule: "a campaign's name and launch date freeze once published, its kind and launch date once it has entries", code: "campaign_frozen", field: "name" },
+  SQ018: { source: "rule", rule: "a bank line is released only by its import's reversal, and recorded again only after it was released", code: null },
   "23503": { source: "rule", rule: "references name a row of the same committee (the statement checks' foreign key error)", code: null },
   "23503 disbursements_area_listed": {
     source: "rule", rule: "a disbursement names one of its committee's areas", code: "area_not_listed", field: "beneficiary.area",

@@ -8,7 +8,7 @@ import { distributionDeadline } from "../ledger/earmarks.js";
 import { LedgerError, fail } from "../ledger/codes.js";
 import type {
   AccountBalance, Approvals, BatchContextData, BatchQuery, CampaignFigures, CampaignUse, NewPledge, PeriodClose, Pledge, EntryFilter, EntryRow, IdempotentResponse, LedgerStore, LockedLedger, NewCampaign, VerificationTx,
-  StoredResponse,
+  StoredResponse, ImportReversalTx, ImportToReverse,
 } from "../ledger/store.js";
 import type { Account, Area, Campaign, CampaignFields, CommittedEntry, Committee, Principal, Role } from "../ledger/types.js";
 import { GENESIS_HASH } from "../ledger/types.js";
@@ -354,16 +354,21 @@ export class KnexLedgerStore implements LedgerStore {
     const rows = await q;
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id as string);
-    const [postings, vouchers, donations, items, disbursements] = await Promise.all([
-      db("postings as p").join("accounts as a", "a.id", "p.account_id").whereIn("p.entry_id", ids).orderBy(["p.entry_id", "p.line"])
+    const queries: (() => Knex.QueryBuilder)[] = [
+      () => db("postings as p").join("accounts as a", "a.id", "p.account_id").whereIn("p.entry_id", ids).orderBy(["p.entry_id", "p.line"])
         .select("p.entry_id", "p.amount_dong", "p.line", "a.*"),
-      db("vouchers").whereIn("entry_id", ids).select("entry_id", "voucher_no"),
+      () => db("vouchers").whereIn("entry_id", ids).select("entry_id", "voucher_no"),
       // With the donor each counts under: verify checks it is the one the donation's content names.
-      db("donations as d").leftJoin("donors as r", "r.id", "d.donor_id").whereIn("d.entry_id", ids)
+      () => db("donations as d").leftJoin("donors as r", "r.id", "d.donor_id").whereIn("d.entry_id", ids)
         .select("d.*", "r.identity_key as donor_key", "r.name as donor_row_name", "r.kind as donor_row_kind", "r.phone as donor_phone"),
-      db("entry_items").whereIn("entry_id", ids).orderBy(["entry_id", "line"]),
-      db("disbursements").whereIn("entry_id", ids),
-    ]);
+      () => db("entry_items").whereIn("entry_id", ids).orderBy(["entry_id", "line"]),
+      () => db("disbursements").whereIn("entry_id", ids),
+    ];
+    // On the pool the five go at once, each on a connection; a transaction has one, where they go in turn.
+    const results: any[][] = [];
+    if (db.isTransaction) for (const q of queries) results.push(await q());
+    else results.push(...(await Promise.all(queries.map((q) => q()))));
+    const [postings, vouchers, donations, items, disbursements] = results as [any[], any[], any[], any[], any[]];
     const group = <T extends { entry_id: string }>(list: T[]) => {
       const m = new Map<string, T[]>();
       for (const x of list) m.set(x.entry_id, [...(m.get(x.entry_id) ?? []), x]);
@@ -440,6 +445,28 @@ export class KnexLedgerStore implements LedgerStore {
         approvals: (ids) => this.approvalsIn(trx, committeeId, ids),
         add: (verifier, ids) => this.addVerificationsIn(trx, committeeId, verifier, ids),
       });
+    });
+  }
+
+  async withImportReversal<T>(committeeId: number, importId: number, work: (x: ImportReversalTx) => Promise<T>): Promise<T> {
+    return this.knex.transaction(async (trx) => {
+      const locked = await trx.raw("select id from committees where id = ? for no key update", [committeeId]);
+      if (locked.rows.length !== 1) fail("committee_not_found", `no committee ${committeeId}`);
+      const row = await trx("bank_imports as i").join("campaigns as c", "c.id", "i.campaign_id").join("bank_accounts as a", "a.id", "i.bank_account_id")
+        .leftJoin("bank_import_reversals as r", (j) => j.on("r.committee_id", "i.committee_id").andOn("r.import_id", "i.id"))
+        .where({ "i.committee_id": committeeId, "i.id": importId })
+        .first("i.bank_account_id", "a.account_no", "c.code as campaign_code", "r.id as reversal_id",
+          trx.raw("to_char(i.first_date, 'YYYY-MM-DD') as first_date"), trx.raw("to_char(i.last_date, 'YYYY-MM-DD') as last_date"));
+      if (!row) fail("bank_import_not_found", `no bank statement import ${importId}`, "id");
+      const lines: ImportLines = { c: committeeId, a: Number(row.bank_account_id), i: importId, first: row.first_date ?? "9999-12-31", last: row.last_date ?? "0001-01-01" };
+      const [counts] = (await trx.raw(`select count(*) filter (where not b.matched)::int as releasable, count(*) filter (where b.matched)::int as matched
+        from bank_lines b where ${LINES_OF_IMPORT}`, { ...lines })).rows;
+      const target: ImportToReverse = {
+        id: importId, campaignCode: row.campaign_code, bankAccount: row.account_no, reversalId: row.reversal_id === null ? null : Number(row.reversal_id),
+        releasable: counts.releasable, matched: counts.matched,
+      };
+      const db = { table: (name: string) => trx(name), raw: (sql: string, bindings: readonly Knex.RawBinding[]) => trx.raw(sql, bindings) };
+      return work(new KnexImportReversal(db, committeeId, trx, target, lines, (ids) => this.loadEntries(trx, (q) => q.whereIn("e.id", ids))));
     });
   }
 
@@ -738,6 +765,62 @@ class KnexLocked implements LockedLedger {
  */
 export function sqlText(conn: Pick<PgConnection, "escapeLiteral">, text: string): string {
   return text.includes("$soquy") ? conn.escapeLiteral(text) : `$soquy$${text}$soquy$`;
+}
+
+/** A bank import's lines, by its bank account and days (bank_lines' key) and its id. */
+interface ImportLines {
+  c: number;
+  a: number;
+  i: number;
+  first: string;
+  last: string;
+}
+
+const LINES_OF_IMPORT = "b.committee_id = :c and b.bank_account_id = :a and b.entry_date between :first and :last and b.import_id = :i";
+
+class KnexImportReversal extends KnexLocked implements ImportReversalTx {
+  constructor(
+    db: LockedQueries,
+    committeeId: number,
+    private readonly knexTrx: Knex.Transaction,
+    readonly target: ImportToReverse,
+    private readonly lines: ImportLines,
+    private readonly load: (ids: string[]) => Promise<CommittedEntry[]>,
+  ) {
+    super(db, committeeId, knexTrx);
+  }
+
+  async entriesToReverse(): Promise<string[]> {
+    const { rows } = await this.knexTrx.raw(`select e.id from bank_lines b join journal_entries e on e.id = b.entry_id
+      where ${LINES_OF_IMPORT} and not b.matched and not exists (select 1 from journal_entries x where x.reversal_of = e.id)
+      order by (select sum(p.amount_dong) from postings p join accounts ac on ac.id = p.account_id where p.entry_id = e.id and ac.type = 'asset'), e.seq`,
+    { ...this.lines });
+    return rows.map((r: { id: string }) => r.id);
+  }
+
+  async reversalsNet(): Promise<{ account: Account; amountDong: bigint }[]> {
+    const { rows } = await this.knexTrx.raw(`select a.*, -sum(p.amount_dong) as net from bank_lines b join postings p on p.entry_id = b.entry_id
+      join accounts a on a.id = p.account_id
+      where ${LINES_OF_IMPORT} and not b.matched and not exists (select 1 from journal_entries x where x.reversal_of = b.entry_id)
+      group by a.id`, { ...this.lines });
+    return rows.map((r: Record<string, unknown>) => ({ account: toAccount(r), amountDong: BigInt(r.net as string) }));
+  }
+
+  async entries(ids: string[]): Promise<CommittedEntry[]> {
+    const byId = new Map((await this.load(ids)).map((e) => [e.id, e]));
+    return ids.map((id) => byId.get(id)!);
+  }
+
+  async release(r: { reason: string; reversedBy: number; entries: number }): Promise<{ id: number; released: number }> {
+    const [row] = await this.knexTrx("bank_import_reversals").insert({
+      committee_id: this.lines.c, import_id: this.lines.i, reason: r.reason, reversed_by: r.reversedBy, entries: r.entries, released: this.target.releasable,
+    }).returning("id");
+    const id = Number(row.id);
+    const { rowCount } = await this.knexTrx.raw(`insert into bank_line_releases (committee_id, bank_account_id, entry_date, line_key, generation, reversal_id)
+      select b.committee_id, b.bank_account_id, b.entry_date, b.line_key, b.generation, :reversal from bank_lines b where ${LINES_OF_IMPORT} and not b.matched`,
+    { ...this.lines, reversal: id });
+    return { id, released: Number(rowCount) };
+  }
 }
 
 /** A committee's last sequence and hash (64 zeros before its first entry). */

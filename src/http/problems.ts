@@ -58,6 +58,7 @@ export const statusByCode: Record<ResultCode, number> = {
   bank_layout_unknown: 422,
   bank_account_not_found: 404,
   bank_import_not_found: 404,
+  bank_import_already_reversed: 409,
   signing_key_missing: 503,
   database_unavailable: 503,
   upload_timeout: 408,

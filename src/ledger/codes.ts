@@ -49,6 +49,7 @@ export const resultCodes = [
   "bank_layout_unknown",
   "bank_account_not_found",
   "bank_import_not_found",
+  "bank_import_already_reversed",
   "signing_key_missing",
   "database_unavailable",
   "upload_timeout",

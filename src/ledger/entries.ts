@@ -99,3 +99,16 @@ export function bankLineDraft(line: BankLine, c: Campaign, accountNo: string, fe
     items: [], donor: bankDonorIdentity(name, kind, note),
   });
 }
+
+/**
+ * A reversal (đảo bút toán): the original's postings with their signs turned, in its campaign, needing as many
+ * approvals as it did. A wrong line is corrected by a new line, never overwritten.
+ */
+export function reversalDraft(original: CommittedEntry, description: string, entryDate: string): EntryDraft {
+  return {
+    id: newEntryId(), kind: "reversal", entryDate, description, campaign: original.campaign, reversalOf: original.id,
+    resolutionRef: original.resolutionRef, requiredApprovals: original.requiredApprovals,
+    postings: original.postings.map((x) => ({ account: x.account, amountDong: -x.amountDong })),
+    voucherSeries: null, donation: null, items: [], disbursement: null, donorIdentity: null, beneficiaryIdentity: null,
+  };
+}

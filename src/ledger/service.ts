@@ -4,7 +4,7 @@ import { assetRoleByMethod } from "./chart.js";
 import { allowedPurposes, receivingWindow } from "./earmarks.js";
 import { LedgerError, fail } from "./codes.js";
 import { normaliseKey, typedDonorIdentity } from "./donors.js";
-import { donationDraft } from "./entries.js";
+import { donationDraft, reversalDraft, sealEntry } from "./entries.js";
 import { parseDocumentDate, parseIsoDate, todayInVietnam } from "./dates.js";
 import { multiplyDong, parseAmountDong, parseSignedDong } from "./money.js";
 import type { CampaignUse, LedgerStore, NewCampaign } from "./store.js";
@@ -14,7 +14,7 @@ import type {
 } from "./types.js";
 import { campaignView } from "./view.js";
 import { foldWords, maskText } from "./mask.js";
-import { GroupCommitter, type PlanContext, type WriteRequest, type WriteResult } from "./writer.js";
+import { checkDraft, GroupCommitter, type PlanContext, type WriteRequest, type WriteResult } from "./writer.js";
 
 // The ledger's commands. Each turns a request (already shaped by zod) into a
 // planned entry, checks the rules that need the locked ledger inside plan(),
@@ -82,6 +82,24 @@ export interface CampaignChange {
 
 /** How long this process trusts its copy of a campaign before reading it again (another process may have changed it). */
 const CAMPAIGN_REREAD_MS = 1_000;
+
+/** What reversing a whole bank import did. */
+export interface ImportReversal {
+  import: number;
+  reversal: number;
+  campaign: string;
+  bankAccount: string;
+  /** Reversals recorded now (entries reversed one by one before are not reversed again), their sequences. */
+  reversed: number;
+  firstSequence: number | null;
+  lastSequence: number | null;
+  /** Lines released, and lines kept because they were matched to hand-recorded transfers (not the import's entries). */
+  released: number;
+  keptMatched: number;
+}
+
+/** Reversals of a bank import are made and written this many at a time (one transaction for all). */
+const REVERSAL_PAGE = 2_500;
 
 export interface WriteMeta {
   idempotencyKey: string;
@@ -337,20 +355,57 @@ export class Ledger {
     if (!original) fail("entry_not_found", `no entry ${entryId} in this committee`, "id");
     if (original.kind === "reversal") fail("cannot_reverse_a_reversal", "a reversal cannot itself be reversed; record a new entry instead", "id");
     const entryDate = parseDocumentDate(input.entryDate ?? todayInVietnam(), "entryDate");
-    const draft = postingsOnly({
-      kind: "reversal",
-      entryDate,
-      description: `Đảo bút toán số ${original.seq}: ${input.reason.trim()}`,
-      campaign: original.campaign,
-      reversalOf: original.id,
-      resolutionRef: original.resolutionRef,
-      requiredApprovals: original.requiredApprovals,
-      postings: original.postings.map((x) => ({ account: x.account, amountDong: -x.amountDong })),
-    });
+    const draft = reversalDraft(original, `Đảo bút toán số ${original.seq}: ${input.reason.trim()}`, entryDate);
     return this.submit(p, meta, async (ctx) => {
       if (await ctx.isReversed(original.id)) fail("entry_already_reversed", `entry ${original.id} was already reversed`, "id");
       await checkAssetsStayPositive(ctx, draft.postings);
       return draft;
+    });
+  }
+
+  /**
+   * Reverses a whole bank import (one that went to the wrong campaign) in one transaction: every entry it recorded
+   * itself and nobody reversed yet gets its reversal, dated as the original when the original's period is open and
+   * today otherwise, and then every line of the import but those matched to hand-recorded transfers is released,
+   * so the same statement can be imported into the right campaign. Once per import.
+   */
+  async reverseImport(p: Principal, importId: number, input: { reason: string }, meta: WriteMeta): Promise<{ response: ImportReversal; replayed: boolean }> {
+    const reason = input.reason.trim();
+    if (reason.length < 1 || [...reason].length > 500) fail("validation_failed", "the reason is 1 to 500 characters", "reason");
+    return this.store.withImportReversal(p.committeeId, importId, async (x) => {
+      const prior = (await x.storedResponses([meta.idempotencyKey])).get(meta.idempotencyKey);
+      if (prior) {
+        if (prior.requestHash !== meta.requestHash) fail("idempotency_key_reused", "this Idempotency-Key was already used for a different request", "Idempotency-Key");
+        return { response: prior.response as ImportReversal, replayed: true };
+      }
+      if (x.target.reversalId !== null) fail("bank_import_already_reversed", `bank statement import ${importId} was already reversed`, "id");
+      const closed = await x.closedThrough();
+      const today = todayInVietnam();
+      const ids = await x.entriesToReverse();
+      await checkAssetsStayPositive(x, await x.reversalsNet());
+      let head = await x.head();
+      const recordedAt = new Date().toISOString();
+      const sequences: number[] = [];
+      for (let i = 0; i < ids.length; i += REVERSAL_PAGE) {
+        const rows = (await x.entries(ids.slice(i, i + REVERSAL_PAGE))).map((original) => {
+          const draft = reversalDraft(original, `Đảo bút toán số ${original.seq} (đảo cả lần nhập sao kê số ${importId}): ${reason}`,
+            closed !== null && original.entryDate <= closed ? today : original.entryDate);
+          checkDraft(draft);
+          const entry = sealEntry(draft, { committeeId: p.committeeId, committeeCode: p.committeeCode, recordedBy: p.tokenId, recordedAt,
+            idempotencyKey: `import-reversal:${importId}:${original.id}`, voucherNo: null }, head);
+          head = { seq: entry.seq, hash: entry.hash };
+          sequences.push(entry.seq);
+          return { entry, voucher: null };
+        });
+        await x.insertEntries(rows, []);
+      }
+      const released = await x.release({ reason, reversedBy: p.tokenId, entries: ids.length });
+      const response: ImportReversal = {
+        import: importId, reversal: released.id, campaign: x.target.campaignCode, bankAccount: x.target.bankAccount, reversed: ids.length,
+        firstSequence: sequences[0] ?? null, lastSequence: sequences.at(-1) ?? null, released: released.released, keptMatched: x.target.matched,
+      };
+      await x.insertEntries([], [{ key: meta.idempotencyKey, requestHash: meta.requestHash, entryId: null, response }]);
+      return { response, replayed: false };
     });
   }
 
@@ -435,7 +490,7 @@ function changedCampaign(c: Campaign, change: CampaignChange, use: CampaignUse):
 const PUBLISHED = "something was published since the campaign was set up, and public statements and signed checkpoints print it";
 const HAS_ENTRIES = "entries are recorded on the campaign and were checked against it";
 
-async function checkAssetsStayPositive(ctx: PlanContext, postings: { account: Account; amountDong: bigint }[]): Promise<void> {
+async function checkAssetsStayPositive(ctx: Pick<PlanContext, "balance">, postings: { account: Account; amountDong: bigint }[]): Promise<void> {
   const net = new Map<number, { account: Account; delta: bigint }>();
   for (const x of postings) {
     const seen = net.get(x.account.id) ?? { account: x.account, delta: 0n };

@@ -103,6 +103,34 @@ export interface IdempotentResponse {
   response: unknown;
 }
 
+/** A bank import about to be reversed as a whole, as the committee's lock sees it. */
+export interface ImportToReverse {
+  id: number;
+  campaignCode: string;
+  bankAccount: string;
+  /** The reversal already made of it, or null. */
+  reversalId: number | null;
+  /** Its lines a reversal releases (all but those matched to hand-recorded transfers), and those matched. */
+  releasable: number;
+  matched: number;
+}
+
+/** Inside the committee's lock: a bank import's entries reversed and its lines released, in one transaction. */
+export interface ImportReversalTx extends LockedLedger {
+  readonly target: ImportToReverse;
+  /**
+   * The entries the import recorded itself and nobody reversed yet, as ids in the order their reversals go in:
+   * those whose reversal gives an asset back (a bank fee's) first, so that no running balance dips below zero.
+   */
+  entriesToReverse(): Promise<string[]>;
+  /** What those reversals do to each account, summed: the import's entries' postings with their signs turned. */
+  reversalsNet(): Promise<{ account: Account; amountDong: bigint }[]>;
+  /** These entries, in the order given. */
+  entries(ids: string[]): Promise<CommittedEntry[]>;
+  /** The reversal's own row, and the import's lines released by it (once their entries are reversed). */
+  release(r: { reason: string; reversedBy: number; entries: number }): Promise<{ id: number; released: number }>;
+}
+
 export interface VerificationTx {
   approvals(ids: string[]): Promise<Map<string, Approvals>>;
   add(verifier: number, ids: string[]): Promise<void>;
@@ -212,6 +240,8 @@ export interface LedgerStore {
    * so neither adds one twice and neither reports a count or a refusal the other made stale.
    */
   withVerifications<T>(committeeId: number, work: (v: VerificationTx) => Promise<T>): Promise<T>;
+  /** The committee's lock, a bank import's facts, and what reversing it as a whole needs (refused: bank_import_not_found). */
+  withImportReversal<T>(committeeId: number, importId: number, work: (x: ImportReversalTx) => Promise<T>): Promise<T>;
   verificationsOf(committeeId: number, id: string): Promise<{ by: number; name: string; at: string }[]>;
   unverifiedThrough(committeeId: number, through: string, limit: number): Promise<number[]>;
 

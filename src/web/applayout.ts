@@ -25,6 +25,7 @@ const NAV: { href: string; roles: readonly Role[]; vi: string; en: string }[] = 
   { href: "/app/disbursements/new", roles: ["treasurer"], vi: "Ghi chi", en: "Record disbursement" },
   { href: "/app/bank-imports", roles: ["treasurer"], vi: "Sao kê ngân hàng", en: "Bank statements" },
   { href: "/app/campaigns", roles: ["treasurer", "approver", "auditor", "admin"], vi: "Cuộc vận động", en: "Campaigns" },
+  { href: "/app/entries", roles: ["treasurer", "approver", "auditor", "admin"], vi: "Bút toán", en: "Entries" },
   { href: "/app/areas", roles: ["treasurer", "approver", "auditor", "admin"], vi: "Khu phố / ấp", en: "Areas" },
   { href: "/app/queue", roles: ["approver"], vi: "Chờ duyệt", en: "Verification queue" },
   { href: "/app/periods", roles: ["approver"], vi: "Khóa sổ", en: "Period close" },

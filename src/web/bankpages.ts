@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Request, Response, Router } from "express";
 import type { Soquy } from "../context.js";
 import { parseOpeningDong, toSummary } from "../db/bankimports.js";
+import { recentImports } from "./screens/imports.js";
 import { reconcile } from "../db/reconcile.js";
 import { LedgerError } from "../ledger/codes.js";
 import { MAX_STATEMENT_BYTES, spoolUpload } from "../imports/upload.js";
@@ -31,9 +32,6 @@ export function bankPages(s: Soquy, r: Router, page: Page): void {
     const committeeId = sess.user.committeeId;
     const campaigns = await s.store.listCampaigns(committeeId);
     const accounts = await s.db.knex("bank_accounts").where({ committee_id: committeeId }).orderBy("account_no").select("account_no", "layout");
-    const recent = await s.db.knex("bank_imports as i").join("bank_accounts as a", "a.id", "i.bank_account_id")
-      .join("campaigns as c", "c.id", "i.campaign_id").where("i.committee_id", committeeId).orderBy("i.id", "desc").limit(20)
-      .select("i.*", "a.account_no", "c.code as campaign_code");
     const saved = accounts.filter((a) => a.layout).map((a) => String((a.layout as { name?: string }).name ?? "")).filter(Boolean);
     page(req, res, T(req, "Sao kê ngân hàng", "Bank statements"), html`<h1>${T(req, "Nhập sao kê ngân hàng", "Import a bank statement")}</h1>
 <p class="muted">${T(req, "Tải lên đúng tệp ngân hàng xuất (CSV hoặc Excel .xlsx). Mỗi giao dịch chỉ được ghi một lần, kể cả khi tải lại hoặc các sao kê trùng ngày; số dư in trên sao kê phải khớp, nếu không sẽ không ghi gì.",
@@ -60,16 +58,8 @@ ${saved.map((n) => html`<option value="${n}">${n}</option>`)}</select></label>
 <label>${T(req, "Từ ngày", "From")}<input type="date" name="from"></label><label>${T(req, "Đến ngày", "To")}<input type="date" name="to"></label>
 <button type="submit">${T(req, "Đối chiếu", "Reconcile")}</button></form>
 <h2>${T(req, "Các lần nhập gần đây", "Recent imports")}</h2>
-<table class="list"><thead><tr><th scope="col">#</th><th scope="col">${T(req, "Tài khoản", "Account")}</th><th scope="col">${T(req, "Kỳ", "Period")}</th>
-<th scope="col" class="num">${T(req, "Dòng", "Lines")}</th><th scope="col" class="num">${T(req, "Ghi mới", "Recorded")}</th><th scope="col" class="num">${T(req, "Đã có", "Present")}</th>
-<th scope="col" class="num">${T(req, "Khớp", "Matched")}</th><th scope="col" class="num">${T(req, "Cần phân loại", "To classify")}</th></tr></thead>
-<tbody>${recent.map((row) => {
-      const x = toSummary(row, row.account_no, row.campaign_code);
-      return html`<tr><td>${x.id}</td><td><a href="/app/bank-imports/reconciliation?account=${x.bankAccount}">${x.bankAccount}</a></td>
-<td>${x.firstDate ? formatDateVi(x.firstDate) : ""}–${x.lastDate ? formatDateVi(x.lastDate) : ""}</td><td class="num">${x.linesRead}</td><td class="num">${x.recorded}</td>
-<td class="num">${x.alreadyPresent}</td><td class="num">${x.matched}</td><td class="num">${x.toClassify}</td></tr>`;
-    })}</tbody></table>
-<script src="/app/assets/bank.js" defer></script>`);
+${await recentImports(s, req, committeeId)}
+<script src="/app/assets/bank.js" defer></script><script src="/app/assets/imports.js" defer></script>`);
   });
 
   r.get("/assets/bank.js", (_req, res) => void res.type("application/javascript").set("Cache-Control", "public, max-age=3600").send(BANK_JS));
@@ -132,14 +122,14 @@ ${saved.map((n) => html`<option value="${n}">${n}</option>`)}</select></label>
 <div><dt>${T(req, "Ghi từ sao kê", "Recorded from statements")}</dt><dd>${rec.recordedByImport}</dd></div></dl>
 <h2>${T(req, "Khớp với bút toán ghi tay", "Matched to hand-recorded transfers")} (${rec.matched.length})</h2>
 <table class="list" data-testid="matched"><thead><tr><th scope="col">${T(req, "Ngày", "Date")}</th><th scope="col">${T(req, "Số CT", "Doc no.")}</th><th scope="col">${T(req, "Người ủng hộ", "Donor")}</th><th scope="col">${T(req, "Bút toán", "Entry")}</th><th scope="col" class="num">${T(req, "Số tiền", "Amount")}</th></tr></thead>
-<tbody>${rec.matched.map((m) => html`<tr><td>${formatDateVi(m.date)}</td><td>${m.docRef}</td><td>${m.donorName}</td><td>${m.entrySeq}</td><td class="num">${formatDong(BigInt(m.amountDong))}</td></tr>`)}</tbody></table>
+<tbody>${rec.matched.map((m) => html`<tr><td>${formatDateVi(m.date)}</td><td>${m.docRef}</td><td>${m.donorName}</td><td><a href="/app/entries/${m.entryId}">${m.entrySeq}</a></td><td class="num">${formatDong(BigInt(m.amountDong))}</td></tr>`)}</tbody></table>
 <h2>${T(req, "Chỉ có trên sao kê — cần phân loại", "Only in the bank — to classify")} (${toClassify.length})</h2>
 <p class="muted">${T(req, "Các khoản chi này không được tự ghi thành khoản hỗ trợ: thủ quỹ phân loại và ghi bút toán tương ứng.", "These debits are never guessed into disbursements: the treasurer classifies them and records the matching entry.")}</p>
 <table class="list" data-testid="to-classify"><thead><tr><th scope="col">${T(req, "Dòng", "Line")}</th><th scope="col">${T(req, "Ngày", "Date")}</th><th scope="col">${T(req, "Nội dung", "Memo")}</th><th scope="col" class="num">${T(req, "Số tiền", "Amount")}</th></tr></thead>
 <tbody>${toClassify.map((l) => html`<tr><td>${l.lineNo}</td><td>${formatDateVi(l.date)}</td><td>${l.memo}</td><td class="num">${l.direction === "D" ? "−" : ""}${formatDong(BigInt(l.amountDong))}</td></tr>`)}</tbody></table>
 <h2>${T(req, "Chỉ có trong sổ", "Only in the ledger")} (${rec.onlyInLedger.length})</h2>
 <table class="list" data-testid="only-ledger"><thead><tr><th scope="col">${T(req, "Ngày", "Date")}</th><th scope="col">${T(req, "Mã GD", "Reference")}</th><th scope="col">${T(req, "Người ủng hộ", "Donor")}</th><th scope="col" class="num">${T(req, "Số tiền", "Amount")}</th></tr></thead>
-<tbody>${rec.onlyInLedger.map((l) => html`<tr><td>${formatDateVi(l.date)}</td><td>${l.bankReference ?? ""}</td><td>${l.donorName}</td><td class="num">${formatDong(BigInt(l.amountDong))}</td></tr>`)}</tbody></table>
+<tbody>${rec.onlyInLedger.map((l) => html`<tr><td><a href="/app/entries/${l.entryId}">${formatDateVi(l.date)}</a></td><td>${l.bankReference ?? ""}</td><td>${l.donorName}</td><td class="num">${formatDong(BigInt(l.amountDong))}</td></tr>`)}</tbody></table>
 ${rec.truncated ? html`<p class="muted">${T(req, "Danh sách đã cắt bớt; tải CSV để xem đủ.", "Lists cut short; the CSV has everything.")}</p>` : ""}`;
     } catch (error) {
       if (!(error instanceof LedgerError)) throw error;

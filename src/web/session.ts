@@ -80,6 +80,13 @@ export function requireUser(roles?: readonly Role[]) {
   return (req: Request, res: Response, next: NextFunction) => {
     const s = res.locals.session as WebSession | undefined;
     if (!s) {
+      // A form sent after the session ended (signed out in another tab, or expired): what was typed is
+      // not thrown away by a redirect; the workspace answers with a page that keeps it (screens/resume.ts).
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        res.status(401);
+        next(new SessionEnded());
+        return;
+      }
       const back = encodeURIComponent(req.originalUrl);
       res.redirect(303, `/app/login?next=${back}`);
       return;
@@ -94,6 +101,7 @@ export function requireUser(roles?: readonly Role[]) {
 }
 
 export class ForbiddenPage extends Error {}
+export class SessionEnded extends Error {}
 export class CsrfRefused extends Error {}
 
 /** Every form post carries the session's CSRF token back (synchroniser token). */

@@ -9,7 +9,7 @@ import { WorkspaceQueries } from "../db/workspace.js";
 import { isDatabaseBusy } from "../db/gate.js";
 import { LedgerError } from "../ledger/codes.js";
 import { progressPercent } from "../ledger/figures.js";
-import { beneficiaryCategories, donorKinds, purposes, roles, type CommittedEntry, type Role } from "../ledger/types.js";
+import { beneficiaryCategories, donorKinds, purposes, roles, type Role } from "../ledger/types.js";
 import { renderReceiptPdf } from "../../reports/receipt.js";
 import { formatDateVi, formatDong } from "../../reports/format.js";
 import { createTokenFor } from "../context.js";
@@ -17,6 +17,11 @@ import { tokenRoles } from "../ledger/people.js";
 import { disbursementCreate, donationCreate } from "../http/schemas.js";
 import { APP_CSS, APP_JS, appPage, langOf, ROLE, type Lang } from "./applayout.js";
 import { bankPages } from "./bankpages.js";
+import { queueScreens } from "./screens/queue.js";
+import { entryScreens } from "./screens/entry.js";
+import { importScreens } from "./screens/imports.js";
+import { resumeScreens } from "./screens/resume.js";
+import { SCREENS_CSS, SCREENS_JS } from "./screens/assets.js";
 import { Html, html } from "./html.js";
 import { generatePassword, hashPassword, passwordProblem } from "./passwords.js";
 import { confirmAbove } from "../db/settings.js";
@@ -90,8 +95,8 @@ export function workspace(s: Soquy): Router {
   const q = new WorkspaceQueries(s.db.knex);
   const r = express.Router();
   const form = express.urlencoded({ extended: false, limit: "64kb", parameterLimit: 200 });
-  r.get("/assets/app.css", (_req, res) => void res.type("text/css").set("Cache-Control", "public, max-age=3600").send(APP_CSS));
-  r.get("/assets/app.js", (_req, res) => void res.type("application/javascript").set("Cache-Control", "public, max-age=3600").send(APP_JS));
+  r.get("/assets/app.css", (_req, res) => void res.type("text/css").set("Cache-Control", "public, max-age=3600").send(APP_CSS + SCREENS_CSS));
+  r.get("/assets/app.js", (_req, res) => void res.type("application/javascript").set("Cache-Control", "public, max-age=3600").send(APP_JS + SCREENS_JS));
   r.get("/assets/forms.js", (_req, res) => void res.type("application/javascript").set("Cache-Control", "public, max-age=3600").send(FORMS_JS));
   r.get("/assets/forms.css", (_req, res) => void res.type("text/css").set("Cache-Control", "public, max-age=3600").send(FORMS_CSS));
 
@@ -404,52 +409,7 @@ ${error ? html`<span class="field-error" id="${id}-error">${error}</span>` : ""}
     }, res);
   });
 
-  // ---- approver: the verification queue and period close
-  const queuePage = async (req: Request, res: Response, flash: Html | null) => {
-    const sess = sessionOf(res)!;
-    const p = principal(res);
-    const f = strings(req.query as Record<string, unknown>);
-    const campaigns = await s.store.listCampaigns(p.committeeId);
-    const campaign = campaigns.find((c) => c.code === f.campaign);
-    const list = await s.store.listEntries(p.committeeId, {
-      verified: false, limit: 500, ...(campaign ? { campaignId: campaign.id } : {}),
-      ...(isDate(f.from) ? { from: f.from } : {}), ...(isDate(f.to) ? { to: f.to } : {}),
-    });
-    const names = await q.principalNames(p.committeeId);
-    const min = /^\d+$/.test(f.min ?? "") ? BigInt(f.min!) : null;
-    const max = /^\d+$/.test(f.max ?? "") ? BigInt(f.max!) : null;
-    const rows = list.filter((e) => (!f.recorder || String(e.recordedBy) === f.recorder))
-      .filter((e) => (min === null || size(e) >= min) && (max === null || size(e) <= max));
-    const recorders = [...new Set(list.map((e) => e.recordedBy))];
-    page(req, res, T(req, "Chờ duyệt", "Verification queue"), html`<h1>${T(req, "Bút toán chờ duyệt", "Entries waiting for verification")}</h1>
-<form method="get" action="/app/queue" class="filters">
-<label>${T(req, "Cuộc vận động", "Campaign")}<select name="campaign"><option value="">${T(req, "Tất cả", "All")}</option>${campaigns.map((c) => html`<option value="${c.code}"${c.code === f.campaign ? new Html(" selected") : ""}>${c.code}</option>`)}</select></label>
-<label>${T(req, "Từ ngày", "From")}<input type="date" name="from" value="${f.from ?? ""}"></label><label>${T(req, "Đến ngày", "To")}<input type="date" name="to" value="${f.to ?? ""}"></label>
-<label>${T(req, "Người ghi", "Recorded by")}<select name="recorder"><option value="">${T(req, "Tất cả", "All")}</option>${recorders.map((id) => html`<option value="${id}"${String(id) === f.recorder ? new Html(" selected") : ""}>${names.get(id) ?? id}</option>`)}</select></label>
-<label>${T(req, "Từ số tiền", "Min amount")}<input name="min" inputmode="numeric" value="${f.min ?? ""}"></label><label>${T(req, "Đến số tiền", "Max amount")}<input name="max" inputmode="numeric" value="${f.max ?? ""}"></label>
-<button type="submit">${T(req, "Lọc", "Filter")}</button></form>
-<form method="post" action="/app/queue" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}">
-<table class="list"><thead><tr><th scope="col"><input type="checkbox" id="select-all" aria-label="${T(req, "Chọn tất cả", "Select all")}"></th>
-<th scope="col">#</th><th scope="col">${T(req, "Ngày", "Date")}</th><th scope="col">${T(req, "Diễn giải", "Description")}</th><th scope="col">${T(req, "Người ghi", "Recorded by")}</th><th scope="col" class="num">${T(req, "Số tiền", "Amount")}</th></tr></thead>
-<tbody>${rows.map((e) => {
-      const own = e.recordedBy === p.tokenId;
-      return html`<tr><td><input type="checkbox" name="ids" value="${e.id}" aria-label="${T(req, "Duyệt", "Verify")} ${e.seq}"${own ? new Html(" disabled") : ""}></td>
-<td>${e.seq}</td><td>${formatDateVi(e.entryDate)}</td><td>${e.description}${e.requiredApprovals === 2 ? html` <strong>(${T(req, "cần 2 người duyệt", "needs 2 approvers")})</strong>` : ""}${own ? html` <em>(${T(req, "bạn ghi — người khác duyệt", "yours — someone else verifies")})</em>` : ""}</td>
-<td>${names.get(e.recordedBy) ?? e.recordedBy}</td><td class="num">${formatDong(size(e))}</td></tr>`;
-    })}</tbody></table>
-<p>${rows.length} ${T(req, "bút toán", "entries")}${list.length === 500 ? T(req, " (500 đầu tiên)", " (first 500)") : ""}</p>
-<button type="submit">${T(req, "Duyệt các bút toán đã chọn", "Verify the selected entries")}</button></form>`, flash);
-  };
-  r.get("/queue", requireUser(["approver"]), (req, res) => queuePage(req, res, null));
-  r.post("/queue", form, requireUser(["approver"]), async (req, res) => {
-    checkCsrf(req, res);
-    const ids = ([] as unknown[]).concat(req.body.ids ?? []).filter((x): x is string => typeof x === "string").slice(0, 1000);
-    const outcomes = ids.length ? await s.controls.verify(principal(res), ids) : [];
-    const ok = outcomes.filter((o) => o.ok).length;
-    const refused = outcomes.filter((o) => !o.ok);
-    await queuePage(req, res, html`${T(req, `Đã duyệt ${ok} bút toán.`, `Verified ${ok} entries.`)}${refused.length ? html` ${T(req, "Không duyệt được", "Refused")}: ${refused.map((o) => `#${o.sequence ?? "?"} (${o.code})`).join(", ")}` : ""}`);
-  });
-
+  // ---- approver: the verification queue (screens/queue.ts) and period close
   const periodsPage = async (req: Request, res: Response, flash: Html | null, through: string | null, status = 200) => {
     const sess = sessionOf(res)!;
     const p = principal(res);
@@ -459,7 +419,7 @@ ${error ? html`<span class="field-error" id="${id}-error">${error}</span>` : ""}
 <form method="get" action="/app/periods" class="filters"><label>${T(req, "Khóa đến hết ngày", "Close through")}<input type="date" name="through" value="${through ?? ""}" required></label>
 <button type="submit">${T(req, "Kiểm tra trước", "Pre-check")}</button></form>
 ${through && isDate(through) ? (pending.length
-    ? html`<div class="errors" role="alert">${T(req, "Còn bút toán chưa duyệt đến ngày này (số thứ tự):", "Unverified entries up to this date (sequence):")} ${pending.join(", ")}. <a href="/app/queue?to=${through}">${T(req, "Mở hàng chờ", "Open the queue")}</a></div>`
+    ? html`<div class="errors" role="alert">${T(req, "Còn bút toán chưa duyệt đến ngày này (số thứ tự):", "Unverified entries up to this date (sequence):")} ${pending.map((seq, i) => html`${i ? ", " : ""}<a href="/app/entries/${seq}">${seq}</a>`)}. <a href="/app/queue?to=${through}">${T(req, "Mở hàng chờ", "Open the queue")}</a></div>`
     : html`<form method="post" action="/app/periods" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}"><input type="hidden" name="_idem" value="${randomUUID()}">
 <input type="hidden" name="through" value="${through}"><p class="ok">${T(req, "Mọi bút toán đến ngày này đã được duyệt.", "Every entry up to this date is verified.")}</p>
 <label>${T(req, "Ghi chú", "Note")}<input name="note" maxlength="500"></label> <button type="submit">${T(req, "Khóa sổ và ký điểm kiểm tra", "Close and sign a checkpoint")}</button></form>`) : ""}
@@ -608,6 +568,11 @@ ${selectField({ name: "role", label: T(req, "Vai trò", "Role"), value: values.r
 
   bankPages(s, r, page);
   campaignScreens(s, r, page);
+  // Screens of their own modules: the verification queue, an entry's page and corrections, a bank import's page.
+  queueScreens(s, r, page);
+  entryScreens(s, r, page);
+  importScreens(s, r, page);
+  resumeScreens(r, page); // the answer to a form sent after its session ended
   r.use(appNotFound(page)); // last: any other address under /app
   return r;
 }
@@ -655,10 +620,6 @@ function sessionOf(res: Response): WebSession | null {
 
 function principal(res: Response) {
   return res.locals.principal as import("../ledger/types.js").Principal;
-}
-
-function size(e: CommittedEntry): bigint {
-  return e.postings.reduce((a, p) => a + (p.amountDong > 0n ? p.amountDong : 0n), 0n);
 }
 
 function isDate(v: unknown): v is string {

@@ -35,6 +35,12 @@ const summarySchema = z.object({
   fees: z.number(), toClassify: z.number(), balanceChecks: z.number(), openingDong: z.string().nullable(),
   closingDong: z.string().nullable(), firstDate: z.string().nullable(), lastDate: z.string().nullable(),
   startedAt: z.string(), finishedAt: z.string(),
+  elsewhere: z.array(z.object({ importId: z.number(), campaign: z.string(), lines: z.number() })).optional()
+    .describe("on an import, when there are any: lines already recorded by imports into another campaign (not recorded again), by import"),
+});
+const importReversed = z.object({
+  import: z.number(), reversal: z.number(), campaign: z.string(), bankAccount: z.string(), reversed: z.number(),
+  firstSequence: z.number().nullable(), lastSequence: z.number().nullable(), released: z.number(), keptMatched: z.number(),
 });
 
 const importParams = z.strictObject({ id: z.string().regex(/^[0-9]{1,15}$/, "an import id") });
@@ -136,6 +142,16 @@ export function bankImportRoutes(s: Soquy) {
           import: Number(params.id), approved, verified: outcomes.filter((o) => o.ok && o.verified).length, refused: refused.length,
           refusals: refused.slice(0, 100).map((o) => ({ sequence: o.sequence, code: o.code, detail: o.detail })), waiting: waiting - approved,
         } };
+      },
+    }),
+    defineRoute({
+      method: "post", path: "/bank-imports/:id/reverse", tag: "Bank statements", roles: ["treasurer"], idempotent: true,
+      summary: "Reverse a whole bank statement import (one that went to the wrong campaign) and release its lines",
+      params: importParams, body: z.strictObject({ reason: z.string().min(1).max(500) }),
+      responses: { 201: { description: "Every entry the import recorded itself is reversed and its lines are released, in one transaction: the same statement can then be imported into the right campaign. Lines matched to hand-recorded transfers are kept (keptMatched).", schema: importReversed } },
+      async handle({ principal, params, body, meta }) {
+        const r = await s.ledger.reverseImport(principal, Number(params.id), body, meta);
+        return { status: 201, body: r.response, headers: r.replayed ? { "Idempotent-Replayed": "true" } : undefined };
       },
     }),
     defineRoute({

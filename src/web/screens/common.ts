@@ -1,0 +1,32 @@
+import type { Request, Response } from "express";
+import type { Principal } from "../../ledger/types.js";
+import { langOf, type Lang } from "../applayout.js";
+import type { Html } from "../html.js";
+import type { WebSession } from "../session.js";
+
+// What every screen module needs from the workspace: its page frame, the language, the session.
+
+export type Page = (req: Request, res: Response, title: string, body: Html, flash?: Html | string | null, status?: number) => void;
+
+export const say = (req: Request, vi: string, en: string): string => (langOf(req) === "vi" ? vi : en);
+
+export function sessionOf(res: Response): WebSession {
+  return res.locals.session as WebSession;
+}
+
+export function principalOf(res: Response): Principal {
+  return res.locals.principal as Principal;
+}
+
+export function isIsoDate(v: unknown): v is string {
+  if (typeof v !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+}
+
+/** A number of things in Vietnamese notation: 5.000. */
+export function count(n: number, lang: Lang): string {
+  return lang === "vi" ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".") : n.toLocaleString("en-US");
+}
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
