@@ -7,6 +7,7 @@ import { PublicQueries } from "./db/public.js";
 import { StatementQueries } from "./db/statements.js";
 import { Checkpoints } from "./public/checkpoints.js";
 import { PublicService } from "./public/service.js";
+import { SaokeService } from "./public/saoke.js";
 import type { Signer } from "./public/signing.js";
 import { KeyRing } from "./public/keys.js";
 import { type ChainReport, verifyChain } from "./ledger/verify.js";
@@ -49,6 +50,8 @@ export interface Soquy {
   verify(committeeId: number, opts?: { checkpoints?: string | undefined }): Promise<ChainReport>;
   /** Refreshes the planner's statistics as the ledger grows (started here, stopped by close). */
   statistics: StatisticsKeeper;
+  /** The public sao kê: decisions, search, downloads, and the publisher of new imports (started here, stopped by close). */
+  saoke: SaokeService;
   close(): Promise<void>;
 }
 
@@ -82,6 +85,8 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
   let checkpoints: Checkpoints | null = null;
   const statistics = new StatisticsKeeper(db.knex);
   statistics.start();
+  const saoke = new SaokeService(db.knex);
+  saoke.start();
   const getCheckpoints = () => (checkpoints ??= new Checkpoints(pub, publicQueries, keys, (id) => statements.head(id)));
   const controls = new Controls(store, ledger);
   const closeAndSign: Soquy["closeAndSign"] = async (p, input, meta) => {
@@ -105,7 +110,9 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
       return report;
     },
     statistics,
+    saoke,
     close: async () => {
+      await saoke.stop();
       await statistics.stop();
       await db.close();
     },

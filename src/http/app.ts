@@ -30,6 +30,7 @@ import { workspace, workspaceErrors, workspaceSessions } from "../web/workspace.
 import { statementRoutes } from "./routes/statements.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { bankImportRoutes } from "./routes/bankimports.js";
+import { saokeRoutes } from "./routes/saoke.js";
 
 export const VERSION = "0.1.0";
 
@@ -56,7 +57,7 @@ const BODY_LIMIT = 64 * 1024; // bytes ("64kb" as body-parser reads it)
 export function apiRoutes(s: Soquy): RouteSpec<any, any, any>[] {
   return [
     ...campaignRoutes(s), ...recordRoutes(s), ...statementRoutes(s), ...controlRoutes(s), ...entryRoutes(s), ...accountRoutes(s),
-    ...tokenRoutes(s), ...auditRoutes(s), ...publicRoutes(s), ...bankImportRoutes(s), ...areaRoutes(s),
+    ...tokenRoutes(s), ...auditRoutes(s), ...publicRoutes(s), ...bankImportRoutes(s), ...areaRoutes(s), ...saokeRoutes(s),
   ];
 }
 

@@ -60,6 +60,7 @@ export const statusByCode: Record<ResultCode, number> = {
   database_unavailable: 503,
   upload_timeout: 408,
   area_not_listed: 422,
+  saoke_not_published: 404,
 };
 
 const titles: Partial<Record<ResultCode, string>> = {

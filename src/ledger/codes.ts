@@ -53,6 +53,7 @@ export const resultCodes = [
   "database_unavailable",
   "upload_timeout",
   "area_not_listed",
+  "saoke_not_published",
 ] as const;
 
 export type ResultCode = (typeof resultCodes)[number];

@@ -102,6 +102,7 @@ ${saved.map((n) => html`<option value="${n}">${n}</option>`)}</select></label>
         onProgress: (p) => Object.assign(job, p),
       }).finally(upload.remove);
       Object.assign(job, { phase: "done", summary });
+      s.saoke.poke(); // a published campaign's sao kê shows the new lines
       res.status(201).json({ job: jobId, summary });
     } catch (error) {
       if (!(error instanceof LedgerError)) throw error;

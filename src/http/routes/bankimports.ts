@@ -64,6 +64,7 @@ export function bankImportRoutes(s: Soquy) {
           format: req.is(XLSX) ? "xlsx" : "csv",
           openingDong: query.openingBalance === undefined ? null : parseOpeningDong(query.openingBalance),
         }).finally(upload.remove);
+        s.saoke.poke(); // a published campaign's sao kê shows the new lines
         return { status: 201, body: summary, headers: { Location: `/api/v1/bank-imports/${summary.id}` } };
       },
     }),
