@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import Cursor from "pg-cursor";
 import type { Search } from "../ledger/saoke.js";
+import { updatableColumns } from "./privileges.js";
 
 // The public sao kê's queries (migration 0046). The published lines of a campaign are those of its
 // imports up to the last one its files include (saoke_files 'all'.through_import): lines of a later
@@ -295,7 +296,7 @@ export class SaokeQueries {
           opening_dong: d.openingDong?.toString() ?? null, closing_dong: d.closingDong?.toString() ?? null,
           printed_closing_dong: d.printedClosingDong?.toString() ?? null,
         }));
-        await trx("saoke_days").insert(rows).onConflict(["campaign_id", "entry_date", "bank_account_id"]).merge();
+        await trx("saoke_days").insert(rows).onConflict(["campaign_id", "entry_date", "bank_account_id"]).merge(updatableColumns.saoke_days as string[]);
       }
       const now = new Date().toISOString();
       // The day files first, the whole one last: its through_import is what the public side goes by.
@@ -305,7 +306,7 @@ export class SaokeQueries {
           campaign_id: campaignId, scope: f.scope, committee_id: committeeId, through_import: f.throughImport, imports: f.imports, lines: f.lines,
           bytes: f.bytes, sha256: f.sha256, credits_dong: f.creditsDong.toString(), debits_dong: f.debitsDong.toString(), updated_at: now,
         }));
-        await trx("saoke_files").insert(rows).onConflict(["campaign_id", "scope"]).merge();
+        await trx("saoke_files").insert(rows).onConflict(["campaign_id", "scope"]).merge(updatableColumns.saoke_files as string[]);
       }
     });
   }

@@ -26,6 +26,7 @@ import { entryRoutes } from "./routes/entries.js";
 import { recordRoutes } from "./routes/records.js";
 import { publicRoutes } from "./routes/public.js";
 import { publicPages } from "../web/public.js";
+import { saokePages } from "../web/saokepage.js";
 import { workspace, workspaceErrors, workspaceSessions } from "../web/workspace.js";
 import { statementRoutes } from "./routes/statements.js";
 import { tokenRoutes } from "./routes/tokens.js";
@@ -251,6 +252,7 @@ export function createApp(s: Soquy, log: Logger, lastRoutes: RequestHandler | nu
   app.get("/api/docs", (_req, res) => void res.type("html").send(docsPage()));
 
   app.use(publicPages(s));
+  app.use(saokePages(s));
   app.use("/app", workspace(s));
   app.use(workspaceErrors);
 

@@ -16,6 +16,7 @@ import { tokenRoles } from "../ledger/people.js";
 import { disbursementCreate, donationCreate } from "../http/schemas.js";
 import { APP_CSS, APP_JS, appPage, langOf, ROLE, type Lang } from "./applayout.js";
 import { bankPages } from "./bankpages.js";
+import { saokeScreens } from "./screens/saoke.js";
 import { Html, html } from "./html.js";
 import { generatePassword, hashPassword, passwordProblem } from "./passwords.js";
 import { attemptPassword, checkCsrf, clearCookie, CsrfRefused, ForbiddenPage, isSecure, requireUser, sessionMiddleware, signIn, type WebSession } from "./session.js";
@@ -534,6 +535,7 @@ ${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoi
   });
 
   bankPages(s, r, page);
+  saokeScreens(s, r, page);
   return r;
 }
 

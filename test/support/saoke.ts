@@ -48,10 +48,14 @@ export function plantedLines(date: string): Omit<StatementLine, "balanceDong">[]
 
 /** A statement of about n lines over the given days: the planted lines, generated transfers, one SMS fee a day. */
 export function generateStatement(n: number, days: string[], openingDong = 50_000_000n, seed = 46): GeneratedStatement {
-  let state = seed;
+  // mulberry32: consecutive draws are independent (an LCG's low bits made the memo follow the amount).
+  let state = seed >>> 0;
   const rnd = (m: number) => {
-    state = (state * 1103515245 + 12345) & 0x7fffffff;
-    return state % m;
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) % m);
   };
   const perDay = Math.max(8, Math.ceil(n / days.length));
   const lines: StatementLine[] = [];
