@@ -85,7 +85,7 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
   let checkpoints: Checkpoints | null = null;
   const statistics = new StatisticsKeeper(db.knex);
   statistics.start();
-  const saoke = new SaokeService(db.knex);
+  const saoke = new SaokeService(db.knex, 3_000, config.publicCache.checkMs);
   saoke.start();
   const getCheckpoints = () => (checkpoints ??= new Checkpoints(pub, publicQueries, keys, (id) => statements.head(id)));
   const controls = new Controls(store, ledger);

@@ -210,7 +210,8 @@ export class SaokeQueries {
 
   /** The next lines an import wrote, in the bank lines' key order after (date, key). */
   async importLines(imp: PendingImport, after: { date: string; key: Buffer } | null, n: number): Promise<BankLineRow[]> {
-    const { rows } = await this.knex.raw(`select to_char(entry_date, 'YYYY-MM-DD') as entry_date, line_key, import_id, line_no, time_of_day, doc_ref,
+    // entry_date comes back as YYYY-MM-DD (connect.ts), and stays the column: ORDER BY an alias of to_char() would sort the range.
+    const { rows } = await this.knex.raw(`select entry_date, line_key, import_id, line_no, time_of_day, doc_ref,
         direction, amount_dong, memo, kind, balance_dong, entry_id
       from bank_lines where committee_id = :committee and bank_account_id = :account and entry_date between :first and :last and import_id = :import
         ${after ? "and (entry_date, line_key) > (:date, :key)" : ""}
@@ -260,17 +261,16 @@ export class SaokeQueries {
           case when a.opening_date is not null and d.entry_date >= a.opening_date then a.opening_balance_dong
             + sum(d.net) filter (where d.entry_date >= a.opening_date) over (partition by d.bank_account_id order by d.entry_date) end as closing
         from account_days d join bank_accounts a on a.id = d.bank_account_id
-      ), printed as (
-        select distinct on (s.entry_date, s.bank_account_id) s.entry_date, s.bank_account_id, s.balance_dong
-        from saoke_lines s where s.campaign_id = :campaign and s.import_id <= :through
-        order by s.entry_date, s.bank_account_id, s.import_id desc, s.line_no desc
       )
       select to_char(l.entry_date, 'YYYY-MM-DD') as date, l.bank_account_id, a.account_no, l.credits, l.credits_dong, l.debits, l.debits_dong,
         l.to_classify, l.to_classify_dong, l.fees, l.fees_dong, bl.net - (l.credits_dong - l.debits_dong) as other_dong,
         bl.closing - bl.net as opening_dong, bl.closing as closing_dong, pr.balance_dong as printed
       from lines l join bank_accounts a on a.id = l.bank_account_id
         join balances bl on bl.bank_account_id = l.bank_account_id and bl.entry_date = l.entry_date
-        left join printed pr on pr.bank_account_id = l.bank_account_id and pr.entry_date = l.entry_date
+        -- the balance printed on the day's last line (the bank order's last), if it printed one
+        cross join lateral (select s.balance_dong from saoke_lines s
+          where s.campaign_id = :campaign and s.entry_date = l.entry_date and s.import_id <= :through and s.bank_account_id = l.bank_account_id
+          order by s.import_id desc, s.line_no desc limit 1) pr
       order by l.entry_date, a.account_no`, { campaign: campaignId, through });
     return rows.map((r: Record<string, any>) => ({
       date: r.date, bankAccountId: Number(r.bank_account_id), accountNo: r.account_no, credits: r.credits, creditsDong: big(r.credits_dong),

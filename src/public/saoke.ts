@@ -90,8 +90,15 @@ export class SaokeService {
   private again = false;
   private warned = false;
   private readonly awaiting = new Map<number, { key: string; value: Promise<Map<string, bigint>> }>();
+  private readonly states = new Map<string, { at: number; value: Promise<SaokeState | null> }>();
 
-  constructor(knex: Knex, private readonly everyMs = 3_000) {
+  /**
+   * everyMs: how often the publisher looks for new imports. stateMs: how long a campaign's decision and
+   * shown import are trusted without asking the database, as the kept public answers trust the public
+   * generation (PUBLIC_CACHE_CHECK_MS): a decision made in this process is seen at once, one made in
+   * another within that time.
+   */
+  constructor(knex: Knex, private readonly everyMs = 3_000, private readonly stateMs = 0) {
     this.queries = new SaokeQueries(knex);
   }
 
@@ -110,6 +117,7 @@ export class SaokeService {
     const current = state.decision;
     if (current && current.publish === input.publish && current.resolutionRef === ref) return { decision: current, created: false };
     await this.queries.insertDecision({ committeeId: p.committeeId, campaignId: state.campaign.id, publish: input.publish, resolutionRef: ref, tokenId: p.tokenId, personId: p.personId });
+    this.states.clear();
     if (input.publish) this.poke();
     const after = (await this.queries.state(p.committeeCode, campaignCode))!;
     return { decision: after.decision!, created: true };
@@ -130,7 +138,7 @@ export class SaokeService {
 
   /** A campaign whose sao kê is published now; otherwise a 404 that says why, in the caller's language. */
   async view(committeeCode: string, campaignCode: string, lang: Lang): Promise<SaokeView> {
-    const state = await this.queries.state(committeeCode, campaignCode);
+    const state = await this.state(committeeCode, campaignCode);
     if (!state) {
       const committee = await this.queries.knex("committees").where({ code: committeeCode }).first("id");
       if (!committee) fail("committee_not_found", NOT_FOUND[lang].committee(committeeCode), "committee");
@@ -162,6 +170,18 @@ export class SaokeService {
     }
     const cap = lang === "vi" ? "5.000" : "5,000";
     return { search, items, next, totals, note: totals === null ? NOT_FOUND[lang].vague(cap) : null };
+  }
+
+  private state(committeeCode: string, campaignCode: string): Promise<SaokeState | null> {
+    if (this.stateMs <= 0) return this.queries.state(committeeCode, campaignCode);
+    const key = `${committeeCode}/${campaignCode}`;
+    const kept = this.states.get(key);
+    if (kept && Date.now() - kept.at < this.stateMs) return kept.value;
+    const value = this.queries.state(committeeCode, campaignCode);
+    // Only what exists is kept: asking for made-up codes grows nothing.
+    value.then((v) => (v ? this.states.set(key, { at: Date.now(), value }) : this.states.delete(key)), () => this.states.delete(key));
+    if (this.states.size > 1_000) this.states.clear();
+    return value;
   }
 
   /** The day-by-day table: the bank's figures beside the verified ledger's, each difference explained. */
@@ -278,38 +298,47 @@ export class SaokeService {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.again = false;
-    await this.running?.catch(() => 0);
+    while (this.running) await this.running.catch(() => 0);
   }
 
   /** Starts a round now (or another after the one running): an import just finished, or a campaign was just published. */
   poke(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.round().catch((error: unknown) => {
+    this.next().catch((error: unknown) => {
       if (!this.warned) {
         this.warned = true;
         console.warn(`soquy: publishing the sao kê of a new import failed (it is tried again every few seconds): ${error instanceof Error ? error.message : String(error)}`);
       }
-      return 0;
-    }).finally(() => {
+    });
+  }
+
+  /** One round at a time: a poke during a round asks for another after it. */
+  private next(): Promise<number> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    const round = this.round().finally(() => {
       this.running = null;
       if (this.again) {
         this.again = false;
         this.poke();
       }
     });
+    this.running = round;
+    return round;
   }
 
   /** Runs rounds until nothing is left to publish; how many imports it showed. */
   async settle(): Promise<number> {
-    await this.running?.catch(() => 0);
     let shown = 0;
     for (;;) {
-      const n = await this.round();
+      if (this.running) {
+        await this.running.catch(() => 0);
+        continue;
+      }
+      const n = await this.next();
       shown += n;
-      if (n === 0) return shown;
+      if (n === 0 && !this.running) return shown;
     }
   }
 
@@ -348,6 +377,7 @@ export class SaokeService {
     const days = await this.queries.bankDays(campaignId, through);
     const files = await this.digests(campaignId, through);
     await this.queries.writeDaysAndFiles(committeeId, campaignId, days, files);
+    this.states.clear();
   }
 
   /** The digest, size and sums of the whole CSV and of each day's, in one pass over the lines. */
@@ -372,8 +402,17 @@ export class SaokeService {
   }
 }
 
+const maskedAccounts = new Map<string, string>();
+
+/** A line for the CSV: its account masked (once per account: a statement has one or two). */
 function csvLine(l: PublishedLine) {
-  return { ...l, bankAccount: maskText(l.bankAccount) };
+  let account = maskedAccounts.get(l.bankAccount);
+  if (account === undefined) {
+    account = maskText(l.bankAccount);
+    if (maskedAccounts.size > 10_000) maskedAccounts.clear();
+    maskedAccounts.set(l.bankAccount, account);
+  }
+  return { ...l, bankAccount: account };
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
