@@ -267,17 +267,28 @@ describe("public sao kê", function () {
     expect((await search(x, { q: "ung ho" })).status).to.equal(200);
   });
 
-  it("says so when a search matches too many lines to total, and still shows the first page", async () => {
-    const x = await fixture(5_400, "Ban Vận động (nhiều dòng)");
+  it("bounds a vague search: words too many lines hold are refused saying why, amounts alone list without totals", async () => {
+    const x = await fixture(2_600, "Ban Vận động (nhiều dòng)");
     expect((await decide(x, true)).status).to.equal(201);
     await s.saoke.settle();
+    // "046" ends the committee's masked account number, in about half of the memos.
+    for (const [lang, text] of [["vi", /Có hơn 1\.000 dòng chứa các từ này/], ["en", /More than 1,000 lines hold these words/]] as const) {
+      const vague = await search(x, { q: "046", lang });
+      expect(vague.status, JSON.stringify(vague.body)).to.equal(422);
+      expect(vague.body).to.include({ code: "query_too_broad", field: "q" });
+      expect(vague.body.detail).to.match(text);
+    }
     const res = await search(x, { min: "1", lang: "en" });
     expect(res.status).to.equal(200);
     expect(res.body.items).to.have.length(50);
     expect(res.body.matched).to.deep.include({ complete: false, count: null, creditDong: null });
-    expect(res.body.matched.note).to.match(/More than 5,000 lines match/);
+    expect(res.body.matched.note).to.match(/More than 1,000 lines match/);
     expect(res.body.next).to.be.a("string");
     const byDay = await search(x, { from: DAYS[0]!, to: DAYS[2]! });
     expect(byDay.body.matched).to.deep.include({ complete: true, count: x.st.lines.length });
+    // Narrowed by a date, the same words are listed and totalled.
+    const narrowed = await search(x, { q: "046", from: DAYS[0]!, to: DAYS[0]! });
+    expect(narrowed.status, JSON.stringify(narrowed.body)).to.equal(200);
+    expect(narrowed.body.matched.complete).to.equal(true);
   });
 });

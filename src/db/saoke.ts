@@ -45,6 +45,14 @@ export interface PublishedLine {
   verified: boolean | null;
 }
 
+export interface MatchRow {
+  date: string;
+  importId: number;
+  lineNo: number;
+  direction: "C" | "D";
+  amountDong: bigint;
+}
+
 export interface PendingImport {
   id: number;
   committeeId: number;
@@ -371,22 +379,27 @@ export class SaokeQueries {
 
   // ---- searching -----------------------------------------------------------------------------
 
-  /** The planner's estimate of how many lines match: a search it expects to be vague is not totalled. */
-  async estimate(campaignId: number, through: number, q: Search): Promise<number> {
+  /**
+   * The keys, direction and amount of the lines a search matches, at most cap + 1 of them, in no order:
+   * the work of a search is bounded by the lines it reads, whatever the words' lists hold.
+   */
+  async matches(campaignId: number, through: number, q: Search, cap: number): Promise<MatchRow[]> {
     const f = filters(campaignId, through, q);
-    const { rows } = await this.knex.raw(`explain (format json) select 1 from saoke_lines s where ${f.sql}`, f.binds);
-    const plan = rows[0]["QUERY PLAN"];
-    const parsed = typeof plan === "string" ? JSON.parse(plan) : plan;
-    return Number(parsed[0].Plan["Plan Rows"]);
+    const { rows } = await this.knex.raw(`select s.entry_date as date, s.import_id, s.line_no, s.direction, s.amount_dong
+      from saoke_lines s where ${f.sql} limit :cap`, { ...f.binds, cap: cap + 1 });
+    return rows.map((r: Record<string, any>) => ({ date: r.date, importId: Number(r.import_id), lineNo: r.line_no, direction: r.direction, amountDong: BigInt(r.amount_dong) }));
   }
 
-  /** How many lines match and their sums, counting at most cap + 1. */
-  async totals(campaignId: number, through: number, q: Search, cap: number): Promise<{ count: number; creditsDong: bigint; debitsDong: bigint }> {
-    const f = filters(campaignId, through, q);
-    const { rows } = await this.knex.raw(`select count(*)::int as n,
-        coalesce(sum(amount_dong) filter (where direction = 'C'), 0) as credits, coalesce(sum(amount_dong) filter (where direction = 'D'), 0) as debits
-      from (select s.direction, s.amount_dong from saoke_lines s where ${f.sql} limit :cap) x`, { ...f.binds, cap: cap + 1 });
-    return { count: rows[0].n, creditsDong: big(rows[0].credits), debitsDong: big(rows[0].debits) };
+  /** These lines of a campaign, in the bank's order. */
+  async linesAt(campaignId: number, keys: { date: string; importId: number; lineNo: number }[]): Promise<PublishedLine[]> {
+    if (keys.length === 0) return [];
+    const { rows } = await this.knex.raw(`select ${LINE_COLUMNS}, case when s.entry_id is null then null else v.entry_id is not null end as verified
+      from unnest(?::date[], ?::bigint[], ?::int[]) as k(d, i, l)
+        join saoke_lines s on s.campaign_id = ? and s.entry_date = k.d and s.import_id = k.i and s.line_no = k.l
+        join bank_accounts a on a.id = s.bank_account_id left join entry_verified v on v.entry_id = s.entry_id
+      order by s.entry_date, s.import_id, s.line_no`,
+    [keys.map((k) => k.date), keys.map((k) => k.importId), keys.map((k) => k.lineNo), campaignId]);
+    return rows.map(toLine);
   }
 
   /** Sums over whole days from the kept day figures (a search by dates alone). */

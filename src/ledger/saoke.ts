@@ -17,8 +17,13 @@ import { MAX_AMOUNT_DONG } from "./money.js";
 
 export type Lang = "vi" | "en";
 
-/** At most this many matching lines are counted and summed; a vaguer search shows its lines without totals. */
-export const TOTALS_CAP = 5_000;
+/**
+ * At most this many matching lines are read for a search (their keys and amounts, to total them and to
+ * put them in the bank's order): each may sit on a page of its own, so this bounds a search's work. A
+ * vaguer search by words is refused; one by amounts alone shows its first lines in the bank's order
+ * (an index gives that order) without totals.
+ */
+export const TOTALS_CAP = 1_000;
 export const MAX_PAGE = 100;
 export const DEFAULT_PAGE = 50;
 /** A date range longer than this is refused: a search is for finding lines, the downloads are for taking them all. */
@@ -133,6 +138,8 @@ const M = {
     limit: `Số dòng mỗi trang từ 1 đến ${MAX_PAGE}.`,
     cursor: "Trang tiếp theo này thuộc về một lần tìm khác: hãy tìm lại từ đầu.",
     badCursor: "Mã trang tiếp theo không hợp lệ: hãy tìm lại từ đầu.",
+    vagueWords: `Có hơn ${TOTALS_CAP.toLocaleString("vi-VN")} dòng chứa các từ này: hãy nhập thêm từ (ví dụ cả họ và tên), hoặc thêm số tiền hay ngày để thu hẹp.`,
+    vague: `Có hơn ${TOTALS_CAP.toLocaleString("vi-VN")} dòng khớp: đây là các dòng đầu tiên theo thứ tự ngân hàng; tổng số dòng và tổng tiền chỉ tính khi không quá ${TOTALS_CAP.toLocaleString("vi-VN")} dòng. Hãy thêm từ khóa, số tiền hoặc ngày để thu hẹp.`,
   },
   en: {
     empty: "Type a word of the transfer's memo (a sender's name, for instance), a reference, an amount, or a date range.",
@@ -149,6 +156,8 @@ const M = {
     limit: `Lines per page: 1 to ${MAX_PAGE}.`,
     cursor: "This next-page link belongs to another search: search again from the start.",
     badCursor: "This next-page link is not valid: search again from the start.",
+    vagueWords: `More than ${TOTALS_CAP.toLocaleString("en-US")} lines hold these words: type more of them (the whole name, say), or add an amount or dates to narrow the search.`,
+    vague: `More than ${TOTALS_CAP.toLocaleString("en-US")} lines match: these are the first in the bank's order; the count and the sums are given for ${TOTALS_CAP.toLocaleString("en-US")} lines or fewer. Add words, an amount or dates to narrow the search.`,
   },
 } as const;
 

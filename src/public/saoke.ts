@@ -5,11 +5,11 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Knex } from "knex";
 import { SAOKE_CSV_HEADER, saokeCsvRow } from "../../reports/saoke.js";
-import { SaokeQueries, type DayRow, type PendingImport, type PublishedLine, type SaokeFile, type SaokeLineRow, type SaokeState } from "../db/saoke.js";
+import { SaokeQueries, type DayRow, type MatchRow, type PendingImport, type PublishedLine, type SaokeFile, type SaokeLineRow, type SaokeState } from "../db/saoke.js";
 import { fail } from "../ledger/codes.js";
 import { parseIsoDate } from "../ledger/dates.js";
 import { maskText } from "../ledger/mask.js";
-import { encodeCursor, lineWords, parseSearch, publicMemo, publicReference, TOTALS_CAP, type Lang, type Search, type SearchInput } from "../ledger/saoke.js";
+import { encodeCursor, lineWords, parseSearch, publicMemo, publicReference, saokeMessages, TOTALS_CAP, type Lang, type Search, type SearchInput } from "../ledger/saoke.js";
 import type { Principal } from "../ledger/types.js";
 
 // The public sao kê (issue 25): a campaign's bank lines published as the bank printed them, by the
@@ -75,7 +75,6 @@ const NOT_FOUND = {
     unpublished: "Ủy ban chưa quyết định công khai sao kê của cuộc vận động này, hoặc đã rút quyết định.",
     day: (d: string) => `Sao kê không có dòng nào ngày ${d}.`,
     dayFormat: "day: ngày viết theo dạng YYYY-MM-DD, ví dụ 2024-09-12.",
-    vague: (cap: string) => `Có hơn ${cap} dòng khớp: đây là các dòng đầu tiên theo thứ tự ngân hàng; tổng số dòng và tổng tiền chỉ tính khi không quá ${cap} dòng. Hãy thêm từ khóa, số tiền hoặc ngày để thu hẹp.`,
   },
   en: {
     committee: (c: string) => `No committee ${c}.`,
@@ -83,7 +82,6 @@ const NOT_FOUND = {
     unpublished: "The committee has not decided to publish this campaign's bank statement, or has withdrawn the decision.",
     day: (d: string) => `The statement has no line on ${d}.`,
     dayFormat: "day: a date is written YYYY-MM-DD, e.g. 2024-09-12.",
-    vague: (cap: string) => `More than ${cap} lines match: these are the first in the bank's order; the count and the sums are given for ${cap} lines or fewer. Add words, an amount or dates to narrow the search.`,
   },
 } as const;
 
@@ -157,25 +155,37 @@ export class SaokeService {
   async search(v: SaokeView, input: SearchInput, lang: Lang): Promise<SearchResult> {
     const search = parseSearch(input, lang);
     const through = v.throughImport;
+    const datesOnly = search.tsquery === null && search.amountDong === null && search.minDong === null && search.maxDong === null;
+    if (!datesOnly) {
+      // Every line matched, to TOTALS_CAP: its keys and amounts, then the page in the bank's order from them.
+      const matched = await this.queries.matches(v.campaign.id, through, search, TOTALS_CAP);
+      if (matched.length <= TOTALS_CAP) return this.fromMatches(v, search, matched);
+      // More: words that many lines hold are too vague to list; amounts alone list in the bank's order by an index.
+      if (search.tsquery !== null) fail("query_too_broad", saokeMessages(lang).vagueWords, "q");
+    }
     const rows = await this.queries.page(v.campaign.id, through, search);
     const items = rows.slice(0, search.limit);
     const last = items[items.length - 1];
     const next = rows.length > search.limit && last
       ? encodeCursor({ date: last.date, importId: Number(last.importId), lineNo: last.lineNo }, search.key) : null;
-    const datesOnly = search.tsquery === null && search.amountDong === null && search.minDong === null && search.maxDong === null;
-    let totals: SearchResult["totals"] = null;
-    if (datesOnly) {
-      totals = await this.queries.dayTotals(v.campaign.id, search.from, search.to);
-    } else {
-      // A search the planner expects to match far more than can be counted is not counted at all.
-      const expected = await this.queries.estimate(v.campaign.id, through, search);
-      if (expected <= 4 * TOTALS_CAP) {
-        const t = await this.queries.totals(v.campaign.id, through, search, TOTALS_CAP);
-        if (t.count <= TOTALS_CAP) totals = t;
-      }
+    const totals = datesOnly ? await this.queries.dayTotals(v.campaign.id, search.from, search.to) : null;
+    return { search, items, next, totals, note: totals === null ? saokeMessages(lang).vague : null };
+  }
+
+  private async fromMatches(v: SaokeView, search: Search, matched: MatchRow[]): Promise<SearchResult> {
+    let creditsDong = 0n, debitsDong = 0n;
+    for (const m of matched) {
+      if (m.direction === "C") creditsDong += m.amountDong;
+      else debitsDong += m.amountDong;
     }
-    const cap = lang === "vi" ? "5.000" : "5,000";
-    return { search, items, next, totals, note: totals === null ? NOT_FOUND[lang].vague(cap) : null };
+    const order = (a: MatchRow, b: MatchRow) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.importId - b.importId || a.lineNo - b.lineNo);
+    const a = search.after;
+    const rest = matched.sort(order).filter((m) => !a || m.date > a.date || (m.date === a.date && (m.importId > a.importId || (m.importId === a.importId && m.lineNo > a.lineNo))));
+    const page = rest.slice(0, search.limit);
+    const items = await this.queries.linesAt(v.campaign.id, page);
+    const last = page[page.length - 1];
+    const next = rest.length > search.limit && last ? encodeCursor(last, search.key) : null;
+    return { search, items, next, totals: { count: matched.length, creditsDong, debitsDong }, note: null };
   }
 
   private state(committeeCode: string, campaignCode: string): Promise<SaokeState | null> {

@@ -51,7 +51,7 @@ const searchResponse = z.object({
   items: z.array(lineView), next: z.string().nullable(),
   matched: z.object({
     complete: z.boolean(), count: z.number().int().nullable(), creditDong: dong.nullable(), debitDong: dong.nullable(),
-    note: z.string().nullable().meta({ description: `why there are no totals: the search matches more than ${TOTALS_CAP} lines` }),
+    note: z.string().nullable().meta({ description: `why there are no totals: a search by amounts that matches more than ${TOTALS_CAP} lines (words that many lines hold are refused: query_too_broad)` }),
   }),
   shownThroughImport: z.number().int(),
 });
