@@ -68,7 +68,7 @@ export interface Reconciliation {
   totals: Omit<DayFigures, "date" | "accounts" | "openingDong" | "closingDong" | "printedClosingDong" | "file">;
 }
 
-const NOT_FOUND = {
+const TEXT = {
   vi: {
     committee: (c: string) => `Không có ủy ban ${c}.`,
     campaign: (c: string) => `Không có cuộc vận động ${c}.`,
@@ -145,10 +145,10 @@ export class SaokeService {
     const state = await this.state(committeeCode, campaignCode);
     if (!state) {
       const committee = await this.queries.knex("committees").where({ code: committeeCode }).first("id");
-      if (!committee) fail("committee_not_found", NOT_FOUND[lang].committee(committeeCode), "committee");
-      fail("campaign_not_found", NOT_FOUND[lang].campaign(campaignCode), "code");
+      if (!committee) fail("committee_not_found", TEXT[lang].committee(committeeCode), "committee");
+      fail("campaign_not_found", TEXT[lang].campaign(campaignCode), "code");
     }
-    if (!state.decision?.publish) fail("saoke_not_published", NOT_FOUND[lang].unpublished, "code");
+    if (!state.decision?.publish) fail("saoke_not_published", TEXT[lang].unpublished, "code");
     return state as SaokeView;
   }
 
@@ -203,47 +203,18 @@ export class SaokeService {
   /** The day-by-day table: the bank's figures beside the verified ledger's, each difference explained. */
   async reconciliation(v: SaokeView): Promise<Reconciliation> {
     const id = v.campaign.id;
-    const [days, files, ledger, publication] = await Promise.all([
+    const [bank, files, ledger, publication] = await Promise.all([
       this.queries.days(id), this.queries.files(id), this.queries.ledgerDays(id), this.queries.publication(v.committee.id),
     ]);
     const awaiting = await this.awaitingAt(id, v.throughImport, publication);
     const fileOf = new Map(files.map((f) => [f.scope, f]));
     const byDate = new Map<string, DayRow[]>();
-    for (const d of days) byDate.set(d.date, [...(byDate.get(d.date) ?? []), d]);
-    const first = days[0]?.date, last = days[days.length - 1]?.date;
+    for (const d of bank) byDate.set(d.date, [...(byDate.get(d.date) ?? []), d]);
+    const first = bank[0]?.date, last = bank[bank.length - 1]?.date;
     // Ledger movements on days the bank shows no line (within the statement's days) belong in the table too.
     if (first && last) for (const date of ledger.keys()) if (date >= first && date <= last && !byDate.has(date)) byDate.set(date, []);
-    const sumOf = (rows: DayRow[], f: (d: DayRow) => bigint | null) => rows.reduce<bigint | null>((a, d) => (a === null || f(d) === null ? null : a + f(d)!), 0n);
-    const out: DayFigures[] = [...byDate.keys()].sort().map((date) => {
-      const rows = byDate.get(date)!;
-      const creditsDong = rows.reduce((a, d) => a + d.creditsDong, 0n);
-      const debitsDong = rows.reduce((a, d) => a + d.debitsDong, 0n);
-      const toClassifyDong = rows.reduce((a, d) => a + d.toClassifyDong, 0n);
-      const ledgerDong = ledger.get(date) ?? 0n;
-      const awaitingDong = awaiting.get(date) ?? 0n;
-      const differenceDong = creditsDong - debitsDong - ledgerDong;
-      return {
-        date, accounts: rows.map((d) => maskText(d.accountNo)), openingDong: rows.length ? sumOf(rows, (d) => d.openingDong) : null,
-        credits: rows.reduce((a, d) => a + d.credits, 0), creditsDong, debits: rows.reduce((a, d) => a + d.debits, 0), debitsDong,
-        closingDong: rows.length ? sumOf(rows, (d) => d.closingDong) : null,
-        printedClosingDong: rows.length && rows.every((d) => d.printedClosingDong !== null) ? sumOf(rows, (d) => d.printedClosingDong) : null,
-        otherDong: rows.reduce((a, d) => a + d.otherDong, 0n), ledgerDong, differenceDong,
-        toClassify: rows.reduce((a, d) => a + d.toClassify, 0), toClassifyDong, awaitingDong,
-        // The rest: lines of this day the ledger records on another day, and ledger entries on the bank account no line of this day records.
-        elsewhereDong: differenceDong + toClassifyDong - awaitingDong,
-        file: fileOf.get(date) ?? null,
-      };
-    });
-    const sum = (f: (d: DayFigures) => bigint) => out.reduce((a, d) => a + f(d), 0n);
-    return {
-      publication, days: out,
-      totals: {
-        credits: out.reduce((a, d) => a + d.credits, 0), creditsDong: sum((d) => d.creditsDong), debits: out.reduce((a, d) => a + d.debits, 0),
-        debitsDong: sum((d) => d.debitsDong), otherDong: sum((d) => d.otherDong), ledgerDong: sum((d) => d.ledgerDong),
-        differenceDong: sum((d) => d.differenceDong), toClassify: out.reduce((a, d) => a + d.toClassify, 0), toClassifyDong: sum((d) => d.toClassifyDong),
-        awaitingDong: sum((d) => d.awaitingDong), elsewhereDong: sum((d) => d.elsewhereDong),
-      },
-    };
+    const days = [...byDate.keys()].sort().map((date) => dayFigures(date, byDate.get(date)!, ledger.get(date) ?? 0n, awaiting.get(date) ?? 0n, fileOf.get(date) ?? null));
+    return { publication, days, totals: totalsOf(days) };
   }
 
   /** What awaits verification per day, worked out once per publication and import shown (a pass over the campaign's lines). */
@@ -270,11 +241,11 @@ export class SaokeService {
       try {
         scope = parseIsoDate(day, "day");
       } catch {
-        fail("validation_failed", NOT_FOUND[lang].dayFormat, "day");
+        fail("validation_failed", TEXT[lang].dayFormat, "day");
       }
     }
     const file = scope === "all" ? v.all : await this.queries.file(v.campaign.id, scope);
-    if (!file && scope !== "all") fail("not_found", NOT_FOUND[lang].day(scope), "day");
+    if (!file && scope !== "all") fail("not_found", TEXT[lang].day(scope), "day");
     const shown = file ?? { scope, throughImport: 0, imports: [], lines: 0, bytes: Buffer.byteLength(SAOKE_CSV_HEADER), sha256: sha256(SAOKE_CSV_HEADER), creditsDong: 0n, debitsDong: 0n, updatedAt: "" };
     return {
       file: shown,
@@ -422,6 +393,35 @@ export class SaokeService {
     out.push(whole.result());
     return out;
   }
+}
+
+/** A day of the table: the bank's figures over the campaign's accounts beside the ledger's, the difference explained. */
+function dayFigures(date: string, rows: DayRow[], ledgerDong: bigint, awaitingDong: bigint, file: SaokeFile | null): DayFigures {
+  const add = (f: (d: DayRow) => bigint) => rows.reduce((a, d) => a + f(d), 0n);
+  const count = (f: (d: DayRow) => number) => rows.reduce((a, d) => a + f(d), 0);
+  // A balance is known only when it is known for every account.
+  const balance = (f: (d: DayRow) => bigint | null) => (rows.length && rows.every((d) => f(d) !== null) ? add((d) => f(d)!) : null);
+  const creditsDong = add((d) => d.creditsDong), debitsDong = add((d) => d.debitsDong), toClassifyDong = add((d) => d.toClassifyDong);
+  const differenceDong = creditsDong - debitsDong - ledgerDong;
+  return {
+    date, accounts: rows.map((d) => maskText(d.accountNo)), openingDong: balance((d) => d.openingDong), credits: count((d) => d.credits), creditsDong,
+    debits: count((d) => d.debits), debitsDong, closingDong: balance((d) => d.closingDong), printedClosingDong: balance((d) => d.printedClosingDong),
+    otherDong: add((d) => d.otherDong), ledgerDong, differenceDong, toClassify: count((d) => d.toClassify), toClassifyDong, awaitingDong,
+    // The rest: lines of this day the ledger records on another day, and ledger entries on the bank account no line of this day records.
+    elsewhereDong: differenceDong + toClassifyDong - awaitingDong,
+    file,
+  };
+}
+
+function totalsOf(days: DayFigures[]): Reconciliation["totals"] {
+  const add = (f: (d: DayFigures) => bigint) => days.reduce((a, d) => a + f(d), 0n);
+  const count = (f: (d: DayFigures) => number) => days.reduce((a, d) => a + f(d), 0);
+  return {
+    credits: count((d) => d.credits), creditsDong: add((d) => d.creditsDong), debits: count((d) => d.debits), debitsDong: add((d) => d.debitsDong),
+    otherDong: add((d) => d.otherDong), ledgerDong: add((d) => d.ledgerDong), differenceDong: add((d) => d.differenceDong),
+    toClassify: count((d) => d.toClassify), toClassifyDong: add((d) => d.toClassifyDong), awaitingDong: add((d) => d.awaitingDong),
+    elsewhereDong: add((d) => d.elsewhereDong),
+  };
 }
 
 const maskedAccounts = new Map<string, string>();
