@@ -37,7 +37,7 @@ const T = {
     privacy: "The statement is published as the bank printed it. Phone numbers, e-mail addresses and account numbers are masked but for their last 3 digits. Senders' names in the memos stay as the bank printed them: this is the one page that shows names without asking each person, because the committee decided to publish the bank's statement (Decree 93/2021/NĐ-CP, Article 14); every other page shows only the names of those who agreed.",
     shown: "Up to date with statement import no.", lines: "lines", search: "Search", searchLabel: "Search by sender's name, memo, reference or amount",
     placeholder: "e.g. nguyen van a, 5213.90595, 500.000", more: "More filters", amount: "Exact amount", min: "Amount from", max: "to",
-    from: "From", to: "To", found: (n: string) => `${n} lines found`, credits: "Credits (in)", debits: "Debits (out)",
+    from: "From", to: "To", found: (n: string) => (n === "1" ? "1 line found" : `${n} lines found`), credits: "Credits (in)", debits: "Debits (out)",
     none: "No line matches.", next: "Next page", first: "First page", ref: "Ref.", account: "Acct", balance: "Balance",
     verified: "verified in the books", awaiting: "recorded, awaiting verification", toClassify: "not yet classified in the books",
     downloads: "Download (CSV)", whole: "Whole statement", digest: "SHA-256", day: "Day", imports: "From statement imports",
