@@ -14,6 +14,7 @@ import { embeddedBench } from "./embedded.js";
 import { BenchService } from "./service.js";
 import { runPublicReadBench } from "./publicread.js";
 import { runGrowthBench } from "./growth.js";
+import { runSaokeBench } from "./saoke.js";
 
 // npm run bench: the donation write path end to end, against a plain-SQL
 // baseline, on a fresh PostgreSQL database that is dropped afterwards.
@@ -37,6 +38,8 @@ import { runGrowthBench } from "./growth.js";
 //                       statement beside psql \copy of the same file, then re-imported; BANKIMPORT_LINES, …)
 //   BENCH_EMBEDDED=0    skip the embedded default's write rate, durable beside fsync off (bench/embedded.ts)
 //   BENCH_PUBLICREAD=0  skip the public side under wrk beside a static file (bench/publicread.ts; needs wrk)
+//   BENCH_SAOKE=0       skip the public sao kê: searches beside a reference lookup, the day's CSV (bench/saoke.ts:
+//                       SAOKE_LINES, default 200,000; SAOKE_COMPARE=1 for the index choice)
 //   BENCH_GROWTH=postgres|pglite|both  only this: the service from an empty ledger, never ANALYZEd by the bench,
 //                       in consecutive windows (bench/growth.ts: GROWTH_SECONDS, GROWTH_WINDOWS, GROWTH_DAYS)
 
@@ -554,6 +557,21 @@ async function main(): Promise<void> {
     publicReadLines = await runPublicReadBench(adminUrl);
   }
 
+  // The public sao kê (bench/saoke.ts), on a database of its own.
+  let saokeLines: string[] = [];
+  if (process.env.BENCH_SAOKE !== "0") {
+    console.log("");
+    try {
+      const r = await runSaokeBench({ adminUrl });
+      saokeLines = r.lines;
+      if (!r.met) process.exitCode = 1;
+    } catch (error) {
+      console.error(error);
+      saokeLines = [`saoke: FAILED (${error instanceof Error ? error.message : String(error)})`];
+      process.exitCode = 1;
+    }
+  }
+
   // The summary.
   const pad = (label: string) => label.padEnd(38);
   const lines = [
@@ -572,7 +590,7 @@ async function main(): Promise<void> {
     (share.other + share.otherPg > 0.25 ? " (NOT quiet: the numbers are pessimistic)" : " (quiet)"));
   const goal = rate >= 1500 && percentile(lat, 99) < 50;
   lines.push(`goal ≥ 1,500 entries/s and p99 < 50 ms: ${goal ? "met" : "MISSED"}`);
-  lines.push(...statementLines, ...bankLines, ...embeddedLines, ...publicReadLines);
+  lines.push(...statementLines, ...bankLines, ...embeddedLines, ...publicReadLines, ...saokeLines);
   console.log(`\n${lines.join("\n")}`);
 
   if (explainLog) {

@@ -8,6 +8,7 @@ import { StatementQueries } from "./db/statements.js";
 import { Checkpoints } from "./public/checkpoints.js";
 import { PublicService } from "./public/service.js";
 import { StatementFiles } from "./public/statementfiles.js";
+import { SaokeService } from "./public/saoke.js";
 import type { Signer } from "./public/signing.js";
 import { KeyRing } from "./public/keys.js";
 import { type ChainReport, verifyChain } from "./ledger/verify.js";
@@ -65,6 +66,8 @@ export interface Soquy {
   verify(committeeId: number, opts?: { checkpoints?: string | undefined }): Promise<ChainReport>;
   /** Refreshes the planner's statistics as the ledger grows (started here, stopped by close). */
   statistics: StatisticsKeeper;
+  /** The public sao kê: decisions, search, downloads, and the publisher of new imports (started here, stopped by close). */
+  saoke: SaokeService;
   close(): Promise<void>;
 }
 
@@ -109,6 +112,8 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
   let checkpoints: Checkpoints | null = null;
   const statistics = new StatisticsKeeper(db.knex);
   statistics.start();
+  const saoke = new SaokeService(db.knex, 3_000, config.publicCache.checkMs);
+  saoke.start();
   const getCheckpoints = () => (checkpoints ??= new Checkpoints(signing, publicQueries, keys, (id) => statements.head(id)));
   const controls = new Controls(store, ledger);
   const closeAndSign: Soquy["closeAndSign"] = async (p, input, meta) => {
@@ -132,7 +137,9 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
       return report;
     },
     statistics,
+    saoke,
     close: async () => {
+      await saoke.stop();
       await statistics.stop();
       await importJobs.stop();
       rateCounts.stop();

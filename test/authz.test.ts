@@ -263,7 +263,32 @@ const matrix: Record<string, Row> = {
   "GET /bank-accounts/:account/reconciliation.csv": {
     allowed: all, ok: 200, foreign: 404, req: async (f) => (await bankImportOf(f), { params: { account: bankAccountOf(f) } }),
   },
+  // A's approver decides for A's campaign of that code: B's campaign is not found in A's committee.
+  "POST /campaigns/:code/sao-ke": {
+    allowed: ["approver"], ok: 201, foreign: 404, req: (f) => ({ params: { code: f.campaign }, body: { publish: true, resolutionRef: `QĐ ${uniqueCode("sk")}` } }),
+  },
+  "GET /campaigns/:code/sao-ke": { allowed: all, ok: 200, foreign: 404, req: (f) => ({ params: { code: f.campaign } }) },
+  // A published bank statement is open data (the committee's decision to publish it).
+  "GET /public/committees/:committee/campaigns/:code/sao-ke": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200,
+    req: async (f) => (await publishedSaoke(f), { params: { committee: f.c.committee.code, code: f.campaign }, query: { from: "2024-01-01", to: "2024-12-31" } }),
+  },
+  "GET /public/committees/:committee/campaigns/:code/sao-ke/days": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200,
+    req: async (f) => (await publishedSaoke(f), { params: { committee: f.c.committee.code, code: f.campaign } }),
+  },
+  "GET /public/committees/:committee/campaigns/:code/sao-ke.csv": {
+    allowed: all, public: true, openData: true, ok: 200, foreign: 200,
+    req: async (f) => (await publishedSaoke(f), { params: { committee: f.c.committee.code, code: f.campaign } }),
+  },
 };
+
+/** The fixture's campaign's bank statement imported and published (the committee's decision, once). */
+async function publishedSaoke(f: Fixture): Promise<void> {
+  await bankImportOf(f);
+  await s.saoke.decide(f.c.principals.approver, f.campaign, { publish: true, resolutionRef: "Quyết định số 1/QĐ" });
+  await s.saoke.settle();
+}
 
 // The route list, read without a database: the declarations only close over s.
 const noDatabase = new Proxy({}, {

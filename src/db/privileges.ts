@@ -21,6 +21,8 @@ import { readSqlFile, splitStatements } from "./sqlfiles.js";
  * - bank_import_jobs: a job's state, progress, heartbeat and outcome (db/importjobs.ts);
  * - rate_limit_hits: a window's count (http/ratelimit.ts, insert … on conflict do update);
  * - verify_jobs: a bulk verification's progress as it runs (db/verifyjobs.ts);
+ * - saoke_days, saoke_files: the public sao kê's figures and digests, made again after each import shown
+ *   (public/saoke.ts, insert … on conflict do update);
  * - committees: `select … for no key update` (db/store.ts, db/bankimports.ts: the committee's write
  *   lock) needs UPDATE on one column; `code` is the one whose change the database refuses
  *   (committees_frozen_codes), so the grant allows the lock and no change; the threshold above which
@@ -47,11 +49,14 @@ export const updatableColumns: Record<string, readonly string[]> = {
   ],
   people: ["disabled_at"],
   verify_jobs: ["done", "approved", "verified", "refused", "refusals", "state", "updated_at"],
+  saoke_days: ["credits", "credits_dong", "debits", "debits_dong", "to_classify", "to_classify_dong", "fees", "fees_dong", "other_dong",
+    "opening_dong", "closing_dong", "printed_closing_dong"],
+  saoke_files: ["through_import", "imports", "lines", "bytes", "sha256", "credits_dong", "debits_dong", "updated_at"],
 };
 
 /** The tables the ledger keeps itself, through its triggers: the service's role reads them and never writes them. */
 export const keptTables = ["account_balances", "public_figures", "public_heads", "public_reach", "pending_entry_checks", "entry_verified",
-  "public_generations", "statement_formats", "campaign_changes"] as const;
+  "public_generations", "statement_formats", "campaign_changes", "saoke_published"] as const;
 
 /**
  * Every trigger function of the schema runs as its owner, with a pinned search_path (sql/definer.sql). Trigger

@@ -27,11 +27,13 @@ import { entryRoutes } from "./routes/entries.js";
 import { recordRoutes } from "./routes/records.js";
 import { publicRoutes } from "./routes/public.js";
 import { publicPages } from "../web/public.js";
+import { saokePages } from "../web/saokepage.js";
 import { workspace, workspaceErrors, workspaceSessions } from "../web/workspace.js";
 import { faviconRoutes, publicPageErrors, publicPathNotFound } from "../web/screens/notfound.js";
 import { statementRoutes } from "./routes/statements.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { bankImportRoutes } from "./routes/bankimports.js";
+import { saokeRoutes } from "./routes/saoke.js";
 
 export const VERSION = "0.1.0";
 
@@ -58,7 +60,7 @@ const BODY_LIMIT = 64 * 1024; // bytes ("64kb" as body-parser reads it)
 export function apiRoutes(s: Soquy): RouteSpec<any, any, any>[] {
   return [
     ...campaignRoutes(s), ...recordRoutes(s), ...statementRoutes(s), ...controlRoutes(s), ...entryRoutes(s), ...accountRoutes(s),
-    ...tokenRoutes(s), ...auditRoutes(s), ...publicRoutes(s), ...bankImportRoutes(s), ...areaRoutes(s),
+    ...tokenRoutes(s), ...auditRoutes(s), ...publicRoutes(s), ...bankImportRoutes(s), ...areaRoutes(s), ...saokeRoutes(s),
   ];
 }
 
@@ -260,6 +262,7 @@ export function createApp(s: Soquy, log: Logger, lastRoutes: RequestHandler | nu
 
   app.use(publicPages(s));
   app.use(faviconRoutes());
+  app.use(saokePages(s));
   app.use("/app", workspace(s));
   app.use(workspaceErrors);
   app.use(publicPathNotFound(s)); // an HTML page, not problem+json, under /c/

@@ -66,6 +66,7 @@ export const statusByCode: Record<ResultCode, number> = {
   campaign_frozen: 409,
   database_busy: 503,
   import_interrupted: 503,
+  saoke_not_published: 404,
 };
 
 const titles: Partial<Record<ResultCode, string>> = {

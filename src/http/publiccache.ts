@@ -51,11 +51,12 @@ export function publicScope(req: Request): string | null {
   if (req.method !== "GET" || req.get("authorization")) return null;
   const path = req.path;
   if (path === "/") return "";
-  const page = /^\/c\/([a-z0-9][a-z0-9-]{1,62})\/?$/.exec(path);
+  const page = /^\/c\/([a-z0-9][a-z0-9-]{1,62})(?:\/[A-Za-z0-9][A-Za-z0-9_-]{0,63}\/sao-ke)?\/?$/.exec(path);
   if (page) return page[1]!;
-  // The JSON answers about a committee; the self-check (/public/donations, /public/receipts) never.
+  // The JSON answers about a committee; the self-check (/public/donations, /public/receipts) never, nor
+  // downloads (streamed, with validators of their own).
   const api = /^\/api\/v1\/public\/committees\/([a-z0-9][a-z0-9-]{1,62})\/(campaigns|totals|checkpoints)(\/|$)/.exec(path);
-  if (api && !/\/statement\.(csv|pdf)$/.test(path)) return api[1]!;
+  if (api && !/\/statement\.(csv|pdf)$|\/sao-ke\.csv$/.test(path)) return api[1]!;
   return null;
 }
 

@@ -57,6 +57,7 @@ export const resultCodes = [
   "campaign_frozen",
   "database_busy",
   "import_interrupted",
+  "saoke_not_published",
 ] as const;
 
 export type ResultCode = (typeof resultCodes)[number];

@@ -29,6 +29,7 @@ const NAV: { href: string; roles: readonly Role[]; vi: string; en: string }[] = 
   { href: "/app/areas", roles: ["treasurer", "approver", "auditor", "admin"], vi: "Khu phố / ấp", en: "Areas" },
   { href: "/app/queue", roles: ["approver"], vi: "Chờ duyệt", en: "Verification queue" },
   { href: "/app/periods", roles: ["approver"], vi: "Khóa sổ", en: "Period close" },
+  { href: "/app/sao-ke", roles: ["treasurer", "approver", "auditor", "admin"], vi: "Công khai sao kê", en: "Publish statements" },
   { href: "/app/statements", roles: ["treasurer", "approver", "auditor", "admin"], vi: "Sao kê", en: "Statements" },
   { href: "/app/verify", roles: ["approver", "auditor", "admin"], vi: "Kiểm tra chuỗi", en: "Chain check" },
   { href: "/app/audit", roles: ["auditor"], vi: "Nhật ký", en: "Audit log" },

@@ -86,6 +86,7 @@ ${await recentImports(s, req, committeeId)}
           upload.remove();
         }
       });
+      s.saoke.poke(); // a published campaign's sao kê shows the new lines
       res.status(201).json({ job: jobId, summary });
     } catch (error) {
       if (!(error instanceof LedgerError) || error.code === "database_busy") throw error;

@@ -33,7 +33,7 @@ const T = {
     search: "Tra cứu", found: "Đã ghi sổ", notFound: "Không tìm thấy khoản nào khớp.", verified: "đã kiểm duyệt",
     reversed: "đã hủy (ghi nhầm)", seq: "số thứ tự", checkpoint: "Điểm kiểm tra có chữ ký", key: "Khóa công khai", permalink: "Liên kết cố định",
     english: "English", vietnamese: "Tiếng Việt", committees: "Ủy ban", inKind: "Hiện vật", goods: "hiện vật", quantity: "Số lượng",
-    nothing: "Chưa có khoản nào được kiểm duyệt.",
+    nothing: "Chưa có khoản nào được kiểm duyệt.", saoke: "Sao kê tài khoản ngân hàng: tra cứu, tải về, đối chiếu",
   },
   en: {
     title: "Public fund disclosure", campaigns: "Campaigns", verifiedNote: "Only entries verified by an approver are counted.",
@@ -47,7 +47,7 @@ const T = {
     search: "Check", found: "Recorded", notFound: "No matching donation.", verified: "verified",
     reversed: "reversed (recorded by mistake)", seq: "sequence", checkpoint: "Signed checkpoint", key: "Public key", permalink: "Permanent link",
     english: "English", vietnamese: "Tiếng Việt", committees: "Committees", inKind: "In kind", goods: "goods", quantity: "Quantity",
-    nothing: "Nothing verified yet.",
+    nothing: "Nothing verified yet.", saoke: "Bank statement: search, download, reconcile",
   },
 } as const;
 
@@ -88,10 +88,11 @@ export function publicPages(s: Soquy): Router {
     const deadline = Date.now() + STATEMENT_WAIT_MS;
     for (const c of t.campaigns) facts.set(c.campaign.id, await s.public.statementFacts(c, Math.max(0, deadline - Date.now())));
     const [checkpoint] = await s.checkpoints().list(t.committee, 1, null);
+    const saoke = await s.saoke.publishedCampaigns(t.committee.id);
     res.setHeader("Cache-Control", "no-store");
     // A statement still being cut shows as such: not an answer to keep until the next publication.
     if (t.campaigns.some((c) => c.publication.vseq > 0 && !facts.get(c.campaign.id))) res.locals.publicIncomplete = true;
-    send(res, lang, t.committee.name, committeePage(t, facts, checkpoint ?? null, result, req.query as Record<string, string>, lang), `/c/${code}`);
+    send(res, lang, t.committee.name, committeePage(t, facts, checkpoint ?? null, result, req.query as Record<string, string>, lang, saoke), `/c/${code}`);
   };
   r.get("/c/:committee", (req, res) => page(req, res, false));
   r.get("/c/:committee/check", (req, res) => page(req, res, true));
@@ -123,7 +124,8 @@ const when = (iso: string | null, lang: Lang) => {
 };
 
 function committeePage(t: Awaited<ReturnType<Soquy["public"]["committeeTotals"]>>, facts: Map<number, StatementFacts | null>,
-  checkpoint: { id: number; payload: { createdAt: string } } | null, result: Html | null, q: Record<string, string>, lang: Lang): Html {
+  checkpoint: { id: number; payload: { createdAt: string } } | null, result: Html | null, q: Record<string, string>, lang: Lang,
+  saoke: ReadonlySet<string> = new Set()): Html {
   const w = T[lang];
   const p = t.publication;
   const shown = t.campaigns;
@@ -134,7 +136,7 @@ function committeePage(t: Awaited<ReturnType<Soquy["public"]["committeeTotals"]>
 ${checkpoint ? html` · <a href="/api/v1/public/committees/${t.committee.code}/checkpoints/${checkpoint.id}">${w.checkpoint} #${checkpoint.id}</a>` : ""}</span></p>
 <section aria-labelledby="campaigns"><h2 id="campaigns">${w.campaigns}</h2>
 <ul class="overview">${shown.map((c) => overviewItem(c, lang))}</ul>
-${shown.map((c) => campaignCard(c, facts.get(c.campaign.id) ?? null, lang))}
+${shown.map((c) => campaignCard(c, facts.get(c.campaign.id) ?? null, lang, saoke.has(c.campaign.code)))}
 </section>
 ${selfCheckForm(t.committee.code, q, result, lang)}`;
 }
@@ -146,7 +148,7 @@ function overviewItem(c: CampaignTotals, lang: Lang): Html {
 <span class="muted">${T[lang].received}: ${money(f.receivedDong, lang)} đồng${pct !== null ? ` (${pct}%)` : ""} · ${T[lang].disbursed}: ${money(f.disbursedDong, lang)} đồng</span></li>`;
 }
 
-function campaignCard(c: CampaignTotals, facts: StatementFacts | null, lang: Lang): Html {
+function campaignCard(c: CampaignTotals, facts: StatementFacts | null, lang: Lang, saoke = false): Html {
   const w = T[lang];
   const f = c.figures;
   const target = c.campaign.targetDong;
@@ -186,7 +188,8 @@ ${sentences.map((x) => html`<li data-sentence="${x.id}"><q>${x.text}</q>
 <div class="downloads"><h4>${w.statements}</h4>
 <a class="button" data-testid="csv" href="/api/v1/campaigns/${c.campaign.code}/statement.csv?${stmt.toString()}">CSV</a>
 <a class="button" data-testid="pdf" href="/api/v1/campaigns/${c.campaign.code}/statement.pdf?${stmt.toString()}">PDF</a>
-<p class="digest">${w.digest}: <code data-testid="digest">${facts?.digest ?? w.pending}</code></p></div>
+<p class="digest">${w.digest}: <code data-testid="digest">${facts?.digest ?? w.pending}</code></p>
+${saoke ? html`<p><a class="button" data-testid="saoke" href="/c/${c.committee.code}/${c.campaign.code}/sao-ke${lang === "en" ? "?lang=en" : ""}">${w.saoke}</a></p>` : ""}</div>
 </article>`;
 }
 

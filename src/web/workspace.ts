@@ -22,6 +22,7 @@ import { entryScreens } from "./screens/entry.js";
 import { importScreens } from "./screens/imports.js";
 import { resumeScreens } from "./screens/resume.js";
 import { SCREENS_CSS, SCREENS_JS } from "./screens/assets.js";
+import { saokeScreens } from "./screens/saoke.js";
 import { Html, html } from "./html.js";
 import { generatePassword, hashPassword, passwordProblem } from "./passwords.js";
 import { confirmAbove } from "../db/settings.js";
@@ -573,6 +574,7 @@ ${selectField({ name: "role", label: T(req, "Vai trò", "Role"), value: values.r
   entryScreens(s, r, page);
   importScreens(s, r, page);
   resumeScreens(r, page); // the answer to a form sent after its session ended
+  saokeScreens(s, r, page);
   r.use(appNotFound(page)); // last: any other address under /app
   return r;
 }

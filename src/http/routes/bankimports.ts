@@ -89,6 +89,7 @@ export function bankImportRoutes(s: Soquy) {
             upload.remove();
           }
         });
+        s.saoke.poke(); // a published campaign's sao kê shows the new lines
         return { status: 201, body: summary, headers: { Location: `/api/v1/bank-imports/${summary.id}`, "X-Import-Job": job } };
       },
     }),
