@@ -67,7 +67,8 @@ describe("CLI", function () {
     expect(unknown.code).to.equal(2);
   });
 
-  it("sets up a campaign, printing its receiving window, and refuses bad arguments in one line naming the option", async () => {
+  it("sets up a campaign, printing its receiving window, and refuses bad arguments in one line naming the option", async function () {
+    this.timeout(400_000); // nine CLI runs, each opening the embedded database
     const code = uniqueCode("cam");
     await cli("committee", "create", "--code", code, "--name", "Ủy ban MTTQ Phường 3");
     const args = ["campaign", "create", "--committee", code, "--code", "TET2027", "--name", "Quà Tết Đinh Mùi 2027", "--kind", "tet_gifts"];

@@ -24,7 +24,8 @@ import { testApp } from "./support/http.js";
 // is 0 and the chain verifies. Reproduce with FC_SEED=<seed> (printed on failure).
 
 const SEED = Number(process.env.FC_SEED ?? 20261122);
-const WRITE_RUNS = Number(process.env.FC_WRITE_RUNS ?? 250);
+// Enough that the entry routes, a few among every write route, still record several entries at random.
+const WRITE_RUNS = Number(process.env.FC_WRITE_RUNS ?? 450);
 const READ_RUNS = Number(process.env.FC_READ_RUNS ?? 80);
 
 type AnyRoute = RouteSpec<any, any, any>;
@@ -185,6 +186,11 @@ function cohere(key: string, body: any): Json {
       delete body.bankAccount;
       delete body.bankReference;
     }
+  }
+  // The fixture's campaigns stay open to every date and kind the other requests use: a random change of their window
+  // or kind would refuse most later entries and leave the property nearly vacuous (test/campaigns.test.ts covers those).
+  if (key === "PATCH /campaigns/:code") {
+    for (const f of ["startsOn", "endsOn", "receivingException", "receivingExceptionUntil", "kind"]) delete body[f];
   }
   if (key === "POST /campaigns/:code/disbursements") {
     if ((body.quantity === undefined) !== (body.unit === undefined)) {
