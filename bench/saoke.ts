@@ -247,7 +247,7 @@ async function compareIndexes(url: string, campaignId: number, names: string[], 
 
 export async function runSaokeBench(o: { adminUrl?: string; log?: (l: string) => void } = {}): Promise<{ lines: string[]; met: boolean }> {
   const adminUrl = o.adminUrl ?? (process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres");
-  const n = Number(process.env.SAOKE_LINES ?? 200_000);
+  let n = Number(process.env.SAOKE_LINES ?? 200_000);
   const seconds = Number(process.env.SAOKE_SECONDS ?? 10);
   const clients = Number(process.env.SAOKE_CLIENTS ?? 32);
   const log = o.log ?? ((l: string) => console.log(l));
@@ -265,6 +265,7 @@ export async function runSaokeBench(o: { adminUrl?: string; log?: (l: string) =>
     let importId: number;
     if (reuse) {
       campaignId = Number((await s.db.knex.raw("select id from campaigns where code = ?", [CAMPAIGN])).rows[0].id);
+      n = (await s.db.knex.raw("select count(*)::int as n from saoke_lines where campaign_id = ?", [campaignId])).rows[0].n;
       await s.close();
     } else try {
       const c = await s.store.createCommittee(COMMITTEE, "Ban Vận động cứu trợ (bench sao kê)");
