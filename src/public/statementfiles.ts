@@ -67,6 +67,8 @@ export class StatementFiles {
   private readonly kept = new Map<string, Promise<StoredStatement>>();
   /** The files made, by key (a subset of kept: those no longer being made). */
   private readonly made = new Map<string, StoredStatement>();
+  /** Statements made since start (each one a full pass over its campaign's rows). */
+  makings = 0;
 
   constructor(private readonly statements: StatementQueries, private readonly maxBytes: number, root = tmpdir()) {
     sweepDeadProcesses(root);
@@ -119,6 +121,7 @@ export class StatementFiles {
   }
 
   private async make(kind: StatementKind, req: StatementRequest): Promise<StoredStatement> {
+    this.makings++;
     const st = await prepareStatement(this.statements, req.committee, req.campaign, {
       audience: "public", from: req.from, to: req.to, publication: req.publication,
     });
