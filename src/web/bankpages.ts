@@ -179,6 +179,7 @@ const BANK_JS = `
       result.appendChild(dl);
       var a = document.createElement("a"); a.href = "/app/bank-imports/reconciliation?account=" + encodeURIComponent(s.bankAccount);
       a.textContent = vi ? "Xem đối chiếu và các khoản cần phân loại" : "See the reconciliation and the lines to classify"; result.appendChild(a);
+      form.dispatchEvent(new CustomEvent("soquy:imported", { detail: s })); // the recent-imports table refreshes
     };
     var showRefusal = function (text) {
       status.textContent = "";
