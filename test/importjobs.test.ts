@@ -201,7 +201,7 @@ describe("bank import jobs", function () {
       const health = await timed(`${base}/health`);
       for (const r of [api, workspace, kept, health]) {
         expect(r.whileImporting, "answered while the import still ran").to.equal(true);
-        expect(r.ms, "answered promptly").to.be.below(2000);
+        expect(r.ms, "answered promptly (the import holds the connection far longer)").to.be.below(5000);
       }
       expect(kept.status).to.equal(200);
       expect(health.status).to.equal(200);
