@@ -1,3 +1,4 @@
+import { isUuid } from "../ledger/ids.js";
 import { randomUUID } from "node:crypto";
 import type { Knex } from "knex";
 import type { Logger } from "pino";
@@ -40,7 +41,6 @@ export interface AuditWriterOptions {
 }
 
 const LIMITS = { action: 200, target: 500, client: 100, role: 50, code: 100 } as const;
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class AuditWriter implements AuditSink {
   private pending: AuditRow[] = [];
@@ -232,7 +232,7 @@ function clean(row: AuditRow): AuditRow {
     target: cut(row.target, LIMITS.target) ?? "",
     outcome: Number.isInteger(row.outcome) ? row.outcome : 0,
     code: cut(row.code, LIMITS.code),
-    requestId: typeof row.requestId === "string" && uuidPattern.test(row.requestId) ? row.requestId : randomUUID(),
+    requestId: isUuid(row.requestId) ? row.requestId : randomUUID(),
     client: cut(row.client, LIMITS.client),
   };
 }

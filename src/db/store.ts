@@ -1,3 +1,4 @@
+import { isUuid } from "../ledger/ids.js";
 import { storeError } from "./sqlstates.js";
 import { createPerson } from "./users.js";
 import { PublicQueries } from "./public.js";
@@ -22,7 +23,6 @@ const INSERT_CHUNK = 500;
 /** pg_advisory_xact_lock's first key for an approver's call, the committee id its second ("sq" 0x7371: soquy's, verify 1). */
 const VERIFY_LOCK_CLASS = 0x73710001;
 const defaultBooks = new Map<string, { id: number; code: string }>();
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class KnexLedgerStore implements LedgerStore {
   constructor(readonly knex: Knex) {}
@@ -278,7 +278,7 @@ export class KnexLedgerStore implements LedgerStore {
   }
 
   async findEntry(committeeId: number, id: string): Promise<CommittedEntry | null> {
-    if (!uuidPattern.test(id)) return null;
+    if (!isUuid(id)) return null;
     const [entry] = await this.loadEntries(this.knex, (q) => q.where({ "e.committee_id": committeeId, "e.id": id }));
     return entry ?? null;
   }
@@ -471,7 +471,7 @@ export class KnexLedgerStore implements LedgerStore {
   }
 
   private async approvalsIn(trx: Knex.Transaction, committeeId: number, ids: string[]): Promise<Map<string, Approvals>> {
-    const valid = ids.filter((id) => uuidPattern.test(id));
+    const valid = ids.filter((id) => isUuid(id));
     if (valid.length === 0) return new Map();
     const rows = await trx("journal_entries as e").join("api_tokens as r", "r.id", "e.recorded_by")
       .where("e.committee_id", committeeId).whereIn("e.id", valid)

@@ -1,3 +1,4 @@
+import { isUuid } from "../ledger/ids.js";
 import type { Knex } from "knex";
 
 // A bulk verification's progress, kept in PostgreSQL (migration 0043) so that any process serving the
@@ -65,7 +66,7 @@ export class VerifyJobs {
   }
 
   async find(committeeId: number, id: string): Promise<VerifyJob | null> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return null;
+    if (!isUuid(id)) return null;
     const r = await this.knex("verify_jobs").where({ id, committee_id: committeeId })
       .first("*", this.knex.raw("now() - updated_at > make_interval(secs => ?) as stalled", [STALLED_MS / 1000]));
     if (!r) return null;

@@ -1,3 +1,4 @@
+import { isUuid } from "../ledger/ids.js";
 import { randomUUID } from "node:crypto";
 import { readConfig } from "../config.js";
 import http from "node:http";
@@ -42,7 +43,7 @@ export const VERSION = "0.1.0";
  * id made the audit row fail to insert, so a refused attempt went unrecorded).
  */
 function incomingRequestId(value: string | undefined): string | null {
-  return value !== undefined && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ? value.toLowerCase() : null;
+  return isUuid(value) ? value.toLowerCase() : null;
 }
 
 /** Another id a proxy sent, kept beside ours in the log line when short and harmless. */

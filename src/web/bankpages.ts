@@ -1,3 +1,4 @@
+import { isUuid } from "../ledger/ids.js";
 import { randomUUID } from "node:crypto";
 import type { Request, Response, Router } from "express";
 import type { Soquy } from "../context.js";
@@ -69,7 +70,7 @@ ${await recentImports(s, req, committeeId)}
     checkCsrf(req, res);
     const sess = res.locals.session as WebSession;
     const q = req.query as Record<string, string | undefined>;
-    const jobId = typeof q.job === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(q.job) ? q.job : randomUUID();
+    const jobId = isUuid(q.job) ? q.job.toLowerCase() : randomUUID();
     try {
       const summary = await s.importJobs.track({
         id: jobId, committeeId: sess.user.committeeId, startedBy: sess.user.principalId, campaign: String(q.campaign ?? ""), bankAccount: String(q.bankAccount ?? ""),
@@ -100,7 +101,7 @@ ${await recentImports(s, req, committeeId)}
   r.get("/bank-imports/progress/:job", requireUser(["treasurer"]), async (req, res) => {
     const sess = res.locals.session as WebSession;
     const id = String(req.params.job);
-    const job = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id) ? await s.importJobs.read(sess.user.committeeId, id) : null;
+    const job = isUuid(id) ? await s.importJobs.read(sess.user.committeeId, id) : null;
     if (!job) return void res.status(404).json({ phase: "unknown" });
     const phase = job.state === "done" || job.state === "failed" ? job.state : job.phase;
     res.set("Cache-Control", "no-store").json({ phase, done: job.linesDone, total: job.linesTotal, summary: job.summary, error: job.error });

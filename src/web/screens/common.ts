@@ -29,4 +29,3 @@ export function count(n: number, lang: Lang): string {
   return lang === "vi" ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".") : n.toLocaleString("en-US");
 }
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,4 +1,5 @@
 import { randomUUID, createHash } from "node:crypto";
+import { isUuid } from "../../ledger/ids.js";
 import express, { type Request, type Response, type Router } from "express";
 import type { Soquy } from "../../context.js";
 import { CorrectionQueries, type EntryHistory } from "../../db/corrections.js";
@@ -9,7 +10,7 @@ import { formatDateVi, formatDecimalVi, formatDong } from "../../../reports/form
 import { langOf } from "../applayout.js";
 import { Html, html } from "../html.js";
 import { checkCsrf, requireUser } from "../session.js";
-import { principalOf, say, sessionOf, UUID, type Page } from "./common.js";
+import { principalOf, say, sessionOf, type Page } from "./common.js";
 import { KIND, METHOD, refusalText, timeVi } from "./labels.js";
 
 // An entry's own page: what it records (postings, voucher, donor or household, the bank line it came from),
@@ -34,7 +35,7 @@ export function entryScreens(s: Soquy, r: Router, page: Page): void {
   /** The entry an address names: its id, or its sequence number. */
   const entryAt = async (res: Response, ref: string): Promise<CommittedEntry | null> => {
     const p = principalOf(res);
-    const id = /^\d{1,15}$/.test(ref) ? await reads.idOfSequence(p.committeeId, Number(ref)) : UUID.test(ref) ? ref : null;
+    const id = /^\d{1,15}$/.test(ref) ? await reads.idOfSequence(p.committeeId, Number(ref)) : isUuid(ref) ? ref : null;
     return id ? s.store.findEntry(p.committeeId, id) : null;
   };
 
@@ -85,7 +86,7 @@ ${rows.length === ENTRIES_PAGE ? html`<p><a href="/app/entries?${new URLSearchPa
     if (!e) return notFound(req, res, page);
     const values: ReverseForm = {
       reason: String(req.body.reason ?? "").trim(), entryDate: String(req.body.entryDate ?? "").trim(),
-      idem: UUID.test(String(req.body._idem ?? "")) ? String(req.body._idem) : randomUUID(), errors: new Map(), problem: null,
+      idem: isUuid(String(req.body._idem ?? "")) ? String(req.body._idem) : randomUUID(), errors: new Map(), problem: null,
     };
     if (values.reason.length === 0 || [...values.reason].length > 500) values.errors.set("reason", refusalText("validation_failed", langOf(req)));
     if (!/^\d{4}-\d{2}-\d{2}$/.test(values.entryDate)) values.errors.set("entryDate", refusalText("invalid_date", langOf(req)));

@@ -8,7 +8,8 @@ import { formatDateVi, formatDong } from "../../../reports/format.js";
 import { langOf } from "../applayout.js";
 import { Html, html } from "../html.js";
 import { checkCsrf, requireUser } from "../session.js";
-import { count, principalOf, say, sessionOf, UUID, type Page } from "./common.js";
+import { isUuid } from "../../ledger/ids.js";
+import { count, principalOf, say, sessionOf, type Page } from "./common.js";
 import { KIND, refusalText, timeVi } from "./labels.js";
 
 // A bank import's own page (what it read and recorded, its entries, whether it was reversed), "reverse this
@@ -46,7 +47,7 @@ ${role === "treasurer" && !o.reversal && released(o) > 0 ? reversalForm(req, res
     const id = String(req.params.id);
     if (!/^\d{1,15}$/.test(id)) return notFound(req, res, page);
     const value = String(req.body.reason ?? "").trim();
-    const idem = UUID.test(String(req.body._idem ?? "")) ? String(req.body._idem) : randomUUID();
+    const idem = isUuid(String(req.body._idem ?? "")) ? String(req.body._idem) : randomUUID();
     const lang = langOf(req);
     if (value.length === 0 || [...value].length > 500) {
       return importPage(req, res, Number(id), { value, error: refusalText("validation_failed", lang), problem: null, idem }, null, 422);

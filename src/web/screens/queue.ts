@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { isUuid } from "../../ledger/ids.js";
 import express, { type Request, type Response, type Router } from "express";
 import type { Logger } from "pino";
 import type { Soquy } from "../../context.js";
@@ -10,7 +11,7 @@ import { formatDateVi, formatDong } from "../../../reports/format.js";
 import { langOf, type Lang } from "../applayout.js";
 import { Html, html } from "../html.js";
 import { checkCsrf, requireUser } from "../session.js";
-import { count, isIsoDate, principalOf, say, sessionOf, UUID, type Page } from "./common.js";
+import { count, isIsoDate, principalOf, say, sessionOf, type Page } from "./common.js";
 import { AMOUNT_FILTER, KIND, parseDongTyped, refusalText } from "./labels.js";
 
 // The approver's queue: filters applied by PostgreSQL over the whole queue (campaign, dates, the person who
@@ -114,7 +115,7 @@ ${importsTable(req, imports.filter((i) => i.waiting > 0))}`, flash, status);
   r.get("/queue", requireUser(["approver"]), (req, res) => queuePage(req, res, null));
   r.post("/queue", ticked, requireUser(["approver"]), async (req, res) => {
     checkCsrf(req, res);
-    const ids = ([] as unknown[]).concat(req.body.ids ?? []).filter((x): x is string => typeof x === "string" && UUID.test(x)).slice(0, MAX_VERIFY_BATCH);
+    const ids = ([] as unknown[]).concat(req.body.ids ?? []).filter((x): x is string => isUuid(x)).slice(0, MAX_VERIFY_BATCH);
     const outcomes = ids.length ? await s.controls.verifyMany(principalOf(res), ids) : [];
     const tally = tallyOf(outcomes);
     await queuePage(req, res, outcomeFlash(req, tally));
@@ -148,7 +149,7 @@ ${Object.entries(f.text).map(([k, v]) => html`<input type="hidden" name="${k}" v
     const f = await parse(req, res, req.body as Record<string, unknown>);
     const job = String(req.body._job ?? "");
     const through = /^\d{1,15}$/.test(String(req.body.through ?? "")) ? Number(req.body.through) : NaN;
-    if (f.errors.size || !UUID.test(job) || !Number.isSafeInteger(through)) return queuePage(req, res, null, 422);
+    if (f.errors.size || !isUuid(job) || !Number.isSafeInteger(through)) return queuePage(req, res, null, 422);
     const filter = { ...f.filter, throughSeq: through };
     const counts = await queue.counts(p.committeeId, filter, p.personId);
     const created = await jobs.create({ id: job, committeeId: p.committeeId, startedBy: p.tokenId, description: filterQuery(f.text).slice(1) || "-", total: counts.total });
