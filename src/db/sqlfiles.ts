@@ -94,9 +94,3 @@ export async function runSqlFile(knex: Knex, file: string, opts: { bodiesChecked
 export async function pinnedSearchPath(knex: Knex, fn: string): Promise<void> {
   await knex.raw(`alter function ${fn} set search_path = public, pg_temp`);
 }
-
-/** Likewise: a function that only looks rows up by key plans with sequential scans priced out, and no JIT. */
-export async function keyLookupPlans(knex: Knex, fn: string): Promise<void> {
-  await knex.raw(`alter function ${fn} set enable_seqscan = off`);
-  await knex.raw(`alter function ${fn} set jit = off`);
-}
