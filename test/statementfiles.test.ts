@@ -160,7 +160,7 @@ describe("the statement files' folder", () => {
       expect(existsSync(first.file)).to.equal(false);
       expect(await files.find(key(0))).to.equal(null);
       const again = await files.get(key(0), "csv", cuts[0]!);
-      expect(again.sha256).to.equal(first.sha256);
+      expect(again.facts.sha256).to.equal(first.facts.sha256);
       expect(existsSync(again.file)).to.equal(true);
     } finally {
       files.close();

@@ -282,6 +282,9 @@ describe("public statements are verified-only", () => {
       }
       expect(text.replace(/\s+/g, " ")).to.contain(`Bằng chữ: ${amountInWords(3_800_000n)}`);
       expect(res.headers["x-statement-verified-only"]).to.equal("true");
+      // A Digest header names the bytes sent: a PDF rendered as it streams has none to name (never the CSV's).
+      const sent = `sha-256=${createHash("sha256").update(res.body as Buffer).digest("base64")}`;
+      expect(res.headers["digest"] ?? sent).to.equal(sent);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

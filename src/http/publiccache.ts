@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Request, RequestHandler, Response } from "express";
 import type { Knex } from "knex";
 import { todayInVietnam } from "../ledger/dates.js";
+import { ifNoneMatch } from "./conditional.js";
 
 // The public side in a news spike. What the public sees of a committee changes only when something
 // public changes, and each such change bumps the committee's public generation in PostgreSQL
@@ -214,8 +215,8 @@ function serve(req: Request, res: Response, kept: Kept, opts: PublicCacheOptions
 }
 
 function notModified(req: Request, kept: Kept): boolean {
-  const tags = req.get("if-none-match");
-  if (tags !== undefined) return tags.split(",").some((t) => t.trim() === kept.etag || t.trim() === "*");
+  const matched = ifNoneMatch(req, kept.etag);
+  if (matched !== undefined) return matched;
   const since = req.get("if-modified-since");
   return since !== undefined && !Number.isNaN(Date.parse(since)) && Date.parse(kept.lastModified) <= Date.parse(since);
 }

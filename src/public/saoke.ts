@@ -1,7 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, mkdtempSync, renameSync, rmSync, unlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type { Knex } from "knex";
 import { SAOKE_CSV_HEADER, saokeCsvRow } from "../../reports/saoke.js";
@@ -11,6 +9,7 @@ import { parseIsoDate } from "../ledger/dates.js";
 import { maskText } from "../ledger/mask.js";
 import { encodeCursor, lineWords, parseSearch, publicMemo, publicReference, saokeMessages, TOTALS_CAP, type Lang, type Search, type SearchInput } from "../ledger/saoke.js";
 import type { Principal } from "../ledger/types.js";
+import { KeptFiles } from "./keptfiles.js";
 
 // The public sao kê (issue 25): a campaign's bank lines published as the bank printed them, by the
 // committee's decision, searchable by anyone, downloadable as CSV, reconciled day by day with the
@@ -94,7 +93,7 @@ export class SaokeService {
   private readonly awaiting = new Map<number, { key: string; value: Promise<Map<string, bigint>> }>();
   private readonly states = new Map<string, { at: number; value: Promise<SaokeState | null> }>();
   /** Downloads made once from the database and then served from a file, by digest: a slow reader holds no connection. */
-  private readonly files = new KeptFiles();
+  private readonly files = new KeptFiles<null>({ prefix: "soquy-saoke-", maxBytes: 512 * 1024 * 1024 });
 
   /**
    * everyMs: how often the publisher looks for new imports. stateMs: how long a campaign's decision and
@@ -250,8 +249,15 @@ export class SaokeService {
     return {
       file: shown,
       write: async (dest) => {
-        const file = await this.files.get(shown.sha256, (out) => this.writeCsv(v.campaign.id, shown, scope === "all" ? null : scope, out));
-        await pipeline(createReadStream(file, { highWaterMark: 256 * 1024 }), dest).catch((error: unknown) => {
+        const day = scope === "all" ? null : scope;
+        const kept = await this.files.get(shown.sha256, async (partial) => {
+          const out = createWriteStream(partial, { mode: 0o600 });
+          await this.writeCsv(v.campaign.id, shown, day, out);
+          return { bytes: shown.bytes, facts: null };
+        });
+        const handle = await this.files.open(shown.sha256, kept);
+        if (!handle) return this.writeCsv(v.campaign.id, shown, day, dest); // pushed out at once by other downloads: made for this reader alone
+        await pipeline(handle.createReadStream({ highWaterMark: 256 * 1024 }), dest).catch((error: unknown) => {
           if ((error as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE") throw new ReaderGone("the reader closed the download before its end");
           throw error;
         });
@@ -292,6 +298,7 @@ export class SaokeService {
     this.timer = null;
     this.again = false;
     while (this.running) await this.running.catch(() => 0);
+    this.files.close();
   }
 
   /** Starts a round now (or another after the one running): an import just finished, or a campaign was just published. */
@@ -463,68 +470,6 @@ class FileDigest {
       scope: this.scope, throughImport: this.through, imports: [...this.imports].sort((a, b) => a - b), lines: this.lines, bytes: this.bytes,
       sha256: this.hash.digest("hex"), creditsDong: this.credits, debitsDong: this.debits,
     };
-  }
-}
-
-/**
- * CSV files kept on disk by their SHA-256 (a file's bytes never change for a digest), in a folder of this
- * process's own, removed at exit. A download is written there once from a database cursor, checked
- * against its digest, and served from the file: the database is read at its own speed, not at the
- * reader's, and a spike of downloads of the same day reads it once. The least recently used go first
- * beyond maxBytes (a file still being sent stays readable: it is only unlinked).
- */
-export class KeptFiles {
-  private dir: string | null = null;
-  private bytes = 0;
-  private readonly kept = new Map<string, { file: string; bytes: number }>();
-  private readonly making = new Map<string, Promise<string>>();
-
-  constructor(private readonly maxBytes = 512 * 1024 * 1024) {}
-
-  async get(sha256: string, produce: (dest: NodeJS.WritableStream) => Promise<void>): Promise<string> {
-    const hit = this.kept.get(sha256);
-    if (hit) {
-      this.kept.delete(sha256); // most recently used last
-      this.kept.set(sha256, hit);
-      return hit.file;
-    }
-    const made = this.making.get(sha256) ?? this.make(sha256, produce);
-    this.making.set(sha256, made);
-    return made.finally(() => this.making.delete(sha256));
-  }
-
-  private async make(sha256: string, produce: (dest: NodeJS.WritableStream) => Promise<void>): Promise<string> {
-    const dir = (this.dir ??= KeptFiles.folder());
-    const file = path.join(dir, `${sha256}.csv`);
-    const part = `${file}.${process.hrtime.bigint()}.part`;
-    try {
-      const out = createWriteStream(part);
-      await produce(out);
-      renameSync(part, file);
-    } catch (error) {
-      rmSync(part, { force: true });
-      throw error;
-    }
-    const { size } = await import("node:fs/promises").then((fs) => fs.stat(file));
-    this.kept.set(sha256, { file, bytes: size });
-    this.bytes += size;
-    for (const [key, k] of this.kept) {
-      if (this.bytes <= this.maxBytes || key === sha256) break;
-      this.kept.delete(key);
-      this.bytes -= k.bytes;
-      try {
-        unlinkSync(k.file);
-      } catch {
-        // gone already
-      }
-    }
-    return file;
-  }
-
-  private static folder(): string {
-    const dir = mkdtempSync(path.join(tmpdir(), `soquy-saoke-${process.pid}-`));
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-    return dir;
   }
 }
 

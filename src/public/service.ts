@@ -256,7 +256,7 @@ export class PublicService {
     // The same file a download of the page's CSV link is served from: made once for both.
     const from = t.scope.from ?? undefined;
     const to = t.scope.to ?? undefined;
-    const st = await this.files.get(statementKey(t.committee.code, t.campaign.code, pub.vseq, from, to, "csv"), "csv", {
+    const { facts: st } = await this.files.get(statementKey(t.committee.code, t.campaign.code, pub.vseq, from, to, "csv"), "csv", {
       committee: t.committee, campaign: t.campaign, from, to,
       publication: { vseq: pub.vseq, headSeq: pub.headSeq, headHash: pub.headHash },
     });

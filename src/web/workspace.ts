@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { readConfig } from "../config.js";
 import express, { type Request, type Response, type Router } from "express";
 import { z } from "zod";
@@ -35,6 +35,7 @@ import { campaignScreens } from "./screens/campaigns.js";
 import { auditTable, checkpointReason } from "./screens/audit.js";
 import { appNotFound, notFoundBody } from "./screens/notfound.js";
 import { FORMS_CSS, FORMS_JS } from "./screens/fields.js";
+import { formKey, formMeta } from "./screens/common.js";
 import { attemptPassword, checkCsrf, clearCookie, CsrfRefused, ForbiddenPage, isSecure, requireUser, sessionMiddleware, signIn, type WebSession } from "./session.js";
 
 // The workspace for the people who keep the books: sign-in, keyboard-first
@@ -42,35 +43,6 @@ import { attemptPassword, checkCsrf, clearCookie, CsrfRefused, ForbiddenPage, is
 // queue, period close, statements, chain check, audit log, checkpoints,
 // users and tokens — server-rendered, reaching the same domain calls as the
 // API (so the same rules, result codes and audit log apply).
-
-const MSG: Record<string, { vi: string; en: string }> = {
-  amount_must_be_positive: { vi: "Số tiền phải lớn hơn 0 đồng.", en: "The amount must be more than 0 đồng." },
-  amount_not_whole_dong: { vi: "Số tiền là số nguyên đồng, không có phần lẻ.", en: "Whole đồng only." },
-  amount_not_a_number: { vi: "Số tiền chỉ gồm chữ số, ví dụ 500000.", en: "Digits only, e.g. 500000." },
-  amount_too_large: { vi: "Số tiền quá lớn.", en: "The amount is too large." },
-  invalid_date: { vi: "Ngày không hợp lệ.", en: "The date is not valid." },
-  campaign_not_found: { vi: "Không có cuộc vận động này.", en: "No such campaign." },
-  insufficient_campaign_balance: { vi: "Quỹ của cuộc vận động không đủ để chi khoản này.", en: "The campaign does not hold enough for this." },
-  insufficient_balance: { vi: "Không đủ tiền trong tài khoản để chi.", en: "Not enough money in the account." },
-  items_required: { vi: "Ủng hộ hiện vật cần ghi hàng hóa.", en: "An in-kind donation lists its goods." },
-  items_value_mismatch: { vi: "Giá trị hàng hóa phải bằng số tiền.", en: "The goods must be worth exactly the amount." },
-  items_not_allowed: { vi: "Chỉ ủng hộ hiện vật mới ghi hàng hóa.", en: "Only in-kind donations list goods." },
-  bank_reference_duplicate: { vi: "Mã giao dịch này đã được ghi cho tài khoản ngân hàng này.", en: "This bank reference is already recorded." },
-  idempotency_key_reused: { vi: "Biểu mẫu này đã được gửi với nội dung khác: hãy mở biểu mẫu mới.", en: "This form was already sent with other content: open a new form." },
-  donation_outside_receiving_window: { vi: "Ngoài thời gian tiếp nhận của cuộc vận động.", en: "Outside the campaign's receiving window." },
-  purpose_not_allowed_for_campaign: { vi: "Mục đích chi này không thuộc cuộc vận động.", en: "This purpose is not allowed for the campaign." },
-  period_closed: { vi: "Sổ đã khóa đến ngày này: hãy ghi bút toán điều chỉnh trong kỳ đang mở.", en: "The books are closed through this date." },
-  signing_key_missing: { vi: "Máy chủ chưa có khóa ký điểm kiểm tra: chưa khóa sổ, chưa ghi gì. Hãy báo người quản trị hệ thống.", en: "The server has no checkpoint signing key: nothing was closed or written. Tell the system administrator." },
-  database_unavailable: { vi: "Tạm thời không kết nối được cơ sở dữ liệu. Chưa ghi gì; hãy thử lại sau giây lát.", en: "The database cannot be reached right now. Nothing was written; try again in a moment." },
-  upload_timeout: { vi: "Tệp gửi lên bị ngắt giữa chừng. Chưa ghi gì; hãy gửi lại tệp.", en: "The upload was cut off. Nothing was written; send the file again." },
-  unverified_entries: { vi: "Còn bút toán chưa duyệt đến ngày này.", en: "Entries up to this date are not all verified." },
-  period_already_closed: { vi: "Đã khóa sổ đến ngày này hoặc muộn hơn.", en: "Already closed through this date or later." },
-  validation_failed: { vi: "Dữ liệu chưa hợp lệ.", en: "Please correct the form." },
-  area_not_listed: {
-    vi: "Khu phố / ấp này chưa có trong danh sách của ủy ban: hãy chọn trong danh sách (thủ quỹ thêm ở trang Khu phố / ấp).",
-    en: "This area is not in the committee's list: choose one from the list (a treasurer adds areas on the Areas page).",
-  },
-};
 
 const FIELD_VI: Record<string, string> = {
   too_small: "Bắt buộc nhập hoặc quá ngắn.", too_big: "Quá dài.", invalid_type: "Bắt buộc nhập.", invalid_format: "Không đúng định dạng.",
@@ -279,7 +251,7 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
       return donationForm(req, res, values, NONE, null, 422, unconfirmed);
     }
     try {
-      const meta = { idempotencyKey: `web-${values._idem}`, requestHash: hashBody("donation", values.campaign ?? "", parsed.data) };
+      const meta = formMeta(formKey(values._idem), `donation ${values.campaign ?? ""}`, parsed.data);
       const w = await s.ledger.recordDonation(principal(res), values.campaign ?? "", parsed.data, meta);
       const e = w.entry;
       const flash = html`${T(req, "Đã ghi sổ", "Recorded")} <strong>${e.receiptNumber ?? ""}</strong> — ${formatDong(BigInt(parsed.data.amountDong))} đồng
@@ -347,7 +319,7 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
       return disbursementForm(req, res, values, NONE, null, 422, unconfirmed);
     }
     try {
-      const meta = { idempotencyKey: `web-${values._idem}`, requestHash: hashBody("disbursement", values.campaign ?? "", parsed.data) };
+      const meta = formMeta(formKey(values._idem), `disbursement ${values.campaign ?? ""}`, parsed.data);
       const w = await s.ledger.recordDisbursement(principal(res), values.campaign ?? "", parsed.data, meta);
       const flash = html`${T(req, "Đã ghi sổ", "Recorded")} ${w.entry.receiptNumber ?? ""} — ${formatDong(BigInt(parsed.data.amountDong))} đồng (${T(req, "số thứ tự", "sequence")} ${w.entry.sequence}).`;
       return disbursementForm(req, res, { campaign: values.campaign ?? "", paidOn: values.paidOn ?? "", purpose: values.purpose ?? "", unit: values.unit ?? "" }, NONE, flash, 201);
@@ -434,8 +406,7 @@ ${through && isDate(through) ? (pending.length
     const note = String(req.body.note ?? "").trim();
     try {
       const p = principal(res);
-      const key = `web-${String(req.body._idem ?? randomUUID())}`;
-      const { close, checkpoint: ckpt } = await s.closeAndSign(p, { through, note: note || undefined }, { idempotencyKey: key, requestHash: hashBody("close", through, { note }) });
+      const { close, checkpoint: ckpt } = await s.closeAndSign(p, { through, note: note || undefined }, formMeta(formKey(req.body._idem), `close ${through}`, { note }));
       await periodsPage(req, res, html`${T(req, "Đã khóa sổ đến ngày", "Closed through")} ${formatDateVi(close.through)}; <a href="/api/v1/public/committees/${p.committeeCode}/checkpoints/${ckpt.id}">${T(req, "điểm kiểm tra có chữ ký", "signed checkpoint")} #${ckpt.id}</a>.`, null, 201);
     } catch (error) {
       if (error instanceof LedgerError) return periodsPage(req, res, html`<span class="bad">${message(error, langOf(req))}</span>`, through, 422);
@@ -663,10 +634,6 @@ function nest(values: Record<string, string>, booleans: string[]): Record<string
   return out;
 }
 
-function hashBody(kind: string, campaign: string, body: unknown): string {
-  return createHash("sha256").update(`${kind} ${campaign}\n${JSON.stringify(body)}`).digest("hex");
-}
-
 function zodErrors(error: z.ZodError, lang: Lang): Errors {
   const m: Errors = new Map();
   for (const i of error.issues) {
@@ -682,7 +649,7 @@ function ledgerErrors(e: LedgerError, lang: Lang): Errors {
 }
 
 function message(e: LedgerError, lang: Lang): string {
-  return refusalText(e, lang, MSG[e.code]);
+  return refusalText(e, lang);
 }
 
 function input(_req: Request, name: string, label: string, value: string, error: string | null,

@@ -4,7 +4,8 @@ import path from "node:path";
 import { expect } from "chai";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { resultCodes } from "../../src/ledger/codes.js";
-import { KIND, METHOD, REFUSAL } from "../../src/web/screens/labels.js";
+import { KIND, METHOD } from "../../src/web/screens/labels.js";
+import { codeWords } from "../../src/web/screens/refusals.js";
 
 // Debian's Chromium driven by playwright-core, for the workspace's screens: signing in, axe-core's WCAG 2 A/AA
 // rules, screenshots at phone and desktop width (SHOTS_DIR, default test-output/), and the check that a
@@ -51,7 +52,7 @@ export async function shoot(page: Page, name: string): Promise<void> {
 }
 
 /** The English the screens' tables hold, result codes spelled as codes, and JSON: none of it on a page in Vietnamese. */
-const english = [...Object.values(REFUSAL), ...Object.values(KIND), ...Object.values(METHOD)].map((x) => x.en);
+const english = [...codeWords(), ...Object.values(KIND), ...Object.values(METHOD)].map((x) => x.en);
 const codes = resultCodes.filter((c) => c.includes("_") || ["forbidden", "unauthorized"].includes(c));
 
 export async function vietnameseOnly(page: Page, name: string): Promise<void> {

@@ -8,6 +8,7 @@ import { maskText } from "../../ledger/mask.js";
 import { requestLog } from "../problems.js";
 import { allRoles, defineRoute } from "../route.js";
 import { committeeCode } from "../schemas.js";
+import { ifNoneMatch } from "../conditional.js";
 
 // The public sao kê (issue 25): an approver records the committee's decision to publish a
 // campaign's bank statement (or to withdraw it); anyone then searches it, downloads it as CSV and
@@ -208,7 +209,7 @@ export function saokeRoutes(s: Soquy) {
         res.setHeader("X-Saoke-Digest", f.sha256);
         res.setHeader("Digest", `sha-256=${Buffer.from(f.sha256, "hex").toString("base64")}`);
         res.setHeader("X-Saoke-Imports", f.imports.join(","));
-        if ((req.get("if-none-match") ?? "").split(",").some((t) => t.trim() === etag)) {
+        if (ifNoneMatch(req, etag)) {
           res.status(304).end();
           return null;
         }

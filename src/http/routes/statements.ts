@@ -11,6 +11,7 @@ import type { Request, Response } from "express";
 import type { FileHandle } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { statementKey, type StatementKind, type StoredStatement } from "../../public/statementfiles.js";
+import { ifNoneMatch } from "../conditional.js";
 
 // Campaign statements, CSV and PDF, from one builder. Anyone may download the
 // public statement (committee named in the query when no token is sent): it
@@ -58,17 +59,13 @@ export function statementRoutes(s: Soquy) {
     const st = await prepareStatement(reads.statements, committee, campaign, { from: q.from, to: q.to, audience, verifiedOnly: q.verified === "true", publication });
     return Object.assign(st, { standby: reads.standby });
   };
-  const headers = (res: Response, st: PreparedStatement & { standby: boolean }, ext: string) => {
+  const headers = (res: Response, st: PreparedStatement & { standby: boolean }, ext: StatementKind) => {
     const h = st.header;
-    res.setHeader("X-Statement-Digest", st.digest);
-    res.setHeader("Digest", `sha-256=${Buffer.from(st.digest, "hex").toString("base64")}`);
-    res.setHeader("X-Ledger-Position", `${h.position.seq}:${h.position.hash}`);
-    res.setHeader("X-Read-From", st.standby ? "standby" : "primary");
-    res.setHeader("X-Statement-Audience", h.audience);
-    res.setHeader("X-Statement-Verified-Only", String(h.verifiedOnly));
+    statementHeaders(res, {
+      digest: st.digest, bytesSha256: ext === "csv" ? st.digest : null, position: h.position, readFrom: st.standby ? "standby" : "primary",
+      audience: h.audience, verifiedOnly: h.verifiedOnly, name: `soquy-${h.committee.code}-${h.campaign.code}-${h.from}-${h.to}-${h.audience}.${ext}`,
+    });
     res.setHeader("Cache-Control", "no-store");
-    const name = `soquy-${h.committee.code}-${h.campaign.code}-${h.from}-${h.to}-${h.audience}.${ext}`;
-    res.setHeader("Content-Disposition", `attachment; filename="${name}"`);
   };
   // A public statement cut at a publication (?at=N, the page's own link) never changes: it is made
   // once and served from its file, with no database work once made.
@@ -147,23 +144,20 @@ async function sendStored(req: Request, res: Response, st: StoredStatement, kind
   }
 }
 
-async function sendFrom(req: Request, res: Response, st: StoredStatement, kind: StatementKind, file: FileHandle): Promise<void> {
+async function sendFrom(req: Request, res: Response, stored: StoredStatement, kind: StatementKind, file: FileHandle): Promise<void> {
+  const st = stored.facts;
   const etag = `"${kind}-${Buffer.from(st.sha256, "hex").toString("base64url").slice(0, 27)}"`;
-  res.setHeader("X-Statement-Digest", st.digest);
-  res.setHeader("Digest", `sha-256=${Buffer.from(st.sha256, "hex").toString("base64")}`);
-  res.setHeader("X-Ledger-Position", `${st.position.seq}:${st.position.hash}`);
-  res.setHeader("X-Statement-Audience", "public");
-  res.setHeader("X-Statement-Verified-Only", "true");
+  // Kept statements are made from the primary (context.ts says why).
+  statementHeaders(res, { digest: st.digest, bytesSha256: st.sha256, position: st.position, readFrom: "primary", audience: "public", verifiedOnly: true, name: st.name });
   res.setHeader("Cache-Control", "public, max-age=31536000, immutable");
   res.setHeader("ETag", etag);
-  const tags = req.get("if-none-match");
-  if (tags !== undefined && tags.split(",").some((t) => t.trim() === etag || t.trim() === "*")) {
+  if (ifNoneMatch(req, etag)) {
+    res.removeHeader("Content-Disposition");
     res.status(304).end();
     return;
   }
-  res.setHeader("Content-Disposition", `attachment; filename="${st.name}"`);
   res.setHeader("Content-Type", kind === "csv" ? "text/csv; charset=utf-8" : "application/pdf");
-  res.setHeader("Content-Length", String(st.bytes));
+  res.setHeader("Content-Length", String(stored.bytes));
   if (req.method === "HEAD") {
     res.end();
     return;
@@ -173,4 +167,27 @@ async function sendFrom(req: Request, res: Response, st: StoredStatement, kind: 
     if (res.headersSent) return void res.destroy(); // the reader went away, or the file with it
     throw error;
   });
+}
+
+interface StatementFacts {
+  /** The digest of the statement's CSV (a PDF prints it in its footer). */
+  digest: string;
+  /** SHA-256 of exactly the bytes sent, when known before sending (a PDF rendered while it streams has none). */
+  bytesSha256: string | null;
+  position: { seq: number; hash: string };
+  readFrom: "standby" | "primary";
+  audience: string;
+  verifiedOnly: boolean;
+  name: string;
+}
+
+/** The headers every statement download carries, however it was made. */
+function statementHeaders(res: Response, f: StatementFacts): void {
+  res.setHeader("X-Statement-Digest", f.digest);
+  if (f.bytesSha256 !== null) res.setHeader("Digest", `sha-256=${Buffer.from(f.bytesSha256, "hex").toString("base64")}`);
+  res.setHeader("X-Ledger-Position", `${f.position.seq}:${f.position.hash}`);
+  res.setHeader("X-Read-From", f.readFrom);
+  res.setHeader("X-Statement-Audience", f.audience);
+  res.setHeader("X-Statement-Verified-Only", String(f.verifiedOnly));
+  res.setHeader("Content-Disposition", `attachment; filename="${f.name}"`);
 }

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import express, { type Request, type Response, type Router } from "express";
 import { z } from "zod";
 import type { Soquy } from "../../context.js";
@@ -15,6 +15,7 @@ import { checkCsrf, requireUser, type WebSession } from "../session.js";
 import { described, errorSummary, fieldError, fieldId, selectField, windowText } from "./fields.js";
 import { place, refusalText, type Placed } from "./refusals.js";
 import { CAMPAIGN_KIND } from "./labels.js";
+import { formKey, formMeta } from "./common.js";
 
 export { CAMPAIGN_KIND };
 
@@ -318,6 +319,5 @@ function ledgerPlaced(e: LedgerError, lang: Lang): Placed {
 }
 
 function meta(values: Record<string, string>, kind: string, body: unknown) {
-  const key = /^[0-9a-f-]{36}$/.test(values._idem ?? "") ? values._idem! : randomUUID();
-  return { idempotencyKey: `web-${key}`, requestHash: createHash("sha256").update(`${kind}\n${JSON.stringify(body)}`).digest("hex") };
+  return formMeta(formKey(values._idem), kind, body);
 }

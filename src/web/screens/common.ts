@@ -1,4 +1,6 @@
+import { createHash, randomUUID } from "node:crypto";
 import type { Request, Response } from "express";
+import { isUuid } from "../../ledger/ids.js";
 import type { Principal } from "../../ledger/types.js";
 import { langOf, type Lang } from "../applayout.js";
 import type { Html } from "../html.js";
@@ -29,3 +31,13 @@ export function count(n: number, lang: Lang): string {
   return lang === "vi" ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".") : n.toLocaleString("en-US");
 }
 
+
+/** The key a form was rendered with (its hidden _idem): the same form sent twice is one request. A missing or malformed key makes a new one. */
+export function formKey(sent: unknown): string {
+  return typeof sent === "string" && isUuid(sent) ? sent.toLowerCase() : randomUUID();
+}
+
+/** What a form post is sent to the ledger with: its key, and a hash of what it asks (`what` names the action and its target). */
+export function formMeta(key: string, what: string, body: unknown): { idempotencyKey: string; requestHash: string } {
+  return { idempotencyKey: `web-${key}`, requestHash: createHash("sha256").update(`${what}\n${JSON.stringify(body)}`).digest("hex") };
+}

@@ -1,4 +1,4 @@
-import { randomUUID, createHash } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { isUuid } from "../../ledger/ids.js";
 import express, { type Request, type Response, type Router } from "express";
 import type { Soquy } from "../../context.js";
@@ -10,8 +10,9 @@ import { formatDateVi, formatDecimalVi, formatDong } from "../../../reports/form
 import { langOf } from "../applayout.js";
 import { Html, html } from "../html.js";
 import { checkCsrf, requireUser } from "../session.js";
-import { principalOf, say, sessionOf, type Page } from "./common.js";
-import { KIND, METHOD, refusalText, timeVi } from "./labels.js";
+import { formKey, formMeta, principalOf, say, sessionOf, type Page } from "./common.js";
+import { KIND, METHOD, timeVi } from "./labels.js";
+import { correctionText, refusalText } from "./refusals.js";
 
 // An entry's own page: what it records (postings, voucher, donor or household, the bank line it came from),
 // its place in the chain (sequence and hashes), who recorded, verified and reversed it, and for a treasurer
@@ -86,14 +87,14 @@ ${rows.length === ENTRIES_PAGE ? html`<p><a href="/app/entries?${new URLSearchPa
     if (!e) return notFound(req, res, page);
     const values: ReverseForm = {
       reason: String(req.body.reason ?? "").trim(), entryDate: String(req.body.entryDate ?? "").trim(),
-      idem: isUuid(String(req.body._idem ?? "")) ? String(req.body._idem) : randomUUID(), errors: new Map(), problem: null,
+      idem: formKey(req.body._idem), errors: new Map(), problem: null,
     };
-    if (values.reason.length === 0 || [...values.reason].length > 500) values.errors.set("reason", refusalText("validation_failed", langOf(req)));
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(values.entryDate)) values.errors.set("entryDate", refusalText("invalid_date", langOf(req)));
+    if (values.reason.length === 0 || [...values.reason].length > 500) values.errors.set("reason", correctionText("validation_failed", langOf(req)));
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(values.entryDate)) values.errors.set("entryDate", correctionText("invalid_date", langOf(req)));
     if (values.errors.size) return entryPage(req, res, e, values, null, 422);
     try {
       const body = { reason: values.reason, entryDate: values.entryDate };
-      const meta = { idempotencyKey: `web-${values.idem}`, requestHash: createHash("sha256").update(`reverse ${e.id}\n${JSON.stringify(body)}`).digest("hex") };
+      const meta = formMeta(values.idem, `reverse ${e.id}`, body);
       const w = await s.ledger.reverse(principalOf(res), e.id, body, meta);
       const done = html`${say(req, "Đã ghi bút toán đảo", "Recorded the reversal")} <a href="/app/entries/${w.entry.id}">${say(req, "số", "no.")} ${w.entry.sequence}</a>
 ${say(req, "ngày", "dated")} ${formatDateVi(w.entry.entryDate)}. ${say(req, "Bút toán đảo cũng chờ người duyệt.", "The reversal waits for verification too.")}`;
@@ -106,8 +107,8 @@ ${say(req, "ngày", "dated")} ${formatDateVi(w.entry.entryDate)}. ${say(req, "B�
         values.errors.set("entryDate", error.code === "period_closed" && history.closedThrough
           ? say(req, `Sổ đã khóa đến hết ngày ${formatDateVi(history.closedThrough)}: ngày đảo phải sau ngày đó.`,
             `The books are closed through ${history.closedThrough}: date the reversal after it.`)
-          : refusalText(error.code, langOf(req)));
-      } else values.problem = refusalText(error.code, langOf(req));
+          : correctionText(error.code, langOf(req)));
+      } else values.problem = correctionText(error.code, langOf(req));
       await entryPage(req, res, e, values, null, 422);
     }
   });

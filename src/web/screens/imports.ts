@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import express, { type Request, type Response, type Router } from "express";
 import type { Soquy } from "../../context.js";
 import { toSummary } from "../../db/bankimports.js";
@@ -8,9 +8,9 @@ import { formatDateVi, formatDong } from "../../../reports/format.js";
 import { langOf } from "../applayout.js";
 import { Html, html } from "../html.js";
 import { checkCsrf, requireUser } from "../session.js";
-import { isUuid } from "../../ledger/ids.js";
-import { count, principalOf, say, sessionOf, type Page } from "./common.js";
-import { KIND, refusalText, timeVi } from "./labels.js";
+import { count, formKey, formMeta, principalOf, say, sessionOf, type Page } from "./common.js";
+import { KIND, timeVi } from "./labels.js";
+import { correctionText } from "./refusals.js";
 
 // A bank import's own page (what it read and recorded, its entries, whether it was reversed), "reverse this
 // whole import" for a treasurer — one confirmation, one transaction, its lines released so the same file can
@@ -47,13 +47,13 @@ ${role === "treasurer" && !o.reversal && released(o) > 0 ? reversalForm(req, res
     const id = String(req.params.id);
     if (!/^\d{1,15}$/.test(id)) return notFound(req, res, page);
     const value = String(req.body.reason ?? "").trim();
-    const idem = isUuid(String(req.body._idem ?? "")) ? String(req.body._idem) : randomUUID();
+    const idem = formKey(req.body._idem);
     const lang = langOf(req);
     if (value.length === 0 || [...value].length > 500) {
-      return importPage(req, res, Number(id), { value, error: refusalText("validation_failed", lang), problem: null, idem }, null, 422);
+      return importPage(req, res, Number(id), { value, error: correctionText("validation_failed", lang), problem: null, idem }, null, 422);
     }
     try {
-      const meta = { idempotencyKey: `web-${idem}`, requestHash: createHash("sha256").update(`reverse-import ${id}\n${value}`).digest("hex") };
+      const meta = formMeta(idem, `reverse-import ${id}`, { reason: value });
       const { response: x } = await s.ledger.reverseImport(principalOf(res), Number(id), { reason: value }, meta);
       const numbers = x.firstSequence === null ? "" : say(req, ` (số ${x.firstSequence}–${x.lastSequence})`, ` (${x.firstSequence}–${x.lastSequence})`);
       await importPage(req, res, Number(id), { value: "", error: null, problem: null, idem: randomUUID() }, html`<span data-testid="import-reversed">${say(req,
@@ -64,7 +64,7 @@ ${say(req, "Bây giờ có thể nhập lại chính tệp này vào đúng cu�
       if (!(error instanceof LedgerError)) throw error;
       res.locals.problemCode = error.code;
       const field = error.code === "validation_failed" && error.field === "reason";
-      await importPage(req, res, Number(id), { value, error: field ? refusalText(error.code, lang) : null, problem: field ? null : refusalText(error.code, lang), idem }, null,
+      await importPage(req, res, Number(id), { value, error: field ? correctionText(error.code, lang) : null, problem: field ? null : correctionText(error.code, lang), idem }, null,
         error.code === "bank_import_not_found" ? 404 : 422);
     }
   });

@@ -24,45 +24,7 @@ export const PURPOSE: Record<Lang, Record<string, string>> = {
   },
 };
 
-// What the queue, the entry page and the bank import pages say for the result codes they meet, in both
-// languages: a person reads a sentence, never a code. One table, apart from the pages that use it.
-
 type Said = Record<Lang, string>;
-
-export const REFUSAL: Record<string, Said> = {
-  self_verification_forbidden: { vi: "Bạn đã ghi bút toán này: người khác phải duyệt.", en: "You recorded this entry: someone else verifies it." },
-  already_verified: { vi: "Bạn đã duyệt bút toán này rồi.", en: "You have verified this entry already." },
-  reversal_before_original: {
-    vi: "Bút toán đảo chỉ được duyệt sau bút toán gốc: hãy duyệt bút toán gốc trước, hoặc cùng lúc.",
-    en: "A reversal is verified after the entry it reverses: verify that one first, or together.",
-  },
-  entry_not_found: { vi: "Không có bút toán này trong sổ của ủy ban.", en: "There is no such entry in the committee's books." },
-  entry_already_reversed: { vi: "Bút toán này đã được đảo rồi.", en: "This entry has been reversed already." },
-  cannot_reverse_a_reversal: {
-    vi: "Không đảo một bút toán đảo: hãy ghi một bút toán mới nếu cần.", en: "A reversal is not reversed: record a new entry instead.",
-  },
-  insufficient_campaign_balance: {
-    vi: "Quỹ của cuộc vận động không còn đủ tiền để đảo: số đã chi từ khoản này phải được xử lý trước.",
-    en: "The campaign no longer holds enough to reverse this: what was paid out of it must be dealt with first.",
-  },
-  insufficient_balance: { vi: "Tài khoản không còn đủ tiền để đảo.", en: "The account no longer holds enough to reverse this." },
-  period_closed: { vi: "Sổ đã khóa đến ngày này: hãy chọn một ngày trong kỳ đang mở.", en: "The books are closed through this date: choose a date in the open period." },
-  invalid_date: { vi: "Ngày không hợp lệ (hoặc ở tương lai).", en: "The date is not valid (or lies in the future)." },
-  validation_failed: { vi: "Hãy ghi lý do (tối đa 500 ký tự).", en: "Give a reason (500 characters at most)." },
-  idempotency_key_reused: { vi: "Biểu mẫu này đã được gửi với nội dung khác: hãy tải lại trang.", en: "This form was sent with other content: reload the page." },
-  bank_import_not_found: { vi: "Không có lần nhập sao kê này.", en: "There is no such bank statement import." },
-  bank_import_already_reversed: { vi: "Lần nhập này đã được đảo rồi.", en: "This import has been reversed already." },
-  database_unavailable: {
-    vi: "Tạm thời không kết nối được cơ sở dữ liệu. Chưa ghi gì; hãy thử lại sau giây lát.", en: "The database cannot be reached right now. Nothing was written; try again in a moment.",
-  },
-};
-
-/** A refusal in words; a code nobody wrote words for yet still reads as a sentence, not as the code. */
-export function refusalText(code: string | null, lang: Lang): string {
-  const m = code ? REFUSAL[code] : undefined;
-  if (m) return m[lang];
-  return lang === "vi" ? "Không thực hiện được; chưa ghi gì. Hãy báo người quản trị hệ thống." : "This could not be done; nothing was written. Tell the system administrator.";
-}
 
 export const KIND: Record<string, Said> = {
   donation: { vi: "Thu", en: "Donation" },

@@ -12,7 +12,8 @@ import { langOf, type Lang } from "../applayout.js";
 import { Html, html } from "../html.js";
 import { checkCsrf, requireUser } from "../session.js";
 import { count, isIsoDate, principalOf, say, sessionOf, type Page } from "./common.js";
-import { AMOUNT_FILTER, KIND, parseDongTyped, refusalText } from "./labels.js";
+import { AMOUNT_FILTER, KIND, parseDongTyped } from "./labels.js";
+import { refusalText } from "./refusals.js";
 
 // The approver's queue: filters applied by PostgreSQL over the whole queue (campaign, dates, the person who
 // recorded, the amount as Vietnamese type it, a bank import), a page of rows to tick, and "verify everything

@@ -16,8 +16,7 @@ const day = (v: string | number | undefined) => (typeof v === "string" && /^\d{4
 const dong = (v: string | number | undefined) => (/^-?\d+$/.test(String(v ?? "")) ? formatDong(BigInt(String(v))) : String(v ?? ""));
 
 // ---------------------------------------------------------------------------------------------------------
-// Labels and messages (Vietnamese first). The workspace's older table is MSG in workspace.ts; these say what
-// those cannot: refusals worded from their facts, and the codes that table lacks.
+// Labels and messages (Vietnamese first): refusals worded from their facts, then each code's own words.
 
 /** Refusals whose words need the facts they were made from (dates of a window, a line of a bank statement). */
 const WITH_FACTS: Partial<Record<string, Words>> = {
@@ -73,8 +72,34 @@ const FILE_PROBLEM: Record<string, (f: Facts) => string> = {
   opening_needed: (f) => `sao kê bắt đầu ngày ${day(f.date)}, trước sao kê đầu tiên đã nhập cho tài khoản ${f.account} (${day(f.first)}): hãy nhập số dư đầu kỳ`,
 };
 
-/** Codes the workspace's older table (MSG) has no words for. */
-const EXTRA: Record<string, { vi: string; en: string }> = {
+/** The workspace's words for each result code it meets: one table for every screen. */
+const WORDS: Record<string, { vi: string; en: string }> = {
+  amount_must_be_positive: { vi: "Số tiền phải lớn hơn 0 đồng.", en: "The amount must be more than 0 đồng." },
+  amount_not_whole_dong: { vi: "Số tiền là số nguyên đồng, không có phần lẻ.", en: "Whole đồng only." },
+  amount_not_a_number: { vi: "Số tiền chỉ gồm chữ số, ví dụ 500000.", en: "Digits only, e.g. 500000." },
+  amount_too_large: { vi: "Số tiền quá lớn.", en: "The amount is too large." },
+  invalid_date: { vi: "Ngày không hợp lệ.", en: "The date is not valid." },
+  campaign_not_found: { vi: "Không có cuộc vận động này.", en: "No such campaign." },
+  insufficient_campaign_balance: { vi: "Quỹ của cuộc vận động không đủ để chi khoản này.", en: "The campaign does not hold enough for this." },
+  insufficient_balance: { vi: "Không đủ tiền trong tài khoản để chi.", en: "Not enough money in the account." },
+  items_required: { vi: "Ủng hộ hiện vật cần ghi hàng hóa.", en: "An in-kind donation lists its goods." },
+  items_value_mismatch: { vi: "Giá trị hàng hóa phải bằng số tiền.", en: "The goods must be worth exactly the amount." },
+  items_not_allowed: { vi: "Chỉ ủng hộ hiện vật mới ghi hàng hóa.", en: "Only in-kind donations list goods." },
+  bank_reference_duplicate: { vi: "Mã giao dịch này đã được ghi cho tài khoản ngân hàng này.", en: "This bank reference is already recorded." },
+  idempotency_key_reused: { vi: "Biểu mẫu này đã được gửi với nội dung khác: hãy mở biểu mẫu mới.", en: "This form was already sent with other content: open a new form." },
+  donation_outside_receiving_window: { vi: "Ngoài thời gian tiếp nhận của cuộc vận động.", en: "Outside the campaign's receiving window." },
+  purpose_not_allowed_for_campaign: { vi: "Mục đích chi này không thuộc cuộc vận động.", en: "This purpose is not allowed for the campaign." },
+  period_closed: { vi: "Sổ đã khóa đến ngày này: hãy ghi bút toán điều chỉnh trong kỳ đang mở.", en: "The books are closed through this date." },
+  signing_key_missing: { vi: "Máy chủ chưa có khóa ký điểm kiểm tra: chưa khóa sổ, chưa ghi gì. Hãy báo người quản trị hệ thống.", en: "The server has no checkpoint signing key: nothing was closed or written. Tell the system administrator." },
+  database_unavailable: { vi: "Tạm thời không kết nối được cơ sở dữ liệu. Chưa ghi gì; hãy thử lại sau giây lát.", en: "The database cannot be reached right now. Nothing was written; try again in a moment." },
+  upload_timeout: { vi: "Tệp gửi lên bị ngắt giữa chừng. Chưa ghi gì; hãy gửi lại tệp.", en: "The upload was cut off. Nothing was written; send the file again." },
+  unverified_entries: { vi: "Còn bút toán chưa duyệt đến ngày này.", en: "Entries up to this date are not all verified." },
+  period_already_closed: { vi: "Đã khóa sổ đến ngày này hoặc muộn hơn.", en: "Already closed through this date or later." },
+  validation_failed: { vi: "Dữ liệu chưa hợp lệ.", en: "Please correct the form." },
+  area_not_listed: {
+    vi: "Khu phố / ấp này chưa có trong danh sách của ủy ban: hãy chọn trong danh sách (thủ quỹ thêm ở trang Khu phố / ấp).",
+    en: "This area is not in the committee's list: choose one from the list (a treasurer adds areas on the Areas page).",
+  },
   campaign_code_taken: { vi: "Mã này đã dùng cho một cuộc vận động khác của ủy ban.", en: "Another campaign of the committee has this code." },
   committee_not_found: { vi: "Không có ủy ban này.", en: "No such committee." },
   bank_layout_unknown: { vi: "Chưa có mẫu sao kê này: chọn Vietcombank, Agribank, VietinBank hoặc mẫu đã lưu cho tài khoản.", en: "Unknown statement layout." },
@@ -89,11 +114,42 @@ const EXTRA: Record<string, { vi: string; en: string }> = {
   forbidden: { vi: "Vai trò của bạn không làm được việc này.", en: "Your role cannot do this." },
   unauthorized: { vi: "Hãy đăng nhập lại.", en: "Sign in again." },
   query_too_broad: { vi: "Có quá nhiều kết quả: hãy thu hẹp điều kiện.", en: "Too many matches: narrow the question." },
-  campaign_not_found: { vi: "Không có cuộc vận động này.", en: "No such campaign." },
   campaign_frozen: { vi: "Trường này của cuộc vận động không đổi được nữa (đã công khai hoặc đã có bút toán).", en: "This field of the campaign no longer changes." },
-  insufficient_campaign_balance: { vi: "Quỹ của cuộc vận động không đủ cho khoản chi này (có khoản phí hoặc chi trước các khoản nhận bù lại).", en: "The campaign does not hold enough for this." },
-  upload_timeout: { vi: "Tệp gửi lên bị ngắt giữa chừng. Chưa ghi gì; hãy gửi lại tệp.", en: "The upload was cut off. Nothing was written; send the file again." },
   amount_confirmation_required: { vi: "Số tiền lớn cần được xác nhận.", en: "A large amount needs confirming." },
+  self_verification_forbidden: { vi: "Bạn đã ghi bút toán này: người khác phải duyệt.", en: "You recorded this entry: someone else verifies it." },
+  already_verified: { vi: "Bạn đã duyệt bút toán này rồi.", en: "You have verified this entry already." },
+  reversal_before_original: {
+    vi: "Bút toán đảo chỉ được duyệt sau bút toán gốc: hãy duyệt bút toán gốc trước, hoặc cùng lúc.",
+    en: "A reversal is verified after the entry it reverses: verify that one first, or together.",
+  },
+  entry_already_reversed: { vi: "Bút toán này đã được đảo rồi.", en: "This entry has been reversed already." },
+  cannot_reverse_a_reversal: {
+    vi: "Không đảo một bút toán đảo: hãy ghi một bút toán mới nếu cần.", en: "A reversal is not reversed: record a new entry instead.",
+  },
+  bank_import_already_reversed: { vi: "Lần nhập này đã được đảo rồi.", en: "This import has been reversed already." },
+};
+
+/** Every code's words, for the check that a Vietnamese page shows none of the English. */
+export function codeWords(): { vi: string; en: string }[] {
+  return [...Object.values(WORDS), ...Object.values(CORRECTION_WORDS)];
+}
+
+/** A refusal on a correction screen (reversing an entry or a whole import), said by its code. */
+export function correctionText(code: string, lang: Lang): string {
+  return refusalText(code, lang, CORRECTION_WORDS[code]);
+}
+
+/** What the correction screens (reversing an entry or a whole import) say instead, where their case differs. */
+const CORRECTION_WORDS: Record<string, { vi: string; en: string }> = {
+  insufficient_campaign_balance: {
+    vi: "Quỹ của cuộc vận động không còn đủ tiền để đảo: số đã chi từ khoản này phải được xử lý trước.",
+    en: "The campaign no longer holds enough to reverse this: what was paid out of it must be dealt with first.",
+  },
+  insufficient_balance: { vi: "Tài khoản không còn đủ tiền để đảo.", en: "The account no longer holds enough to reverse this." },
+  period_closed: { vi: "Sổ đã khóa đến ngày này: hãy chọn một ngày trong kỳ đang mở.", en: "The books are closed through this date: choose a date in the open period." },
+  invalid_date: { vi: "Ngày không hợp lệ (hoặc ở tương lai).", en: "The date is not valid (or lies in the future)." },
+  validation_failed: { vi: "Hãy ghi lý do (tối đa 500 ký tự).", en: "Give a reason (500 characters at most)." },
+  idempotency_key_reused: { vi: "Biểu mẫu này đã được gửi với nội dung khác: hãy tải lại trang.", en: "This form was sent with other content: reload the page." },
 };
 
 /** What a form field says when a field-level check refuses it and nothing more precise is known. */
@@ -107,11 +163,15 @@ const BY_FIELD: Record<string, { vi: string; en: string }> = {
 
 const GENERIC = { vi: "Không thực hiện được yêu cầu này; chưa ghi gì.", en: "This could not be done; nothing was written." };
 
+type Refusal = Pick<LedgerError, "code" | "field" | "facts" | "message">;
+
 /**
- * The refusal in the page's language when these tables know it (null: let the caller's own table speak).
- * `known` is the caller's own words for the code, used between the precise words here and the generic ones.
+ * A refusal in the page's language: worded from its facts when it has them, else the caller's own words
+ * for it (`known`), else the code's words here; a code nobody wrote words for still reads as a sentence.
+ * A bare code (a refusal counted in a bulk job) is said the same way.
  */
-export function refusalText(e: Pick<LedgerError, "code" | "field" | "facts" | "message">, lang: Lang, known?: { vi: string; en: string }): string {
+export function refusalText(refusal: Refusal | string | null, lang: Lang, known?: { vi: string; en: string }): string {
+  const e = typeof refusal === "string" || refusal === null ? { code: refusal ?? "", message: GENERIC.en, field: undefined, facts: undefined } : refusal;
   const f = e.facts ?? {};
   const withFacts = WITH_FACTS[e.code];
   if (withFacts && e.facts) return capitalised(withFacts[lang](f));
@@ -122,8 +182,8 @@ export function refusalText(e: Pick<LedgerError, "code" | "field" | "facts" | "m
     return e.message;
   }
   if (known) return known[lang];
-  const extra = EXTRA[e.code];
-  if (extra) return extra[lang];
+  const words = WORDS[e.code];
+  if (words) return words[lang];
   const byField = e.field ? BY_FIELD[e.field] : undefined;
   if (byField && e.code === "validation_failed") return byField[lang];
   return lang === "vi" ? GENERIC.vi : e.message;
