@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { expect } from "chai";
 import type { Express } from "express";
 import { parse } from "csv-parse/sync";
@@ -265,6 +265,54 @@ describe("public sao kê", function () {
     expect((await request(app).get(`${x.base}.csv`)).status).to.equal(404);
     expect((await decide(x, true, "Quyết định số 14/QĐ-MTTQ")).status).to.equal(201);
     expect((await search(x, { q: "ung ho" })).status).to.equal(200);
+  });
+
+  it("takes a reversed import's lines out, shows the same statement imported again once, and lets nobody else remove a line", async () => {
+    const x = await fixture(20, "Ban Vận động (nhập lại)");
+    const other = await fixture(8, "Ban Vận động (bên cạnh)");
+    expect((await decide(x, true)).status).to.equal(201);
+    expect((await decide(other, true)).status).to.equal(201);
+    await s.saoke.settle();
+    const csvRows = async (y: Fixture) => {
+      const r = await request(app).get(`${y.base}.csv`).buffer(true).parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (d: Buffer) => chunks.push(d));
+        res.on("end", () => cb(null, Buffer.concat(chunks)));
+      });
+      expect(r.status).to.equal(200);
+      const body = r.body as Buffer;
+      expect(r.headers["x-saoke-digest"]).to.equal(createHash("sha256").update(body).digest("hex"));
+      return parse(body.toString("utf8").slice(1), { columns: true }) as Record<string, string>[];
+    };
+    expect(await csvRows(x)).to.have.length(x.st.lines.length);
+    const published = () => s.db.knex("saoke_lines").where({ campaign_id: s.db.knex("campaigns").where({ code: x.code, committee_id: x.tc.committee.id }).select("id") });
+
+    // Someone with the service's own credentials removes a published line of an import that stands: refused.
+    const attack = await s.db.knex.raw("delete from saoke_lines where ctid in (select ctid from saoke_lines where import_id = ? limit 1)", [x.importId])
+      .then(() => null, (e: { code?: string }) => e);
+    expect(attack, "a published line removed while its import stands").not.to.equal(null);
+    expect(["SQ021", "42501"]).to.include(attack!.code);
+    expect(Number((await published().clone().count("* as n").first())!.n)).to.equal(x.st.lines.length);
+
+    const reversed = await request(app).post(`/api/v1/bank-imports/${x.importId}/reverse`).set(as(x.tc, "treasurer"))
+      .set("Idempotency-Key", randomUUID()).send({ reason: "Nhập nhầm, nhập lại" });
+    expect(reversed.status, JSON.stringify(reversed.body)).to.equal(201);
+    await s.saoke.settle();
+    expect(await csvRows(x)).to.have.length(0);
+    expect((await request(app).get(`${x.base}/days`)).body.days).to.deep.equal([]);
+
+    const again = await request(app).post("/api/v1/bank-imports").set(as(x.tc, "treasurer")).set("Content-Type", "text/csv")
+      .query({ campaign: x.code, bankAccount: x.st.account, layout: "vcb", openingBalance: x.st.openingDong.toString() }).send(x.st.csv);
+    expect(again.status, JSON.stringify(again.body)).to.equal(201);
+    await s.saoke.settle();
+    const rows = await csvRows(x);
+    expect(rows).to.have.length(x.st.lines.length);
+    expect(new Set(rows.map((r) => r.import_id))).to.deep.equal(new Set([String(again.body.id)]));
+    const days = (await request(app).get(`${x.base}/days`)).body.days as { date: string; creditsDong: string }[];
+    expect(days.map((d) => [d.date, d.creditsDong])).to.deep.equal(x.st.days.map((d) => [d.date, d.creditsDong.toString()]));
+    expect((await search(x, { from: DAYS[0]!, to: DAYS[2]! })).body.matched.count).to.equal(x.st.lines.length);
+    // The campaign beside it was published all along.
+    expect(await csvRows(other)).to.have.length(other.st.lines.length);
   });
 
   it("bounds a vague search: words too many lines hold are refused saying why, amounts alone list without totals", async () => {

@@ -221,13 +221,35 @@ export class SaokeQueries {
     // entry_date comes back as YYYY-MM-DD (connect.ts), and stays the column: ORDER BY an alias of to_char() would sort the range.
     const { rows } = await this.knex.raw(`select entry_date, line_key, import_id, line_no, time_of_day, doc_ref,
         direction, amount_dong, memo, kind, balance_dong, entry_id
-      from bank_lines where committee_id = :committee and bank_account_id = :account and entry_date between :first and :last and import_id = :import
+      from bank_lines b where committee_id = :committee and bank_account_id = :account and entry_date between :first and :last and import_id = :import
+        and not exists (select 1 from bank_line_releases r where r.committee_id = b.committee_id and r.bank_account_id = b.bank_account_id
+          and r.entry_date = b.entry_date and r.line_key = b.line_key and r.generation = b.generation)
         ${after ? "and (entry_date, line_key) > (:date, :key)" : ""}
       order by entry_date, line_key limit :n`, {
       committee: imp.committeeId, account: imp.bankAccountId, first: imp.firstDate, last: imp.lastDate, import: imp.id, n,
       ...(after ? { date: after.date, key: after.key } : {}),
     });
     return rows;
+  }
+
+  /** The newest reversal of a bank import (0: none yet). */
+  async lastReversal(): Promise<number> {
+    const row = await this.knex("bank_import_reversals").max("id as id").first();
+    return Number(row?.id ?? 0);
+  }
+
+  /**
+   * Takes out the published lines whose bank lines reversals after `afterReversal` released (sql/saoke.sql:
+   * soquy_withdraw_released_saoke_lines); the campaigns whose sao kê changed, with their committee and the last
+   * import they show.
+   */
+  async withdrawReleased(afterReversal: number): Promise<{ campaignId: number; committeeId: number; through: number }[]> {
+    const { rows } = await this.knex.raw("select soquy_withdraw_released_saoke_lines(?) as changed", [afterReversal]);
+    const ids = (rows[0].changed as (string | number)[]).map(Number);
+    if (ids.length === 0) return [];
+    const shown = await this.knex("campaigns as c").leftJoin("saoke_files as f", (j) => j.on("f.campaign_id", "c.id").andOnVal("f.scope", "all"))
+      .whereIn("c.id", ids).select("c.id", "c.committee_id", "f.through_import");
+    return shown.map((r: Record<string, any>) => ({ campaignId: Number(r.id), committeeId: Number(r.committee_id), through: Number(r.through_import ?? 0) }));
   }
 
   /** Published lines in, once each (a copy interrupted and made again adds nothing twice). */

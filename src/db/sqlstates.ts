@@ -49,6 +49,7 @@ export const sqlstates: Record<string, Sqlstate> = {
   SQ018: { source: "rule", rule: "a bank line is released only by its import's reversal, and recorded again only after it was released", code: null },
   SQ019: { source: "rule", rule: "a sao kê is published or withdrawn by an approver person with a token of their own", code: "forbidden" },
   SQ020: { source: "rule", rule: "a published sao kê line is an imported bank line of the campaign, as the bank printed it", code: null },
+  SQ021: { source: "rule", rule: "a published sao kê line leaves only when its bank line was released by its import's reversal", code: null },
   "23503": { source: "rule", rule: "references name a row of the same committee (the statement checks' foreign key error)", code: null },
   "23503 disbursements_area_listed": {
     source: "rule", rule: "a disbursement names one of its committee's areas", code: "area_not_listed", field: "beneficiary.area",

@@ -25,6 +25,8 @@ import { KeptFiles } from "./keptfiles.js";
 // force first.
 
 const COPY_BATCH = 2_000;
+/** Reversals before the newest one seen that are looked at again (one may commit after a later one began). */
+const REVERSAL_MARGIN = 50;
 const AWAITING_KEPT = 200;
 
 export interface SaokeView extends SaokeState {
@@ -93,6 +95,8 @@ export class SaokeService {
   private readonly awaiting = new Map<number, { key: string; value: Promise<Map<string, bigint>> }>();
   private readonly states = new Map<string, { at: number; value: Promise<SaokeState | null> }>();
   /** Downloads made once from the database and then served from a file, by digest: a slow reader holds no connection. */
+  /** The newest bank import reversal whose lines this process has taken out of the sao kê. */
+  private reversalsSeen = 0;
   private readonly files = new KeptFiles<null>({ prefix: "soquy-saoke-", maxBytes: 512 * 1024 * 1024 });
 
   /**
@@ -342,17 +346,40 @@ export class SaokeService {
     }
   }
 
-  /** Copies every pending import of each published campaign, then shows them; how many imports it showed. */
+  /**
+   * Takes out the lines reversals released, copies every pending import of each published campaign, then shows
+   * them; how many imports it showed. A campaign whose copy fails is tried again next round and holds up no other.
+   */
   async round(): Promise<number> {
+    const withdrawn = await this.withdrawReleased();
     const pending = await this.queries.pendingImports();
     const byCampaign = new Map<number, PendingImport[]>();
     for (const imp of pending) byCampaign.set(imp.campaignId, [...(byCampaign.get(imp.campaignId) ?? []), imp]);
+    let failure: unknown = null;
     for (const imports of byCampaign.values()) {
-      for (const imp of imports) await this.copy(imp);
-      const last = imports[imports.length - 1]!;
-      await this.show(last.committeeId, last.campaignId, last.id);
+      try {
+        for (const imp of imports) await this.copy(imp);
+        const last = imports[imports.length - 1]!;
+        await this.show(last.committeeId, last.campaignId, last.id);
+      } catch (error) {
+        failure ??= error;
+      }
     }
-    return pending.length;
+    for (const w of withdrawn) if (!byCampaign.has(w.campaignId)) await this.show(w.committeeId, w.campaignId, w.through);
+    if (failure) throw failure;
+    return pending.length + withdrawn.length;
+  }
+
+  /**
+   * The published lines of reversed imports, taken out. Reversals are looked for after the newest one seen less a
+   * margin: one that committed after a later one began is still found, and taking out is idempotent.
+   */
+  private async withdrawReleased(): Promise<{ campaignId: number; committeeId: number; through: number }[]> {
+    const last = await this.queries.lastReversal();
+    if (last <= this.reversalsSeen) return [];
+    const withdrawn = await this.queries.withdrawReleased(Math.max(0, this.reversalsSeen - REVERSAL_MARGIN));
+    this.reversalsSeen = last;
+    return withdrawn;
   }
 
   private async copy(imp: PendingImport): Promise<void> {
