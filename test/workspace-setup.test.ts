@@ -10,6 +10,7 @@ import { UserStore } from "../src/db/users.js";
 import { hashPassword } from "../src/web/passwords.js";
 import { makeCommittee, meta, uniqueCode, type TestCommittee } from "./support/db.js";
 import { testServer } from "./support/http.js";
+import { vietnameseOnly } from "./support/browser.js";
 
 // The workspace a treasurer and an approver can run alone, in Debian's Chromium: every refusal in Vietnamese
 // beside the field that caused it (and "correct the marked fields" only when one is marked), campaigns set up
@@ -260,6 +261,60 @@ describe("workspace set-up and refusals in a browser", function () {
     await page.getByRole("button", { name: "Ghi sổ" }).click();
     await page.waitForSelector(".flash");
     expect(await entries()).to.equal(before + 2);
+    await context.close();
+  });
+
+  it("records goods on several lines, adding up their value, and says what is wrong when the lines and the amount disagree", async () => {
+    const { context, page } = await signedIn("treasurer");
+    const before = await entries();
+    await page.goto(`${base}/app/donations/new?campaign=${VNN}&method=in_kind`);
+    const item = (i: number, f: string) => page.locator(`[name='items[${i}].${f}']`);
+    await page.getByLabel("Ngày nhận").fill("2024-03-10");
+    await page.getByLabel("Họ tên / tên đơn vị").fill("Công ty TNHH Gạo Sạch Miền Tây");
+    await item(0, "description").fill("Gạo ST25");
+    await item(0, "quantity").fill("1.000");
+    await item(0, "unit").fill("kg");
+    await item(0, "unitValueDong").fill("25.000");
+    expect(await page.locator("[data-items-total]").innerText()).to.equal("25.000.000");
+    await page.getByRole("button", { name: "Thêm dòng hàng" }).click();
+    await item(1, "description").waitFor();
+    expect(await item(0, "description").inputValue(), "what was typed stays").to.equal("Gạo ST25");
+    expect(await entries(), "adding a line writes nothing").to.equal(before);
+    await item(1, "description").fill("Mì tôm");
+    await item(1, "quantity").fill("2,5");
+    await item(1, "unit").fill("thùng");
+    await item(1, "unitValueDong").fill("120.000");
+    expect(await page.locator("[data-items-total]").innerText()).to.equal("25.300.000");
+
+    // An amount the lines do not add up to: said beside the amount, with both figures; nothing written.
+    await page.getByLabel("Số tiền (đồng)").fill("25.000.000");
+    await page.getByRole("button", { name: "Ghi sổ" }).click();
+    await page.waitForSelector(".field-error");
+    expect(await page.locator("#f-amountDong-error").innerText())
+      .to.equal("Các dòng hàng cộng lại 25.300.000 đồng, khác số tiền 25.000.000 đồng đã ghi: hãy sửa số tiền, hoặc để trống để hệ thống tự cộng.");
+    expect(await entries()).to.equal(before);
+    await vietnameseOnly(page, "goods mismatch");
+    await axe(page, "goods mismatch");
+    await shoot(page, "goods-mismatch");
+
+    // A quantity that is no number is marked on its own line.
+    await item(1, "quantity").fill("nhiều");
+    await page.getByLabel("Số tiền (đồng)").fill("");
+    await page.getByRole("button", { name: "Ghi sổ" }).click();
+    await page.waitForSelector(".field-error");
+    expect(await page.locator("#f-items-1--quantity-error").innerText()).to.equal("Số lượng là số lớn hơn 0, ví dụ 10 hoặc 2,5.");
+    expect(await entries()).to.equal(before);
+
+    // The amount left empty is the lines' total.
+    await item(1, "quantity").fill("2,5");
+    await page.getByRole("button", { name: "Ghi sổ" }).click();
+    await page.waitForSelector(".flash");
+    expect(await page.locator(".flash").innerText()).to.contain("25.300.000 đồng");
+    expect(await entries()).to.equal(before + 1);
+    const entry = await s.db.knex("journal_entries").where({ committee_id: c.committee.id }).orderBy("seq", "desc").first("id");
+    const goods = await s.db.knex("entry_items").where({ entry_id: entry.id }).orderBy("line").select("description", "quantity", "unit", "unit_value_dong", "value_dong");
+    expect(goods.map((g) => [g.description, Number(g.quantity), g.unit, String(g.unit_value_dong), String(g.value_dong)])).to.deep.equal([
+      ["Gạo ST25", 1000, "kg", "25000", "25000000"], ["Mì tôm", 2.5, "thùng", "120000", "300000"]]);
     await context.close();
   });
 

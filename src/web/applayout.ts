@@ -76,6 +76,7 @@ select,textarea{font:inherit;padding:.4rem .5rem;border:1px solid #8c8f94;border
 table.list{width:100%;border-collapse:collapse;font-size:.9rem;margin:.8rem 0}table.list th,table.list td{border-bottom:1px solid #d7d3cc;padding:.35rem .4rem;text-align:left;vertical-align:top}
 table.list td.num,table.list th.num{text-align:right}form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin:.6rem 0}
 .chart{width:100%;height:auto;max-width:48rem}.ok{color:#1f6f43;font-weight:600}.bad{color:#8a1014;font-weight:600}
+button.secondary{background:#fff;color:#a4161a;border:1px solid #a4161a}.items-total{margin:0;font-weight:600}
 .secret{font-family:monospace;background:#fff8d6;border:1px dashed #b38f00;padding:.4rem .6rem;word-break:break-all}
 `;
 
@@ -87,6 +88,44 @@ document.addEventListener("submit", function (e) {
     f.setAttribute("data-sent", "true");
     var b = f.querySelector("button[type=submit]"); if (b) b.setAttribute("aria-busy", "true");
   }
+});
+// The in-kind form's total: each line's quantity (1.000 or 2,5 as Vietnamese write them) × unit value, in whole đồng
+// (half up, as the ledger rounds), counted in BigInt so no amount is ever a float.
+function soquyItemsTotal(box) {
+  var total = BigInt(0);
+  box.querySelectorAll("[data-item-row]").forEach(function (row) {
+    var q = (row.querySelector("[name$='.quantity']") || {}).value || "";
+    var u = (row.querySelector("[name$='.unitValueDong']") || {}).value || "";
+    q = q.trim().replace(/[\\s.]/g, "").replace(",", ".");
+    u = u.trim().replace(/\\s*(đồng|đ|₫)$/i, "").replace(/[\\s.]/g, "");
+    var m = /^(\\d{1,15})(?:\\.(\\d{1,3}))?$/.exec(q);
+    if (!m || !/^\\d{1,15}$/.test(u)) return;
+    var thousandths = BigInt(m[1] + ((m[2] || "") + "000").slice(0, 3));
+    total += (thousandths * BigInt(u) + BigInt(500)) / BigInt(1000);
+  });
+  var out = box.querySelector("[data-items-total]");
+  if (out) out.textContent = total.toString().replace(/\\B(?=(\\d{3})+(?!\\d))/g, ".");
+}
+// "Add a line" without a round trip: the form's template row, numbered after the last (without the script the
+// button asks the server for the form with one more line, and nothing is recorded).
+document.addEventListener("click", function (e) {
+  var b = e.target && e.target.closest && e.target.closest("[data-add-item]");
+  if (!b) return;
+  var box = b.closest("[data-items]"), tpl = box && box.querySelector("template[data-item-template]");
+  if (!tpl) return;
+  e.preventDefault();
+  var n = box.querySelectorAll("[data-item-row]").length;
+  if (n >= 100) return;
+  var html = tpl.innerHTML.split("999").join(String(n)).replace(/(Dòng hàng|Line) 1000/, "$1 " + (n + 1));
+  var holder = document.createElement("div");
+  holder.innerHTML = html;
+  var row = holder.firstElementChild;
+  box.insertBefore(row, box.querySelector(".items-total"));
+  var first = row.querySelector("input"); if (first) first.focus();
+});
+document.addEventListener("input", function (e) {
+  var box = e.target && e.target.closest && e.target.closest("[data-items]");
+  if (box) soquyItemsTotal(box);
 });
 document.addEventListener("change", function (e) {
   var t = e.target;

@@ -35,7 +35,9 @@ import { campaignScreens } from "./screens/campaigns.js";
 import { auditTable, checkpointReason } from "./screens/audit.js";
 import { appNotFound, notFoundBody } from "./screens/notfound.js";
 import { FORMS_CSS, FORMS_JS } from "./screens/fields.js";
-import { formKey, formMeta } from "./screens/common.js";
+import { formKey, formMeta, say } from "./screens/common.js";
+import { parseDongTyped } from "./screens/labels.js";
+import { multiplyDong } from "../ledger/money.js";
 import { attemptPassword, checkCsrf, clearCookie, CsrfRefused, ForbiddenPage, isSecure, requireUser, sessionMiddleware, signIn, type WebSession } from "./session.js";
 
 // The workspace for the people who keep the books: sign-in, keyboard-first
@@ -52,7 +54,11 @@ const FIELD_VI: Record<string, string> = {
 type Errors = Map<string, string>;
 const NONE: Placed = { fields: new Map(), general: [] };
 const DONATION_FIELDS = ["campaign", "method", "receivedOn", "amountDong", "donor.name", "donor.kind", "donor.publishName", "donor.phone", "bankAccount", "bankReference",
-  "items[0].description", "items[0].quantity", "items[0].unit", "items[0].unitValueDong", "items[0].valuationBasis", "description"];
+  "description"];
+const ITEM_FIELDS = ["description", "quantity", "unit", "unitValueDong", "valuationBasis"] as const;
+/** A donation form's fields with its item rows. */
+const donationFields = (rows: number) => [...DONATION_FIELDS, ...Array.from({ length: rows }, (_, i) => ITEM_FIELDS.map((f) => `items[${i}].${f}`)).flat()];
+const DEFAULT_VALUATION = "Giá thị trường tại thời điểm nhận";
 const DISBURSEMENT_FIELDS = ["campaign", "beneficiary.name", "beneficiary.category", "beneficiary.area", "purpose", "method", "paidOn", "quantity", "unit", "amountDong", "description"];
 
 const PURPOSE_VI: Record<string, string> = {
@@ -204,6 +210,7 @@ ${(["area", "category"] as const).map((by) => {
     const v = (k: string) => values[k] ?? "";
     const err = (k: string) => errors.fields.get(k) ?? null;
     const lang = langOf(req);
+    const rows = itemRowCount(values);
     const campaign = await campaignChoice(req, sess.user.committeeId, v("campaign"), err("campaign"), windowText);
     page(req, res, T(req, "Ghi thu", "Record a donation"), html`<h1>${T(req, "Ghi thu (ủng hộ)", "Record a donation")}</h1>
 ${errorSummary(lang, errors)}
@@ -223,12 +230,13 @@ ${input(req, "donor.phone", T(req, "Điện thoại (không công khai)", "Phone
 <fieldset data-for-method="bank"${method === "bank" ? "" : new Html(" hidden")}><legend>${T(req, "Chuyển khoản", "Bank transfer")}</legend>
 ${input(req, "bankAccount", T(req, "Số tài khoản nhận", "Receiving account"), v("bankAccount"), err("bankAccount"), {})}
 ${input(req, "bankReference", T(req, "Mã giao dịch", "Bank reference"), v("bankReference"), err("bankReference"), {})}</fieldset>
-<fieldset data-for-method="in_kind"${method === "in_kind" ? "" : new Html(" hidden")}><legend>${T(req, "Hiện vật", "Goods")}</legend>
-${input(req, "items[0].description", T(req, "Tên hàng", "Goods"), v("items[0].description"), err("items[0].description"), {})}
-${input(req, "items[0].quantity", T(req, "Số lượng", "Quantity"), v("items[0].quantity"), err("items[0].quantity"), { inputmode: "numeric" })}
-${input(req, "items[0].unit", T(req, "Đơn vị (kg, thùng…)", "Unit"), v("items[0].unit"), err("items[0].unit"), {})}
-${input(req, "items[0].unitValueDong", T(req, "Đơn giá (đồng)", "Unit value (đồng)"), v("items[0].unitValueDong"), err("items[0].unitValueDong"), { inputmode: "numeric" })}
-${input(req, "items[0].valuationBasis", T(req, "Căn cứ định giá", "Valuation basis"), v("items[0].valuationBasis") || "Giá thị trường tại thời điểm nhận", err("items[0].valuationBasis"), {})}</fieldset>
+<fieldset data-for-method="in_kind"${method === "in_kind" ? "" : new Html(" hidden")} data-items><legend>${T(req, "Hiện vật", "Goods")}</legend>
+<p class="note">${T(req, "Mỗi dòng một loại hàng. Số tiền là tổng giá trị các dòng (số lượng × đơn giá); để trống ô Số tiền thì hệ thống tự cộng.",
+    "One line per kind of goods. The amount is the lines' total value (quantity × unit value); leave Amount empty and it is added up for you.")}</p>
+${Array.from({ length: rows }, (_, i) => itemRow(req, i, v, err))}
+<p class="items-total" aria-live="polite">${T(req, "Tổng giá trị các dòng:", "Lines' total value:")} <output data-items-total>${itemsTotalText(values, rows)}</output> đồng</p>
+<template data-item-template>${itemRow(req, ITEM_TEMPLATE_INDEX, () => "", () => null)}</template>
+<button type="submit" name="_addItem" value="1" class="secondary" data-add-item formnovalidate>${T(req, "Thêm dòng hàng", "Add a line")}</button></fieldset>
 ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Description (optional)"), v("description"), err("description"), {})}
 <button type="submit">${T(req, "Ghi sổ", "Record")}</button></form>`, flash, status);
   };
@@ -236,14 +244,23 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
     donationForm(req, res, { campaign: String(req.query.campaign ?? ""), method: String(req.query.method ?? "cash") }, NONE, null));
   r.post("/donations", form, requireUser(["treasurer"]), async (req, res) => {
     checkCsrf(req, res);
-    const values = strings(req.body);
+    const values = compactItems(strings(req.body));
+    const fields = donationFields(itemRowCount(values));
+    if (values._addItem) return donationForm(req, res, values, NONE, null); // one more line of goods: nothing is sent
     const body = nest(values, ["donor.publishName"]);
     if (body.method !== "in_kind") delete body.items;
     if (body.method !== "bank") { delete body.bankAccount; delete body.bankReference; }
+    const goods = body.method === "in_kind" ? itemsCheck(values, langOf(req)) : null;
+    if (goods?.totalDong !== undefined && goods.totalDong !== null && body.amountDong === undefined) {
+      body.amountDong = goods.totalDong.toString();
+      values.amountDong = body.amountDong;
+    }
     const parsed = donationCreate.safeParse(body);
-    if (!parsed.success) {
+    if (!parsed.success || goods?.errors.size) {
       res.locals.problemCode = "validation_failed";
-      return donationForm(req, res, values, place(zodErrors(parsed.error, langOf(req)), DONATION_FIELDS, DONATION_ALIASES), null, 422);
+      const errors = parsed.success ? new Map<string, string>() : zodErrors(parsed.error, langOf(req));
+      for (const [f, text] of goods?.errors ?? []) if (!errors.has(f)) errors.set(f, text);
+      return donationForm(req, res, values, place(errors, fields, DONATION_ALIASES), null, 422);
     }
     const unconfirmed = needsConfirmation(values, await confirmAbove(s.db.knex, principal(res).committeeId));
     if (unconfirmed !== null) {
@@ -260,7 +277,7 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
     } catch (error) {
       if (error instanceof LedgerError) {
         res.locals.problemCode = error.code; // the audit log says why
-        return donationForm(req, res, values, place(ledgerErrors(error, langOf(req)), DONATION_FIELDS, DONATION_ALIASES), null, 422);
+        return donationForm(req, res, values, place(ledgerErrors(error, langOf(req)), fields, DONATION_ALIASES), null, 422);
       }
       throw error;
     }
@@ -599,6 +616,101 @@ function isDate(v: unknown): v is string {
   return typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v);
 }
 
+const MAX_ITEM_ROWS = 100; // the API's own bound on items
+/** The row number the page's script replaces when it adds a line without a round trip. */
+const ITEM_TEMPLATE_INDEX = 999;
+
+/** How many lines of goods the form shows: those sent (at least one), and one more when asked. */
+function itemRowCount(values: Record<string, string>): number {
+  let rows = 1;
+  for (const k of Object.keys(values)) {
+    const m = /^items\[(\d+)\]\./.exec(k);
+    if (m) rows = Math.max(rows, Number(m[1]) + 1);
+  }
+  return Math.min(MAX_ITEM_ROWS, rows + (values._addItem ? 1 : 0));
+}
+
+/**
+ * The form's lines of goods renumbered without the empty ones (a line with only its valuation basis, which the
+ * form fills in, is empty): the API gets a list without holes, and the form shows what it refused by the same numbers.
+ */
+function compactItems(values: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const rows = new Map<number, Record<string, string>>();
+  for (const [k, v] of Object.entries(values)) {
+    const m = /^items\[(\d{1,3})\]\.(\w+)$/.exec(k);
+    if (!m) {
+      if (!k.startsWith("items[")) out[k] = v;
+      continue;
+    }
+    const row = rows.get(Number(m[1])) ?? {};
+    row[m[2]!] = v;
+    rows.set(Number(m[1]), row);
+  }
+  let n = 0;
+  for (const [, row] of [...rows].sort((a, b) => a[0] - b[0])) {
+    if (!["description", "quantity", "unit", "unitValueDong"].some((f) => (row[f] ?? "").trim() !== "")) continue;
+    if (n >= MAX_ITEM_ROWS) break;
+    for (const f of ITEM_FIELDS) if (row[f] !== undefined) out[`items[${n}].${f}`] = row[f]!;
+    n++;
+  }
+  return out;
+}
+
+/** A quantity as Vietnamese write it (1.000 a thousand, 2,5 two and a half) as the API reads it, or null. */
+function quantityTyped(text: string): string | null {
+  const t = text.trim().replace(/[\s.]/g, "").replace(",", ".");
+  return /^\d{1,15}(\.\d{1,3})?$/.test(t) && Number(t) > 0 ? t : null;
+}
+
+/**
+ * What the lines of goods are worth, and what is wrong with them, beside their own fields: a quantity or unit value
+ * that is not a number, and a total that differs from the amount typed (saying both figures).
+ */
+function itemsCheck(values: Record<string, string>, lang: Lang): { totalDong: bigint | null; errors: Errors } {
+  const errors: Errors = new Map();
+  let total: bigint | null = 0n;
+  const rows = itemRowCount(values);
+  for (let i = 0; i < rows; i++) {
+    const q = values[`items[${i}].quantity`];
+    const u = values[`items[${i}].unitValueDong`];
+    if (q === undefined && u === undefined && values[`items[${i}].description`] === undefined) continue;
+    const quantity = quantityTyped(q ?? "");
+    const unitValue = parseDongTyped(u ?? "");
+    if (quantity === null) errors.set(`items[${i}].quantity`, lang === "vi" ? "Số lượng là số lớn hơn 0, ví dụ 10 hoặc 2,5." : "A quantity above 0, e.g. 10 or 2.5.");
+    if (unitValue === null || unitValue <= 0n) errors.set(`items[${i}].unitValueDong`, lang === "vi" ? "Đơn giá là số đồng, ví dụ 250.000." : "A unit value in đồng, e.g. 250.000.");
+    total = quantity !== null && unitValue !== null && total !== null ? total + multiplyDong(quantity, unitValue) : null;
+  }
+  const typed = values.amountDong?.trim() ? parseDongTyped(values.amountDong) : null;
+  if (total !== null && typed !== null && typed !== total) {
+    errors.set("amountDong", lang === "vi"
+      ? `Các dòng hàng cộng lại ${formatDong(total)} đồng, khác số tiền ${formatDong(typed)} đồng đã ghi: hãy sửa số tiền, hoặc để trống để hệ thống tự cộng.`
+      : `The lines add up to ${formatDong(total)} đồng, not the ${formatDong(typed)} đồng typed: correct the amount, or leave it empty to add them up.`);
+  }
+  return { totalDong: total, errors };
+}
+
+/** The lines' total as the form shows it before it is sent (the page's script keeps it up to date as one types). */
+function itemsTotalText(values: Record<string, string>, rows: number): string {
+  let total = 0n;
+  for (let i = 0; i < rows; i++) {
+    const q = quantityTyped(values[`items[${i}].quantity`] ?? "");
+    const u = parseDongTyped(values[`items[${i}].unitValueDong`] ?? "");
+    if (q !== null && u !== null) total += multiplyDong(q, u);
+  }
+  return formatDong(total);
+}
+
+function itemRow(req: Request, i: number, v: (k: string) => string, err: (k: string) => string | null): Html {
+  const n = (f: string) => `items[${i}].${f}`;
+  return html`<fieldset class="item-row" data-item-row><legend>${say(req, `Dòng hàng ${i + 1}`, `Line ${i + 1}`)}</legend>
+${input(req, n("description"), say(req, "Tên hàng", "Goods"), v(n("description")), err(n("description")), {})}
+${input(req, n("quantity"), say(req, "Số lượng", "Quantity"), v(n("quantity")), err(n("quantity")), { inputmode: "decimal" })}
+${input(req, n("unit"), say(req, "Đơn vị (kg, thùng…)", "Unit"), v(n("unit")), err(n("unit")), {})}
+${input(req, n("unitValueDong"), say(req, "Đơn giá (đồng)", "Unit value (đồng)"), v(n("unitValueDong")), err(n("unitValueDong")), { inputmode: "numeric" })}
+${input(req, n("valuationBasis"), say(req, "Căn cứ định giá", "Valuation basis"), v(n("valuationBasis")) || DEFAULT_VALUATION, err(n("valuationBasis")), {})}</fieldset>`;
+}
+
 function todayVn(): string {
   return new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10);
 }
@@ -623,7 +735,8 @@ function nest(values: Record<string, string>, booleans: string[]): Record<string
       o[key] ??= /^\d+$/.test(path[i + 1]!) ? [] : {};
       o = o[key];
     }
-    o[path.at(-1)!] = booleans.includes(k) ? v === "true" : /amountDong$|quantity$|unitValueDong$/.test(k) ? v.replace(/[.\s]/g, "") : v;
+    o[path.at(-1)!] = booleans.includes(k) ? v === "true" : /quantity$/.test(k) ? quantityTyped(v) ?? v
+      : /amountDong$|unitValueDong$/.test(k) ? v.replace(/[.\s]/g, "").replace(/\s*(đồng|đ|₫)$/i, "") : v;
   }
   for (const b of booleans) {
     const path = b.split(".");

@@ -205,7 +205,8 @@ export interface Placed {
 export function place(errors: Iterable<[string, string]>, formFields: readonly string[], aliases: Record<string, string> = {}): Placed {
   const placed: Placed = { fields: new Map(), general: [] };
   for (const [field, text] of errors) {
-    const target = aliases[field] ?? aliases[field.replace(/\[\d+\].*$/, "")] ?? field;
+    // A field the form has is its own place (items[1].quantity); an alias places what the form names otherwise.
+    const target = formFields.includes(field) ? field : aliases[field] ?? aliases[field.replace(/\[\d+\].*$/, "")] ?? field;
     if (formFields.includes(target)) {
       if (!placed.fields.has(target)) placed.fields.set(target, text);
     } else if (!placed.general.includes(text)) {
