@@ -166,7 +166,16 @@ describe("workspace in a browser", function () {
     await page.getByRole("link", { name: "Ghi chi" }).click();
     await page.waitForURL(/disbursements\/new/);
     await axe(page, "disbursement form");
-    await page.getByLabel("Chọn hộ đã có (theo khu phố)").selectOption({ label: "Đặng Văn Tư · Hộ cận nghèo" });
+    // The picker searches as one types, without diacritics or case, by name, khu phố and category.
+    const search = page.getByRole("combobox", { name: "Tìm hộ đã nhận hỗ trợ: gõ tên, khu phố hoặc loại hộ" });
+    await search.pressSequentially("dang tu can ngheo");
+    await page.getByRole("option", { name: "Đặng Văn Tư · Khu phố 4 · Hộ cận nghèo" }).waitFor();
+    expect(await page.locator("#household-results [role=option]").count()).to.equal(1);
+    await axe(page, "household picker open");
+    await shoot(page, "household-picker");
+    await search.press("ArrowDown");
+    await search.press("Enter");
+    expect(await page.getByLabel("Họ tên chủ hộ").inputValue()).to.equal("Đặng Văn Tư");
     expect(await page.getByLabel("Khu phố / ấp").inputValue()).to.equal("Khu phố 4");
     expect(await page.getByLabel("Đối tượng").inputValue()).to.equal("near_poor");
     await page.getByLabel("Ngày chi").fill("2024-03-09");

@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import { foldWords } from "../ledger/mask.js";
 
 // Reads behind the workspace pages that the API does not already answer:
 // the household picker, who recorded what, and money in and out by week.
@@ -13,6 +14,22 @@ export class WorkspaceQueries {
     const rows = await this.knex("beneficiaries").where({ committee_id: committeeId }).orderBy(["area", "name"]).limit(limit)
       .select("name", "category", "area");
     return rows.map((r) => ({ name: r.name, category: r.category, area: r.area }));
+  }
+
+  /**
+   * Households whose name, khu phố or category (as `labels` words it) hold every word asked, without diacritics or
+   * case ("dang van tu khu pho 4" finds "Đặng Văn Tư", Khu phố 4); at most `limit`, by khu phố and name.
+   */
+  async findHouseholds(committeeId: number, asked: string, labels: Record<string, string>, limit = 20): Promise<Household[]> {
+    const words = foldWords(asked).split(" ").filter(Boolean).slice(0, 8);
+    if (words.length === 0) return [];
+    const found: Household[] = [];
+    for (const h of await this.households(committeeId, 20_000)) {
+      const text = ` ${foldWords(`${h.name} ${h.area} ${h.area.replace(/\s+/g, "")} ${labels[h.category] ?? h.category}`)} `;
+      if (words.every((w) => text.includes(` ${w}`))) found.push(h);
+      if (found.length >= limit) break;
+    }
+    return found;
   }
 
   async principalNames(committeeId: number): Promise<Map<number, string>> {

@@ -76,6 +76,8 @@ select,textarea{font:inherit;padding:.4rem .5rem;border:1px solid #8c8f94;border
 table.list{width:100%;border-collapse:collapse;font-size:.9rem;margin:.8rem 0}table.list th,table.list td{border-bottom:1px solid #d7d3cc;padding:.35rem .4rem;text-align:left;vertical-align:top}
 table.list td.num,table.list th.num{text-align:right}form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin:.6rem 0}
 .chart{width:100%;height:auto;max-width:48rem}.ok{color:#1f6f43;font-weight:600}.bad{color:#8a1014;font-weight:600}
+.picker{position:relative;display:grid;gap:.2rem}.picker [role=listbox]{list-style:none;margin:0;padding:0;border:1px solid #8c8f94;border-radius:.3rem;background:#fff;max-height:16rem;overflow:auto}
+.picker [role=option],.picker li.none{padding:.45rem .6rem;cursor:pointer}.picker [role=option][aria-selected=true],.picker [role=option]:hover{background:#f1ede6}
 button.secondary{background:#fff;color:#a4161a;border:1px solid #a4161a}.items-total{margin:0;font-weight:600}
 .secret{font-family:monospace;background:#fff8d6;border:1px dashed #b38f00;padding:.4rem .6rem;word-break:break-all}
 `;
@@ -133,11 +135,63 @@ document.addEventListener("change", function (e) {
   if (t && t.name === "method" && t.form && t.form.getAttribute("data-method-switch") !== null) {
     t.form.querySelectorAll("[data-for-method]").forEach(function (el) { el.hidden = el.getAttribute("data-for-method").split(" ").indexOf(t.value) < 0; });
   }
-  if (t && t.id === "household-pick") {
-    var o = t.selectedOptions[0]; if (!o || !o.value) return;
-    var f = t.form; f.querySelector("[name='beneficiary.name']").value = o.getAttribute("data-name");
-    f.querySelector("[name='beneficiary.category']").value = o.getAttribute("data-category");
-    f.querySelector("[name='beneficiary.area']").value = o.getAttribute("data-area");
-  }
 });
+// The household picker: matches from the server as one types (a pause of 150 ms), arrow keys and Enter to choose,
+// Escape to close; choosing fills the household's name, category and area. Without the script it stays hidden and
+// the fields are typed as they are for a new household.
+(function () {
+  var box = document.querySelector("[data-household-picker]");
+  if (!box) return;
+  box.hidden = false;
+  var input = box.querySelector("input"), list = box.querySelector("[role=listbox]"), form = box.closest("form");
+  var found = [], active = -1, timer = null, asked = "";
+  function close() { list.hidden = true; input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); active = -1; }
+  function mark(i) {
+    active = i;
+    list.querySelectorAll("[role=option]").forEach(function (o, n) { o.setAttribute("aria-selected", n === i ? "true" : "false"); });
+    if (i >= 0) input.setAttribute("aria-activedescendant", "household-option-" + i); else input.removeAttribute("aria-activedescendant");
+  }
+  function choose(i) {
+    var h = found[i]; if (!h) return;
+    form.querySelector("[name='beneficiary.name']").value = h.name;
+    form.querySelector("[name='beneficiary.category']").value = h.category;
+    var area = form.querySelector("[name='beneficiary.area']"); if (area) area.value = h.area;
+    input.value = h.name;
+    close();
+  }
+  function show(items) {
+    found = items; list.textContent = "";
+    items.forEach(function (h, i) {
+      var li = document.createElement("li");
+      li.id = "household-option-" + i; li.setAttribute("role", "option"); li.setAttribute("aria-selected", "false");
+      li.textContent = h.name + " · " + h.area + " · " + h.categoryLabel;
+      li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(i); });
+      list.appendChild(li);
+    });
+    if (items.length === 0) {
+      var none = document.createElement("li"); none.className = "none";
+      none.textContent = document.documentElement.lang === "vi" ? "Không tìm thấy hộ nào: nhập hộ mới bên dưới." : "No household found: type a new one below.";
+      list.appendChild(none);
+    }
+    list.hidden = false; input.setAttribute("aria-expanded", "true"); mark(-1);
+  }
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    var q = input.value.trim();
+    if (q.length < 2) { close(); return; }
+    timer = setTimeout(function () {
+      asked = q;
+      fetch("/app/households?q=" + encodeURIComponent(q), { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (items) { if (asked === q) show(items); }, function () {});
+    }, 150);
+  });
+  input.addEventListener("keydown", function (e) {
+    if (list.hidden) return;
+    if (e.key === "ArrowDown") { e.preventDefault(); mark(Math.min(found.length - 1, active + 1)); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); mark(Math.max(0, active - 1)); }
+    else if (e.key === "Enter" && active >= 0) { e.preventDefault(); choose(active); }
+    else if (e.key === "Escape") { close(); }
+  });
+  input.addEventListener("blur", function () { setTimeout(close, 100); });
+})();
 `;

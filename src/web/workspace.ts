@@ -289,8 +289,6 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
     const v = (k: string) => values[k] ?? "";
     const err = (k: string) => errors.fields.get(k) ?? null;
     const lang = langOf(req);
-    const households = await q.households(sess.user.committeeId);
-    const areas = [...new Set(households.map((h) => h.area))];
     const listed = (await s.ledger.areas(sess.user.committeeId)).map((a) => a.name);
     const campaign = await campaignChoice(req, sess.user.committeeId, v("campaign"), err("campaign"), deadlineText);
     page(req, res, T(req, "Ghi chi", "Record a disbursement"), html`<h1>${T(req, "Ghi chi (hỗ trợ hộ gia đình)", "Record a disbursement")}</h1>
@@ -298,9 +296,13 @@ ${errorSummary(lang, errors)}
 <form method="post" action="/app/disbursements" class="entry" data-once novalidate>
 <input type="hidden" name="_csrf" value="${sess.csrfToken}"><input type="hidden" name="_idem" value="${values._idem || randomUUID()}">
 ${campaign.select}
-<label>${T(req, "Chọn hộ đã có (theo khu phố)", "Pick a known household (by area)")}<select id="household-pick"><option value="">—</option>
-${areas.map((a) => html`<optgroup label="${a}">${households.filter((h) => h.area === a).map((h) =>
-    html`<option value="${h.name}" data-name="${h.name}" data-category="${h.category}" data-area="${h.area}">${h.name} · ${CATEGORY_VI[h.category] ?? h.category}</option>`)}</optgroup>`)}</select></label>
+<div class="picker" data-household-picker hidden>
+<label for="household-search">${T(req, "Tìm hộ đã nhận hỗ trợ: gõ tên, khu phố hoặc loại hộ", "Find a household helped before (name, area, category)")}</label>
+<input id="household-search" type="search" role="combobox" autocomplete="off" aria-autocomplete="list" aria-expanded="false" aria-controls="household-results" aria-describedby="household-search-note">
+<ul id="household-results" role="listbox" aria-label="${T(req, "Các hộ tìm thấy", "Households found")}" hidden></ul>
+<p id="household-search-note" class="note">${T(req, "Chọn một hộ để điền sẵn. Hộ mới: nhập họ tên, đối tượng và khu phố bên dưới, hộ được thêm khi ghi sổ.",
+    "Pick one to fill in the household. A new household: type its name, category and area below; it is added when recorded.")}</p>
+</div>
 <fieldset><legend>${T(req, "Hộ nhận hỗ trợ", "Household")}</legend>
 ${input(req, "beneficiary.name", T(req, "Họ tên chủ hộ", "Head of household"), v("beneficiary.name"), err("beneficiary.name"), { required: true })}
 ${selectField({ name: "beneficiary.category", label: T(req, "Đối tượng", "Category"), value: v("beneficiary.category"), error: err("beneficiary.category"), options: beneficiaryCategories.map((c) => ({ value: c, label: CATEGORY_VI[c]! })) })}
@@ -316,6 +318,12 @@ ${confirm !== null ? amountConfirmation(lang, confirm, await confirmAbove(s.db.k
 ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Description (optional)"), v("description"), err("description"), {})}
 <button type="submit">${T(req, "Ghi sổ", "Record")}</button></form>`, flash, status);
   };
+  // The household picker's search, as one types: JSON for the page's own script (a workspace session only).
+  r.get("/households", requireUser(["treasurer"]), async (req, res) => {
+    const asked = typeof req.query.q === "string" ? req.query.q.slice(0, 100) : "";
+    const found = await q.findHouseholds(sessionOf(res)!.user.committeeId, asked, CATEGORY_VI);
+    res.set("Cache-Control", "no-store").json(found.map((h) => ({ ...h, categoryLabel: langOf(req) === "vi" ? CATEGORY_VI[h.category] ?? h.category : h.category })));
+  });
   // A result page's address is the post's: reloading it, or switching language there, opens a fresh form.
   r.get("/donations", (_req, res) => res.redirect(303, "/app/donations/new"));
   r.get("/disbursements", (_req, res) => res.redirect(303, "/app/disbursements/new"));
