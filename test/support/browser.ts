@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { expect } from "chai";
@@ -51,8 +51,27 @@ export async function shoot(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
+/**
+ * The English the screens say when asked for English: every `T(req, vi, en)` / `say(req, vi, en)` of src/web read from
+ * the source (a phrase of two words or more that differs from its Vietnamese), and the screens' tables.
+ */
+function screensEnglish(): string[] {
+  const dir = path.resolve("src/web");
+  const files = [...readdirSync(dir).map((f) => path.join(dir, f)), ...readdirSync(path.join(dir, "screens")).map((f) => path.join(dir, "screens", f))]
+    .filter((f) => f.endsWith(".ts"));
+  const said = /\b(?:T|say)\(req, "((?:[^"\\]|\\.)*)", "((?:[^"\\]|\\.)*)"\)/g;
+  const out = new Set<string>();
+  for (const f of files) {
+    for (const m of readFileSync(f, "utf8").matchAll(said)) {
+      const [vi, en] = [m[1]!, m[2]!];
+      if (en !== vi && /^[A-Za-z][^${}]*\s[^${}]*[a-z]/.test(en) && !/[\\]/.test(en) && en.length >= 8) out.add(en);
+    }
+  }
+  return [...out];
+}
+
 /** The English the screens' tables hold, result codes spelled as codes, and JSON: none of it on a page in Vietnamese. */
-const english = [...codeWords(), ...Object.values(KIND), ...Object.values(METHOD)].map((x) => x.en);
+const english = [...new Set([...codeWords(), ...Object.values(KIND), ...Object.values(METHOD)].map((x) => x.en).concat(screensEnglish()))];
 const codes = resultCodes.filter((c) => c.includes("_") || ["forbidden", "unauthorized"].includes(c));
 
 export async function vietnameseOnly(page: Page, name: string): Promise<void> {
