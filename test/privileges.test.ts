@@ -129,6 +129,25 @@ describe("the service's role on PostgreSQL (least privilege)", function () {
     });
   });
 
+  it("refreshes the ledger's statistics inside a bank import: its own ANALYZE is skipped, the owner's function's is not", async () => {
+    const conn = (await app.client.acquireConnection()) as { query(sql: string): Promise<unknown>; on(e: "notice", f: (n: { message: string }) => void): void;
+      removeAllListeners(e: string): void };
+    const notices: string[] = [];
+    conn.on("notice", (n) => notices.push(n.message));
+    try {
+      await conn.query("analyze journal_entries");
+      expect(notices.join(" | "), "a non-owner's ANALYZE is skipped").to.match(/skipping "journal_entries"/);
+      notices.length = 0;
+      await conn.query("begin");
+      await conn.query("select soquy_analyze_ledger()");
+      await conn.query("commit");
+      expect(notices, "the import's ANALYZE runs as the owner").to.deep.equal([]);
+    } finally {
+      conn.removeAllListeners("notice");
+      await app.client.releaseConnection(conn);
+    }
+  });
+
   it("starts the server without migrating, and refuses to start while a migration is pending, naming it and the command", async () => {
     const owner = await testOwnerKnex();
     const last = (await owner.raw("select * from knex_migrations order by id desc limit 1")).rows[0];

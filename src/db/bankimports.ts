@@ -288,7 +288,7 @@ export async function importStatement(knex: Knex, r: ImportRequest): Promise<Imp
     // (statements, totals) is planned with the tables' sizes when they were last analysed: after a large
     // import into a young ledger those plans would be seq scans. Fresh statistics (ANALYZE counts this
     // transaction's own rows) keep them index lookups.
-    if (posted >= ANALYZE_AFTER) await trx.raw("analyze journal_entries, postings, donations, donors");
+    if (posted >= ANALYZE_AFTER) await trx.raw("select soquy_analyze_ledger()");
 
     phase("analyze");
     // 5. The import and its lines.
@@ -605,7 +605,7 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
     // ledger those would scan tables this import keeps growing. Re-analyse as they grow fourfold.
     if (posted >= nextAnalyze) {
       await settled();
-      await timed("analyze", trx.raw("analyze journal_entries, postings, donations, donors"));
+      await timed("analyze", trx.raw("select soquy_analyze_ledger()"));
       nextAnalyze = posted * 4;
     }
     return ids;
