@@ -136,6 +136,13 @@ describe("layout: the folders' order", () => {
     expect(missing).to.deep.equal([]);
   });
 
+  it("leaves the queries to src/db: routes and pages build none (no knex(…), no .raw(…))", () => {
+    const queries = files.filter((f) => f.startsWith("src/http/") || f.startsWith("src/web/")).flatMap((f) =>
+      readFileSync(path.join(root, f), "utf8").split("\n").flatMap((line, i) =>
+        /^\s*(\/\/|\*)/.test(line) || !/\b(knex|trx)\s*\(|\.raw\s*\(/.test(line) ? [] : [`${f}:${i + 1}: ${line.trim()}`]));
+    expect(queries).to.deep.equal([]);
+  });
+
   it("imports nothing later in the order, and src/ledger and reports/ nothing they must not", () => {
     const excused = (p: string) => knownExceptions.some((k) => p.startsWith(`${k.from} imports ${k.to}`));
     expect(problems(edges).filter((p) => !excused(p))).to.deep.equal([]);

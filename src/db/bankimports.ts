@@ -739,6 +739,36 @@ export function toSummary(row: Record<string, any>, accountNo: string, campaign:
   };
 }
 
+/** A committee's imports, newest first, each with its bank account and campaign, and whether it was reversed. */
+export async function listImports(knex: Knex, committeeId: number, limit: number): Promise<{ summary: ImportSummary; reversed: boolean }[]> {
+  const rows = await knex("bank_imports as i").join("bank_accounts as a", "a.id", "i.bank_account_id")
+    .join("campaigns as c", "c.id", "i.campaign_id")
+    .leftJoin("bank_import_reversals as r", (j) => j.on("r.committee_id", "i.committee_id").andOn("r.import_id", "i.id"))
+    .where("i.committee_id", committeeId).orderBy("i.id", "desc").limit(limit)
+    .select("i.*", "a.account_no", "c.code as campaign_code", "r.id as reversal_id");
+  return rows.map((r) => ({ summary: toSummary(r, r.account_no, r.campaign_code), reversed: r.reversal_id !== null }));
+}
+
+/** One import of the committee, or null. */
+export async function readImport(knex: Knex, committeeId: number, importId: number): Promise<ImportSummary | null> {
+  const r = await knex("bank_imports as i").join("bank_accounts as a", "a.id", "i.bank_account_id")
+    .join("campaigns as c", "c.id", "i.campaign_id").where({ "i.committee_id": committeeId, "i.id": importId })
+    .first("i.*", "a.account_no", "c.code as campaign_code");
+  return r ? toSummary(r, r.account_no, r.campaign_code) : null;
+}
+
+/** The committee's bank accounts, by number, with the generic layout saved for each (null: none). */
+export async function bankAccounts(knex: Knex, committeeId: number): Promise<{ accountNo: string; layout: unknown }[]> {
+  const rows = await knex("bank_accounts").where({ committee_id: committeeId }).orderBy("account_no").select("account_no", "layout");
+  return rows.map((a) => ({ accountNo: a.account_no as string, layout: a.layout as unknown }));
+}
+
+/** Saves a generic layout for a bank account (made if the committee has no statement of it yet). */
+export async function saveLayout(knex: Knex, committeeId: number, accountNo: string, layout: unknown): Promise<void> {
+  await knex.raw(`insert into bank_accounts (committee_id, account_no, layout) values (?, ?, ?::jsonb)
+    on conflict (committee_id, account_no) do update set layout = excluded.layout`, [committeeId, accountNo, JSON.stringify(layout)]);
+}
+
 /** A treasurer token (a person of its own) that cannot sign in, recording what the CLI imports (recorded_by needs a token of the committee). */
 export async function importerToken(knex: Knex, committeeId: number): Promise<number> {
   const name = "Nhập sao kê ngân hàng (dòng lệnh)";

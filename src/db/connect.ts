@@ -148,6 +148,11 @@ function serverKnex(url: string, poolMax: number): Knex {
   });
 }
 
+/** A round trip to the database: throws when it does not answer. */
+export async function databaseAnswers(knex: Knex): Promise<void> {
+  await knex.raw("select 1");
+}
+
 /**
  * The migrations this code has that the database has not run. A database the old chain left part-way is refused
  * (LegacySchema: `cli db upgrade-legacy` brings it forward), as is a recorded name this code does not know.

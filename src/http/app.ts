@@ -9,7 +9,7 @@ import helmet from "helmet";
 import type { Logger } from "pino";
 import type { Soquy } from "../context.js";
 import { AuditWriter } from "../db/audit.js";
-import { pendingMigrations } from "../db/connect.js";
+import { databaseAnswers, pendingMigrations } from "../db/connect.js";
 import { LegacySchema } from "../db/legacy.js";
 import { auditMiddleware } from "./audit.js";
 import { jsonBody } from "./body.js";
@@ -234,7 +234,7 @@ export function createApp(s: Soquy, log: Logger, lastRoutes: RequestHandler | nu
   // Alive, even while a bank import holds the embedded database's one connection (then it says so).
   app.get("/health", async (_req, res) => {
     if (s.db.gate?.held) return void res.json({ status: "ok", database: s.db.kind, busy: true, version: VERSION });
-    await s.db.knex.raw("select 1");
+    await databaseAnswers(s.db.knex);
     res.json({ status: "ok", database: s.db.kind, version: VERSION });
   });
   // Ready for traffic: the database answers and no migration is pending (a load balancer's check).
