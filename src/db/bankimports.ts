@@ -38,7 +38,7 @@ import { chainHead, toAccount } from "./store.js";
 // before, so PostgreSQL is rarely left waiting for this process. A refusal or
 // a crash (even kill -9) at any point leaves nothing behind: run it again.
 
-// Pages of 2,500 entries: a million-line import peaks at ~240 MB; with 5,000 it reached ~290 MB
+// Pages of 2,500 entries: twice as many raise a million-line import's peak memory by about a fifth
 // (more garbage between V8's major collections) for no measurable gain in time.
 const POST_PAGE = 2_500;
 const ANALYZE_AFTER = 5_000;
@@ -586,7 +586,7 @@ async function openPoster(trx: Knex.Transaction, r: ImportRequest, accountNo: st
     const table = PAGE_TABLES[turn++ % PAGE_TABLES.length]!;
     const sent = performance.now();
     // The page's statements are queued once its COPY is in. Queued at once behind the COPY instead,
-    // they left PostgreSQL idle a fifth of the time (posting a million lines took 136 s against 117 s).
+    // they leave PostgreSQL idle a fifth of the time, and posting takes that much longer.
     try {
       await queueRows(trx, table, entryColumns, entries, copy).done;
     } catch (error) {

@@ -66,7 +66,7 @@ export const CsvCol = {
  * Rows asked of the cursor at a time. The CSV pass: about a megabyte, a few hundred round trips for a
  * million rows. The lines for the PDF are objects handed on one by one to a slow renderer: big batches
  * there only outlive young-generation collections (2,000 rows took the text baseline of the 200,000-line
- * PDF from ~130 to ~185 MB of RSS) and save nothing; 100 is what pg-query-stream used before.
+ * PDF from ~130 to ~185 MB of RSS) and save nothing.
  */
 const CSV_BATCH_ROWS = 2000;
 const LINE_BATCH_ROWS = 100;
