@@ -30,8 +30,8 @@ export function registerDejaVu(doc: FontRegistry): void {
 // ---------------------------------------------------------------------------------------
 // Fast word layout
 //
-// pdfkit lays out every word through fontkit's full OpenType shaper (~30–40 µs a word
-// here). A ledger of 200.000 lines has millions of words and most of the unique ones
+// pdfkit lays out every word through fontkit's full OpenType shaper (~30–40 µs a word).
+// A ledger of 200.000 lines has millions of words and most of the unique ones
 // (amounts, sequence numbers, hashes, voucher numbers, bank memo codes) are shaped once
 // and never seen again, so the shaper dominated the render time (~0.5 ms a line).
 //
@@ -187,7 +187,7 @@ export function shapedLayout(embedded: PdfkitEmbeddedFont, text: string): Layout
 
 /**
  * pdfkit, loaded when the first document is made rather than when the service or the CLI starts: importing it
- * takes ~0.35 s here, paid by every CLI command (most make no PDF) and by every start.
+ * takes ~0.35 s, paid by every CLI command (most make no PDF) and by every start.
  */
 export async function loadPdfkit(): Promise<PDFKit.PDFDocument> {
   return (await import("pdfkit")).default;

@@ -1,4 +1,4 @@
-import { csvText } from "./csv.js";
+import { csvText } from "../src/statements/csv.js";
 
 // The public sao kê as CSV: the bank's lines as published (memo and reference masked, account
 // numbers to their last 3 digits), in bank order, one per row. UTF-8 with a BOM, CRLF, RFC 4180

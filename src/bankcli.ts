@@ -1,7 +1,8 @@
 import { createReadStream, statSync } from "node:fs";
 import type { Soquy } from "./context.js";
 import { importerToken, importStatement, parseOpeningDong, type ImportSummary } from "./db/bankimports.js";
-import { reconcile, reconciliationCsv } from "./db/reconcile.js";
+import { reconcile } from "./db/reconcile.js";
+import { reconciliationCsv } from "../reports/reconcile.js";
 import { LedgerError } from "./ledger/codes.js";
 
 // The bank commands of the CLI (import-bank, reconcile), kept apart from

@@ -4,14 +4,14 @@ import type { Express } from "express";
 import request from "supertest";
 import type { Soquy } from "../src/context.js";
 import { prepareStatement } from "../src/statements/builder.js";
-import { csvClosing, csvHeader, csvLine, csvOpening } from "../reports/csv.js";
+import { csvClosing, csvHeader, csvLine, csvOpening } from "../src/statements/csv.js";
 import { makeCommittee, type TestCommittee } from "./support/db.js";
 import { testApp } from "./support/http.js";
 
 // The CSV pass lets PostgreSQL write most cells and the running balance (src/db/statements.ts);
-// reports/csv.ts says what the bytes must be. Here the two meet on awkward data: the file must be
+// src/statements/csv.ts says what the bytes must be. Here the two meet on awkward data: the file must be
 // exactly the header, the opening, csvLine of every line the PDF pass reads, and the closing.
-describe("campaign statement CSV: the cells PostgreSQL writes are reports/csv.ts's", () => {
+describe("campaign statement CSV: the cells PostgreSQL writes are src/statements/csv.ts's", () => {
   let app: Express;
   let s: Soquy;
   let c: TestCommittee;

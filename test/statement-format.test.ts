@@ -6,7 +6,7 @@ import type { Soquy } from "../src/context.js";
 import { checkStatement, parseCsv } from "../src/public/check.js";
 import { importPublicKey } from "../src/public/signing.js";
 import { counterpartyV1, describeV1 } from "../src/ledger/mask.js";
-import { csvColumns } from "../reports/csv.js";
+import { csvColumns } from "../src/statements/csv.js";
 import { makeCommittee, meta, uniqueCode, type TestCommittee, testOwnerKnex } from "./support/db.js";
 import { testAppUnlimited } from "./support/http.js";
 

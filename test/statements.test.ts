@@ -8,7 +8,7 @@ import { parse } from "csv-parse/sync";
 import type { Express } from "express";
 import request from "supertest";
 import type { Soquy } from "../src/context.js";
-import { csvColumns } from "../reports/csv.js";
+import { csvColumns } from "../src/statements/csv.js";
 import { amountInWords } from "../reports/words.js";
 import { makeCommittee, meta, uniqueCode, type TestCommittee } from "./support/db.js";
 import { testApp } from "./support/http.js";

@@ -60,9 +60,9 @@ export class MigrationsPending extends Error {
 
 /**
  * Each PostgreSQL session may keep up to 256 MB of temporary tables in memory (default 8 MB). A bank
- * import stages its statement in temporary tables (~350 MB for a million lines, measured): with the
- * default, the session wrote nearly all of those pages out and read them back, ~3 s of a million-line
- * import (512 MB measured no better). The memory is taken only as temporary tables grow, and the setting
+ * import stages its statement in temporary tables (a few hundred MB for a million lines): with the
+ * default, the session writes nearly all of those pages out and reads them back, seconds of a million-line
+ * import (more than 256 MB gains nothing). The memory is taken only as temporary tables grow, and the setting
  * can only be made before a session's first temporary table.
  */
 function withSessionSettings(conn: pg.Client, done: (error: Error | null, conn: pg.Client) => void): void {
@@ -146,6 +146,11 @@ function serverKnex(url: string, poolMax: number): Knex {
     pool: { min: 0, max: poolMax, afterCreate: withSessionSettings },
     acquireConnectionTimeout: 60_000,
   });
+}
+
+/** A round trip to the database: throws when it does not answer. */
+export async function databaseAnswers(knex: Knex): Promise<void> {
+  await knex.raw("select 1");
 }
 
 /**

@@ -90,8 +90,8 @@ const PACE_WINDOW_MS = 30_000;
 
 /**
  * What a bank import on the embedded database is assumed to read a second before its own pace is known
- * (only the first Retry-After uses it): docs/bank-import.md measured 33 MB in 241 s on a busy machine; a
- * quiet one reads faster, so a little more is assumed.
+ * (only the first Retry-After uses it): a busy 2-core machine reads a statement at about 140 kB a second
+ * (docs/bank-import.md); a quiet one reads faster, so a little more is assumed.
  */
 const EMBEDDED_BYTES_PER_SECOND = 250_000;
 const MESSAGE_MAX = 2000;

@@ -23,6 +23,18 @@ export interface FigureSet {
 
 const MAX_SNAPSHOT_MEMO = 10_000;
 
+/**
+ * The public generation of the committee with this code (null: the sum over every committee) and when it last
+ * changed; undefined for a code no committee has.
+ */
+export async function publicGeneration(knex: Knex, committeeCode: string | null): Promise<{ value: string; changed_at: Date | null } | undefined> {
+  const { rows } = committeeCode === null
+    ? await knex.raw("select coalesce(sum(generation), 0)::text as value, max(changed_at) as changed_at from public_generations")
+    : await knex.raw(`select g.generation::text as value, g.changed_at from public_generations g
+        join committees c on c.id = g.committee_id where c.code = ?`, [committeeCode]);
+  return rows[0] as { value: string; changed_at: Date | null } | undefined;
+}
+
 export class PublicQueries {
   /** Snapshot keys known to be stored, so the live path writes each at most once. */
   private readonly stored = new Set<string>();

@@ -1,36 +1,13 @@
 import type { Knex } from "knex";
-import { neutralise } from "../../reports/csv.js";
 import { fail } from "../ledger/codes.js";
 import { parseIsoDate } from "../ledger/dates.js";
+import type { Reconciliation } from "../imports/reconciliation.js";
 import { checkAccountNo, IMPORT_KEY_PREFIX, unreleased } from "./bankimports.js";
 
-// Reconciliation of a bank account: what the bank's statements say (the
-// recorded bank lines) beside what the ledger says (entries recording those
-// lines, and bank donations recorded by hand for the account). Every bank
-// line is either recorded by the import, matched to a hand-recorded transfer,
-// or only in the bank (debits to classify); hand-recorded transfers with no
-// line are only in the ledger. Balances side by side: the bank's (opening
-// anchor + lines) and the ledger's (anchor + what the ledger recorded), whose
-// difference is exactly only-in-bank minus only-in-ledger.
+// Reconciliation of a bank account (what it holds: src/imports/reconciliation.ts), read from the recorded
+// bank lines, the entries recording them and the bank donations recorded by hand for the account.
 
 export const MAX_LISTED = 10_000;
-
-export interface Reconciliation {
-  bankAccount: string;
-  from: string | null;
-  to: string | null;
-  openingAnchor: { date: string; balanceDong: string } | null;
-  bankBalanceDong: string | null;
-  ledgerBalanceDong: string | null;
-  differenceDong: string | null;
-  onlyInBankDong: string;
-  onlyInLedgerDong: string;
-  recordedByImport: number;
-  matched: { lineNo: number; importId: number; date: string; amountDong: string; docRef: string; entryId: string; entrySeq: number; ledgerDate: string; donorName: string }[];
-  onlyInBank: { lineNo: number; importId: number; date: string; direction: "C" | "D"; amountDong: string; docRef: string; memo: string; kind: string }[];
-  onlyInLedger: { entryId: string; entrySeq: number; date: string; amountDong: string; bankReference: string | null; donorName: string }[];
-  truncated: boolean;
-}
 
 export async function reconcile(knex: Knex, committeeId: number, accountNoRaw: string, q: { from?: string | undefined; to?: string | undefined }): Promise<Reconciliation> {
   const accountNo = checkAccountNo(accountNoRaw, "account");
@@ -94,23 +71,4 @@ export async function reconcile(knex: Knex, committeeId: number, accountNoRaw: s
     })),
     truncated,
   };
-}
-
-const cell = (v: string | number | null) => {
-  const raw = v === null ? "" : String(v);
-  const t = /^-?\d+$/.test(raw) ? raw : neutralise(raw); // a signed amount is a number, not a formula
-  return /[",\r\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t;
-};
-
-/** The reconciliation as CSV (UTF-8 with BOM, CRLF): balances first, then one row per transfer. */
-export function reconciliationCsv(r: Reconciliation): string {
-  const rows: (string | number | null)[][] = [
-    ["status", "date", "amount_dong", "bank_import", "bank_line", "doc_ref", "memo", "entry_sequence", "entry_date", "donor_name"],
-    ["bank_balance", r.to ?? "", r.bankBalanceDong, null, null, null, `tài khoản ${r.bankAccount}`, null, null, null],
-    ["ledger_balance", r.to ?? "", r.ledgerBalanceDong, null, null, null, null, null, null, null],
-    ...r.matched.map((m) => ["matched", m.date, m.amountDong, m.importId, m.lineNo, m.docRef, null, m.entrySeq, m.ledgerDate, m.donorName]),
-    ...r.onlyInBank.map((b) => ["only_in_bank", b.date, b.direction === "C" ? b.amountDong : `-${b.amountDong}`, b.importId, b.lineNo, b.docRef, b.memo, null, null, null]),
-    ...r.onlyInLedger.map((l) => ["only_in_ledger", l.date, l.amountDong, null, null, l.bankReference, null, l.entrySeq, l.date, l.donorName]),
-  ];
-  return "\uFEFF" + rows.map((row) => row.map(cell).join(",") + "\r\n").join("");
 }

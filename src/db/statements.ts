@@ -38,7 +38,7 @@ export interface StatementRowRaw {
 /**
  * A row of the CSV pass, as an array (no object per row, and few fields: each
  * costs the pg driver time). PostgreSQL writes the cells that need no masking
- * (the rules of reports/csv.ts csvLine, spelled in SQL below) and the running
+ * (the rules of src/statements/csv.ts csvLine, spelled in SQL below) and the running
  * balance; the builder the rest. Indexes in CsvCol.
  */
 export type StatementCsvRow = [
@@ -66,7 +66,7 @@ export const CsvCol = {
  * Rows asked of the cursor at a time. The CSV pass: about a megabyte, a few hundred round trips for a
  * million rows. The lines for the PDF are objects handed on one by one to a slow renderer: big batches
  * there only outlive young-generation collections (2,000 rows took the text baseline of the 200,000-line
- * PDF from ~130 to ~185 MB of RSS) and save nothing; 100 is what pg-query-stream used before.
+ * PDF from ~130 to ~185 MB of RSS) and save nothing.
  */
 const CSV_BATCH_ROWS = 2000;
 const LINE_BATCH_ROWS = 100;
@@ -247,14 +247,14 @@ const rawColumns = `s.id, s.seq, s.entry_date,
   s.beneficiary_name, s.area, s.category, s.purpose, s.quantity, s.unit,
   greatest(s.amount_dong, 0) as in_dong, greatest(-s.amount_dong, 0) as out_dong, s.verified`;
 
-/** reports/csv.ts csvText(): null → "", a formula defused with a leading apostrophe, quoted if it holds " , CR or LF. */
+/** src/statements/csv.ts csvText(): null → "", a formula defused with a leading apostrophe, quoted if it holds " , CR or LF. */
 function csvText(x: string): string {
   const apostrophe = `case when left(${x}, 1) in ('=', '+', '-', '@', chr(9), chr(13)) then '''' else '' end`;
   const quoted = `strpos(${x}, '"') > 0 or strpos(${x}, ',') > 0 or strpos(${x}, chr(13)) > 0 or strpos(${x}, chr(10)) > 0`;
   return `case when ${x} is null then '' when ${quoted} then '"' || ${apostrophe} || replace(${x}, '"', '""') || '"' else ${apostrophe} || ${x} end`;
 }
 
-/** reports/csv.ts plainQuantity(): "607.000" → "607", "10.500" → "10.5" (numeric text has one dot and no exponent). */
+/** src/statements/csv.ts plainQuantity(): "607.000" → "607", "10.500" → "10.5" (numeric text has one dot and no exponent). */
 function plainQuantity(q: string): string {
   return `case when ${q} is null then '' when strpos(${q}::text, '.') > 0 then rtrim(rtrim(${q}::text, '0'), '.') else ${q}::text end`;
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Request, RequestHandler, Response } from "express";
 import type { Knex } from "knex";
+import { publicGeneration } from "../db/public.js";
 import { todayInVietnam } from "../ledger/dates.js";
 import { ifNoneMatch } from "./conditional.js";
 
@@ -151,11 +152,7 @@ export class PublicCache {
   }
 
   private async read(scope: string): Promise<Generation> {
-    const { rows } = scope === ""
-      ? await this.knex.raw("select coalesce(sum(generation), 0)::text as value, max(changed_at) as changed_at from public_generations")
-      : await this.knex.raw(`select g.generation::text as value, g.changed_at from public_generations g
-          join committees c on c.id = g.committee_id where c.code = ?`, [scope]);
-    const row = rows[0] as { value: string; changed_at: Date | null } | undefined;
+    const row = await publicGeneration(this.knex, scope === "" ? null : scope);
     return { value: row?.value ?? "0", changedAt: row?.changed_at ?? new Date(0), checkedAt: Date.now(), pending: null, exists: row !== undefined };
   }
 

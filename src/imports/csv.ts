@@ -1,9 +1,9 @@
 import { StringDecoder } from "node:string_decoder";
 
 // CSV records (RFC 4180) from a byte stream, for bank statements: a million
-// lines must read in seconds, and csv-parse spent ~18 µs on each 165-byte
-// line here (with its per-record info, ~22 µs) — 22 s of the import's budget
-// before a single line was checked. This reader does what the import needs
+// lines must read in seconds, and csv-parse spends ~18 µs on each 165-byte
+// line (with its per-record info, ~22 µs): over 20 s of the import's budget
+// before a single line is checked. This reader does what the import needs
 // and no more: "," between fields; fields optionally quoted with '"' (a quote
 // inside written '""', commas and line breaks allowed inside); records end at
 // \r\n, \n or \r; a leading UTF-8 BOM is dropped; empty lines are skipped;

@@ -13,8 +13,8 @@ import { randomFillSync } from "node:crypto";
 // random bits there, each new key landed somewhere inside the index's last page
 // instead of after its last key, so PostgreSQL split pages in half (indexes
 // ~45 % larger) and could not append to the last page directly: inserting a
-// million entries' postings in id order costs about half as much index time
-// (measured on copies of the table). Should the clock step back a little, ids go
+// million entries' postings in id order costs about half as much index time.
+// Should the clock step back a little, ids go
 // on from the last millisecond used, so they never go back; 4,096 ids in one
 // millisecond move on to the next. They are still unique (62 random bits beside
 // the count), still uuids, and carry no more than the recorded-at time the entry

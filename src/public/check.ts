@@ -94,7 +94,7 @@ export interface ParsedStatement {
   rowsAddUp: string[];
 }
 
-/** Reads a soquy statement CSV (reports/csv.ts) and re-adds it. */
+/** Reads a soquy statement CSV (src/statements/csv.ts) and re-adds it. */
 export function parseStatementCsv(bytes: Buffer): ParsedStatement {
   let text = bytes.toString("utf8");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

@@ -4,7 +4,7 @@ import { open } from "node:fs/promises";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { csvClosing, csvHeader, csvOpening, csvText } from "../../reports/csv.js";
+import { csvClosing, csvHeader, csvOpening, csvText } from "./csv.js";
 import { CsvCol as C, type StatementCsvRow, type StatementQueries, type StatementRowRaw } from "../db/statements.js";
 import { assert } from "../ledger/assert.js";
 import { fail } from "../ledger/codes.js";

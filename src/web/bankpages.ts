@@ -2,7 +2,7 @@ import { isUuid } from "../ledger/ids.js";
 import { randomUUID } from "node:crypto";
 import type { Request, Response, Router } from "express";
 import type { Soquy } from "../context.js";
-import { parseOpeningDong, toSummary } from "../db/bankimports.js";
+import { bankAccounts, parseOpeningDong } from "../db/bankimports.js";
 import { recentImports } from "./screens/imports.js";
 import { reconcile } from "../db/reconcile.js";
 import { LedgerError } from "../ledger/codes.js";
@@ -32,7 +32,7 @@ export function bankPages(s: Soquy, r: Router, page: Page): void {
     const sess = res.locals.session as WebSession;
     const committeeId = sess.user.committeeId;
     const campaigns = await s.store.listCampaigns(committeeId);
-    const accounts = await s.db.knex("bank_accounts").where({ committee_id: committeeId }).orderBy("account_no").select("account_no", "layout");
+    const accounts = await bankAccounts(s.db.knex, committeeId);
     const saved = accounts.filter((a) => a.layout).map((a) => String((a.layout as { name?: string }).name ?? "")).filter(Boolean);
     page(req, res, T(req, "Sao kê ngân hàng", "Bank statements"), html`<h1>${T(req, "Nhập sao kê ngân hàng", "Import a bank statement")}</h1>
 <p class="muted">${T(req, "Tải lên đúng tệp ngân hàng xuất (CSV hoặc Excel .xlsx). Mỗi giao dịch chỉ được ghi một lần, kể cả khi tải lại hoặc các sao kê trùng ngày; số dư in trên sao kê phải khớp, nếu không sẽ không ghi gì.",
@@ -40,7 +40,7 @@ export function bankPages(s: Soquy, r: Router, page: Page): void {
 <form id="bank-upload" class="entry" data-csrf="${sess.csrfToken}">
 <label>${T(req, "Cuộc vận động", "Campaign")}<select name="campaign" required>${campaigns.map((c) => html`<option value="${c.code}">${c.name} (${c.code})</option>`)}</select></label>
 <label>${T(req, "Số tài khoản ngân hàng", "Bank account number")}<input name="bankAccount" required list="bank-accounts" autocomplete="off" inputmode="numeric">
-<datalist id="bank-accounts">${accounts.map((a) => html`<option value="${a.account_no}">`)}</datalist></label>
+<datalist id="bank-accounts">${accounts.map((a) => html`<option value="${a.accountNo}">`)}</datalist></label>
 <label>${T(req, "Mẫu sao kê", "Statement layout")}<select name="layout">
 <option value="vcb">Vietcombank</option><option value="agribank">Agribank</option><option value="vietinbank">VietinBank</option>
 ${saved.map((n) => html`<option value="${n}">${n}</option>`)}</select></label>

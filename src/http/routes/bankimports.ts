@@ -4,8 +4,11 @@ import { MAX_STATEMENT_BYTES, spoolUpload } from "../../imports/upload.js";
 import { z } from "zod";
 import type { Soquy } from "../../context.js";
 import { randomUUID } from "node:crypto";
-import { checkAccountNo, importEntriesToVerify, MAX_IMPORT_VERIFY, parseOpeningDong, toSummary } from "../../db/bankimports.js";
-import { reconcile, reconciliationCsv } from "../../db/reconcile.js";
+import {
+  checkAccountNo, importEntriesToVerify, listImports, MAX_IMPORT_VERIFY, parseOpeningDong, readImport, saveLayout,
+} from "../../db/bankimports.js";
+import { reconcile } from "../../db/reconcile.js";
+import { reconciliationCsv } from "../../../reports/reconcile.js";
 import { fail, LedgerError } from "../../ledger/codes.js";
 import { builtInLayoutNames, genericLayoutSchema, isBuiltIn } from "../../imports/layouts.js";
 import { allRoles, defineRoute } from "../route.js";
@@ -109,10 +112,8 @@ export function bankImportRoutes(s: Soquy) {
       method: "get", path: "/bank-imports", tag: "Bank statements", roles: allRoles, summary: "List the bank statements imported",
       responses: { 200: { description: "Newest first (at most 500)", schema: z.object({ items: z.array(summarySchema) }) } },
       async handle({ principal }) {
-        const rows = await s.db.knex("bank_imports as i").join("bank_accounts as a", "a.id", "i.bank_account_id")
-          .join("campaigns as c", "c.id", "i.campaign_id").where("i.committee_id", principal.committeeId)
-          .orderBy("i.id", "desc").limit(500).select("i.*", "a.account_no", "c.code as campaign_code");
-        return { status: 200, body: { items: rows.map((r) => toSummary(r, r.account_no, r.campaign_code)) } };
+        const rows = await listImports(s.db.knex, principal.committeeId, 500);
+        return { status: 200, body: { items: rows.map((r) => r.summary) } };
       },
     }),
     defineRoute({
@@ -120,11 +121,9 @@ export function bankImportRoutes(s: Soquy) {
       params: importParams,
       responses: { 200: { description: "The import's summary", schema: summarySchema } },
       async handle({ principal, params }) {
-        const r = await s.db.knex("bank_imports as i").join("bank_accounts as a", "a.id", "i.bank_account_id")
-          .join("campaigns as c", "c.id", "i.campaign_id").where({ "i.committee_id": principal.committeeId, "i.id": params.id })
-          .first("i.*", "a.account_no", "c.code as campaign_code");
+        const r = await readImport(s.db.knex, principal.committeeId, Number(params.id));
         if (!r) fail("bank_import_not_found", `no bank statement import ${params.id}`, "id");
-        return { status: 200, body: toSummary(r, r.account_no, r.campaign_code) };
+        return { status: 200, body: r };
       },
     }),
     defineRoute({
@@ -163,8 +162,7 @@ export function bankImportRoutes(s: Soquy) {
       async handle({ principal, params, body }) {
         if (isBuiltIn(body.name)) fail("validation_failed", `${builtInLayoutNames.join(", ")} are built in; choose another name`, "name");
         const no = checkAccountNo(params.account, "account");
-        await s.db.knex.raw(`insert into bank_accounts (committee_id, account_no, layout) values (?, ?, ?::jsonb)
-          on conflict (committee_id, account_no) do update set layout = excluded.layout`, [principal.committeeId, no, JSON.stringify(body)]);
+        await saveLayout(s.db.knex, principal.committeeId, no, body);
         return { status: 201, body: { bankAccount: no, layout: body } };
       },
     }),

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import express, { type Request, type Response, type Router } from "express";
 import type { Soquy } from "../../context.js";
-import { toSummary } from "../../db/bankimports.js";
+import { listImports } from "../../db/bankimports.js";
 import { CorrectionQueries, type ImportOverview } from "../../db/corrections.js";
 import { LedgerError } from "../../ledger/codes.js";
 import { formatDateVi, formatDong } from "../../../reports/format.js";
@@ -74,22 +74,17 @@ ${say(req, "Bây giờ có thể nhập lại chính tệp này vào đúng cu�
 
 /** The committee's last imports, each linking to its page; refreshed in place after an upload (imports.js). */
 export async function recentImports(s: Soquy, req: Request, committeeId: number): Promise<Html> {
-  const rows = await s.db.knex("bank_imports as i").join("bank_accounts as a", "a.id", "i.bank_account_id")
-    .join("campaigns as c", "c.id", "i.campaign_id")
-    .leftJoin("bank_import_reversals as r", (j) => j.on("r.committee_id", "i.committee_id").andOn("r.import_id", "i.id"))
-    .where("i.committee_id", committeeId).orderBy("i.id", "desc").limit(20)
-    .select("i.*", "a.account_no", "c.code as campaign_code", "r.id as reversal_id");
+  const rows = await listImports(s.db.knex, committeeId, 20);
   const lang = langOf(req);
   return html`<div class="scroll"><table class="list" id="recent-imports" data-testid="recent-imports"><thead><tr><th scope="col">${say(req, "Lần nhập", "Import")}</th>
 <th scope="col">${say(req, "Cuộc vận động", "Campaign")}</th><th scope="col">${say(req, "Tài khoản", "Account")}</th><th scope="col">${say(req, "Kỳ", "Period")}</th>
 <th scope="col" class="num">${say(req, "Dòng", "Lines")}</th><th scope="col" class="num">${say(req, "Ghi mới", "Recorded")}</th><th scope="col" class="num">${say(req, "Đã có", "Present")}</th>
 <th scope="col" class="num">${say(req, "Khớp", "Matched")}</th><th scope="col" class="num">${say(req, "Cần phân loại", "To classify")}</th><th scope="col">${say(req, "Trạng thái", "State")}</th></tr></thead>
-<tbody>${rows.map((row) => {
-    const x = toSummary(row, row.account_no, row.campaign_code);
+<tbody>${rows.map(({ summary: x, reversed }) => {
     return html`<tr><td><a href="/app/bank-imports/${x.id}">#${x.id}</a></td><td>${x.campaign}</td><td><a href="/app/bank-imports/reconciliation?account=${x.bankAccount}">${x.bankAccount}</a></td>
 <td>${x.firstDate ? formatDateVi(x.firstDate) : ""}–${x.lastDate ? formatDateVi(x.lastDate) : ""}</td><td class="num">${count(x.linesRead, lang)}</td><td class="num">${count(x.recorded, lang)}</td>
 <td class="num">${count(x.alreadyPresent, lang)}</td><td class="num">${count(x.matched, lang)}</td><td class="num">${count(x.toClassify, lang)}</td>
-<td>${row.reversal_id !== null ? say(req, "Đã đảo", "Reversed") : x.linesRead > x.alreadyPresent
+<td>${reversed ? say(req, "Đã đảo", "Reversed") : x.linesRead > x.alreadyPresent
     ? html`<a href="/app/bank-imports/${x.id}#dao">${say(req, "Xem · đảo…", "Open · reverse…")}</a>` : say(req, "Không ghi dòng mới", "Nothing new")}</td></tr>`;
   })}</tbody></table></div>`;
 }

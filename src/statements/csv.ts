@@ -1,4 +1,4 @@
-import type { StatementHeader, StatementLine, StatementTotals } from "../src/statements/types.js";
+import type { StatementHeader, StatementLine, StatementTotals } from "./types.js";
 
 // The statement as CSV for people and machines: UTF-8 with a BOM (Excel in
 // Vietnamese opens it cleanly), CRLF, RFC 4180 quoting, one header row with
