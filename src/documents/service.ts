@@ -129,7 +129,8 @@ export class Documents {
     const kept = lines.filter((l) => !l.reversed);
     if (kept.length === 0) {
       fail("not_found", `Không có khoản chi nào${lines.length ? " còn hiệu lực" : ""} của cuộc vận động ${campaign.code} ngày ${date}`
-        + `${f.area ? ` ở ${f.area}` : ""} (no ${lines.length ? "unreversed " : ""}disbursements of ${campaign.code} dated ${date})`, "date");
+        + `${f.area ? ` ở ${f.area}` : ""} (no ${lines.length ? "unreversed " : ""}disbursements of ${campaign.code} dated ${date})`, "date",
+        { campaign: campaign.name, date, area: f.area ?? "", reversed: lines.length });
     }
     const rows = [...kept].sort((a, b) => byAreaThenName({ area: a.area, name: a.beneficiaryName }, { area: b.area, name: b.beneficiaryName }) || a.seq - b.seq);
     const seqs = kept.map((l) => l.seq);

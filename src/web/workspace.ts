@@ -325,7 +325,7 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
       const w = await s.ledger.recordDisbursement(principal(res), values.campaign ?? "", parsed.data, meta);
       const e = w.entry;
       const flash = html`${T(req, "Đã ghi sổ", "Recorded")} ${e.receiptNumber ?? ""} — ${formatDong(BigInt(parsed.data.amountDong))} đồng (${T(req, "số thứ tự", "sequence")} ${e.sequence}).${e.receiptNumber
-        ? html` <a href="/app/payment-vouchers/${e.id}.pdf" data-testid="payment-voucher-link">${T(req, "In phiếu chi", "Print payment voucher")}</a>` : ""}
+        ? html` <a href="/app/payment-vouchers/${e.id}.pdf" data-testid="payment-voucher-link">${T(req, "In phiếu chi", "Print payment voucher")}</a> ·` : ""}
 <a href="/app/distributions/list.pdf?${new URLSearchParams({ campaign: values.campaign ?? "", date: e.entryDate }).toString()}" data-testid="sign-list-link">${T(req, `Danh sách ký nhận ngày ${formatDateVi(e.entryDate)}`, `Signing list of ${e.entryDate}`)}</a>`;
       return disbursementForm(req, res, { campaign: values.campaign ?? "", paidOn: values.paidOn ?? "", purpose: values.purpose ?? "", unit: values.unit ?? "" }, NONE, flash, 201);
     } catch (error) {

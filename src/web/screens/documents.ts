@@ -28,7 +28,7 @@ export function documentScreens(s: Soquy, r: Router, page: Page): void {
   /** A form that could not be made: its refusal as a page, with the status the API gives it. */
   const refused = (req: Request, res: Response, error: LedgerError, title: [string, string], back: Html) => {
     res.locals.problemCode = error.code;
-    page(req, res, say(req, ...title), html`<h1>${say(req, ...title)}</h1><p class="bad" role="alert" data-testid="document-refusal">${refusalText(error, langOf(req))}</p>
+    page(req, res, say(req, ...title), html`<h1>${say(req, ...title)}</h1><p class="bad" role="alert" data-testid="document-refusal">${documentRefusal(req, error)}</p>
 <p>${back}</p>`, null, statusByCode[error.code]);
   };
   const entryBack = (req: Request, id: string) => /^[0-9a-fA-F-]{36}$/.test(id)
@@ -66,13 +66,12 @@ export function documentScreens(s: Soquy, r: Router, page: Page): void {
 <p><a href="/app/distributions/plan" data-testid="plan-link">${say(req, "Lập danh sách dự kiến (trước ngày trao)", "Plan a list (before the day)")}</a></p>
 <h2>${say(req, "Các đợt đã ghi sổ", "Distributions recorded")}</h2>
 ${days.length === 0 ? html`<p class="muted">${say(req, "Chưa có khoản chi nào được ghi sổ.", "No payment recorded yet.")}</p>` : html`<div class="scroll"><table class="list" data-testid="distribution-days">
-<thead><tr><th scope="col">${say(req, "Ngày", "Day")}</th><th scope="col">${say(req, "Cuộc vận động", "Campaign")}</th><th scope="col">${say(req, "Nội dung", "Purpose")}</th>
-<th scope="col" class="num">${say(req, "Số hộ", "Households")}</th><th scope="col" class="num">${say(req, "Số tiền (đồng)", "Amount (đồng)")}</th>
-<th scope="col">${say(req, "In danh sách", "Print")}</th></tr></thead>
-<tbody>${days.map((d) => html`<tr><td>${formatDateVi(d.date)}</td><td>${d.campaignName} <span class="muted">(${d.campaignCode})</span></td>
-<td>${d.purposes.map((x) => PURPOSE_VI[x] ?? x).join(", ")}</td><td class="num">${count(d.households, lang)}</td><td class="num">${formatDong(d.amountDong)}</td>
-<td><a href="${list({ campaign: d.campaignCode, date: d.date })}" data-testid="day-list">${say(req, `Cả ngày ${formatDateVi(d.date)}`, `Whole day ${d.date}`)}</a>${d.areas.length > 1
-    ? html`<ul class="inline-list">${d.areas.map((a) => html`<li><a href="${list({ campaign: d.campaignCode, date: d.date, area: a })}">${a}</a></li>`)}</ul>` : ""}</td></tr>`)}</tbody></table></div>`}
+<thead><tr><th scope="col">${say(req, "Ngày — in danh sách", "Day — print the list")}</th><th scope="col">${say(req, "Cuộc vận động", "Campaign")}</th>
+<th scope="col" class="num">${say(req, "Số hộ", "Households")}</th><th scope="col" class="num">${say(req, "Số tiền (đồng)", "Amount (đồng)")}</th></tr></thead>
+<tbody>${days.map((d) => html`<tr><td><a href="${list({ campaign: d.campaignCode, date: d.date })}" data-testid="day-list">${say(req, `Cả ngày ${formatDateVi(d.date)}`, `Whole day ${d.date}`)}</a>${d.areas.length > 1
+    ? html`<ul class="inline-list">${d.areas.map((a) => html`<li><a href="${list({ campaign: d.campaignCode, date: d.date, area: a })}">${a}</a></li>`)}</ul>` : ""}</td>
+<td>${d.campaignName} <span class="muted">(${d.campaignCode}) · ${d.purposes.map((x) => PURPOSE_VI[x] ?? x).join(", ")}</span></td>
+<td class="num">${count(d.households, lang)}</td><td class="num">${formatDong(d.amountDong)}</td></tr>`)}</tbody></table></div>`}
 <h2>${say(req, "In danh sách đã ghi sổ của một ngày", "Print a recorded day's list")}</h2>
 <form method="get" action="/app/distributions/list.pdf" class="filters">
 ${selectField({ name: "campaign", label: say(req, "Cuộc vận động", "Campaign"), value: "", error: null, required: true, id: "l-campaign",
@@ -172,6 +171,19 @@ ${areasOf.map((a) => html`<fieldset class="households"><legend>${a}</legend>${ho
       await planPage(req, res, values, new Set(plan.households), new Map([[field, planText(req, error, raw.length > 0)]]), statusByCode[error.code]);
     }
   });
+}
+
+/** A form's refusal: a day without payments said with its campaign and day, anything else by its code. */
+function documentRefusal(req: Request, e: LedgerError): string {
+  const f = e.facts;
+  if (e.code === "not_found" && f && typeof f.date === "string") {
+    const where = f.area ? say(req, ` ở ${f.area}`, ` in ${f.area}`) : "";
+    return Number(f.reversed) > 0
+      ? say(req, `Các khoản chi của cuộc vận động ${f.campaign} ngày ${formatDateVi(f.date)}${where} đều đã bị đảo: không có gì để ký nhận.`,
+        `Every payment of ${f.campaign} on ${f.date}${where} was reversed: nothing to sign for.`)
+      : say(req, `Không có khoản chi nào của cuộc vận động ${f.campaign} ngày ${formatDateVi(f.date)}${where}.`, `No payment of ${f.campaign} on ${f.date}${where}.`);
+  }
+  return refusalText(e, langOf(req));
 }
 
 /** A planned list's refusal beside its field. */
