@@ -15,14 +15,13 @@ export interface OpenedForm {
 }
 
 export async function openForm(out: NodeJS.WritableStream, o: {
-  size: [number, number]; landscape?: boolean; margin: number; title: string; author: string; bufferPages?: boolean;
+  size: [number, number]; landscape?: boolean; margin: number; title: string; author: string;
 }): Promise<OpenedForm> {
   const PDFDocument = await loadPdfkit();
   // The bottom margin is small on purpose: pdfkit starts a new page for any text that would end below it, and
   // these forms place their footers themselves.
   const doc = new PDFDocument({
     size: o.size, layout: o.landscape ? "landscape" : "portrait", margins: { top: o.margin, left: o.margin, right: o.margin, bottom: 6 },
-    bufferPages: o.bufferPages ?? false,
     info: { Title: o.title, Author: o.author },
   });
   registerDejaVu(doc);

@@ -71,11 +71,49 @@ const COLS: Col[] = [
 ];
 COLS.push({ title: "Ký nhận (ký, ghi rõ họ tên)", width: W - COLS.reduce((s, c) => s + c.width, 0), align: "center" });
 
+/** Where the first page's table starts (below the heading). */
+const FIRST_TOP = 150;
+/** What the totals, the amount in words, the date line and the signatures need below the last row. */
+const CLOSING_H = ROW_H + 30 + 16 + 110;
+
+/**
+ * The pages a list of this many rows (blank ones counted) takes: the geometry is fixed (every row the same
+ * height, the closing block on the last page or on one of its own), so each page's "Trang N/M" is printed as
+ * it is made, with no page kept in memory.
+ */
+export function signListPages(rows: number): number {
+  let pages = 1;
+  let y = FIRST_TOP + HEAD_H;
+  for (let i = 0; i < rows; i++) {
+    if (y + ROW_H > BOTTOM) {
+      pages++;
+      y = M + HEAD_H;
+    }
+    y += ROW_H;
+  }
+  return y + CLOSING_H > BOTTOM ? pages + 1 : pages;
+}
 
 export async function renderSignListPdf(d: SignListData, out: NodeJS.WritableStream): Promise<void> {
   const planned = d.state.kind === "planned";
   const title = `Danh sách ký nhận ${d.campaignCode} ${formatDateVi(d.date)}${d.area ? ` ${d.area}` : ""}`;
-  const { doc, done } = await openForm(out, { size: A4, landscape: true, margin: M, title, author: d.committeeName, bufferPages: true });
+  const { doc, done } = await openForm(out, { size: A4, landscape: true, margin: M, title, author: d.committeeName });
+  const all: (SignListRow | null)[] = [...d.rows, ...Array.from({ length: d.blankRows }, () => null)];
+  const pages = signListPages(all.length);
+  let page = 1;
+  const footer = () => {
+    doc.font(FONT_REGULAR).fontSize(7).fillColor("#555")
+      .text(`Danh sách ký nhận · ${d.campaignCode} · ngày ${formatDateVi(d.date)}${d.area ? ` · ${d.area}` : ""} · ${planned ? "DỰ KIẾN, chưa ghi sổ" : "đã ghi sổ"}`,
+        M, FOOTER_Y, { width: W * 0.75, lineBreak: false })
+      .text(`Trang ${page}/${pages}`, M + W * 0.75, FOOTER_Y, { width: W * 0.25, align: "right", lineBreak: false })
+      .fillColor("black");
+  };
+  const nextPage = () => {
+    doc.addPage();
+    page++;
+    footer();
+  };
+  footer();
 
   // Heading (page 1 only).
   doc.font(FONT_BOLD).fontSize(9.5).text(d.committeeName.toUpperCase(), M, M, { width: W * 0.6 });
@@ -88,13 +126,12 @@ export async function renderSignListPdf(d: SignListData, out: NodeJS.WritableStr
     : recordedLine(d.state as Extract<SignListState, { kind: "recorded" }>);
   doc.save().fillColor(planned ? "#8a4b00" : "#1f6f43").font(FONT_BOLD).fontSize(9.5).text(state, M, doc.y + 4, { width: W, align: "center" }).restore();
 
-  let y = 150;
+  let y = FIRST_TOP;
   header(doc, y);
   y += HEAD_H;
-  const all: (SignListRow | null)[] = [...d.rows, ...Array.from({ length: d.blankRows }, () => null)];
   all.forEach((row, i) => {
     if (y + ROW_H > BOTTOM) {
-      doc.addPage();
+      nextPage();
       y = M;
       header(doc, y);
       y += HEAD_H;
@@ -108,9 +145,8 @@ export async function renderSignListPdf(d: SignListData, out: NodeJS.WritableStr
   });
 
   // Totals, in words, the date line and the signatures: on a page of their own when they do not fit.
-  const closingHeight = ROW_H + 30 + 16 + 110;
-  if (y + closingHeight > BOTTOM) {
-    doc.addPage();
+  if (y + CLOSING_H > BOTTOM) {
+    nextPage();
     y = M;
   }
   const t = d.totals;
@@ -135,16 +171,6 @@ export async function renderSignListPdf(d: SignListData, out: NodeJS.WritableStr
     { title: "CHỦ TỊCH / TRƯỞNG BAN", hint: "(Ký, họ tên, đóng dấu)" },
   ], { size: 8.5, room: 46 });
 
-  // Every page's footer: which list, which state, which page.
-  const range = doc.bufferedPageRange();
-  for (let i = 0; i < range.count; i++) {
-    doc.switchToPage(range.start + i);
-    doc.font(FONT_REGULAR).fontSize(7).fillColor("#555")
-      .text(`Danh sách ký nhận · ${d.campaignCode} · ngày ${formatDateVi(d.date)}${d.area ? ` · ${d.area}` : ""} · ${planned ? "DỰ KIẾN, chưa ghi sổ" : "đã ghi sổ"}`,
-        M, FOOTER_Y, { width: W * 0.75, lineBreak: false })
-      .text(`Trang ${i + 1}/${range.count}`, M + W * 0.75, FOOTER_Y, { width: W * 0.25, align: "right", lineBreak: false })
-      .fillColor("black");
-  }
   doc.end();
   await done;
 }

@@ -8,7 +8,7 @@ import type { Soquy } from "../src/context.js";
 import { Documents } from "../src/documents/service.js";
 import { LedgerError } from "../src/ledger/codes.js";
 import type { Principal } from "../src/ledger/types.js";
-import { renderSignListPdf } from "../reports/signlist.js";
+import { renderSignListPdf, signListPages } from "../reports/signlist.js";
 import { makeCommittee, meta, uniqueCode, type TestCommittee } from "./support/db.js";
 import { testApp } from "./support/http.js";
 
@@ -174,6 +174,22 @@ describe("printed forms: phiếu chi, danh sách ký nhận, giấy xác nhận"
       expect(flat).to.contain("Trang 1/1").and.contain("đã ghi sổ");
     });
 
+    it("runs over pages with the column heads on each, every page numbered, the totals and signatures on the last", async () => {
+      const surnames = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Võ"];
+      const given = ["Văn An", "Thị Bình", "Hữu Cường", "Thị Dung", "Minh Đức"];
+      for (let i = 0; i < 30; i++) {
+        await s.ledger.recordDisbursement(t, TET, { paidOn: "2024-02-08", amountDong: "300000", method: "cash", purpose: "gift_package", quantity: "1", unit: "suất",
+          beneficiary: { name: `${surnames[i % 6]} ${given[Math.floor(i / 6)]}`, category: "poor", area: `Khu phố ${(i % 4) + 1}` } }, meta());
+      }
+      const { layout, flat, pages } = pdfText("danh-sach-nhieu-trang.pdf", (await get(`/api/v1/campaigns/${TET}/sign-list.pdf?date=2024-02-08`).expect(200)).body);
+      expect(pages).to.equal(signListPages(30)).and.equal(3);
+      for (let n = 1; n <= 3; n++) expect(flat).to.contain(`Trang ${n}/3`);
+      expect(layout.split("\f").map((page) => page.includes("Họ và tên chủ hộ")), "column heads on the pages with rows").to.deep.equal([true, true, false, false]);
+      const lastPage = layout.split("\f")[2]!.replace(/\s+/g, " ");
+      expect(lastPage).to.contain("Cộng: 30 hộ 30 suất 9.000.000").and.contain("Chín triệu đồng").and.contain("CHỦ TỊCH / TRƯỞNG BAN");
+      for (let i = 0; i < 30; i++) expect(flat).to.contain(`${surnames[i % 6]} ${given[Math.floor(i / 6)]}`);
+    });
+
     it("prints one area's list, and refuses a day without payments, a bad date and another committee's campaign", async () => {
       const one = pdfText("danh-sach-kp1.pdf", (await get(`/api/v1/campaigns/${TET}/sign-list.pdf?date=${DAY}&area=${encodeURIComponent("Khu phố 1")}&purpose=gift_package`).expect(200)).body);
       expect(one.flat).to.contain("Khu phố / ấp: Khu phố 1").and.contain("Nguyễn Thị Lượm").and.contain("Cộng: 3 hộ").and.contain("2.505.000");
@@ -189,8 +205,9 @@ describe("printed forms: phiếu chi, danh sách ký nhận, giấy xác nhận"
 
     it("plans a list before the day from the households chosen, with empty rows, and writes nothing", async () => {
       const docs = new Documents(s.store, s.db.knex);
-      const known = await docs.households(t);
-      expect(known.map((h) => h.name)).to.deep.equal(["Đỗ Thị Yến", "Huỳnh Văn Trường", "Lê Thị Thắm", "Nguyễn Thị Lượm", "Phạm Văn Tâm", "Trần Văn Đạt", "Bùi Thị Huyền"]);
+      const named = ["Đỗ Thị Yến", "Huỳnh Văn Trường", "Lê Thị Thắm", "Nguyễn Thị Lượm", "Phạm Văn Tâm", "Trần Văn Đạt", "Bùi Thị Huyền"];
+      const known = (await docs.households(t)).filter((h) => named.includes(h.name));
+      expect(known.map((h) => h.name), "by area, then by name in Vietnamese order").to.deep.equal(named);
       const chosen = known.filter((h) => h.area !== "Khu phố 3" && h.name !== "Đỗ Thị Yến").map((h) => h.id);
       const entries = async () => Number((await s.db.knex("journal_entries").where({ committee_id: c.committee.id }).count("* as n").first())!.n);
       const before = await entries();
