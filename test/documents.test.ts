@@ -256,6 +256,7 @@ describe("printed forms: phiếu chi, danh sách ký nhận, giấy xác nhận"
       expect(await refusal({ households: [], blankRows: 2, unit: " " })).to.deep.equal(["validation_failed", "unit"]);
       expect(await refusal({ households: [], blankRows: 2, amountDong: "12,5" })).to.deep.equal(["amount_not_whole_dong", "amountDong"]);
       expect(await refusal({ households: [], blankRows: 2, date: "2025-02-30" })).to.deep.equal(["invalid_date", "date"]);
+      expect(await refusal({ households: [], blankRows: 2, area: "Nhà bà Lượm" })).to.deep.equal(["area_not_listed", "area"]);
     });
   });
 

@@ -201,13 +201,15 @@ describe("printed forms in a browser", function () {
     await page.getByLabel("Số dòng trống thêm vào cuối").fill("4");
     await page.getByLabel(/Đặng Thị Khuê/).uncheck();
     await shoot(page, "documents-plan");
-    // The browser opens the PDF in its own viewer (inline, to print); the address the form went to is fetched again to read it.
-    const [response] = await Promise.all([page.waitForResponse(/\/app\/distributions\/plan\.pdf\?/), page.getByRole("button", { name: "In danh sách dự kiến" }).click()]);
+    // The browser opens the PDF in its own viewer (inline, to print); what the form sent is sent again to read it.
+    const [response] = await Promise.all([page.waitForResponse(/\/app\/distributions\/plan\.pdf$/), page.getByRole("button", { name: "In danh sách dự kiến" }).click()]);
     expect(response.status()).to.equal(200);
     expect(response.headers()["content-disposition"]).to.equal(`inline; filename="danh-sach-ky-nhan-${TET}-2025-01-20-khu-pho-1-du-kien.pdf"`);
-    const sent = new URL(response.url());
-    expect(sent.searchParams.getAll("h"), "the household ticked, not the one unticked").to.have.length(1);
-    const text = await pdf(`${sent.pathname}${sent.search}`, "danh-sach-du-kien");
+    const sent = response.request().postData()!;
+    expect(new URLSearchParams(sent).getAll("h"), "the household ticked, not the one unticked").to.have.length(1);
+    const again = await context.request.post(`${base}/app/distributions/plan.pdf`, { data: sent, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(again.status()).to.equal(200);
+    const text = keep(await again.body(), "danh-sach-du-kien");
     expect(text).to.contain("DỰ KIẾN").and.contain("chưa ghi sổ").and.contain("Ngày trao: ngày 20 tháng 01 năm 2025 — Khu phố / ấp: Khu phố 1")
       .and.contain("Nguyễn Thị Lượm").and.contain("Cộng: 1 hộ 1 suất 1.300.000").and.contain("Một triệu ba trăm nghìn đồng")
       .and.contain("Nguyễn Thị Thu Hà").and.not.contain("Đặng Thị Khuê");

@@ -23,6 +23,9 @@ import type { Campaign, CommittedEntry, Principal, Purpose } from "../ledger/typ
 // planned list is printed from households the committee has helped before, chosen on the form, with the
 // quantity and value each will receive; nothing is written. After the day the list is printed from the entries.
 
+/** The most households one list holds. */
+export { DISTRIBUTION_LIMIT };
+
 export const CATEGORY_VI: Record<string, string> = {
   poor: "Hộ nghèo", near_poor: "Hộ cận nghèo", hardship: "Hộ khó khăn", policy_family: "Gia đình chính sách", other: "Khác",
 };
@@ -161,6 +164,9 @@ export class Documents {
     if (unit.length < 1 || [...unit].length > 20 || /\p{Cc}/u.test(unit)) fail("validation_failed", "the unit has 1 to 20 characters (suất, phần, kg)", "unit");
     const amount = plan.amountDong === undefined || plan.amountDong.trim() === "" ? null : parseAmountDong(plan.amountDong.replace(/[.\s]/g, ""), "amountDong");
     if (!Number.isInteger(plan.blankRows) || plan.blankRows < 0 || plan.blankRows > 200) fail("validation_failed", "0 to 200 empty rows", "blankRows");
+    if (plan.area !== undefined && !(await this.store.listAreas(p.committeeId)).some((a) => a.name === plan.area)) {
+      fail("area_not_listed", "the area is not in the committee's list", "area");
+    }
     const ids = [...new Set(plan.households)];
     if (ids.length > DISTRIBUTION_LIMIT) fail("query_too_broad", `at most ${DISTRIBUTION_LIMIT} households on one list`, "households");
     const households = ids.length ? await this.q.households(p.committeeId, { ids }) : [];

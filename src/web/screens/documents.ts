@@ -1,6 +1,6 @@
-import type { Request, Response, Router } from "express";
+import express, { type Request, type Response, type Router } from "express";
 import type { Soquy } from "../../context.js";
-import { Documents, PURPOSE_VI, CATEGORY_VI, type PlanInput } from "../../documents/service.js";
+import { CATEGORY_VI, DISTRIBUTION_LIMIT, Documents, PURPOSE_VI, type PlanInput } from "../../documents/service.js";
 import { sendConfirmation, sendPaymentVoucher, sendSignList } from "../../documents/send.js";
 import { LedgerError } from "../../ledger/codes.js";
 import { todayInVietnam } from "../../ledger/dates.js";
@@ -9,8 +9,8 @@ import { statusByCode } from "../../http/problems.js";
 import { formatDateVi, formatDong } from "../../../reports/format.js";
 import { langOf } from "../applayout.js";
 import { Html, html } from "../html.js";
-import { requireUser } from "../session.js";
-import { count, principalOf, say, type Page } from "./common.js";
+import { checkCsrf, requireUser } from "../session.js";
+import { count, principalOf, say, sessionOf, type Page } from "./common.js";
 import { described, fieldError, selectField } from "./fields.js";
 import { refusalText } from "./refusals.js";
 
@@ -24,6 +24,8 @@ const PLAN_FIELDS = ["campaign", "date", "purpose", "quantity", "unit", "amountD
 
 export function documentScreens(s: Soquy, r: Router, page: Page): void {
   const documents = () => new Documents(s.store, s.db.knex);
+  // A planned list is posted: a ward's few hundred households ticked would not fit in an address.
+  const planForm = express.urlencoded({ extended: false, limit: "256kb", parameterLimit: DISTRIBUTION_LIMIT + 50 });
 
   /** A form that could not be made: its refusal as a page, with the status the API gives it. */
   const refused = (req: Request, res: Response, error: LedgerError, title: [string, string], back: Html) => {
@@ -124,7 +126,8 @@ ${selectField({ name: "area", label: say(req, "Hộ của khu phố / ấp", "Ho
     options: areas.map((a) => ({ value: a.name, label: a.name })) })}
 <button type="submit">${say(req, "Lọc", "Filter")}</button></form>
 ${errors.size ? html`<div class="errors" role="alert"><p>${say(req, "Hãy sửa các trường được đánh dấu.", "Please correct the marked fields.")}</p></div>` : ""}
-<form method="get" action="/app/distributions/plan.pdf" class="entry" novalidate data-testid="plan-form">
+<form method="post" action="/app/distributions/plan.pdf" class="entry" novalidate data-testid="plan-form">
+<input type="hidden" name="_csrf" value="${sessionOf(res).csrfToken}">
 ${area ? html`<input type="hidden" name="area" value="${area}">` : ""}
 ${selectField({ name: "campaign", label: say(req, "Cuộc vận động", "Campaign"), value: v("campaign"), error: errors.get("campaign") ?? null, required: true,
     options: campaigns.map((c) => ({ value: c.code, label: `${c.name} (${c.code})` })) })}
@@ -147,16 +150,19 @@ ${areasOf.map((a) => html`<fieldset class="households"><legend>${a}</legend>${ho
 
   r.get("/distributions/plan", requireUser(), (req, res) => planPage(req, res, { area: typeof req.query.area === "string" ? req.query.area : "" }, null, new Map()));
 
-  r.get("/distributions/plan.pdf", requireUser(), async (req, res) => {
-    const q = req.query as Record<string, unknown>;
+  r.get("/distributions/plan.pdf", (_req, res) => res.redirect(303, "/app/distributions/plan"));
+  r.post("/distributions/plan.pdf", planForm, requireUser(), async (req, res) => {
+    checkCsrf(req, res);
+    const q = req.body as Record<string, unknown>;
     const values: Record<string, string> = {};
     for (const k of [...PLAN_FIELDS, "area"]) if (typeof q[k] === "string") values[k] = (q[k] as string).slice(0, 200);
     const raw = q.h === undefined ? [] : Array.isArray(q.h) ? q.h : [q.h];
     const ids = raw.map((x) => (typeof x === "string" && /^\d{1,15}$/.test(x) ? Number(x) : Number.NaN));
+    const blank = (values.blankRows ?? "").trim();
     const plan: PlanInput = {
       date: values.date ?? "", purpose: (values.purpose ?? "gift_package") as Purpose, households: ids.filter((x) => Number.isSafeInteger(x)),
       quantity: values.quantity ?? "", unit: values.unit ?? "", amountDong: values.amountDong,
-      blankRows: /^\d{1,4}$/.test((values.blankRows ?? "0").trim() || "0") ? Number((values.blankRows ?? "0").trim() || "0") : -1,
+      blankRows: blank === "" ? 0 : /^\d{1,4}$/.test(blank) ? Number(blank) : -1,
       area: values.area || undefined,
     };
     try {
