@@ -1,17 +1,18 @@
 import express, { type Request, type Response, type Router } from "express";
 import type { Soquy } from "../../context.js";
-import { CATEGORY_VI, DISTRIBUTION_LIMIT, Documents, PURPOSE_VI, type PlanInput } from "../../documents/service.js";
+import { CATEGORY_VI, DISTRIBUTION_LIMIT, Documents, type PlanInput } from "../../documents/service.js";
 import { sendConfirmation, sendPaymentVoucher, sendSignList } from "../../documents/send.js";
 import { LedgerError } from "../../ledger/codes.js";
 import { todayInVietnam } from "../../ledger/dates.js";
 import { purposes, type Purpose } from "../../ledger/types.js";
 import { statusByCode } from "../../http/problems.js";
 import { formatDateVi, formatDong } from "../../../reports/format.js";
-import { langOf } from "../applayout.js";
+import { langOf, type Lang } from "../applayout.js";
 import { Html, html } from "../html.js";
 import { checkCsrf, requireUser } from "../session.js";
 import { count, principalOf, say, sessionOf, type Page } from "./common.js";
 import { described, fieldError, selectField } from "./fields.js";
+import { PURPOSE } from "./labels.js";
 import { refusalText } from "./refusals.js";
 
 // The committee's printed forms in the workspace: the phiếu chi of a cash payment and the giấy xác nhận of a
@@ -72,7 +73,7 @@ ${days.length === 0 ? html`<p class="muted">${say(req, "Chưa có khoản chi n�
 <th scope="col" class="num">${say(req, "Số hộ", "Households")}</th><th scope="col" class="num">${say(req, "Số tiền (đồng)", "Amount (đồng)")}</th></tr></thead>
 <tbody>${days.map((d) => html`<tr><td><a href="${list({ campaign: d.campaignCode, date: d.date })}" data-testid="day-list">${say(req, `Cả ngày ${formatDateVi(d.date)}`, `Whole day ${d.date}`)}</a>${d.areas.length > 1
     ? html`<ul class="inline-list">${d.areas.map((a) => html`<li><a href="${list({ campaign: d.campaignCode, date: d.date, area: a })}">${a}</a></li>`)}</ul>` : ""}</td>
-<td>${d.campaignName} <span class="muted">(${d.campaignCode}) · ${d.purposes.map((x) => PURPOSE_VI[x] ?? x).join(", ")}</span></td>
+<td>${d.campaignName} <span class="muted">(${d.campaignCode}) · ${d.purposes.map((x) => purposeLabel(x, lang)).join(", ")}</span></td>
 <td class="num">${count(d.households, lang)}</td><td class="num">${formatDong(d.amountDong)}</td></tr>`)}</tbody></table></div>`}
 <h2>${say(req, "In danh sách đã ghi sổ của một ngày", "Print a recorded day's list")}</h2>
 <form method="get" action="/app/distributions/list.pdf" class="filters">
@@ -82,7 +83,7 @@ ${selectField({ name: "campaign", label: say(req, "Cuộc vận động", "Campa
 ${selectField({ name: "area", label: say(req, "Khu phố / ấp", "Area"), value: "", error: null, id: "l-area", blank: say(req, "Tất cả", "All"),
     options: areas.map((a) => ({ value: a.name, label: a.name })) })}
 ${selectField({ name: "purpose", label: say(req, "Nội dung", "Purpose"), value: "", error: null, id: "l-purpose", blank: say(req, "Tất cả", "All"),
-    options: purposes.map((x) => ({ value: x, label: PURPOSE_VI[x]! })) })}
+    options: purposes.map((x) => ({ value: x, label: purposeLabel(x, lang) })) })}
 <button type="submit">${say(req, "In danh sách", "Print the list")}</button></form>`);
   });
 
@@ -133,7 +134,7 @@ ${selectField({ name: "campaign", label: say(req, "Cuộc vận động", "Campa
     options: campaigns.map((c) => ({ value: c.code, label: `${c.name} (${c.code})` })) })}
 ${input("date", say(req, "Ngày trao (dự kiến)", "Day of the distribution"), { type: "date", value: v("date", todayInVietnam()), required: true })}
 ${selectField({ name: "purpose", label: say(req, "Nội dung", "Purpose"), value: v("purpose", "gift_package"), error: errors.get("purpose") ?? null,
-    options: purposes.map((x) => ({ value: x, label: PURPOSE_VI[x]! })) })}
+    options: purposes.map((x) => ({ value: x, label: purposeLabel(x, lang) })) })}
 ${input("quantity", say(req, "Số lượng mỗi hộ", "Quantity per household"), { inputmode: "decimal", value: v("quantity", "1"), required: true })}
 ${input("unit", say(req, "Đơn vị (suất, phần, kg…)", "Unit"), { value: v("unit", "suất"), required: true })}
 ${input("amountDong", say(req, "Giá trị mỗi hộ (đồng, không bắt buộc)", "Value per household (đồng, optional)"), { inputmode: "numeric", value: v("amountDong") })}
@@ -177,6 +178,12 @@ ${areasOf.map((a) => html`<fieldset class="households"><legend>${a}</legend>${ho
       await planPage(req, res, values, new Set(plan.households), new Map([[field, planText(req, error, raw.length > 0)]]), statusByCode[error.code]);
     }
   });
+}
+
+/** A purpose as the page's language says it, capitalised: "Trao quà (suất quà)". */
+function purposeLabel(p: string, lang: Lang): string {
+  const t = PURPOSE[lang][p] ?? p;
+  return t.charAt(0).toLocaleUpperCase(lang) + t.slice(1);
 }
 
 /** A form's refusal: a day without payments said with its campaign and day, anything else by its code. */
