@@ -14,7 +14,7 @@ export const layers: readonly (readonly string[])[] = [
   ["src/db", "knexfile.ts"], // the stores
   ["src/statements"], // the statement builder and its canonical CSV
   ["reports"], // documents
-  ["src/public"], // public figures, checkpoints, the public sao kê
+  ["src/public", "src/documents"], // public figures, checkpoints, the public sao kê; the committee's printed forms
   ["src/metrics.ts", "src/context.ts"], // the service assembled
   ["src/http", "src/web"], // routes and pages: app.ts mounts the pages, the pages parse forms with the API's schemas
   ["seeds"], // demo data, written through the service

@@ -35,6 +35,7 @@ import { statementRoutes } from "./routes/statements.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { bankImportRoutes } from "./routes/bankimports.js";
 import { saokeRoutes } from "./routes/saoke.js";
+import { documentRoutes } from "./routes/documents.js";
 
 export const VERSION = "0.1.0";
 
@@ -62,6 +63,7 @@ export function apiRoutes(s: Soquy): RouteSpec<any, any, any>[] {
   return [
     ...campaignRoutes(s), ...recordRoutes(s), ...statementRoutes(s), ...controlRoutes(s), ...entryRoutes(s), ...accountRoutes(s),
     ...tokenRoutes(s), ...auditRoutes(s), ...publicRoutes(s), ...bankImportRoutes(s), ...areaRoutes(s), ...saokeRoutes(s),
+    ...documentRoutes(s),
   ];
 }
 

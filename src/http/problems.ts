@@ -67,6 +67,7 @@ export const statusByCode: Record<ResultCode, number> = {
   database_busy: 503,
   import_interrupted: 503,
   saoke_not_published: 404,
+  document_not_applicable: 409,
 };
 
 const titles: Partial<Record<ResultCode, string>> = {

@@ -58,6 +58,7 @@ export const resultCodes = [
   "database_busy",
   "import_interrupted",
   "saoke_not_published",
+  "document_not_applicable",
 ] as const;
 
 export type ResultCode = (typeof resultCodes)[number];

@@ -26,6 +26,7 @@ const NAV: { href: string; roles: readonly Role[]; vi: string; en: string }[] = 
   { href: "/app/bank-imports", roles: ["treasurer"], vi: "Sao kê ngân hàng", en: "Bank statements" },
   { href: "/app/campaigns", roles: ["treasurer", "approver", "auditor", "admin"], vi: "Cuộc vận động", en: "Campaigns" },
   { href: "/app/entries", roles: ["treasurer", "approver", "auditor", "admin"], vi: "Bút toán", en: "Entries" },
+  { href: "/app/distributions", roles: ["treasurer", "approver", "auditor", "admin"], vi: "Danh sách ký nhận", en: "Signing lists" },
   { href: "/app/areas", roles: ["treasurer", "approver", "auditor", "admin"], vi: "Khu phố / ấp", en: "Areas" },
   { href: "/app/queue", roles: ["approver"], vi: "Chờ duyệt", en: "Verification queue" },
   { href: "/app/periods", roles: ["approver"], vi: "Khóa sổ", en: "Period close" },

@@ -23,6 +23,7 @@ import { importScreens } from "./screens/imports.js";
 import { resumeScreens } from "./screens/resume.js";
 import { SCREENS_CSS, SCREENS_JS } from "./screens/assets.js";
 import { saokeScreens } from "./screens/saoke.js";
+import { documentScreens } from "./screens/documents.js";
 import { Html, html } from "./html.js";
 import { generatePassword, hashPassword, passwordProblem } from "./passwords.js";
 import { confirmAbove } from "../db/settings.js";
@@ -272,7 +273,8 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
       const w = await s.ledger.recordDonation(principal(res), values.campaign ?? "", parsed.data, meta);
       const e = w.entry;
       const flash = html`${T(req, "Đã ghi sổ", "Recorded")} <strong>${e.receiptNumber ?? ""}</strong> — ${formatDong(BigInt(parsed.data.amountDong))} đồng
-(${T(req, "số thứ tự", "sequence")} ${e.sequence}).${e.receiptNumber ? html` <a href="/app/receipts/${e.id}.pdf" data-testid="receipt-link">${T(req, "In phiếu thu", "Print receipt")}</a>` : ""}`;
+(${T(req, "số thứ tự", "sequence")} ${e.sequence}).${e.receiptNumber ? html` <a href="/app/receipts/${e.id}.pdf" data-testid="receipt-link">${T(req, "In phiếu thu", "Print receipt")}</a>`
+    : html` <a href="/app/confirmations/${e.id}.pdf" data-testid="confirmation-link">${T(req, "In giấy xác nhận cho người ủng hộ", "Print a confirmation for the donor")}</a>`}`;
       return donationForm(req, res, { campaign: values.campaign ?? "", method: values.method ?? "cash", receivedOn: values.receivedOn ?? "" }, NONE, flash, 201);
     } catch (error) {
       if (error instanceof LedgerError) {
@@ -346,7 +348,10 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
     try {
       const meta = formMeta(formKey(values._idem), `disbursement ${values.campaign ?? ""}`, parsed.data);
       const w = await s.ledger.recordDisbursement(principal(res), values.campaign ?? "", parsed.data, meta);
-      const flash = html`${T(req, "Đã ghi sổ", "Recorded")} ${w.entry.receiptNumber ?? ""} — ${formatDong(BigInt(parsed.data.amountDong))} đồng (${T(req, "số thứ tự", "sequence")} ${w.entry.sequence}).`;
+      const e = w.entry;
+      const flash = html`${T(req, "Đã ghi sổ", "Recorded")} ${e.receiptNumber ?? ""} — ${formatDong(BigInt(parsed.data.amountDong))} đồng (${T(req, "số thứ tự", "sequence")} ${e.sequence}).${e.receiptNumber
+        ? html` <a href="/app/payment-vouchers/${e.id}.pdf" data-testid="payment-voucher-link">${T(req, "In phiếu chi", "Print payment voucher")}</a> ·` : ""}
+<a href="/app/distributions/list.pdf?${new URLSearchParams({ campaign: values.campaign ?? "", date: e.entryDate }).toString()}" data-testid="sign-list-link">${T(req, `Danh sách ký nhận ngày ${formatDateVi(e.entryDate)}`, `Signing list of ${e.entryDate}`)}</a>`;
       return disbursementForm(req, res, { campaign: values.campaign ?? "", paidOn: values.paidOn ?? "", purpose: values.purpose ?? "", unit: values.unit ?? "" }, NONE, flash, 201);
     } catch (error) {
       if (error instanceof LedgerError) {
@@ -571,6 +576,7 @@ ${selectField({ name: "role", label: T(req, "Vai trò", "Role"), value: values.r
   importScreens(s, r, page);
   resumeScreens(r, page); // the answer to a form sent after its session ended
   saokeScreens(s, r, page);
+  documentScreens(s, r, page); // phiếu chi, giấy xác nhận, danh sách ký nhận
   r.use(appNotFound(page)); // last: any other address under /app
   return r;
 }

@@ -141,11 +141,16 @@ ${e.campaign ? row(say(req, "Cuộc vận động", "Campaign"), `${campaignName
 ${row(say(req, "Diễn giải", "Description"), e.description)}
 ${h.reverses ? row(say(req, "Đảo bút toán", "Reverses"), html`<a href="/app/entries/${h.reverses.id}">${say(req, "bút toán số", "entry")} ${h.reverses.seq}</a>`) : ""}
 ${e.voucherNo ? row(say(req, "Chứng từ", "Voucher"), e.voucherNo.startsWith("PT")
-    ? html`${e.voucherNo} · <a href="/app/receipts/${e.id}.pdf">${say(req, "In phiếu thu", "Print receipt")}</a>` : e.voucherNo) : ""}
+    ? html`${e.voucherNo} · <a href="/app/receipts/${e.id}.pdf">${say(req, "In phiếu thu", "Print receipt")}</a>`
+    : html`${e.voucherNo} · <a href="/app/payment-vouchers/${e.id}.pdf" data-testid="payment-voucher-link">${say(req, "In phiếu chi", "Print payment voucher")}</a>`) : ""}
 ${d ? row(say(req, "Người ủng hộ", "Donor"), `${d.donorName} · ${METHOD[d.method]?.[lang] ?? d.method}${d.publishName ? say(req, " · đồng ý công khai tên", " · name may be published") : ""}${d.bankAccount ? ` · ${say(req, "tài khoản", "account")} ${d.bankAccount}` : ""}${d.bankReference ? ` · ${say(req, "mã giao dịch", "reference")} ${d.bankReference}` : ""}`) : ""}
 ${d?.note ? row(say(req, "Nội dung chuyển khoản", "Transfer memo"), d.note) : ""}
 ${b ? row(say(req, "Hộ nhận hỗ trợ", "Household"), `${b.beneficiaryName} · ${b.area}${b.quantity ? ` · ${formatDecimalVi(b.quantity)} ${b.unit ?? ""}` : ""}`) : ""}
+${b && e.campaign ? row(say(req, "Danh sách ký nhận", "Signing list"),
+    html`<a href="/app/distributions/list.pdf?${new URLSearchParams({ campaign: e.campaign.code, date: e.entryDate }).toString()}" data-testid="sign-list-link">${say(req, `Các khoản chi ngày ${formatDateVi(e.entryDate)}`, `The payments of ${e.entryDate}`)}</a>`) : ""}
 ${e.items.length ? row(say(req, "Hàng hóa", "Goods"), e.items.map((it) => `${it.description}: ${formatDecimalVi(it.quantity)} ${it.unit} × ${formatDong(it.unitValueDong)} đồng`).join("; ")) : ""}
+${d && !h.reversedBy ? row(say(req, "Giấy xác nhận", "Confirmation"),
+    html`<a href="/app/confirmations/${e.id}.pdf" data-testid="confirmation-link">${say(req, "In giấy xác nhận cho người ủng hộ", "Print a confirmation for the donor")}</a>`) : ""}
 ${h.bankLine ? row(say(req, "Sao kê ngân hàng", "Bank statement"), html`<a href="/app/bank-imports/${h.bankLine.importId}">${say(req, "Lần nhập", "Import")} #${h.bankLine.importId}</a>, ${say(req, "dòng", "line")} ${h.bankLine.lineNo}, ${say(req, "tài khoản", "account")} ${h.bankLine.account}${h.bankLine.matched ? say(req, " (khớp với bút toán ghi tay)", " (matched to a hand-recorded transfer)") : ""}${h.bankLine.released ? say(req, " — dòng đã được giải phóng khi đảo cả lần nhập", " — the line was released when the whole import was reversed") : ""}`) : ""}
 ${e.resolutionRef ? row(say(req, "Căn cứ (nghị quyết)", "Resolution"), e.resolutionRef) : ""}
 ${row(say(req, "Mã băm (SHA-256)", "Hash (SHA-256)"), html`<code class="hash" data-testid="entry-hash">${e.hash}</code>`)}

@@ -41,11 +41,36 @@ const WITH_FACTS: Partial<Record<string, Words>> = {
     vi: (f) => `Cuộc vận động loại ${CAMPAIGN_KIND.vi[String(f.kind)] ?? f.kind} chỉ chi cho: ${String(f.allowed).split(",").map((p) => PURPOSE.vi[p] ?? p).join(", ")}.`,
     en: (f) => `A ${CAMPAIGN_KIND.en[String(f.kind)] ?? f.kind} campaign pays only: ${String(f.allowed).split(",").map((p) => PURPOSE.en[p] ?? p).join(", ")}.`,
   },
+  document_not_applicable: {
+    vi: (f) => DOCUMENT_REFUSAL[String(f.reason)]?.vi(f) ?? "Bút toán này không có chứng từ này.",
+    en: (f) => DOCUMENT_REFUSAL[String(f.reason)]?.en(f) ?? "This entry has no such document.",
+  },
   campaign_frozen: {
     vi: (f) => (f.reason === "published"
       ? "Không đổi được nữa: đã có số liệu công khai hoặc điểm kiểm tra có chữ ký từ khi lập cuộc vận động, và sao kê công khai in tên, ngày bắt đầu."
       : "Không đổi được nữa: cuộc vận động đã có bút toán, đã được kiểm theo loại và ngày bắt đầu này."),
     en: (f) => (f.reason === "published" ? "No longer changes: something was published since the campaign was set up." : "No longer changes: entries are recorded on the campaign."),
+  },
+};
+
+/** Why an entry has no phiếu chi or giấy xác nhận (facts.reason of document_not_applicable). */
+const DOCUMENT_REFUSAL: Record<string, Words> = {
+  not_cash: {
+    vi: (f) => `Khoản chi này ${f.method === "bank" ? "trả bằng chuyển khoản" : "trao bằng hiện vật"} nên không có phiếu chi: phiếu chi chỉ lập cho khoản chi tiền mặt. `
+      + (f.method === "bank" ? "Chứng từ của khoản chi là sao kê hoặc ủy nhiệm chi của ngân hàng." : "Hộ nhận ký vào danh sách ký nhận của đợt trao."),
+    en: (f) => `This payment was made ${f.method === "bank" ? "by bank transfer" : "in kind"}: a payment voucher is made for cash payments only.`,
+  },
+  not_disbursement: {
+    vi: () => "Bút toán này không phải khoản chi nên không có phiếu chi.",
+    en: () => "This entry is not a disbursement, so it has no payment voucher.",
+  },
+  not_donation: {
+    vi: () => "Bút toán này không phải khoản ủng hộ nên không cấp giấy xác nhận.",
+    en: () => "This entry is not a donation, so no confirmation is issued for it.",
+  },
+  reversed: {
+    vi: (f) => `Khoản ủng hộ này đã bị đảo (bút toán số ${f.reversedBy}) nên không cấp giấy xác nhận.`,
+    en: (f) => `This donation was reversed (entry ${f.reversedBy}), so no confirmation is issued for it.`,
   },
 };
 
@@ -127,6 +152,7 @@ const WORDS: Record<string, { vi: string; en: string }> = {
     vi: "Không đảo một bút toán đảo: hãy ghi một bút toán mới nếu cần.", en: "A reversal is not reversed: record a new entry instead.",
   },
   bank_import_already_reversed: { vi: "Lần nhập này đã được đảo rồi.", en: "This import has been reversed already." },
+  document_not_applicable: { vi: "Bút toán này không có chứng từ này.", en: "This entry has no such document." },
 };
 
 /** Every code's words, for the check that a Vietnamese page shows none of the English. */
