@@ -29,6 +29,20 @@ export interface AmountInWordsOptions {
   unit?: string;
 }
 
+/**
+ * How a committee writes amounts in words (its setting, kept on its row): the regional variants an
+ * auditor's statement and a donor's receipt follow. The defaults are the standard ones.
+ */
+export interface WordVariants {
+  zeroTens: "linh" | "lẻ";
+  thousand: "nghìn" | "ngàn";
+}
+
+export const DEFAULT_WORD_VARIANTS: Readonly<WordVariants> = Object.freeze({ zeroTens: "linh", thousand: "nghìn" });
+
+export const ZERO_TENS_WORDS = ["linh", "lẻ"] as const;
+export const THOUSAND_WORDS = ["nghìn", "ngàn"] as const;
+
 /** Largest amount that can be read: 10^18 - 1 (999.999.999 tỷ ...). */
 export const MAX_AMOUNT_IN_WORDS = 10n ** 18n - 1n;
 

@@ -82,7 +82,7 @@ function tetFixture(): Fixture {
   let seq = 1000;
   let pt = 0;
   let pc = 0;
-  const add = (l: Omit<StatementLine, "seq" | "entryId" | "balanceDong" | "hash" | "verified"> & { verified?: boolean | null }): void => {
+  const add = (l: Omit<StatementLine, "seq" | "entryId" | "balanceDong" | "hash" | "verified"> & { verified?: boolean | null }): StatementLine => {
     seq += 1 + (seq % 3); // gaps: other campaigns share the committee's ledger
     balance = balance + l.inDong - l.outDong;
     lines.push({ ...l, verified: l.verified ?? null, seq, entryId: `e-${seq}`, balanceDong: balance, hash: hex64(seq) });
@@ -91,6 +91,7 @@ function tetFixture(): Fixture {
     b.inDong += l.inDong;
     b.outDong += l.outDong;
     byMonth.set(m, b);
+    return lines.at(-1)!;
   };
   const bump = (map: Map<string, { amountDong: bigint; count: number }>, key: string, amount: bigint): void => {
     const r = map.get(key) ?? { amountDong: 0n, count: 0 };
@@ -108,7 +109,7 @@ function tetFixture(): Fixture {
     const date = isoDay("2024-01-02", Math.floor(i / 2));
     add({
       documentDate: date, recordedDate: i % 4 === 0 ? isoDay(date, 1) : date,
-      voucherNo: `PT-2024-${String(++pt).padStart(4, "0")}`, kind: "donation",
+      voucherNo: `PT-2024-${String(++pt).padStart(6, "0")}`, kind: "donation",
       description: bank ? "Ủng hộ Quỹ Vì người nghèo – quà Tết, chuyển khoản" : "Ủng hộ Quỹ Vì người nghèo – quà Tết, tiền mặt",
       counterparty: donor, inDong: amount, outDong: 0n, quantity: null, unit: null,
       verified: bank ? true : null,
@@ -117,13 +118,13 @@ function tetFixture(): Fixture {
   // rice in kind
   received.in_kind += 7_500_000n;
   add({
-    documentDate: "2024-01-25", recordedDate: "2024-01-25", voucherNo: `PT-2024-${String(++pt).padStart(4, "0")}`,
+    documentDate: "2024-01-25", recordedDate: "2024-01-25", voucherNo: `PT-2024-${String(++pt).padStart(6, "0")}`,
     kind: "donation", description: "Ủng hộ hiện vật: gạo thơm ST25 để trao quà Tết", counterparty: "Công ty TNHH Lúa Vàng",
     inDong: 7_500_000n, outDong: 0n, quantity: "500.000", unit: "kg",
   });
   // a mistaken donation and its reversal (a wrong line is corrected by a new line)
   add({
-    documentDate: "2024-01-26", recordedDate: "2024-01-26", voucherNo: `PT-2024-${String(++pt).padStart(4, "0")}`,
+    documentDate: "2024-01-26", recordedDate: "2024-01-26", voucherNo: `PT-2024-${String(++pt).padStart(6, "0")}`,
     kind: "donation", description: "Ủng hộ quà Tết (ghi nhầm số tiền)", counterparty: "Lê Thị Mỹ Duyên",
     inDong: 5_000_000n, outDong: 0n, quantity: null, unit: null,
   });
@@ -147,7 +148,7 @@ function tetFixture(): Fixture {
         const who = `${HOUSEHOLDS[(gifts + k) % HOUSEHOLDS.length]} (${kp})`;
         add({
           documentDate: isoDay("2024-02-01", a), recordedDate: isoDay("2024-02-01", a),
-          voucherNo: `PC-2024-${String(++pc).padStart(4, "0")}`, kind: "disbursement",
+          voucherNo: `PC-2024-${String(++pc).padStart(6, "0")}`, kind: "disbursement",
           description: `Trao quà Tết Giáp Thìn cho ${CATEGORY_WORDS[category]}`,
           counterparty: who, inDong: 0n, outDong: amount, quantity: "1.000", unit: "suất",
         });
@@ -160,7 +161,7 @@ function tetFixture(): Fixture {
   });
   // May: livelihood aid, with a description far too long for two lines
   add({
-    documentDate: "2024-05-15", recordedDate: "2024-05-16", voucherNo: `PC-2024-${String(++pc).padStart(4, "0")}`,
+    documentDate: "2024-05-15", recordedDate: "2024-05-16", voucherNo: `PC-2024-${String(++pc).padStart(6, "0")}`,
     kind: "disbursement",
     description:
       "Hỗ trợ phương tiện sinh kế: mua 01 máy may công nghiệp cho hộ nghèo có lao động nữ, theo đề nghị của Ban công tác Mặt trận Khu phố 4 và biên bản họp xét ngày 10/5/2024 có chữ ký của đại diện các hộ dân, tổ trưởng tổ dân phố và cán bộ phụ trách; ĐOẠN NÀY PHẢI BỊ CẮT",
@@ -169,12 +170,26 @@ function tetFixture(): Fixture {
   bump(cat, "poor", 3_000_000n);
   bump(area, "Khu phố 4", 3_000_000n);
   bump(purpose, "livelihood", 3_000_000n);
+  // March: money moved in from the committee's For-the-Poor fund; June: gift money moved out to the new-rural fund,
+  // each by a resolution (entries between campaigns: their own lines, never donations or payments)
+  const fromVnn = { campaigns: [{ code: "VNN-2024", name: "Quỹ “Vì người nghèo” năm 2024" }], resolutionRef: "Nghị quyết số 05/NQ-BTT ngày 28/02/2024" };
+  add({
+    documentDate: "2024-03-01", recordedDate: "2024-03-01", voucherNo: null, kind: "general",
+    description: "Nhận điều chuyển để trao quà bổ sung", counterparty: "", inDong: 10_000_000n, outDong: 0n, quantity: null, unit: null,
+    transfer: fromVnn,
+  });
+  const toNtm = { campaigns: [{ code: "NTM-2024", name: "Chung sức xây dựng nông thôn mới 2024" }], resolutionRef: "Biên bản họp Ban Thường trực số 12/BB-MTTQ" };
+  add({
+    documentDate: "2024-06-10", recordedDate: "2024-06-10", voucherNo: null, kind: "general",
+    description: "Điều chuyển số dư quà Tết", counterparty: "", inDong: 0n, outDong: 9_000_000n, quantity: null, unit: null,
+    transfer: toNtm,
+  });
   // June: the balancing donation, so the closing balance is 8.000.000
   const needed = 8_000_000n - balance;
   if (needed <= 0n) throw new Error(`fixture: balance already ${balance}`);
   received.bank += needed;
   add({
-    documentDate: "2024-06-20", recordedDate: "2024-06-20", voucherNo: `PT-2024-${String(++pt).padStart(4, "0")}`,
+    documentDate: "2024-06-20", recordedDate: "2024-06-20", voucherNo: `PT-2024-${String(++pt).padStart(6, "0")}`,
     kind: "donation", description: "Ủng hộ Quỹ Vì người nghèo đợt cuối", counterparty: "Công ty TNHH Lúa Vàng",
     inDong: needed, outDong: 0n, quantity: null, unit: null, verified: false,
   });
@@ -191,7 +206,11 @@ function tetFixture(): Fixture {
     openingDong: opening,
     position: POSITION,
   };
-  const totals: StatementTotals = { lines: lines.length, inDong, outDong, closingDong: opening + inDong - outDong };
+  // the closing balance by asset: the cash box, the bank account and the rice still in the store
+  const closingDong = opening + inDong - outDong;
+  const totals: StatementTotals = {
+    lines: lines.length, inDong, outDong, closingDong, closingByAsset: { cash: 2_450_000n, bank: closingDong - 2_450_000n - 750_000n, goods: 750_000n },
+  };
   const toRows = (m: Map<string, { amountDong: bigint; count: number }>) => [...m].map(([key, v]) => ({ key, ...v }));
   const summary: StatementSummary = {
     receivedByMethod: received,
@@ -204,6 +223,10 @@ function tetFixture(): Fixture {
       { unit: "máy", direction: "out", quantity: "1", valueDong: 3_000_000n },
     ],
     byMonth: [...byMonth].sort(([a], [b]) => (a < b ? -1 : 1)).map(([month, v]) => ({ month, ...v })),
+    transfers: {
+      inDong: 10_000_000n, outDong: 9_000_000n,
+      rows: [{ ...fromVnn, inDong: 10_000_000n, outDong: 0n, lines: 1 }, { ...toNtm, inDong: 0n, outDong: 9_000_000n, lines: 1 }],
+    },
   };
   return {
     input: { header, totals, summary, digest: DIGEST, lineCount: lines.length, preparedBy: "Thúy An", place: "Kiến Tường" },
@@ -238,9 +261,14 @@ function plainFixture(n: number, opening = 0n): Fixture {
   const summary: StatementSummary = {
     receivedByMethod: { cash: inDong, bank: 0n, in_kind: 0n },
     disbursedByPurpose: [], disbursedByCategory: [], disbursedByArea: [], quantitiesByUnit: [], byMonth: [],
+    transfers: { inDong: 0n, outDong: 0n, rows: [] },
   };
+  const closingDong = opening + inDong - outDong;
   return {
-    input: { header, totals: { lines: n, inDong, outDong, closingDong: opening + inDong - outDong }, summary, digest: "0".repeat(63) + "1", lineCount: n },
+    input: {
+      header, totals: { lines: n, inDong, outDong, closingDong, closingByAsset: { cash: closingDong, bank: 0n, goods: 0n } }, summary,
+      digest: "0".repeat(63) + "1", lineCount: n,
+    },
     lines,
   };
 }
@@ -376,7 +404,7 @@ describe("statement PDF (reports/pdf.ts)", function () {
     });
 
     it("has the promised number of pages", async () => {
-      expect(f.input.lineCount).to.equal(652);
+      expect(f.input.lineCount).to.equal(654);
       expect(await pdfPages(path)).to.equal(M);
       expect(pages).to.have.length(M);
     });
@@ -682,7 +710,8 @@ describe("statement PDF (reports/pdf.ts)", function () {
       const f = plainFixture(10);
       const sink = new PassThrough();
       sink.resume();
-      const totals = { ...f.input.totals, inDong: f.input.totals.inDong + 1n, closingDong: f.input.totals.closingDong + 1n };
+      const split = f.input.totals.closingByAsset;
+      const totals = { ...f.input.totals, inDong: f.input.totals.inDong + 1n, closingDong: f.input.totals.closingDong + 1n, closingByAsset: { ...split, cash: split.cash + 1n } };
       const err = await renderStatementPdf({ ...f.input, totals, lines: stream(f.lines) }, sink).then(() => null, (e: unknown) => e);
       expect(String(err)).to.match(/totals say/);
     });
