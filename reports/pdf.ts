@@ -683,7 +683,7 @@ class Canvas {
     if (!all.truncated) return all.lines;
     const tail = `– ${p}`;
     const tailW = this.width(` ${tail}`, size);
-    if (tailW > width * 0.6) return all.lines;
+    if (tailW > width * 0.6) return this.describeLongParty(words, partyTokens, width, size) ?? all.lines;
     const head = this.wrapTokens(words, [width, width - tailW], size);
     const lines = [...head.lines];
     const last = lines.length - 1;
@@ -692,6 +692,23 @@ class Canvas {
     if (this.width(joined, size) <= width) lines[last] = joined;
     else lines.push(tail);
     return lines.slice(0, 2);
+  }
+
+  /**
+   * A counterparty too long to share a line (a transfer's other campaign and resolution): it ends the second
+   * line and, when it needs more, the first, after the description cut to what is left; null when it alone
+   * needs more than both lines.
+   */
+  private describeLongParty(words: string[], partyTokens: string[], width: number, size: number): string[] | null {
+    const tail = ["–", ...partyTokens];
+    let k = tail.length; // tail[k…] is the second line
+    while (k > 0 && this.width(tail.slice(k - 1).join(" "), size) <= width) k--;
+    const second = tail.slice(k).join(" ");
+    const rest = tail.slice(0, k).join(" "); // the counterparty's start, at the end of the first line
+    const restW = rest === "" ? 0 : this.width(` ${rest}`, size);
+    if (second === "" || restW > width * 0.8) return null;
+    const head = this.wrapTokens(words, [width - restW], size).lines[0] ?? "";
+    return [head === "" ? rest : rest === "" ? head : `${head} ${rest}`, second];
   }
 
   fillRect(x: number, y: number, w: number, h: number, colour: string): void {
@@ -1247,9 +1264,9 @@ class StatementPdf {
   }
 
   /**
-   * 7. Money moved from and to other campaigns: the two totals in words a reader can check against the
-   * lines marked "Điều chuyển", then one row per other campaign and resolution (the campaign's code and
-   * name, the resolution, what came in, what went out).
+   * 7. Money moved from and to other campaigns: the two totals, which a reader can check against the lines
+   * marked "Điều chuyển", then each other campaign and resolution: the campaign's code and name, the
+   * resolution, what came in and what went out.
    */
   private transfersTable(x: number, y: number, width: number, t: StatementSummary["transfers"]): void {
     const { c } = this;
@@ -1259,45 +1276,28 @@ class StatementPdf {
       c.text(c.fitLine("Không có khoản điều chuyển nào trong kỳ.", width, 7), x, y, 7, { color: MUTED });
       return;
     }
-    c.text(c.fitLine(`Nhận từ cuộc vận động khác: ${formatDong(t.inDong)} đồng`, width, 7), x, y, 7);
-    c.text(c.fitLine(`Chuyển sang cuộc vận động khác: ${formatDong(t.outDong)} đồng`, width, 7), x, y + 9, 7);
+    c.text(c.fitLine(`Nhận từ cuộc vận động khác: ${formatDong(t.inDong)} đồng`, width, 7, true), x, y, 7, { bold: true });
+    c.text(c.fitLine(`Chuyển sang cuộc vận động khác: ${formatDong(t.outDong)} đồng`, width, 7, true), x, y + 9, 7, { bold: true });
     y += 22;
-    const w = [width - 120, 60, 60] as const;
-    const cols = [x, x + w[0], x + w[0] + w[1]] as const;
-    const rowH = 27;
-    const headH = 12;
-    const top = y;
-    c.fillRect(x, y, width, headH, HEAD_FILL);
-    (["Cuộc vận động, căn cứ", "Nhận về", "Chuyển đi"] as const).forEach((h, i) => c.text(h, cols[i]!, y + 3, 6.5, { bold: true, width: w[i], align: "center" }));
-    y += headH;
-    const rules: number[] = [y];
-    const fits = Math.floor((CONTENT_BOTTOM - y - headH) / rowH);
+    const step = 8;
+    const blockH = 4 * step + 5; // campaign, resolution on up to two lines, amounts; a gap
+    const fits = Math.max(1, Math.floor((CONTENT_BOTTOM - y) / blockH));
     const shown = t.rows.length <= fits ? t.rows : t.rows.slice(0, fits - 1);
+    const amounts = (inDong: bigint, outDong: bigint) => `Nhận về: ${formatDong(inDong)} đồng · Chuyển đi: ${formatDong(outDong)} đồng`;
     for (const r of shown) {
-      const who = r.campaigns.map((k) => `${k.code} – ${k.name}`).join("; ");
-      c.text(c.fitLine(who, w[0] - 6, 6.5, true), x + 3, y + 2.5, 6.5, { bold: true });
-      c.wrap(`Theo: ${r.resolutionRef}`, w[0] - 6, 2, 6.5).forEach((l, i) => c.text(l, x + 3, y + 10.5 + i * 7.5, 6.5));
-      if (r.inDong !== 0n) c.figure(formatDong(r.inDong), cols[1] + 3, y + 2.5, w[1] - 6, 7);
-      if (r.outDong !== 0n) c.figure(formatDong(r.outDong), cols[2] + 3, y + 2.5, w[2] - 6, 7);
-      y += rowH;
-      rules.push(y);
+      c.hlines([y - 2.5], x, x + width, RULE, 0.35);
+      c.text(c.fitLine(r.campaigns.map((k) => `${k.code} – ${k.name}`).join("; "), width, 6.5, true), x, y, 6.5, { bold: true });
+      const because = c.wrap(`Theo: ${r.resolutionRef}`, width, 2, 6.5);
+      because.forEach((l, i) => c.text(l, x, y + step * (i + 1), 6.5));
+      c.text(c.fitLine(amounts(r.inDong, r.outDong), width, 6.5), x, y + step * (because.length + 1), 6.5);
+      y += blockH;
     }
     if (shown.length < t.rows.length) {
       const rest = t.rows.slice(shown.length);
-      c.text(`Các khoản khác (${rest.length})`, x + 3, y + 2.5, 6.5);
-      c.figure(formatDong(rest.reduce((a, r) => a + r.inDong, 0n)), cols[1] + 3, y + 2.5, w[1] - 6, 7);
-      c.figure(formatDong(rest.reduce((a, r) => a + r.outDong, 0n)), cols[2] + 3, y + 2.5, w[2] - 6, 7);
-      y += rowH;
-      rules.push(y);
+      c.hlines([y - 2.5], x, x + width, RULE, 0.35);
+      c.text(`Các khoản khác (${rest.length})`, x, y, 6.5, { bold: true });
+      c.text(c.fitLine(amounts(rest.reduce((a, r) => a + r.inDong, 0n), rest.reduce((a, r) => a + r.outDong, 0n)), width, 6.5), x, y + step, 6.5);
     }
-    c.fillRect(x, y, width, headH, SPECIAL_FILL);
-    c.text("Cộng", x + 3, y + 2.5, 7, { bold: true });
-    c.figure(formatDong(t.inDong), cols[1] + 3, y + 2.5, w[1] - 6, 7, true);
-    c.figure(formatDong(t.outDong), cols[2] + 3, y + 2.5, w[2] - 6, 7, true);
-    y += headH;
-    c.hlines(rules, x, x + width, RULE, 0.35);
-    c.vlines([cols[1], cols[2]], top, y, GRID, 0.4);
-    c.strokeRect(x, top, width, y - top, INK, 0.6);
   }
 
   private chart(x: number, y: number, w: number, h: number, byMonth: StatementSummary["byMonth"]): void {

@@ -27,7 +27,7 @@ import { readSqlFile, splitStatements } from "./sqlfiles.js";
  *   lock) needs UPDATE on one column; `code` is the one whose change the database refuses
  *   (committees_frozen_codes), so the grant allows the lock and no change; the threshold above which
  *   the workspace asks to confirm an amount and how the committee writes amounts in words (db/settings.ts
- *   setConfirmAbove, setWordVariants);
+ *   saveSettings);
  * - campaigns: what may still change of a campaign (db/store.ts updateCampaign); the database refuses
  *   what its use has frozen (soquy_check_campaign_change) and keeps every change (campaign_changes).
  */

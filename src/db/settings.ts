@@ -9,18 +9,16 @@ export async function confirmAbove(knex: Knex, committeeId: number): Promise<big
   return BigInt(row?.confirm_above_dong ?? 100_000_000);
 }
 
-export async function setConfirmAbove(knex: Knex, committeeId: number, dong: bigint): Promise<void> {
-  await knex("committees").where({ id: committeeId }).update({ confirm_above_dong: dong.toString() });
-}
-
 /** How the committee writes amounts in words on its statements and receipts ("linh"/"lẻ", "nghìn"/"ngàn"). */
 export async function wordVariants(knex: Knex, committeeId: number): Promise<WordVariants> {
   const row = await knex("committees").where({ id: committeeId }).first("words_zero_tens", "words_thousand");
   return wordVariantsOf(row?.words_zero_tens, row?.words_thousand);
 }
 
-export async function setWordVariants(knex: Knex, committeeId: number, v: WordVariants): Promise<void> {
-  await knex("committees").where({ id: committeeId }).update({ words_zero_tens: v.zeroTens, words_thousand: v.thousand });
+/** The threshold and the words in one UPDATE: a form's settings are kept together or not at all. */
+export async function saveSettings(knex: Knex, committeeId: number, o: { confirmAboveDong: bigint; words: WordVariants }): Promise<void> {
+  await knex("committees").where({ id: committeeId })
+    .update({ confirm_above_dong: o.confirmAboveDong.toString(), words_zero_tens: o.words.zeroTens, words_thousand: o.words.thousand });
 }
 
 /** The variants a row holds (the database's check keeps them to these words; anything else reads as the default). */
