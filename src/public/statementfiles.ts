@@ -106,7 +106,6 @@ export class StatementFiles {
   }
 }
 
-
 /** A file stream that hashes what goes through it. */
 class HashingWriter {
   private readonly hash = createHash("sha256");
