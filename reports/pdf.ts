@@ -6,12 +6,16 @@
 //   audience), then the table: ngày ghi sổ, ngày chứng từ, số hiệu chứng từ, diễn giải,
 //   số lượng, thu, chi, tồn, ghi chú, số thứ tự / hash. Page 1 opens with "Số dư đầu kỳ",
 //   every later page with "Số mang sang"; every page closes with "Cộng trang" and either
-//   "Mang sang trang sau" or, on the last ledger page, "Cộng phát sinh", "Số dư cuối kỳ"
-//   and "Bằng chữ: …";
+//   "Mang sang trang sau" or, on the last ledger page, "Cộng phát sinh", "Số dư cuối kỳ",
+//   "Bằng chữ: …" and the closing balance's split: cash (the cash box), bank, goods;
+//   a line that moves money between campaigns says so ("Điều chuyển"), with the other
+//   campaign and the resolution;
 // - one summary page (received by method, disbursed by purpose / category / area,
-//   quantities by unit, a bar chart of money in and out by month);
+//   quantities by unit, a bar chart of money in and out by month, transfers between
+//   campaigns by other campaign and resolution);
 // - for the auditor, pages listing the committee's people (PEOPLE_PER_PAGE a page);
-// - one closing page: the figures again, "Sổ này có … trang", the place and date line
+// - one closing page: the figures again (the closing balance split by cash, bank and
+//   goods), "Sổ này có … trang", the place and date line
 //   and the four signature blocks (Người lập, Kế toán, Thủ quỹ, Chủ tịch).
 // Every page's footer: "Trang N/M", the ledger position and the statement digest.
 //
@@ -39,7 +43,8 @@ import type {
 } from "../src/statements/types.js";
 import { FONT_BOLD, FONT_REGULAR, FONT_REGULAR_PATH, installFastLayout, loadPdfkit, registerDejaVu, type PdfkitEmbeddedFont } from "./fonts.js";
 import { formatDateVi, formatDecimalVi, formatDong, formatLongDateVi, periodVi } from "./format.js";
-import { amountInWords } from "./words.js";
+import { amountInWords, DEFAULT_WORD_VARIANTS, type WordVariants } from "./words.js";
+import type { PreparedStatement } from "../src/statements/builder.js";
 
 export interface PdfStatementInput {
   header: StatementHeader;
@@ -64,6 +69,8 @@ export interface PdfStatementInput {
   place?: string;
   /** ISO date on the date line; "ngày … tháng … năm …" left to fill by hand when absent. */
   signedOn?: string;
+  /** How the committee writes amounts in words ("linh"/"lẻ", "nghìn"/"ngàn"); the standard words when absent. */
+  words?: WordVariants | undefined;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -83,7 +90,7 @@ const ROW_H = 19; // a statement line: two text lines of 7 pt
 const ROW_FONT = 7;
 const ROW_PAD_TOP = 2.2;
 const ROW_LINE_STEP = 8.2;
-const SPECIAL_H = 13; // opening, carried forward, subtotal and total rows
+const SPECIAL_H = 13; // opening, carried forward, subtotal and total rows; the closing balance's split
 const WORDS_H = 22; // "Bằng chữ: …" (up to two lines)
 const HEADER_H = 22; // column captions
 
@@ -103,7 +110,7 @@ interface Column {
 const COLUMN_SPEC: Array<Omit<Column, "x">> = [
   { key: "recorded", title: ["Ngày", "ghi sổ"], width: 47 },
   { key: "document", title: ["Ngày", "chứng từ"], width: 47 },
-  { key: "voucher", title: ["Số hiệu", "chứng từ"], width: 62 },
+  { key: "voucher", title: ["Số hiệu", "chứng từ"], width: 78 }, // "PT-2024-000123", "PT-Q1-2024-000123" at full size
   { key: "description", title: ["Diễn giải", "(nội dung – người nộp / người nhận)"], width: 0 },
   { key: "quantity", title: ["Số lượng"], width: 52 },
   { key: "in", title: ["Số tiền", "thu"], width: 70 },
@@ -124,6 +131,11 @@ const COLUMNS: Column[] = (() => {
   });
 })();
 
+/** Where each ledger column stands on the page (points from the left edge), for readers of the layout. */
+export const LEDGER_COLUMNS: ReadonlyArray<Readonly<{ key: Column["key"]; x: number; width: number }>> = Object.freeze(
+  COLUMNS.map((c) => Object.freeze({ key: c.key, x: c.x, width: c.width })),
+);
+
 function column(key: Column["key"]): Column {
   const c = COLUMNS.find((k) => k.key === key);
   if (c === undefined) throw new Error(`no column ${key}`);
@@ -142,13 +154,16 @@ const COL = {
   seq: column("seq"),
 };
 
+/** The closing balance's split: cash, bank deposits, goods. */
+const ASSET_ROWS = 3;
+
 // Row budget of a ledger page. A page that is not the last ends with "Cộng trang" and
 // "Mang sang trang sau"; the last ledger page ends with "Cộng trang", "Cộng phát sinh",
-// "Số dư cuối kỳ" and "Bằng chữ".
+// "Số dư cuối kỳ", "Bằng chữ" and the split of the closing balance.
 const FIRST_ROWS_TOP = FIRST_TABLE_TOP + HEADER_H + SPECIAL_H; // after "Số dư đầu kỳ"
 const NEXT_ROWS_TOP = NEXT_TABLE_TOP + HEADER_H + SPECIAL_H; // after "Số mang sang"
 const END_ROWS_H = 2 * SPECIAL_H;
-const FINAL_ROWS_H = 3 * SPECIAL_H + WORDS_H;
+const FINAL_ROWS_H = 3 * SPECIAL_H + WORDS_H + ASSET_ROWS * SPECIAL_H;
 
 /** Lines per ledger page (fixed numbers: pagination depends on the line count only). */
 export const STATEMENT_PAGE_LAYOUT = Object.freeze({
@@ -244,6 +259,17 @@ const CATEGORY_LABEL: Array<[string, string]> = [
   ["other", "Khác"],
 ];
 
+/** The closing balance's split, in the order the cash book (sổ quỹ) and the bank book are kept. */
+const ASSET_LABEL: Array<[keyof StatementTotals["closingByAsset"], string]> = [
+  ["cash", "Tiền mặt (tồn quỹ tiền mặt)"],
+  ["bank", "Tiền gửi ngân hàng"],
+  ["goods", "Hiện vật (quy ra tiền)"],
+];
+
+/** A line's note when it moves money between campaigns (and when it reverses such a line). */
+const TRANSFER_NOTE = "Điều chuyển";
+const TRANSFER_REVERSAL_NOTE = "Đảo điều chuyển";
+
 const SIGNERS: Array<{ title: string; hint: string }> = [
   { title: "Người lập", hint: "(Ký, họ tên)" },
   { title: "Kế toán", hint: "(Ký, họ tên)" },
@@ -282,6 +308,29 @@ interface EmbeddedFontInternals extends PdfkitEmbeddedFont {
 
 function clean(text: string): string {
   return text.normalize("NFC").replace(/\s+/g, " ").trim();
+}
+
+/** Text compared for a name: no case, diacritics or punctuation, words apart by one space. */
+function fold(text: string): string {
+  return text.normalize("NFD").replace(/\p{M}+/gu, "").replace(/[đĐ]/g, "d").toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+}
+
+/** Whether text names who, as whole words (a one-word name of under four letters is too short to tell). */
+function names(text: string, who: string): boolean {
+  const w = fold(who);
+  return (w.includes(" ") || w.length >= 4) && ` ${fold(text)} `.includes(` ${w} `);
+}
+
+/**
+ * What of a counterparty a description does not already name: "" when it names all of it; the
+ * household's area alone when it names the household ("Nguyễn Văn Tư (Khu phố 1)"); else all of it.
+ */
+function unnamed(description: string, party: string): string {
+  if (names(description, party)) return "";
+  const m = /^(.*\S)\s*\(([^()]+)\)$/.exec(party);
+  if (m && names(description, m[1]!)) return names(description, m[2]!) ? "" : m[2]!.trim();
+  return party;
 }
 
 type GlyphPositions = ReturnType<EmbeddedFontInternals["encode"]>[1];
@@ -442,7 +491,10 @@ class Canvas {
     this.emit(f, size, text, runs, left, y, opts.color);
   }
 
-  /** A figure that must stay exact: shrunk to fit its cell, never cut. */
+  /**
+   * A figure or a number that must stay exact and whole on one line (an amount, a voucher number): shrunk to
+   * fit its cell, never cut, never wrapped, however long.
+   */
   figure(text: string, x: number, y: number, width: number, size: number, bold = false, align: Align = "right"): void {
     if (text === "") return;
     const f = this.fontOf(bold);
@@ -450,7 +502,7 @@ class Canvas {
     let w1000 = 0;
     for (const r of runs) w1000 += r.width;
     const w = (w1000 * size) / 1000;
-    const s = w <= width ? size : Math.max(3, (size * width) / w);
+    const s = w <= width ? size : (size * width) / w;
     const ws = (w1000 * s) / 1000;
     const left = align === "right" ? x + width - ws : align === "center" ? x + (width - ws) / 2 : x;
     this.emit(f, s, text, runs, left, y);
@@ -612,18 +664,27 @@ class Canvas {
   /**
    * Description and counterparty in two lines. The counterparty (donor or household) is
    * kept whole when it fits a line; when everything does not fit, the description is cut
-   * ("…") rather than the counterparty, which auditors look for.
+   * ("…") rather than the counterparty, which auditors look for. A counterparty the
+   * description already names ("Nhận ủng hộ tiền mặt của Nguyễn Văn An") is shown once:
+   * the description alone, unless cutting it would lose the name.
    */
   describe(description: string, party: string, width: number, size: number): string[] {
     const words = clean(description).split(" ").filter((w) => w !== "");
-    const p = clean(party);
+    let p = clean(party);
     if (p === "") return this.wrapTokens(words, [width, width], size).lines;
+    const rest = unnamed(description, p);
+    if (rest === "") {
+      const alone = this.wrapTokens(words, [width, width], size);
+      if (!alone.truncated || names(alone.lines.join(" "), p)) return alone.lines;
+    } else {
+      p = rest;
+    }
     const partyTokens = this.width(p, size) <= width ? [p] : p.split(" ");
     const all = this.wrapTokens([...words, "–", ...partyTokens], [width, width], size);
     if (!all.truncated) return all.lines;
     const tail = `– ${p}`;
     const tailW = this.width(` ${tail}`, size);
-    if (tailW > width * 0.6) return all.lines;
+    if (tailW > width * 0.6) return this.describeLongParty(words, partyTokens, width, size) ?? all.lines;
     const head = this.wrapTokens(words, [width, width - tailW], size);
     const lines = [...head.lines];
     const last = lines.length - 1;
@@ -632,6 +693,23 @@ class Canvas {
     if (this.width(joined, size) <= width) lines[last] = joined;
     else lines.push(tail);
     return lines.slice(0, 2);
+  }
+
+  /**
+   * A counterparty too long to share a line (a transfer's other campaign and resolution): it ends the second
+   * line and, when it needs more, the first, after the description cut to what is left; null when it alone
+   * needs more than both lines.
+   */
+  private describeLongParty(words: string[], partyTokens: string[], width: number, size: number): string[] | null {
+    const tail = ["–", ...partyTokens];
+    let k = tail.length; // tail[k…] is the second line
+    while (k > 0 && this.width(tail.slice(k - 1).join(" "), size) <= width) k--;
+    const second = tail.slice(k).join(" ");
+    const rest = tail.slice(0, k).join(" "); // the counterparty's start, at the end of the first line
+    const restW = rest === "" ? 0 : this.width(` ${rest}`, size);
+    if (second === "" || restW > width * 0.8) return null;
+    const head = this.wrapTokens(words, [width - restW], size).lines[0] ?? "";
+    return [head === "" ? rest : rest === "" ? head : `${head} ${rest}`, second];
   }
 
   fillRect(x: number, y: number, w: number, h: number, colour: string): void {
@@ -816,14 +894,15 @@ class StatementPdf {
     // committee, top left
     let name = clean(header.committee.name);
     if (!/^(ủy|uỷ) ban|mặt trận|mttq/i.test(name)) name = `Ủy ban MTTQ Việt Nam ${name}`;
-    const left = c.wrap(name.toLocaleUpperCase("vi"), 330, 2, 8.5, true);
-    let y = 24;
-    for (const l of left) {
-      c.text(l, X0, y, 8.5, { bold: true, width: 330, align: "center" });
-      y += 11;
+    const block = committeeBlock(c, name.toLocaleUpperCase("vi"));
+    let y = block.top;
+    for (const l of block.lines) {
+      c.text(l, X0, y, block.size, { bold: true, width: block.width, align: "center" });
+      y += block.step;
     }
-    c.hlines([y + 2], X0 + 125, X0 + 205, INK, 0.5);
-    c.text(`Mã đơn vị: ${header.committee.code}`, X0, y + 5, 7, { width: 330, align: "center", color: MUTED });
+    const mid = X0 + block.width / 2;
+    c.hlines([y + 2], mid - 40, mid + 40, INK, 0.5);
+    c.text(`Mã đơn vị: ${header.committee.code}`, X0, y + 5, 7, { width: block.width, align: "center", color: MUTED });
     // audience and campaign facts, top right
     c.text(this.audience, X1 - 300, 24, 9, { bold: true, width: 300, align: "right" });
     c.text(c.fitLine(`Mã cuộc vận động: ${header.campaign.code}`, 300, 7), X1 - 300, 37, 7, { width: 300, align: "right" });
@@ -871,14 +950,14 @@ class StatementPdf {
     return top + HEADER_H;
   }
 
-  private specialRow(y: number, label: string, v: { inDong?: bigint; outDong?: bigint; balance?: bigint }, rules: number[]): number {
+  private specialRow(y: number, label: string, v: { inDong?: bigint; outDong?: bigint; balance?: bigint }, rules: number[], bold = true): number {
     const { c } = this;
     c.fillRect(X0, y, TABLE_W, SPECIAL_H, SPECIAL_FILL);
     const ty = y + 3;
-    c.text(label, COL.description.x + CELL_PAD, ty, ROW_FONT, { bold: true });
+    c.text(label, COL.description.x + CELL_PAD, ty, ROW_FONT, { bold });
     const put = (col: Column, value: bigint | undefined): void => {
       if (value === undefined) return;
-      c.figure(formatDong(value), col.x + CELL_PAD, ty, col.width - 2 * CELL_PAD, ROW_FONT, true);
+      c.figure(formatDong(value), col.x + CELL_PAD, ty, col.width - 2 * CELL_PAD, ROW_FONT, bold);
     };
     put(COL.in, v.inDong);
     put(COL.out, v.outDong);
@@ -894,11 +973,10 @@ class StatementPdf {
     const inner = (col: Column): number => col.width - 2 * CELL_PAD;
     c.text(formatDateVi(l.recordedDate), COL.recorded.x, y1, ROW_FONT, { width: COL.recorded.width, align: "center" });
     c.text(formatDateVi(l.documentDate), COL.document.x, y1, ROW_FONT, { width: COL.document.width, align: "center" });
-    if (l.voucherNo !== null && l.voucherNo !== "") {
-      const v = c.wrap(l.voucherNo, inner(COL.voucher), 2, ROW_FONT);
-      v.forEach((t, i) => c.text(t, COL.voucher.x + CELL_PAD, i === 0 ? y1 : y2, ROW_FONT));
-    }
-    const d = c.describe(l.description, l.counterparty, inner(COL.description), ROW_FONT);
+    // A voucher number is one word an auditor reads against the voucher book: never wrapped, shrunk when long.
+    if (l.voucherNo !== null && l.voucherNo !== "") c.figure(clean(l.voucherNo), COL.voucher.x + CELL_PAD, y1, inner(COL.voucher), ROW_FONT, false, "left");
+    const party = l.transfer ? transferParty(l) : l.counterparty;
+    const d = c.describe(l.description, party, inner(COL.description), ROW_FONT);
     d.forEach((t, i) => c.text(t, COL.description.x + CELL_PAD, i === 0 ? y1 : y2, ROW_FONT));
     if (l.quantity !== null && l.quantity !== "") {
       let q: string;
@@ -914,7 +992,8 @@ class StatementPdf {
     if (l.outDong !== 0n) c.figure(formatDong(l.outDong), COL.out.x + CELL_PAD, y1, inner(COL.out), ROW_FONT);
     c.figure(formatDong(l.balanceDong), COL.balance.x + CELL_PAD, y1, inner(COL.balance), ROW_FONT);
     const notes: string[] = [];
-    if (l.kind === "reversal") notes.push("Bút toán đảo");
+    if (l.transfer) notes.push(l.kind === "reversal" ? TRANSFER_REVERSAL_NOTE : TRANSFER_NOTE);
+    else if (l.kind === "reversal") notes.push("Bút toán đảo");
     if (l.verified === true) notes.push("Đã xác minh");
     else if (l.verified === false) notes.push("Chưa xác minh");
     notes.slice(0, 2).forEach((t, i) => c.text(c.fitLine(t, inner(COL.note), 6.5), COL.note.x + CELL_PAD, i === 0 ? y1 : y2, 6.5));
@@ -925,17 +1004,32 @@ class StatementPdf {
   private wordsRow(y: number, closing: bigint): number {
     const { c } = this;
     c.fillRect(X0, y, TABLE_W, WORDS_H, SPECIAL_FILL);
-    const lines = c.wrap(`Bằng chữ: ${amountInWords(closing)}`, TABLE_W - 2 * CELL_PAD - 4, 2, 7.5, true);
+    const lines = c.wrap(`Bằng chữ: ${this.inWords(closing)}`, TABLE_W - 2 * CELL_PAD - 4, 2, 7.5, true);
     const y0 = lines.length === 1 ? y + 6.5 : y + 2.5;
     lines.forEach((t, i) => c.text(t, X0 + CELL_PAD + 2, y0 + i * 9, 7.5, { bold: true }));
     return y + WORDS_H;
   }
 
-  /** Grid of a ledger page: row rules, column rules (down to gridBottom), outer frame. */
-  private grid(top: number, rules: number[], gridBottom: number, bottom: number): void {
+  /** The amount in the committee's words. */
+  private inWords(amount: bigint): string {
+    return amountInWords(amount, this.input.words ?? DEFAULT_WORD_VARIANTS);
+  }
+
+  /** The closing balance by asset, each in figures in the balance column: "Trong đó – Tiền mặt …". */
+  private assetRows(y: number, rules: number[]): number {
+    const split = this.input.totals.closingByAsset;
+    ASSET_LABEL.forEach(([key, label], i) => {
+      y = this.specialRow(y, `${i === 0 ? "Trong đó – " : "– "}${label}`, { balance: split[key] }, rules, false);
+    });
+    return y;
+  }
+
+  /** Grid of a ledger page: row rules, column rules (down to gridBottom, and over the rows from [from, to] of more), outer frame. */
+  private grid(top: number, rules: number[], gridBottom: number, bottom: number, more?: [number, number]): void {
     const { c } = this;
     c.hlines(rules, X0, X1, RULE, 0.35);
     c.vlines(COLUMNS.slice(1).map((col) => col.x), top, gridBottom, GRID, 0.4);
+    if (more) c.vlines(COLUMNS.slice(1).map((col) => col.x), more[0], more[1], GRID, 0.4);
     c.hlines([top + HEADER_H], X0, X1, GRID, 0.6);
     c.strokeRect(X0, top, TABLE_W, bottom - top, INK, 0.7);
   }
@@ -945,6 +1039,7 @@ class StatementPdf {
     const iterator = this.input.lines[Symbol.asyncIterator]();
     let iteratorDone = false;
     const run: Running = { inDong: 0n, outDong: 0n, balance: header.openingDong };
+    const moved = { inDong: 0n, outDong: 0n };
     let lastSeq = -Infinity;
     let remaining = lineCount;
     let read = 0;
@@ -980,6 +1075,10 @@ class StatementPdf {
           run.outDong += l.outDong;
           pageIn += l.inDong;
           pageOut += l.outDong;
+          if (l.transfer) {
+            moved.inDong += l.inDong;
+            moved.outDong += l.outDong;
+          }
           this.line(y, l);
           y += ROW_H;
           rules.push(y);
@@ -991,7 +1090,10 @@ class StatementPdf {
           y = this.specialRow(y, "Số dư cuối kỳ", { balance: run.balance }, rules);
           const gridBottom = y;
           y = this.wordsRow(y, totals.closingDong);
-          this.grid(top, rules, gridBottom, y);
+          rules.push(y);
+          const splitTop = y;
+          y = this.assetRows(y, rules);
+          this.grid(top, rules, gridBottom, y, [splitTop, y]);
           break;
         }
         y = this.specialRow(y, "Mang sang trang sau", { inDong: run.inDong, outDong: run.outDong, balance: run.balance }, rules);
@@ -1009,6 +1111,10 @@ class StatementPdf {
         `statement PDF: lines add up to in ${run.inDong}, out ${run.outDong}, closing ${run.balance}; ` +
           `totals say in ${totals.inDong}, out ${totals.outDong}, closing ${totals.closingDong}`,
       );
+    }
+    const t = this.input.summary.transfers;
+    if (moved.inDong !== t.inDong || moved.outDong !== t.outDong) {
+      throw new Error(`statement PDF: lines between campaigns add up to in ${moved.inDong}, out ${moved.outDong}; the summary says in ${t.inDong}, out ${t.outDong}`);
     }
   }
 
@@ -1153,8 +1259,46 @@ class StatementPdf {
     );
     this.summaryTable(colX[2], top, "4. Đã chi theo khu vực (khu phố, ấp)", ["Khu vực", "Số lượt", "Số tiền (đồng)"], areas, sumRows(summary.disbursedByArea));
 
-    // 6. chart
-    this.chart(X0, 344, TABLE_W, CONTENT_BOTTOM - 344, summary.byMonth);
+    // 6. chart, beside 7. transfers between campaigns
+    this.chart(X0, 344, colX[2] - X0 - 16, CONTENT_BOTTOM - 344, summary.byMonth);
+    this.transfersTable(colX[2], 334, X1 - colX[2], summary.transfers);
+  }
+
+  /**
+   * 7. Money moved from and to other campaigns: the two totals, which a reader can check against the lines
+   * marked "Điều chuyển", then each other campaign and resolution: the campaign's code and name, the
+   * resolution, what came in and what went out.
+   */
+  private transfersTable(x: number, y: number, width: number, t: StatementSummary["transfers"]): void {
+    const { c } = this;
+    c.text("7. Điều chuyển giữa các cuộc vận động", x, y, 8, { bold: true });
+    y += 13;
+    if (t.rows.length === 0) {
+      c.text(c.fitLine("Không có khoản điều chuyển nào trong kỳ.", width, 7), x, y, 7, { color: MUTED });
+      return;
+    }
+    c.text(c.fitLine(`Nhận từ cuộc vận động khác: ${formatDong(t.inDong)} đồng`, width, 7, true), x, y, 7, { bold: true });
+    c.text(c.fitLine(`Chuyển sang cuộc vận động khác: ${formatDong(t.outDong)} đồng`, width, 7, true), x, y + 9, 7, { bold: true });
+    y += 22;
+    const step = 8;
+    const blockH = 4 * step + 5; // campaign, resolution on up to two lines, amounts; a gap
+    const fits = Math.max(1, Math.floor((CONTENT_BOTTOM - y) / blockH));
+    const shown = t.rows.length <= fits ? t.rows : t.rows.slice(0, fits - 1);
+    const amounts = (inDong: bigint, outDong: bigint) => `Nhận về: ${formatDong(inDong)} đồng · Chuyển đi: ${formatDong(outDong)} đồng`;
+    for (const r of shown) {
+      c.hlines([y - 2.5], x, x + width, RULE, 0.35);
+      c.text(c.fitLine(r.campaigns.map((k) => `${k.code} – ${k.name}`).join("; "), width, 6.5, true), x, y, 6.5, { bold: true });
+      const because = c.wrap(`Theo: ${r.resolutionRef}`, width, 2, 6.5);
+      because.forEach((l, i) => c.text(l, x, y + step * (i + 1), 6.5));
+      c.text(c.fitLine(amounts(r.inDong, r.outDong), width, 6.5), x, y + step * (because.length + 1), 6.5);
+      y += blockH;
+    }
+    if (shown.length < t.rows.length) {
+      const rest = t.rows.slice(shown.length);
+      c.hlines([y - 2.5], x, x + width, RULE, 0.35);
+      c.text(`Các khoản khác (${rest.length})`, x, y, 6.5, { bold: true });
+      c.text(c.fitLine(amounts(rest.reduce((a, r) => a + r.inDong, 0n), rest.reduce((a, r) => a + r.outDong, 0n)), width, 6.5), x, y + step, 6.5);
+    }
   }
 
   private chart(x: number, y: number, w: number, h: number, byMonth: StatementSummary["byMonth"]): void {
@@ -1229,7 +1373,7 @@ class StatementPdf {
   closingPage(): void {
     this.newPage();
     const { c } = this;
-    const { header, totals, digest } = this.input;
+    const { header, totals, digest, summary } = this.input;
     c.text("XÁC NHẬN SỔ THU CHI QUỸ", X0, 36, 13, { bold: true, width: TABLE_W, align: "center" });
     c.text(c.fitLine(header.campaign.name, 700, 10, true), X0, 56, 10, { bold: true, width: TABLE_W, align: "center" });
     c.text(this.period, X0, 71, 8, { width: TABLE_W, align: "center" });
@@ -1237,25 +1381,28 @@ class StatementPdf {
     const bx = X0 + 193;
     const bw = 400;
     let y = 92;
-    const rows: Array<[string, bigint, boolean]> = [
-      ["Số dư đầu kỳ", header.openingDong, false],
-      ["Tổng thu trong kỳ", totals.inDong, false],
-      ["Tổng chi trong kỳ", totals.outDong, false],
-      ["Số dư cuối kỳ", totals.closingDong, true],
-    ];
+    // [label, amount, bold, a part of the row above (indented, smaller)]
+    const rows: Array<[string, bigint, boolean, boolean]> = [["Số dư đầu kỳ", header.openingDong, false, false], ["Tổng thu trong kỳ", totals.inDong, false, false]];
+    if (summary.transfers.inDong !== 0n) rows.push(["trong đó: nhận điều chuyển từ cuộc vận động khác", summary.transfers.inDong, false, true]);
+    rows.push(["Tổng chi trong kỳ", totals.outDong, false, false]);
+    if (summary.transfers.outDong !== 0n) rows.push(["trong đó: chuyển sang cuộc vận động khác", summary.transfers.outDong, false, true]);
+    rows.push(["Số dư cuối kỳ", totals.closingDong, true, false]);
+    ASSET_LABEL.forEach(([key, label], i) => rows.push([`${i === 0 ? "trong đó: " : ""}${label}`, totals.closingByAsset[key], false, true]));
     const top = y;
     const rules: number[] = [];
-    for (const [label, v, bold] of rows) {
-      if (bold) c.fillRect(bx, y, bw, 16, SPECIAL_FILL);
-      c.text(label, bx + 6, y + 4, 8.5, { bold });
-      c.figure(`${formatDong(v)} đồng`, bx + 200, y + 4, bw - 206, 8.5, bold);
-      y += 16;
+    for (const [label, v, bold, part] of rows) {
+      const h = part ? 13 : 16;
+      const size = part ? 7.5 : 8.5;
+      if (bold) c.fillRect(bx, y, bw, h, SPECIAL_FILL);
+      c.text(c.fitLine(label, 200, size, bold), bx + (part ? 18 : 6), y + (h - size) / 2, size, { bold });
+      c.figure(`${formatDong(v)} đồng`, bx + 230, y + (h - size) / 2, bw - 236, size, bold);
+      y += h;
       rules.push(y);
     }
     c.hlines(rules.slice(0, -1), bx, bx + bw, RULE, 0.35);
     c.strokeRect(bx, top, bw, y - top, INK, 0.6);
     y += 8;
-    const words = c.wrap(`Bằng chữ: ${amountInWords(totals.closingDong)}`, 640, 2, 8.5, true);
+    const words = c.wrap(`Bằng chữ: ${this.inWords(totals.closingDong)}`, 640, 2, 8.5, true);
     for (const l of words) {
       c.text(l, X0, y, 8.5, { bold: true, width: TABLE_W, align: "center" });
       y += 11;
@@ -1276,7 +1423,7 @@ class StatementPdf {
 
     // place and date over the last block, then the four signature blocks
     const blockW = TABLE_W / SIGNERS.length;
-    const sy = 268;
+    const sy = Math.max(268, y + 34);
     const place = this.input.place !== undefined && clean(this.input.place) !== "" ? clean(this.input.place) : "……………";
     const when = this.input.signedOn !== undefined ? formatLongDateVi(this.input.signedOn) : "ngày …… tháng …… năm ……";
     c.text(c.fitLine(`${place}, ${when}`, blockW * 2 - 10, 8), X1 - blockW * 1.5, sy - 16, 8, { width: blockW * 2, align: "center" });
@@ -1295,6 +1442,39 @@ class StatementPdf {
 
 // ---------------------------------------------------------------------------------------
 // Small pure helpers
+
+/**
+ * The committee's name in the heading's top-left block, whole and as large as it fits: 8.5 pt on up to
+ * two lines 330 pt wide (most names), else wider (never into the right-hand block, which starts 300 pt
+ * from the right edge), smaller and on more lines. The block ends above the title whatever the name
+ * (a committee's name has at most 300 characters: at 4 pt it takes two lines).
+ */
+function committeeBlock(c: Canvas, name: string): { lines: string[]; size: number; step: number; width: number; top: number } {
+  const words = clean(name).split(" ").filter((w) => w !== "");
+  const usualTop = 24;
+  const highestTop = 16;
+  const linesEnd = 46; // the rule and the committee's code follow, ending above the title at 60
+  let last: { lines: string[]; size: number; step: number; width: number; top: number } | null = null;
+  for (const size of [8.5, 8, 7.5, 7, 6.5, 6, 5.5, 5, 4.5, 4]) {
+    const step = Math.round(size * 2.6) / 2; // 1.3 lines, to the half point: 11 at 8.5 pt
+    const most = Math.floor((linesEnd - highestTop) / step);
+    for (const width of [330, 400, 460]) {
+      const fit = c.wrapTokens(words, new Array<number>(most).fill(width), size, true);
+      const top = Math.max(highestTop, Math.min(usualTop, linesEnd - fit.lines.length * step));
+      last = { lines: fit.lines, size, step, width, top };
+      if (!fit.truncated) return last;
+    }
+  }
+  return last!;
+}
+
+/** What a line between campaigns names in place of a donor or household: the other campaign and the resolution. */
+function transferParty(l: StatementLine): string {
+  const t = l.transfer!;
+  const codes = t.campaigns.map((c) => c.code).join(", ");
+  const way = l.inDong > 0n && l.outDong === 0n ? "nhận từ" : l.outDong > 0n && l.inDong === 0n ? "chuyển sang" : "điều chuyển với";
+  return `${way} ${codes} theo ${clean(t.resolutionRef)}`;
+}
 
 function capRows<T extends { label: string; count: string; amount: bigint | null }>(rows: T[], max: number, summable = true): Array<{ label: string; count: string; amount: bigint | null }> {
   if (rows.length <= max) return rows;
@@ -1414,6 +1594,10 @@ export async function renderStatementPdf(input: PdfStatementInput, out: NodeJS.W
   if (header.openingDong + totals.inDong - totals.outDong !== totals.closingDong) {
     throw new RangeError("totals: opening + in − out ≠ closing");
   }
+  const split = totals.closingByAsset;
+  if (split.cash + split.bank + split.goods !== totals.closingDong) {
+    throw new RangeError(`totals: cash ${split.cash} + bank ${split.bank} + goods ${split.goods} ≠ closing ${totals.closingDong}`);
+  }
   if (!/^[0-9a-f]{64}$/i.test(input.digest)) throw new RangeError("digest must be 64 hex digits (SHA-256)");
 
   const when = creationDate(header);
@@ -1466,4 +1650,15 @@ export async function renderStatementPdf(input: PdfStatementInput, out: NodeJS.W
     sink.destroy();
     throw err;
   }
+}
+
+/**
+ * Renders a prepared statement as its PDF to out (and ends out): every caller (the API, the kept public files,
+ * the CLI) gives the renderer the same parts, so none prints a statement without its split or its words.
+ */
+export function writeStatementPdf(st: PreparedStatement, out: NodeJS.WritableStream, extra: Pick<PdfStatementInput, "preparedBy" | "signatories" | "place" | "signedOn"> = {}): Promise<void> {
+  return renderStatementPdf({
+    header: st.header, totals: st.totals, summary: st.summary, digest: st.digest, lines: st.lines(), lineCount: st.totals.lines,
+    people: st.people, words: st.words, ...extra,
+  }, out);
 }

@@ -1,7 +1,7 @@
 import QRCode from "qrcode";
 import { FONT_BOLD, FONT_REGULAR, loadPdfkit, registerDejaVu } from "./fonts.js";
 import { formatDong, formatLongDateVi } from "./format.js";
-import { amountInWords } from "./words.js";
+import { amountInWords, DEFAULT_WORD_VARIANTS, type WordVariants } from "./words.js";
 
 // Phiếu thu: the receipt a treasurer hands a donor, A5 portrait, in the
 // layout of the cash-receipt form (mẫu C40-BB style): committee, title and
@@ -22,6 +22,8 @@ export interface ReceiptData {
   sequence: number;
   hash: string;
   checkUrl: string; // absolute URL of the public self-check for this receipt
+  /** How the committee writes amounts in words ("linh"/"lẻ", "nghìn"/"ngàn"); the standard words when absent. */
+  words?: WordVariants | undefined;
 }
 
 const A5: [number, number] = [419.53, 595.28];
@@ -53,7 +55,7 @@ export async function renderReceiptPdf(r: ReceiptData, out: NodeJS.WritableStrea
   row("Cuộc vận động:", r.campaignName);
   row("Hình thức:", r.method === "cash" ? "Tiền mặt" : r.method === "bank" ? "Chuyển khoản" : "Hiện vật (quy ra tiền)");
   row("Số tiền:", `${formatDong(r.amountDong)} đồng`, true);
-  row("Bằng chữ:", amountInWords(r.amountDong));
+  row("Bằng chữ:", amountInWords(r.amountDong, r.words ?? DEFAULT_WORD_VARIANTS));
   y += 8;
   const col = W / 3;
   doc.font(FONT_BOLD).fontSize(9);

@@ -29,6 +29,9 @@ export interface AmountInWordsOptions {
   unit?: string;
 }
 
+// How a committee writes amounts in words is its setting, a domain fact the stores keep: src/ledger/wording.ts.
+export { DEFAULT_WORD_VARIANTS, THOUSAND_WORDS, ZERO_TENS_WORDS, type WordVariants } from "../src/ledger/wording.js";
+
 /** Largest amount that can be read: 10^18 - 1 (999.999.999 tỷ ...). */
 export const MAX_AMOUNT_IN_WORDS = 10n ** 18n - 1n;
 

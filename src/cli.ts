@@ -5,7 +5,7 @@ import path from "node:path";
 import { BackupError, backupTo, restoreFrom } from "./db/backup.js";
 import { ConfigError, configTable, readConfig } from "./config.js";
 import { parseArgs } from "node:util";
-import { renderStatementPdf } from "../reports/pdf.js";
+import { writeStatementPdf } from "../reports/pdf.js";
 import { bankCommands, bankOptions, bankUsage } from "./bankcli.js";
 import { seedDemo } from "../seeds/demo.js";
 import { createToken, openSoquy, optionsFromEnv, type Soquy } from "./context.js";
@@ -278,10 +278,7 @@ async function statement(s: Soquy, o: Opts): Promise<number> {
     if (format === "csv") {
       await st.writeCsv(out);
     } else {
-      await renderStatementPdf({
-        header: st.header, totals: st.totals, summary: st.summary, digest: st.digest, lines: st.lines(), lineCount: st.totals.lines,
-        people: st.people,
-      }, out); // ends the file once every page is written
+      await writeStatementPdf(st, out); // ends the file once every page is written
     }
   } finally {
     st.dispose();

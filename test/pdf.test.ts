@@ -17,7 +17,8 @@ import {
 import { amountInWords } from "../reports/words.js";
 import { FONT_BOLD, FONT_REGULAR, installFastLayout, registerDejaVu, shapedLayout, type PdfkitEmbeddedFont } from "../reports/fonts.js";
 import PDFDocument from "pdfkit";
-import { formatDong } from "../reports/format.js";
+import { formatDateVi as formatDate, formatDong } from "../reports/format.js";
+import { ledgerColumn, ledgerRows, occurrences, overlap, within, wordPages } from "./support/pdftext.js";
 
 const run = promisify(execFile);
 
@@ -82,7 +83,7 @@ function tetFixture(): Fixture {
   let seq = 1000;
   let pt = 0;
   let pc = 0;
-  const add = (l: Omit<StatementLine, "seq" | "entryId" | "balanceDong" | "hash" | "verified"> & { verified?: boolean | null }): void => {
+  const add = (l: Omit<StatementLine, "seq" | "entryId" | "balanceDong" | "hash" | "verified"> & { verified?: boolean | null }): StatementLine => {
     seq += 1 + (seq % 3); // gaps: other campaigns share the committee's ledger
     balance = balance + l.inDong - l.outDong;
     lines.push({ ...l, verified: l.verified ?? null, seq, entryId: `e-${seq}`, balanceDong: balance, hash: hex64(seq) });
@@ -91,6 +92,7 @@ function tetFixture(): Fixture {
     b.inDong += l.inDong;
     b.outDong += l.outDong;
     byMonth.set(m, b);
+    return lines.at(-1)!;
   };
   const bump = (map: Map<string, { amountDong: bigint; count: number }>, key: string, amount: bigint): void => {
     const r = map.get(key) ?? { amountDong: 0n, count: 0 };
@@ -108,7 +110,7 @@ function tetFixture(): Fixture {
     const date = isoDay("2024-01-02", Math.floor(i / 2));
     add({
       documentDate: date, recordedDate: i % 4 === 0 ? isoDay(date, 1) : date,
-      voucherNo: `PT-2024-${String(++pt).padStart(4, "0")}`, kind: "donation",
+      voucherNo: `PT-2024-${String(++pt).padStart(6, "0")}`, kind: "donation",
       description: bank ? "Ủng hộ Quỹ Vì người nghèo – quà Tết, chuyển khoản" : "Ủng hộ Quỹ Vì người nghèo – quà Tết, tiền mặt",
       counterparty: donor, inDong: amount, outDong: 0n, quantity: null, unit: null,
       verified: bank ? true : null,
@@ -117,13 +119,13 @@ function tetFixture(): Fixture {
   // rice in kind
   received.in_kind += 7_500_000n;
   add({
-    documentDate: "2024-01-25", recordedDate: "2024-01-25", voucherNo: `PT-2024-${String(++pt).padStart(4, "0")}`,
+    documentDate: "2024-01-25", recordedDate: "2024-01-25", voucherNo: `PT-2024-${String(++pt).padStart(6, "0")}`,
     kind: "donation", description: "Ủng hộ hiện vật: gạo thơm ST25 để trao quà Tết", counterparty: "Công ty TNHH Lúa Vàng",
     inDong: 7_500_000n, outDong: 0n, quantity: "500.000", unit: "kg",
   });
   // a mistaken donation and its reversal (a wrong line is corrected by a new line)
   add({
-    documentDate: "2024-01-26", recordedDate: "2024-01-26", voucherNo: `PT-2024-${String(++pt).padStart(4, "0")}`,
+    documentDate: "2024-01-26", recordedDate: "2024-01-26", voucherNo: `PT-2024-${String(++pt).padStart(6, "0")}`,
     kind: "donation", description: "Ủng hộ quà Tết (ghi nhầm số tiền)", counterparty: "Lê Thị Mỹ Duyên",
     inDong: 5_000_000n, outDong: 0n, quantity: null, unit: null,
   });
@@ -147,7 +149,7 @@ function tetFixture(): Fixture {
         const who = `${HOUSEHOLDS[(gifts + k) % HOUSEHOLDS.length]} (${kp})`;
         add({
           documentDate: isoDay("2024-02-01", a), recordedDate: isoDay("2024-02-01", a),
-          voucherNo: `PC-2024-${String(++pc).padStart(4, "0")}`, kind: "disbursement",
+          voucherNo: `PC-2024-${String(++pc).padStart(6, "0")}`, kind: "disbursement",
           description: `Trao quà Tết Giáp Thìn cho ${CATEGORY_WORDS[category]}`,
           counterparty: who, inDong: 0n, outDong: amount, quantity: "1.000", unit: "suất",
         });
@@ -160,7 +162,7 @@ function tetFixture(): Fixture {
   });
   // May: livelihood aid, with a description far too long for two lines
   add({
-    documentDate: "2024-05-15", recordedDate: "2024-05-16", voucherNo: `PC-2024-${String(++pc).padStart(4, "0")}`,
+    documentDate: "2024-05-15", recordedDate: "2024-05-16", voucherNo: `PC-2024-${String(++pc).padStart(6, "0")}`,
     kind: "disbursement",
     description:
       "Hỗ trợ phương tiện sinh kế: mua 01 máy may công nghiệp cho hộ nghèo có lao động nữ, theo đề nghị của Ban công tác Mặt trận Khu phố 4 và biên bản họp xét ngày 10/5/2024 có chữ ký của đại diện các hộ dân, tổ trưởng tổ dân phố và cán bộ phụ trách; ĐOẠN NÀY PHẢI BỊ CẮT",
@@ -169,12 +171,26 @@ function tetFixture(): Fixture {
   bump(cat, "poor", 3_000_000n);
   bump(area, "Khu phố 4", 3_000_000n);
   bump(purpose, "livelihood", 3_000_000n);
+  // March: money moved in from the committee's For-the-Poor fund; June: gift money moved out to the new-rural fund,
+  // each by a resolution (entries between campaigns: their own lines, never donations or payments)
+  const fromVnn = { campaigns: [{ code: "VNN-2024", name: "Quỹ “Vì người nghèo” năm 2024" }], resolutionRef: "Nghị quyết số 05/NQ-BTT ngày 28/02/2024" };
+  add({
+    documentDate: "2024-03-01", recordedDate: "2024-03-01", voucherNo: null, kind: "general",
+    description: "Nhận điều chuyển để trao quà bổ sung", counterparty: "", inDong: 10_000_000n, outDong: 0n, quantity: null, unit: null,
+    transfer: fromVnn,
+  });
+  const toNtm = { campaigns: [{ code: "NTM-2024", name: "Chung sức xây dựng nông thôn mới 2024" }], resolutionRef: "Biên bản họp Ban Thường trực số 12/BB-MTTQ" };
+  add({
+    documentDate: "2024-06-10", recordedDate: "2024-06-10", voucherNo: null, kind: "general",
+    description: "Điều chuyển số dư quà Tết", counterparty: "", inDong: 0n, outDong: 9_000_000n, quantity: null, unit: null,
+    transfer: toNtm,
+  });
   // June: the balancing donation, so the closing balance is 8.000.000
   const needed = 8_000_000n - balance;
   if (needed <= 0n) throw new Error(`fixture: balance already ${balance}`);
   received.bank += needed;
   add({
-    documentDate: "2024-06-20", recordedDate: "2024-06-20", voucherNo: `PT-2024-${String(++pt).padStart(4, "0")}`,
+    documentDate: "2024-06-20", recordedDate: "2024-06-20", voucherNo: `PT-2024-${String(++pt).padStart(6, "0")}`,
     kind: "donation", description: "Ủng hộ Quỹ Vì người nghèo đợt cuối", counterparty: "Công ty TNHH Lúa Vàng",
     inDong: needed, outDong: 0n, quantity: null, unit: null, verified: false,
   });
@@ -191,7 +207,11 @@ function tetFixture(): Fixture {
     openingDong: opening,
     position: POSITION,
   };
-  const totals: StatementTotals = { lines: lines.length, inDong, outDong, closingDong: opening + inDong - outDong };
+  // the closing balance by asset: the cash box, the bank account and the rice still in the store
+  const closingDong = opening + inDong - outDong;
+  const totals: StatementTotals = {
+    lines: lines.length, inDong, outDong, closingDong, closingByAsset: { cash: 2_450_000n, bank: closingDong - 2_450_000n - 750_000n, goods: 750_000n },
+  };
   const toRows = (m: Map<string, { amountDong: bigint; count: number }>) => [...m].map(([key, v]) => ({ key, ...v }));
   const summary: StatementSummary = {
     receivedByMethod: received,
@@ -204,6 +224,10 @@ function tetFixture(): Fixture {
       { unit: "máy", direction: "out", quantity: "1", valueDong: 3_000_000n },
     ],
     byMonth: [...byMonth].sort(([a], [b]) => (a < b ? -1 : 1)).map(([month, v]) => ({ month, ...v })),
+    transfers: {
+      inDong: 10_000_000n, outDong: 9_000_000n,
+      rows: [{ ...fromVnn, inDong: 10_000_000n, outDong: 0n, lines: 1 }, { ...toNtm, inDong: 0n, outDong: 9_000_000n, lines: 1 }],
+    },
   };
   return {
     input: { header, totals, summary, digest: DIGEST, lineCount: lines.length, preparedBy: "Thúy An", place: "Kiến Tường" },
@@ -238,9 +262,14 @@ function plainFixture(n: number, opening = 0n): Fixture {
   const summary: StatementSummary = {
     receivedByMethod: { cash: inDong, bank: 0n, in_kind: 0n },
     disbursedByPurpose: [], disbursedByCategory: [], disbursedByArea: [], quantitiesByUnit: [], byMonth: [],
+    transfers: { inDong: 0n, outDong: 0n, rows: [] },
   };
+  const closingDong = opening + inDong - outDong;
   return {
-    input: { header, totals: { lines: n, inDong, outDong, closingDong: opening + inDong - outDong }, summary, digest: "0".repeat(63) + "1", lineCount: n },
+    input: {
+      header, totals: { lines: n, inDong, outDong, closingDong, closingByAsset: { cash: closingDong, bank: 0n, goods: 0n } }, summary,
+      digest: "0".repeat(63) + "1", lineCount: n,
+    },
     lines,
   };
 }
@@ -376,7 +405,7 @@ describe("statement PDF (reports/pdf.ts)", function () {
     });
 
     it("has the promised number of pages", async () => {
-      expect(f.input.lineCount).to.equal(652);
+      expect(f.input.lineCount).to.equal(654);
       expect(await pdfPages(path)).to.equal(M);
       expect(pages).to.have.length(M);
     });
@@ -611,6 +640,181 @@ describe("statement PDF (reports/pdf.ts)", function () {
     });
   });
 
+  describe("what an auditor signs", () => {
+    let tet: string;
+    before(async () => {
+      tet = join(dir, "tet-signed.pdf");
+      await renderToFile(tetFixture(), tet);
+    });
+
+    /** A statement of the given lines (in and out alternating with their amounts), its totals and balances worked out. */
+    function linesFixture(rows: Array<Pick<StatementLine, "voucherNo" | "description" | "counterparty"> & Partial<StatementLine>>, name?: string): Fixture {
+      const f = plainFixture(0, 50_000_000n);
+      let balance = f.input.header.openingDong;
+      const lines = rows.map((r, i): StatementLine => {
+        const inDong = r.inDong ?? (i % 2 === 0 ? 1_000_000n : 0n);
+        const outDong = r.outDong ?? (i % 2 === 0 ? 0n : 350_000n);
+        balance += inDong - outDong;
+        return {
+          seq: i + 1, entryId: `e${i}`, documentDate: "2024-03-08", recordedDate: "2024-03-08", kind: i % 2 === 0 ? "donation" : "disbursement",
+          quantity: null, unit: null, verified: null, hash: hex64(i), ...r, inDong, outDong, balanceDong: balance,
+        };
+      });
+      const inDong = lines.reduce((a, l) => a + l.inDong, 0n);
+      const outDong = lines.reduce((a, l) => a + l.outDong, 0n);
+      const closingDong = f.input.header.openingDong + inDong - outDong;
+      const header = name === undefined ? f.input.header : { ...f.input.header, committee: { ...f.input.header.committee, name } };
+      return {
+        input: { ...f.input, header, lineCount: lines.length, totals: { lines: lines.length, inDong, outDong, closingDong, closingByAsset: { cash: closingDong, bank: 0n, goods: 0n } } },
+        lines,
+      };
+    }
+
+    it("keeps every voucher number whole on one line inside its column, at any length the ledger allows", async () => {
+      // PT/PC, a book code of up to 16 characters, the year, the number (at least 6 digits, up to an int's 10)
+      const vouchers = [
+        "PT-2024-000123", "PC-2024-000045", "PT-Q1-2024-000123", "PC-XA2-2024-001045", "PT-2024-2147483647",
+        "PT-WWWWWWWWWWWWWWWW-2200-2147483647", "PC-MMMMMMMMMMMMMMMM-2200-2147483647",
+      ];
+      const f = linesFixture(vouchers.map((v) => ({ voucherNo: v, description: "Ủng hộ quỹ", counterparty: "Nguyễn Thị Thu Hà" })));
+      const path = join(dir, "vouchers.pdf");
+      await renderToFile(f, path);
+      const page = (await wordPages(path))[0]!;
+      const col = ledgerColumn("voucher");
+      for (const v of vouchers) {
+        const found = page.filter((w) => w.text === v);
+        expect(found, v).to.have.length(1);
+        expect(within(found[0]!, col), `${v} inside its column`).to.equal(true);
+      }
+      // nothing else in the table's column but the captions: no piece of a number wrapped onto a line of its own
+      const bottom = page.find((w) => w.text === "Cộng")!.yMin;
+      const rest = page.filter((w) => within(w, col) && w.yMin > 116 && w.yMax < bottom && !vouchers.includes(w.text)).map((w) => w.text);
+      expect(rest).to.deep.equal(["Số", "hiệu", "chứng", "từ"]);
+      // and the vouchers of a long statement (PT-2024-000001 …) likewise
+      const all = (await wordPages(tet)).flat().filter((w) => /^P[TC]-/.test(w.text));
+      expect(all.map((w) => w.text).sort()).to.deep.equal(tetFixture().lines.flatMap((l) => (l.voucherNo ? [l.voucherNo] : [])).sort());
+      expect(all.every((w) => within(w, col))).to.equal(true);
+    });
+
+    for (const [what, name] of [
+      ["a ward of Hồ Chí Minh City", "Ủy ban Mặt trận Tổ quốc Việt Nam phường Nguyễn Thái Bình, quận 1, Thành phố Hồ Chí Minh"],
+      ["the longest name a committee may have (300 characters)",
+        `Ủy ban Mặt trận Tổ quốc Việt Nam ${"xã Phước Long Thọ huyện Đất Đỏ tỉnh Bà Rịa – Vũng Tàu ".repeat(5)}`.slice(0, 299).trim()],
+    ] as const) {
+      it(`fits the committee's name in the heading whole, touching nothing else: ${what}`, async () => {
+        expect(name.length).to.be.at.most(300);
+        const f = linesFixture([{ voucherNo: "PT-2024-000001", description: "Ủng hộ quỹ", counterparty: "Nguyễn Thị Thu Hà" }], name);
+        const path = join(dir, `committee-${name.length}.pdf`);
+        await renderToFile(f, path);
+        const page = (await wordPages(path))[0]!;
+        const title = page.find((w) => w.text === "SỔ")!;
+        const heading = page.filter((w) => w.yMax < title.yMin + 0.01);
+        // the top-left block: the name, then "Mã đơn vị: <code>"; the right-hand block starts 300 pt from the right edge
+        const left = heading.filter((w) => w.xMax < 841.89 - 28 - 300).sort((a, b) => (Math.abs(a.yMin - b.yMin) > 1 ? a.yMin - b.yMin : a.xMin - b.xMin));
+        const expected = name.toLocaleUpperCase("vi").split(/\s+/);
+        expect(left.map((w) => w.text)).to.deep.equal([...expected, "Mã", "đơn", "vị:", f.input.header.committee.code]);
+        expect(heading.some((w) => w.text.includes("…"))).to.equal(false);
+        // no word of the page's heading is drawn over another (the table starts below it)
+        const top = page.filter((w) => w.yMax < 116);
+        for (let i = 0; i < top.length; i++) {
+          for (let j = i + 1; j < top.length; j++) expect(overlap(top[i]!, top[j]!), `${top[i]!.text} / ${top[j]!.text}`).to.equal(false);
+        }
+        expect(Math.min(...left.map((w) => w.yMax - w.yMin)), "still printed, not a speck").to.be.greaterThan(4);
+      });
+    }
+
+    it("names a donor or a household once in a row", async () => {
+      const rows = [
+        { voucherNo: "PT-2024-000001", description: "Nhận ủng hộ tiền mặt của Nguyễn Văn An", counterparty: "Nguyễn Văn An" },
+        { voucherNo: "PC-2024-000001", description: "Chi quà Tết cho Nguyễn Văn Tư (Khu phố 1)", counterparty: "Nguyễn Văn Tư (Khu phố 1)" },
+        { voucherNo: null, description: "Nhận chuyển khoản FT24008 ngày 08/01/2024 vào tài khoản 0011009990001 của NGUYEN VAN BINH", counterparty: "NGUYEN VAN BINH" },
+        { voucherNo: "PC-2024-000002", description: "Trao quà cho Lê Thị Hồng", counterparty: "Lê Thị Hồng (Khu phố 2)" },
+        { voucherNo: "PT-2024-000002", description: "Nhận ủng hộ tiền mặt của Nhà hảo tâm", counterparty: "Nhà hảo tâm" },
+        { voucherNo: "PC-2024-000003", description: "Chi quà Tết cho N.V.T. (Khu phố 3)", counterparty: "N.V.T. (Khu phố 3)" },
+        {
+          voucherNo: "PT-2024-000003", counterparty: "Trần Văn Đức",
+          description: "Nhận ủng hộ tiền mặt đợt hai theo thư ngỏ của Ban Thường trực về quà Tết cho hộ nghèo, hộ cận nghèo và gia đình chính sách trên địa bàn phường, kèm biên nhận viết tay, của Trần Văn Đức",
+        },
+        { voucherNo: "PC-2024-000004", description: "Hỗ trợ sinh kế", counterparty: "Phạm Quốc Việt (Khu phố 4)" },
+      ];
+      const f = linesFixture(rows);
+      const path = join(dir, "names-once.pdf");
+      await renderToFile(f, path);
+      const byRow = new Map(ledgerRows((await wordPages(path))[0]!).map((r) => [r.seq, r.description]));
+      const once: Array<[number, string[]]> = [
+        [1, ["Nguyễn Văn An"]], [2, ["Nguyễn Văn Tư", "Khu phố 1"]], [3, ["NGUYEN VAN BINH"]], [4, ["Lê Thị Hồng", "Khu phố 2"]],
+        [5, ["Nhà hảo tâm"]], [6, ["N.V.T.", "Khu phố 3"]], [7, ["Trần Văn Đức"]], [8, ["Phạm Quốc Việt", "Khu phố 4"]],
+      ];
+      for (const [seq, names] of once) {
+        const text = byRow.get(seq) ?? "";
+        for (const n of names) expect(occurrences(text, n), `row ${seq}: ${text}`).to.equal(1);
+      }
+      expect(byRow.get(4)).to.equal("Trao quà cho Lê Thị Hồng – Khu phố 2");
+      expect(byRow.get(8)).to.equal("Hỗ trợ sinh kế – Phạm Quốc Việt (Khu phố 4)");
+      expect(byRow.get(7)).to.include("…").and.match(/– Trần Văn Đức$/); // cut before the name: the name kept, once
+    });
+
+    it("splits the closing balance into cash, bank and goods, each in figures, adding up to it", async () => {
+      const f = tetFixture();
+      const pages = await pdfText(tet);
+      const M = pages.length;
+      const split = f.input.totals.closingByAsset;
+      expect(split.cash + split.bank + split.goods).to.equal(f.input.totals.closingDong);
+      for (const page of [pages[M - 3]!, pages[M - 1]!]) {
+        expect(rowFigures(page, "Tiền mặt (tồn quỹ tiền mặt)")).to.deep.equal([split.cash]);
+        expect(rowFigures(page, "Tiền gửi ngân hàng")).to.deep.equal([split.bank]);
+        expect(rowFigures(page, "Hiện vật (quy ra tiền)")).to.deep.equal([split.goods]);
+      }
+      const err = await renderStatementPdf({ ...f.input, totals: { ...f.input.totals, closingByAsset: { ...split, goods: split.goods + 1n } }, lines: stream(f.lines) },
+        new PassThrough()).then(() => null, (e: unknown) => e);
+      expect(String(err)).to.match(/RangeError: totals: cash .* ≠ closing/);
+    });
+
+    it("shows transfers between campaigns as their own lines and explains them in the summary", async () => {
+      const f = tetFixture();
+      const pages = await pdfText(tet);
+      const M = pages.length;
+      const words = await wordPages(tet);
+      const rows = new Map(words.slice(0, M - 2).flatMap((p) => ledgerRows(p)).map((r) => [r.seq, r.description]));
+      const moves = f.lines.filter((l) => l.transfer);
+      expect(moves).to.have.length(2);
+      expect(rows.get(moves[0]!.seq)).to.equal("Nhận điều chuyển để trao quà bổ sung – nhận từ VNN-2024 theo Nghị quyết số 05/NQ-BTT ngày 28/02/2024");
+      expect(rows.get(moves[1]!.seq)).to.equal("Điều chuyển số dư quà Tết – chuyển sang NTM-2024 theo Biên bản họp Ban Thường trực số 12/BB-MTTQ");
+      const ledgerLast = pages[M - 3]!;
+      for (const m of moves) expect(ledgerLast.split("\n").find((l) => l.includes(formatDate(m.documentDate)) && l.includes("Điều chuyển")), m.description).to.not.equal(undefined);
+      const summary = pages[M - 2]!.replace(/ +/g, " ");
+      for (const t of [
+        "7. Điều chuyển giữa các cuộc vận động", "Nhận từ cuộc vận động khác: 10.000.000 đồng", "Chuyển sang cuộc vận động khác: 9.000.000 đồng",
+        "VNN-2024 – Quỹ", "NTM-2024 – Chung sức", "Theo: Nghị quyết số 05/NQ-BTT", "Theo: Biên bản họp Ban Thường trực",
+      ]) expect(summary, t).to.include(t);
+      expect(summary).to.include("VNN-2024 – Quỹ “Vì người nghèo” năm 2024").and.include("NTM-2024 – Chung sức xây dựng nông thôn mới 2024");
+      expect(summary).to.include("Nhận về: 10.000.000 đồng · Chuyển đi: 0 đồng").and.include("Nhận về: 0 đồng · Chuyển đi: 9.000.000 đồng");
+      const closing = pages[M - 1]!;
+      expect(rowFigures(closing, "nhận điều chuyển từ cuộc vận động khác")).to.deep.equal([10_000_000n]);
+      expect(rowFigures(closing, "chuyển sang cuộc vận động khác")).to.deep.equal([9_000_000n]);
+      // a summary that does not match the lines marked as transfers is refused
+      const wrong = { ...f.input.summary, transfers: { ...f.input.summary.transfers, outDong: 0n } };
+      const sink = new PassThrough();
+      sink.resume();
+      const err = await renderStatementPdf({ ...f.input, summary: wrong, lines: stream(f.lines) }, sink).then(() => null, (e: unknown) => e);
+      expect(String(err)).to.match(/lines between campaigns add up to in 10000000, out 9000000/);
+    });
+
+    it("writes amounts in words in the committee's own variants: linh or lẻ, nghìn or ngàn", async () => {
+      const f = plainFixture(0, 1_105_000n);
+      const standard = join(dir, "words-standard.pdf");
+      await renderToFile(f, standard);
+      const southern = join(dir, "words-southern.pdf");
+      await renderStatementPdf({ ...f.input, words: { zeroTens: "lẻ", thousand: "ngàn" }, lines: stream(f.lines) }, createWriteStream(southern));
+      const a = await pdfText(standard);
+      const b = await pdfText(southern);
+      for (const i of [0, 2]) {
+        expect(a[i]).to.include("Bằng chữ: Một triệu một trăm linh năm nghìn đồng");
+        expect(b[i]).to.include("Bằng chữ: Một triệu một trăm lẻ năm ngàn đồng");
+      }
+    });
+  });
+
   describe("edge cases", () => {
     it("an empty period: opening carried straight to closing, zero in words", async () => {
       const f = plainFixture(0);
@@ -682,7 +886,8 @@ describe("statement PDF (reports/pdf.ts)", function () {
       const f = plainFixture(10);
       const sink = new PassThrough();
       sink.resume();
-      const totals = { ...f.input.totals, inDong: f.input.totals.inDong + 1n, closingDong: f.input.totals.closingDong + 1n };
+      const split = f.input.totals.closingByAsset;
+      const totals = { ...f.input.totals, inDong: f.input.totals.inDong + 1n, closingDong: f.input.totals.closingDong + 1n, closingByAsset: { ...split, cash: split.cash + 1n } };
       const err = await renderStatementPdf({ ...f.input, totals, lines: stream(f.lines) }, sink).then(() => null, (e: unknown) => e);
       expect(String(err)).to.match(/totals say/);
     });

@@ -26,7 +26,8 @@ import { readSqlFile, splitStatements } from "./sqlfiles.js";
  * - committees: `select … for no key update` (db/store.ts, db/bankimports.ts: the committee's write
  *   lock) needs UPDATE on one column; `code` is the one whose change the database refuses
  *   (committees_frozen_codes), so the grant allows the lock and no change; the threshold above which
- *   the workspace asks to confirm an amount (db/store.ts setConfirmAbove);
+ *   the workspace asks to confirm an amount and how the committee writes amounts in words (db/settings.ts
+ *   saveSettings);
  * - campaigns: what may still change of a campaign (db/store.ts updateCampaign); the database refuses
  *   what its use has frozen (soquy_check_campaign_change) and keeps every change (campaign_changes).
  */
@@ -43,7 +44,7 @@ export const updatableColumns: Record<string, readonly string[]> = {
     "state", "phase", "lines_done", "lines_total", "import_id", "error_code", "error_message", "error_field", "heartbeat_at", "finished_at",
   ],
   rate_limit_hits: ["hits"],
-  committees: ["code", "confirm_above_dong"],
+  committees: ["code", "confirm_above_dong", "words_zero_tens", "words_thousand"],
   campaigns: [
     "name", "kind", "target_dong", "starts_on", "ends_on", "launch_document", "receiving_exception", "receiving_exception_until", "distribution_days",
   ],

@@ -3,6 +3,8 @@ import type { Knex } from "knex";
 import Cursor from "pg-cursor";
 import type { Campaign } from "../ledger/types.js";
 import { chainHead } from "./store.js";
+import { wordVariants } from "./settings.js";
+import type { WordVariants } from "../ledger/wording.js";
 import { PUBLIC_DONOR, PrivateNames, STATEMENT_V1, STATEMENT_V2, initials, type StatementFormat } from "../ledger/mask.js";
 
 // The queries behind a campaign statement. Everything is pinned to a ledger
@@ -33,6 +35,15 @@ export interface StatementRowRaw {
   in_dong: string;
   out_dong: string;
   verified: boolean;
+}
+
+/** An entry between campaigns, as the statement of one of them sees it. */
+export interface TransferRow {
+  seq: number;
+  resolutionRef: string;
+  inDong: bigint;
+  outDong: bigint;
+  campaigns: { code: string; name: string }[];
 }
 
 /**
@@ -176,6 +187,61 @@ export class StatementQueries {
   }
 
   /**
+   * The campaign's cash, bank and goods through a day: the closing balance split by asset, each the sum of its own
+   * account's postings on the same entries as the statement's lines (and their total the independent check of the
+   * statement's closing). One pass, grouped by account, as assetSum.
+   */
+  assetSplit(c: Campaign, headSeq: number, through: string, verifiedOnly: boolean, vseqMax?: number): Promise<AssetSplit> {
+    return this.knex.transaction(async (trx) => {
+      await trx.raw("set local max_parallel_workers_per_gather = 0");
+      const q = trx("postings as p").join("journal_entries as e", "e.id", "p.entry_id")
+        .whereIn("p.account_id", assetIds(c)).where("e.committee_id", c.committeeId).where("e.seq", "<=", headSeq)
+        .where("e.entry_date", "<=", through);
+      if (verifiedOnly) q.join("entry_verified as ev", "ev.entry_id", "e.id");
+      if (verifiedOnly && vseqMax !== undefined) q.where("ev.vseq", "<=", vseqMax);
+      const rows = await q.groupBy("p.account_id").select("p.account_id", trx.raw("sum(p.amount_dong) as total"));
+      const of = (id: number) => BigInt(rows.find((r) => Number(r.account_id) === id)?.total ?? 0);
+      return { cash: of(c.accounts.cash.id), bank: of(c.accounts.bank.id), goods: of(c.accounts.goods.id) };
+    });
+  }
+
+  /**
+   * The campaign's entries between campaigns in a period: those that post to its cash, bank or goods and to another
+   * campaign's accounts. Each carries a resolution (SQ009; a reversal keeps its original's), so the partial index of
+   * entries with one finds them without reading the campaign's postings. in/out are the campaign's own, as its lines.
+   */
+  async transfers(c: Campaign, headSeq: number, from: string, to: string, verifiedOnly: boolean, vseqMax?: number): Promise<TransferRow[]> {
+    const [cash, bank, goods] = assetIds(c);
+    const own = "p.account_id in (?, ?, ?)";
+    const rows = await this.knex.raw(`
+      select e.seq, e.resolution_ref,
+        coalesce(sum(greatest(p.amount_dong, 0)) filter (where ${own}), 0)::text as in_dong,
+        coalesce(sum(greatest(-p.amount_dong, 0)) filter (where ${own}), 0)::text as out_dong,
+        jsonb_agg(distinct jsonb_build_object('code', o.code, 'name', o.name)) filter (where o.id is not null) as others
+      from journal_entries e
+      join postings p on p.entry_id = e.id
+      join accounts a on a.id = p.account_id
+      left join campaigns o on o.id = a.campaign_id and o.id <> ?
+      ${verifiedOnly ? "join entry_verified ev on ev.entry_id = e.id" : ""}
+      where e.committee_id = ? and e.resolution_ref is not null and e.seq <= ? and e.entry_date between ? and ?
+        ${verifiedOnly && vseqMax !== undefined ? `and ev.vseq <= ${Math.trunc(vseqMax)}` : ""}
+      group by e.id, e.seq, e.resolution_ref
+      having bool_or(${own}) and bool_or(o.id is not null)
+      order by e.seq`,
+    [cash, bank, goods, cash, bank, goods, c.id, c.committeeId, headSeq, from, to, cash, bank, goods]);
+    return (rows.rows as { seq: string; resolution_ref: string; in_dong: string; out_dong: string; others: { code: string; name: string }[] }[])
+      .map((r) => ({
+        seq: Number(r.seq), resolutionRef: r.resolution_ref, inDong: BigInt(r.in_dong), outDong: BigInt(r.out_dong),
+        campaigns: [...r.others].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)),
+      }));
+  }
+
+  /** How the committee writes amounts in words (its setting). */
+  wordVariants(committeeId: number): Promise<WordVariants> {
+    return wordVariants(this.knex, committeeId);
+  }
+
+  /**
    * One row per posting on the campaign's cash, bank or goods, in sequence
    * (then line) order, in batches; the builder merges an entry's rows.
    */
@@ -302,4 +368,11 @@ function statementSelect(
     ) s
     order by s.seq, s.line`;
   return { sql, bindings: [...columnBindings, c.committeeId, cash, bank, goods, headSeq, from, to] };
+}
+
+/** The campaign's cash (its cash box, 1111.<code>), bank deposits (1121.<code>) and goods at value (1561.<code>). */
+export interface AssetSplit {
+  cash: bigint;
+  bank: bigint;
+  goods: bigint;
 }

@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { finished } from "node:stream/promises";
-import { renderStatementPdf } from "../../reports/pdf.js";
 import type { StatementQueries } from "../db/statements.js";
 import type { Campaign, Committee } from "../ledger/types.js";
-import { prepareStatement, type PreparedStatement } from "../statements/builder.js";
+import { prepareStatement } from "../statements/builder.js";
+import { writeStatementPdf } from "../../reports/pdf.js";
 import type { StatementFormat } from "../statements/types.js";
 import { KeptFiles, type KeptFile } from "./keptfiles.js";
 
@@ -89,7 +89,7 @@ export class StatementFiles {
     try {
       const hashed = new HashingWriter(partial);
       if (kind === "csv") await st.writeCsv(hashed.stream);
-      else await renderPdf(st, hashed.stream);
+      else await writeStatementPdf(st, hashed.stream);
       const { bytes, sha256 } = await hashed.done();
       const h = st.header;
       return {
@@ -104,13 +104,6 @@ export class StatementFiles {
       st.dispose();
     }
   }
-}
-
-async function renderPdf(st: PreparedStatement, out: NodeJS.WritableStream): Promise<void> {
-  await renderStatementPdf({
-    header: st.header, totals: st.totals, summary: st.summary, digest: st.digest, lines: st.lines(), lineCount: st.totals.lines,
-    people: st.people,
-  }, out);
 }
 
 /** A file stream that hashes what goes through it. */

@@ -5,14 +5,17 @@ import { once } from "node:events";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { csvClosing, csvHeader, csvOpening, csvText } from "./csv.js";
-import { CsvCol as C, type StatementCsvRow, type StatementQueries, type StatementRowRaw } from "../db/statements.js";
+import { CsvCol as C, type StatementCsvRow, type StatementQueries, type StatementRowRaw, type TransferRow } from "../db/statements.js";
+import type { WordVariants } from "../ledger/wording.js";
 import { assert } from "../ledger/assert.js";
 import { fail } from "../ledger/codes.js";
 import { parseIsoDate } from "../ledger/dates.js";
 import type { Campaign, Committee } from "../ledger/types.js";
 import { ExactSum } from "./exact.js";
 import { counterpartyV1, describeV1, OTHER_AREA, PrivateNames, STATEMENT_V1, StatementMask, type Party } from "../ledger/mask.js";
-import type { Audience, StatementFormat, StatementHeader, StatementPerson, StatementLine, StatementSummary, StatementTotals } from "./types.js";
+import type {
+  Audience, StatementFormat, StatementHeader, StatementPerson, StatementLine, StatementSummary, StatementTotals, StatementTransfer, TransferSummary,
+} from "./types.js";
 
 // One builder for both formats. A first pass streams the rows through the CSV
 // writer into a temporary file, hashing the bytes (the statement digest) and
@@ -47,6 +50,8 @@ export interface PreparedStatement {
   csvBytes: number;
   /** The committee's people, for the auditor's audience only (its PDF lists them; the CSV keeps its shape). */
   people: StatementPerson[] | undefined;
+  /** How the committee writes amounts in words (the PDF's; the CSV has none). */
+  words: WordVariants;
   /** Writes the CSV (exactly the bytes digested) to dest and ends it. */
   writeCsv(dest: NodeJS.WritableStream): Promise<void>;
   lines(): AsyncIterable<StatementLine>;
@@ -76,16 +81,18 @@ export async function prepareStatement(
     openingDong: await q.assetSum(campaign, position.seq, { before: from }, verifiedOnly, vseqMax),
     position,
   };
+  // Entries between campaigns, by sequence: few, read once the CSV pass is done and marked on the PDF's lines.
+  let transfers = new Map<number, StatementTransfer>();
   const lines = async function* () {
-    for await (const { line } of statementRows(q.rows(campaign, position.seq, from, to, verifiedOnly, vseqMax), header, mask)) yield line;
+    for await (const { line } of statementRows(q.rows(campaign, position.seq, from, to, verifiedOnly, vseqMax), header, mask, transfers)) yield line;
   };
 
   const dir = mkdtempSync(path.join(tmpdir(), "soquy-statement-"));
   const file = path.join(dir, "statement.csv");
   const dispose = () => rmSync(dir, { recursive: true, force: true });
-  // The independent sum runs on a connection of its own while the rows stream (after them on PGlite's one).
-  const expectedDong = q.assetSum(campaign, position.seq, { through: to }, verifiedOnly, vseqMax);
-  expectedDong.catch(() => {}); // awaited below; a failed pass must not leave it unhandled
+  // The independent sum, by asset, runs on a connection of its own while the rows stream (after them on PGlite's one).
+  const expectedSplit = q.assetSplit(campaign, position.seq, to, verifiedOnly, vseqMax);
+  expectedSplit.catch(() => {}); // awaited below; a failed pass must not leave it unhandled
   try {
     const out = new HashedFile(file);
     const pass = new CsvPass(header, out, mask);
@@ -95,21 +102,46 @@ export async function prepareStatement(
       await out.drained();
     }
     pass.end();
-    const totals = pass.totals();
-    const expected = await expectedDong;
+    const split = await expectedSplit;
+    const totals: StatementTotals = { ...pass.totals(), closingByAsset: split };
+    const expected = split.cash + split.bank + split.goods;
     assert(header.openingDong + totals.inDong - totals.outDong === totals.closingDong, "opening + in − out = closing");
-    assert(totals.closingDong === expected, `statement closing ${totals.closingDong} equals the ledger's ${expected}`);
+    assert(totals.closingDong === expected, `statement closing ${totals.closingDong} equals the ledger's ${expected} (cash ${split.cash}, bank ${split.bank}, goods ${split.goods})`);
     out.write(csvClosing(header, totals));
     const { digest, bytes } = await out.end();
     const people = opts.audience === "auditor" ? await q.people(committee.id) : undefined;
+    const moved = await q.transfers(campaign, position.seq, from, to, verifiedOnly, vseqMax);
+    transfers = new Map(moved.map((t) => [t.seq, { campaigns: t.campaigns, resolutionRef: mask.description(t.resolutionRef, NO_PARTY) }]));
+    const summary: StatementSummary = { ...pass.summary.result(mask), transfers: transferSummary(moved, transfers) };
     return {
-      header, totals, summary: pass.summary.result(mask), digest, csvBytes: bytes, people,
+      header, totals, summary, digest, csvBytes: bytes, people, words: await q.wordVariants(committee.id),
       writeCsv: (dest) => copyFile(file, dest), lines, dispose,
     };
   } catch (error) {
     dispose();
     throw error;
   }
+}
+
+const NO_PARTY: Party = { donorName: null, publishName: null, beneficiaryName: null, area: null };
+
+/** The period's transfers by other campaign(s) and resolution (as the lines show it), in the order first met. */
+function transferSummary(rows: TransferRow[], shown: Map<number, StatementTransfer>): TransferSummary {
+  const groups = new Map<string, TransferSummary["rows"][number]>();
+  let inDong = 0n;
+  let outDong = 0n;
+  for (const r of rows) {
+    const t = shown.get(r.seq)!;
+    const key = JSON.stringify([t.campaigns.map((c) => c.code), t.resolutionRef]);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { campaigns: t.campaigns, resolutionRef: t.resolutionRef, inDong: 0n, outDong: 0n, lines: 0 }));
+    g.inDong += r.inDong;
+    g.outDong += r.outDong;
+    g.lines++;
+    inDong += r.inDong;
+    outDong += r.outDong;
+  }
+  return { inDong, outDong, rows: [...groups.values()] };
 }
 
 /** How a statement's lines show their free text, by format and audience. */
@@ -290,7 +322,7 @@ class CsvPass {
     this.row = null;
   }
 
-  totals(): StatementTotals {
+  totals(): Omit<StatementTotals, "closingByAsset"> {
     return { lines: this.lines, inDong: this.inSum.value(), outDong: this.outSum.value(), closingDong: BigInt(this.closingDong) };
   }
 
@@ -337,7 +369,7 @@ async function* perEntry(batches: AsyncIterable<StatementRowRaw[]>): AsyncIterab
 }
 
 async function* statementRows(
-  rows: AsyncIterable<StatementRowRaw[]>, h: StatementHeader, mask: LineMask,
+  rows: AsyncIterable<StatementRowRaw[]>, h: StatementHeader, mask: LineMask, transfers: ReadonlyMap<number, StatementTransfer>,
 ): AsyncIterable<{ line: StatementLine; raw: StatementRowRaw }> {
   let balance = h.openingDong;
   for await (const { r, inDong, outDong } of perEntry(rows)) {
@@ -359,6 +391,7 @@ async function* statementRows(
       unit: mask.unit(r.unit),
       verified: r.verified,
       hash: r.hash,
+      transfer: transfers.get(Number(r.seq)) ?? null,
     };
     yield { line, raw: r };
   }
@@ -426,7 +459,7 @@ class SummaryBuilder {
   }
 
   /** The tables; areas and units as the mask shows them (several areas may show as one, e.g. "Khác"). */
-  result(mask: Pick<LineMask, "area" | "unit">): StatementSummary {
+  result(mask: Pick<LineMask, "area" | "unit">): Omit<StatementSummary, "transfers"> {
     const received = { cash: 0n, bank: 0n, in_kind: 0n };
     const months = new Map<string, { month: string; inDong: bigint; outDong: bigint }>();
     for (const k of this.classes.values()) {

@@ -44,7 +44,22 @@ export interface StatementLine {
   unit: string | null; // "suất", "kg", "căn"
   verified: boolean | null; // null until verification exists
   hash: string;
+  /** Set when the entry moves money between this campaign and another (never a donation or a payment). */
+  transfer?: StatementTransfer | null;
 }
+
+/**
+ * An entry between campaigns: it posts to this campaign's cash, bank or goods and to another campaign's
+ * accounts, under the resolution that allowed it (every such entry carries one: SQ009).
+ */
+export interface StatementTransfer {
+  /** The other campaign(s), by code. */
+  campaigns: { code: string; name: string }[];
+  resolutionRef: string;
+}
+
+export type { AssetSplit } from "../db/statements.js";
+import type { AssetSplit } from "../db/statements.js";
 
 /** One of the committee's people, for the auditor's statement: who could record or check, and when. */
 export interface StatementPerson {
@@ -62,6 +77,15 @@ export interface StatementSummary {
   disbursedByArea: { key: string; amountDong: bigint; count: number }[];
   quantitiesByUnit: { unit: string; direction: "in" | "out"; quantity: string; valueDong: bigint }[];
   byMonth: { month: string; inDong: bigint; outDong: bigint }[]; // "2024-01"
+  /** Money moved from and to other campaigns in the period, by other campaign and resolution. */
+  transfers: TransferSummary;
+}
+
+export interface TransferSummary {
+  inDong: bigint;
+  outDong: bigint;
+  /** One row per other campaign(s) and resolution, in the order first met. */
+  rows: { campaigns: { code: string; name: string }[]; resolutionRef: string; inDong: bigint; outDong: bigint; lines: number }[];
 }
 
 export interface StatementTotals {
@@ -69,4 +93,6 @@ export interface StatementTotals {
   inDong: bigint;
   outDong: bigint;
   closingDong: bigint; // = opening + in − out, asserted
+  /** The closing balance by asset, from the ledger's accounts (the same entries as the lines); sums to closingDong, asserted. */
+  closingByAsset: AssetSplit;
 }

@@ -26,7 +26,7 @@ import { saokeScreens } from "./screens/saoke.js";
 import { documentScreens } from "./screens/documents.js";
 import { Html, html } from "./html.js";
 import { generatePassword, hashPassword, passwordProblem } from "./passwords.js";
-import { confirmAbove } from "../db/settings.js";
+import { confirmAbove, wordVariants } from "../db/settings.js";
 import { DISBURSEMENT_ALIASES, DONATION_ALIASES, formatTimeVi, place, refusalText, type Placed } from "./screens/refusals.js";
 import {
   amountConfirmation, campaignOption, choiceGroup, dateNote, deadlineText, described, errorSummary, fieldError as formFieldError, needsConfirmation, selectField,
@@ -408,7 +408,7 @@ ${error ? html`<span class="field-error" id="${id}-error">${error}</span>` : ""}
       committeeName: committee.name, receiptNumber: e.voucherNo, date: e.entryDate, donorName: e.donation.donorName,
       campaignName: (await s.store.findCampaign(p.committeeId, e.campaign!.code))!.name, description: e.description,
       amountDong: -(income?.amountDong ?? 0n), method: e.donation.method, recordedBy: names.get(e.recordedBy) ?? "", sequence: e.seq, hash: e.hash,
-      checkUrl: `${origin}/c/${committee.code}/check?receipt=${e.voucherNo}#tra-cuu`,
+      checkUrl: `${origin}/c/${committee.code}/check?receipt=${e.voucherNo}#tra-cuu`, words: await wordVariants(s.db.knex, p.committeeId),
     }, res);
   });
 

@@ -4,7 +4,7 @@ import { fail } from "../../ledger/codes.js";
 import type { Principal } from "../../ledger/types.js";
 import { prepareStatement, type PreparedStatement } from "../../statements/builder.js";
 import type { Audience } from "../../statements/types.js";
-import { renderStatementPdf } from "../../../reports/pdf.js";
+import { writeStatementPdf } from "../../../reports/pdf.js";
 import { allRoles, defineRoute } from "../route.js";
 import { codeParams, committeeCode, isoDate, verifiedFlag } from "../schemas.js";
 import type { Request, Response } from "express";
@@ -122,10 +122,7 @@ export function statementRoutes(s: Soquy) {
         try {
           headers(res, st, "pdf");
           res.setHeader("Content-Type", "application/pdf");
-          await renderStatementPdf({
-            header: st.header, totals: st.totals, summary: st.summary, digest: st.digest, lines: st.lines(), lineCount: st.totals.lines,
-        people: st.people,
-          }, res);
+          await writeStatementPdf(st, res);
         } finally {
           st.dispose();
         }

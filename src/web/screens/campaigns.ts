@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import express, { type Request, type Response, type Router } from "express";
 import { z } from "zod";
 import type { Soquy } from "../../context.js";
-import { confirmAbove, setConfirmAbove } from "../../db/settings.js";
+import { confirmAbove, saveSettings, wordVariants } from "../../db/settings.js";
 import { LedgerError } from "../../ledger/codes.js";
 import { distributionDeadline, receivingWindow } from "../../ledger/earmarks.js";
 import type { CampaignUse } from "../../ledger/store.js";
 import { campaignKinds, type Campaign, type Principal } from "../../ledger/types.js";
 import { campaignCreate, campaignUpdate } from "../../http/schemas.js";
 import { formatDateVi, formatDong } from "../../../reports/format.js";
+import { amountInWords, THOUSAND_WORDS, ZERO_TENS_WORDS, type WordVariants } from "../../../reports/words.js";
 import { langOf, type Lang } from "../applayout.js";
 import { Html, html } from "../html.js";
 import { checkCsrf, requireUser, type WebSession } from "../session.js";
@@ -22,8 +23,9 @@ export { CAMPAIGN_KIND };
 // Campaign set-up in the workspace: the committee's campaigns with their receiving windows, a new campaign,
 // and what may still change of one (the code never; the name and launch date until something is published
 // after it was set up, since signed statements print them; the kind and launch date until entries are
-// recorded), each refusal in Vietnamese beside its field. Also the committee's threshold above which an
-// amount asks for confirmation. The same ledger calls as the API's (POST and PATCH /campaigns).
+// recorded), each refusal in Vietnamese beside its field. Also the committee's settings: the threshold above
+// which an amount asks for confirmation, and how its statements and receipts write amounts in words ("linh" or
+// "lẻ", "nghìn" or "ngàn"). The same ledger calls as the API's (POST and PATCH /campaigns).
 
 type Page = (req: Request, res: Response, title: string, body: Html, flash?: Html | string | null, status?: number) => void;
 
@@ -43,7 +45,12 @@ const FIELD_HELP: Record<string, { vi: string; en: string }> = {
   receivingExceptionUntil: { vi: "Ngày nhận cuối không hợp lệ.", en: "The last day is not valid." },
   distributionDays: { vi: "Số ngày từ 0 đến 365.", en: "Days from 0 to 365." },
   confirmAbove: { vi: "Số tiền là số nguyên đồng lớn hơn 0, ví dụ 100.000.000.", en: "Whole đồng above 0, e.g. 100000000." },
+  wordsZeroTens: { vi: "Chọn “linh” hoặc “lẻ”.", en: "Choose “linh” or “lẻ”." },
+  wordsThousand: { vi: "Chọn “nghìn” hoặc “ngàn”.", en: "Choose “nghìn” or “ngàn”." },
 };
+
+/** The amount each choice of words is shown with, so the committee sees what its documents will print. */
+const WORDS_EXAMPLE = 1_105_000n;
 
 /** Refusals of the ledger that the form words more precisely than the general tables. */
 const LEDGER_HELP: Record<string, { vi: string; en: string }> = {
@@ -62,7 +69,8 @@ const W = {
     target: "Mục tiêu (đồng, nếu có)", launch: "Văn bản phát động (số, ngày)", exception: "Ngoại lệ về thời gian tiếp nhận: lý do (nếu có)",
     until: "Nhận đến hết ngày (theo ngoại lệ)", days: "Số ngày phân phối sau khi hết tiếp nhận", create: "Lập cuộc vận động mới", save: "Lưu", add: "Lập cuộc vận động",
     edit: "Sửa", open: "Xem", record: "Ghi thu", none: "Chưa có cuộc vận động nào.", noEnd: "không có ngày kết thúc", settings: "Cài đặt biểu mẫu của ủy ban",
-    confirmAbove: "Hỏi xác nhận khi số tiền trên (đồng)", frozenPublished: "Không đổi được: đã công khai số liệu hoặc ký điểm kiểm tra từ khi lập, và sao kê in tên, ngày phát động.",
+    confirmAbove: "Hỏi xác nhận khi số tiền trên (đồng)", wordsZeroTens: "Số tiền bằng chữ: số 0 ở hàng chục (105)", wordsThousand: "Số tiền bằng chữ: hàng nghìn (1.000)",
+    wordsHelp: "Sổ thu chi quỹ (PDF) và phiếu thu in số tiền bằng chữ theo cách này. Ví dụ:", frozenPublished: "Không đổi được: đã công khai số liệu hoặc ký điểm kiểm tra từ khi lập, và sao kê in tên, ngày phát động.",
     frozenEntries: "Không đổi được: đã có bút toán ghi theo loại và ngày phát động này.", codeFixed: "Mã không đổi được: mã đặt tên cho các tài khoản của cuộc vận động.",
     back: "Về danh sách cuộc vận động", created: "Đã lập cuộc vận động", saved: "Đã lưu cuộc vận động", savedSettings: "Đã lưu cài đặt.",
     untilHelp: "Ngoại lệ kéo dài thời gian tiếp nhận đến ngày này (không có ngày: đến ngày kết thúc); không bao giờ trước ngày phát động.",
@@ -74,7 +82,8 @@ const W = {
     target: "Target (đồng, if any)", launch: "Launch document (number, date)", exception: "Receiving exception: its reason (if any)",
     until: "Receives through (by the exception)", days: "Days to distribute after receiving closes", create: "Set up a new campaign", save: "Save", add: "Set up the campaign",
     edit: "Edit", open: "Open", record: "Record a donation", none: "No campaign yet.", noEnd: "no closing date", settings: "The committee's form settings",
-    confirmAbove: "Ask to confirm amounts above (đồng)", frozenPublished: "Fixed: something was published or checkpointed since it was set up, and statements print it.",
+    confirmAbove: "Ask to confirm amounts above (đồng)", wordsZeroTens: "Amounts in words: a zero tens digit (105)", wordsThousand: "Amounts in words: thousands (1.000)",
+    wordsHelp: "The statement (PDF) and receipts write amounts in words this way. For example:", frozenPublished: "Fixed: something was published or checkpointed since it was set up, and statements print it.",
     frozenEntries: "Fixed: entries are recorded against this kind and launch date.", codeFixed: "The code never changes: it names the campaign's accounts.",
     back: "Back to the campaigns", created: "Campaign set up", saved: "Campaign saved", savedSettings: "Settings saved.",
     untilHelp: "The exception extends receiving to this day (without one: to the end date); never before the launch.",
@@ -92,12 +101,15 @@ export function campaignScreens(s: Soquy, r: Router, page: Page): void {
   const canEdit = (res: Response) => ["treasurer", "admin"].includes(session(res).user.role);
 
   const listPage = async (req: Request, res: Response, values: Record<string, string>, errors: Placed, flash: Html | null, status = 200,
-    settingsError: string | null = null) => {
+    settingsErrors: Partial<Record<SettingsField, string>> | null = null) => {
     const lang = langOf(req);
     const w = T(req);
     const sess = session(res);
     const campaigns = await s.store.listCampaigns(sess.user.committeeId);
     const threshold = await confirmAbove(s.db.knex, sess.user.committeeId);
+    const words = await wordVariants(s.db.knex, sess.user.committeeId);
+    // A refused form shows what was sent; otherwise what is kept.
+    const shown = (field: SettingsField, kept: string) => (settingsErrors === null ? kept : values[field] ?? "");
     page(req, res, w.title, html`<h1>${w.title}</h1><p class="muted">${w.lead}</p>
 ${campaigns.length === 0 ? html`<p>${w.none}</p>` : html`<table class="list" data-testid="campaigns"><thead><tr><th scope="col">${w.code}</th><th scope="col">${w.name}</th>
 <th scope="col">${w.kind}</th><th scope="col">${w.receives}</th><th scope="col" class="num">${w.target}</th><th scope="col"></th></tr></thead>
@@ -112,7 +124,12 @@ ${campaignFields(lang, values, errors, null)}
 <button type="submit">${w.add}</button></form>
 <h2>${w.settings}</h2>
 <form method="post" action="/app/settings" class="entry" novalidate><input type="hidden" name="_csrf" value="${sess.csrfToken}">
-${text("confirmAbove", w.confirmAbove, settingsError === null ? formatDong(threshold) : values.confirmAbove ?? "", settingsError, { inputmode: "numeric" })}
+${text("confirmAbove", w.confirmAbove, shown("confirmAbove", formatDong(threshold)), settingsErrors?.confirmAbove ?? null, { inputmode: "numeric" })}
+${selectField({ name: "wordsZeroTens", label: w.wordsZeroTens, value: shown("wordsZeroTens", words.zeroTens), error: settingsErrors?.wordsZeroTens ?? null, notes: [fieldId("words-help")],
+    options: ZERO_TENS_WORDS.map((v) => ({ value: v, label: `${v} — ${amountInWords(105n, { zeroTens: v, unit: "" }).toLocaleLowerCase("vi")}` })) })}
+${selectField({ name: "wordsThousand", label: w.wordsThousand, value: shown("wordsThousand", words.thousand), error: settingsErrors?.wordsThousand ?? null, notes: [fieldId("words-help")],
+    options: THOUSAND_WORDS.map((v) => ({ value: v, label: `${v} — ${amountInWords(10_000n, { thousand: v, unit: "" }).toLocaleLowerCase("vi")}` })) })}
+<p class="field-note" id="${fieldId("words-help")}" data-testid="words-example">${w.wordsHelp} ${formatDong(WORDS_EXAMPLE)} đồng = ${amountInWords(WORDS_EXAMPLE, words)}.</p>
 <button type="submit">${w.save}</button></form>` : ""}`, flash, status);
   };
 
@@ -156,14 +173,24 @@ ${campaignFields(lang, shown, errors, use)}
     }
   });
 
+  // Every field is checked before anything is kept: a refused form changes nothing. A field the form did not send
+  // keeps its value (a form from before the words settings still saves its threshold).
   r.post("/settings", form, requireUser(["treasurer", "admin"]), async (req, res) => {
     checkCsrf(req, res);
+    const lang = langOf(req);
     const values = strings(req.body);
+    const errors: Partial<Record<SettingsField, string>> = {};
     const digits = (values.confirmAbove ?? "").replace(/[.\s]/g, "");
-    if (!/^\d{1,16}$/.test(digits) || BigInt(digits) <= 0n) {
-      return refused(res, "validation_failed", () => listPage(req, res, values, NONE, null, 422, FIELD_HELP.confirmAbove![langOf(req)]));
-    }
-    await setConfirmAbove(s.db.knex, session(res).user.committeeId, BigInt(digits));
+    if (!/^\d{1,16}$/.test(digits) || BigInt(digits) <= 0n) errors.confirmAbove = FIELD_HELP.confirmAbove![lang];
+    const zeroTens = chosen(values.wordsZeroTens, ZERO_TENS_WORDS);
+    if (zeroTens === null) errors.wordsZeroTens = FIELD_HELP.wordsZeroTens![lang];
+    const thousand = chosen(values.wordsThousand, THOUSAND_WORDS);
+    if (thousand === null) errors.wordsThousand = FIELD_HELP.wordsThousand![lang];
+    if (Object.keys(errors).length > 0) return refused(res, "validation_failed", () => listPage(req, res, values, NONE, null, 422, errors));
+    const committeeId = session(res).user.committeeId;
+    const kept = await wordVariants(s.db.knex, committeeId);
+    const words: WordVariants = { zeroTens: zeroTens ?? kept.zeroTens, thousand: thousand ?? kept.thousand };
+    await saveSettings(s.db.knex, committeeId, { confirmAboveDong: BigInt(digits), words });
     return listPage(req, res, {}, NONE, html`${T(req).savedSettings}`);
   });
 
@@ -193,6 +220,14 @@ ${campaignFields(lang, shown, errors, use)}
 }
 
 const NONE: Placed = { fields: new Map(), general: [] };
+
+type SettingsField = "confirmAbove" | "wordsZeroTens" | "wordsThousand";
+
+/** One of the words offered, as posted (undefined when the form did not send the field), or null when it is none of them. */
+function chosen<W extends string>(value: string | undefined, offered: readonly W[]): W | undefined | null {
+  if (value === undefined) return undefined;
+  return offered.find((w) => w === value.normalize("NFC").trim()) ?? null;
+}
 
 /** A refused form, its result code kept for the audit log. */
 function refused<T>(res: Response, code: string, render: () => T): T {
