@@ -52,8 +52,11 @@ const AMOUNTS = [3000n, 10000n, 52222n, 5888n, 1000000n, 200000n, 500000n, 2000n
 
 const dots = (n: bigint) => n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".");
 
-/** A VCB-layout statement of n lines over ten days; returns the closing balance. */
-export async function generateVcb(file: string, n: number): Promise<bigint> {
+/**
+ * A VCB-layout statement of n lines over ten days from firstDay (ISO; the Yagi sao kê's 1 September 2024 unless
+ * a test needs its lines inside a campaign's receiving window around today); returns the closing balance.
+ */
+export async function generateVcb(file: string, n: number, firstDay = "2024-09-01"): Promise<bigint> {
   const out = createWriteStream(file);
   let seed = 42;
   const rnd = (m: number) => {
@@ -65,14 +68,15 @@ export async function generateVcb(file: string, n: number): Promise<bigint> {
   const perDay = Math.ceil(n / 10);
   for (let i = 0; i < n; i++) {
     const day = Math.min(9, Math.floor(i / perDay));
-    const date = `${String(day + 1).padStart(2, "0")}/09/2024`;
+    const [yyyy, mm, dom] = new Date(Date.parse(`${firstDay}T00:00:00Z`) + day * 86_400_000).toISOString().slice(0, 10).split("-");
+    const date = `${dom}/${mm}/${yyyy}`;
     const lastOfDay = i === n - 1 || Math.floor((i + 1) / perDay) !== Math.floor(i / perDay);
     const f = rnd(16), m = rnd(10), g = rnd(20);
     const name = `${FAMILY[f]} ${MIDDLE[m]} ${GIVEN[g]}`;
     // A sender keeps one account: a donor known by account number is one donor however often they give.
     const senderAccount = 1000000000 + (f * 200 + m * 20 + g) * 104729;
     const doc = `${5000 + rnd(400)}.${10000 + rnd(90000)}`;
-    const dd = `${String(day + 1).padStart(2, "0")}0924`;
+    const dd = `${dom}${mm}${yyyy!.slice(2)}`;
     let debit = "", credit = "", memo: string;
     if (i % perDay === perDay - 2) {
       const fee = 55000n;

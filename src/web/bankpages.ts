@@ -10,6 +10,7 @@ import { MAX_STATEMENT_BYTES, spoolUpload } from "../imports/upload.js";
 import { readConfig } from "../config.js";
 import { formatDateVi, formatDong } from "../../reports/format.js";
 import { langOf } from "./applayout.js";
+import { count } from "./screens/common.js";
 import { refusalText } from "./screens/refusals.js";
 import { Html, html } from "./html.js";
 import { checkCsrf, requireUser, type WebSession } from "./session.js";
@@ -121,7 +122,7 @@ ${await recentImports(s, req, committeeId)}
 <dl class="totals"><div><dt>${T(req, "Số dư theo ngân hàng", "Bank balance")}</dt><dd data-testid="bank-balance">${money(rec.bankBalanceDong)}</dd></div>
 <div><dt>${T(req, "Số dư theo sổ", "Ledger balance")}</dt><dd data-testid="ledger-balance">${money(rec.ledgerBalanceDong)}</dd></div>
 <div><dt>${T(req, "Chênh lệch", "Difference")}</dt><dd>${money(rec.differenceDong)}</dd></div>
-<div><dt>${T(req, "Ghi từ sao kê", "Recorded from statements")}</dt><dd>${rec.recordedByImport}</dd></div></dl>
+<div><dt>${T(req, "Ghi từ sao kê", "Recorded from statements")}</dt><dd>${count(rec.recordedByImport, langOf(req))}</dd></div></dl>
 <h2>${T(req, "Khớp với bút toán ghi tay", "Matched to hand-recorded transfers")} (${rec.matched.length})</h2>
 <table class="list" data-testid="matched"><thead><tr><th scope="col">${T(req, "Ngày", "Date")}</th><th scope="col">${T(req, "Số CT", "Doc no.")}</th><th scope="col">${T(req, "Người ủng hộ", "Donor")}</th><th scope="col">${T(req, "Bút toán", "Entry")}</th><th scope="col" class="num">${T(req, "Số tiền", "Amount")}</th></tr></thead>
 <tbody>${rec.matched.map((m) => html`<tr><td>${formatDateVi(m.date)}</td><td>${m.docRef}</td><td>${m.donorName}</td><td><a href="/app/entries/${m.entryId}">${m.entrySeq}</a></td><td class="num">${formatDong(BigInt(m.amountDong))}</td></tr>`)}</tbody></table>
@@ -147,6 +148,8 @@ const BANK_JS = `
   var form = document.getElementById("bank-upload");
   if (!form) return;
   var vi = document.documentElement.lang !== "en";
+  // Counts as the page's language writes them: 5.000 in Vietnamese, 5,000 in English.
+  var num = function (n) { return typeof n === "number" ? String(n).replace(/\\B(?=(\\d{3})+(?!\\d))/g, vi ? "." : ",") : String(n); };
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var file = form.elements.file.files[0];
@@ -175,7 +178,7 @@ const BANK_JS = `
        [vi ? "Khớp với ghi tay" : "Matched", s.matched], [vi ? "Phí ngân hàng" : "Bank fees", s.fees], [vi ? "Cần phân loại" : "To classify", s.toClassify],
        [vi ? "Số dư đã kiểm" : "Balances checked", s.balanceChecks]].forEach(function (kv) {
         var d = document.createElement("div"), t = document.createElement("dt"), v = document.createElement("dd");
-        t.textContent = kv[0]; v.textContent = String(kv[1]); v.setAttribute("data-key", kv[0]); d.appendChild(t); d.appendChild(v); dl.appendChild(d);
+        t.textContent = kv[0]; v.textContent = num(kv[1]); v.setAttribute("data-key", kv[0]); d.appendChild(t); d.appendChild(v); dl.appendChild(d);
       });
       result.appendChild(dl);
       var a = document.createElement("a"); a.href = "/app/bank-imports/reconciliation?account=" + encodeURIComponent(s.bankAccount);
@@ -198,7 +201,7 @@ const BANK_JS = `
         if (!p || finished) return;
         if (p.phase === "reading" || p.phase === "posting") {
           if (p.total) { imp.max = p.total; imp.value = p.done; } else imp.removeAttribute("value");
-          status.textContent = (vi ? (p.phase === "reading" ? "Đang đọc: " : "Đang ghi sổ: ") : (p.phase === "reading" ? "Reading: " : "Posting: ")) + p.done + (vi ? " dòng" : " lines");
+          status.textContent = (vi ? (p.phase === "reading" ? "Đang đọc: " : "Đang ghi sổ: ") : (p.phase === "reading" ? "Reading: " : "Posting: ")) + num(p.done) + (vi ? " dòng" : " lines");
         } else if (lost && p.phase === "done" && p.summary) { end(); showSummary(p.summary); }
         else if (lost && p.phase === "failed") { end(); showRefusal((p.error && p.error.message) || ""); }
       }).catch(function () {});

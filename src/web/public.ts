@@ -173,7 +173,7 @@ ${c.pledged.count > 0 ? html`<p class="pledged" data-testid="pledged">${w.pledge
 <div><dt>${w.disbursed}</dt><dd data-testid="disbursed">${money(f.disbursedDong, lang)} đồng</dd></div>
 ${f.otherOutDong !== 0n ? html`<div><dt>${w.other}</dt><dd>${money(f.otherOutDong, lang)} đồng</dd></div>` : ""}
 <div><dt>${w.balance}</dt><dd data-testid="balance">${money(f.balanceDong, lang)} đồng</dd></div>
-<div><dt>${w.donors}</dt><dd>${f.donors ?? "—"} (${f.donations} ${w.donations.toLowerCase()})</dd></div>
+<div><dt>${w.donors}</dt><dd>${f.donors === null ? "—" : money(BigInt(f.donors), lang)} (${money(BigInt(f.donations), lang)} ${w.donations.toLowerCase()})</dd></div>
 <div><dt>${w.households}</dt><dd data-testid="households">${f.households ?? "—"}</dd></div>
 </dl>
 <p class="muted" data-testid="donors-counted">${DONORS_COUNTED[lang]}</p>
@@ -304,7 +304,7 @@ ul.overview{padding-left:1.1rem}ul.overview li{margin:.3rem 0}ul.overview span{d
 dl.totals{display:grid;grid-template-columns:repeat(auto-fit,minmax(9.5rem,1fr));gap:.5rem;margin:.8rem 0}
 dl.totals div{background:#f4f1ec;border-radius:.35rem;padding:.45rem .6rem}dt{font-size:.82rem;color:var(--muted)}dd{margin:0;font-weight:600}
 table.breakdown{width:100%;border-collapse:collapse;margin:.8rem 0;font-size:.95rem}caption{text-align:left;font-weight:600;padding:.2rem 0}
-table.breakdown th,table.breakdown td{border-bottom:1px solid var(--line);padding:.3rem .4rem;text-align:right}table.breakdown th[scope=row],thead th:first-child{text-align:left;font-weight:normal}
+table.breakdown th,table.breakdown td{border-bottom:1px solid var(--line);padding:.3rem .4rem;text-align:right}table.breakdown th[scope=row],table.breakdown thead th:first-child{text-align:left;font-weight:normal}
 details.press ul{padding-left:1.1rem}details.press li{margin:.4rem 0}summary{font-weight:600;cursor:pointer}
 button,.button{display:inline-block;font:inherit;font-size:.9rem;padding:.35rem .8rem;border-radius:.35rem;border:1px solid #7a1013;background:var(--accent);color:#fff;text-decoration:none;cursor:pointer}
 button.copy{margin-left:.4rem;padding:.1rem .5rem;font-size:.8rem;background:#fff;color:var(--accent)}

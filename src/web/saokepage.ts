@@ -225,7 +225,7 @@ li.line .top{display:flex;justify-content:space-between;gap:.5rem;align-items:ba
 ul.files{list-style:none;padding:0}ul.files li{margin:.45rem 0;display:grid;gap:.15rem}code.digest{font-size:.72rem;word-break:break-all}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;border:1px solid #d7d3cc;border-radius:.35rem;background:#fff}
 table.recon{border-collapse:collapse;font-size:.85rem;min-width:44rem;width:100%}table.recon th,table.recon td{padding:.35rem .45rem;border-bottom:1px solid #e5e1da;text-align:right;white-space:nowrap;vertical-align:top}
-table.recon thead th{white-space:normal;vertical-align:bottom}table.recon thead th:last-child{text-align:left}table.recon th[scope=row]{text-align:left}
+table.recon thead th{white-space:normal;vertical-align:bottom}table.recon thead th:first-child,table.recon thead th:last-child{text-align:left}table.recon th[scope=row]{text-align:left}
 table.recon td.why{text-align:left;white-space:normal;min-width:11rem;font-size:.8rem}
 table.recon thead th{background:#f4f1ec;position:sticky;top:0}table.recon tfoot th,table.recon tfoot td{font-weight:700}
 `;

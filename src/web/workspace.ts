@@ -36,7 +36,7 @@ import { campaignScreens } from "./screens/campaigns.js";
 import { auditTable, checkpointReason } from "./screens/audit.js";
 import { appNotFound, notFoundBody } from "./screens/notfound.js";
 import { FORMS_CSS, FORMS_JS } from "./screens/fields.js";
-import { formKey, formMeta, say } from "./screens/common.js";
+import { count, formKey, formMeta, say } from "./screens/common.js";
 import { parseDongTyped } from "./screens/labels.js";
 import { multiplyDong } from "../ledger/money.js";
 import { attemptPassword, checkCsrf, clearCookie, CsrfRefused, ForbiddenPage, isSecure, requireUser, sessionMiddleware, signIn, type WebSession } from "./session.js";
@@ -166,11 +166,14 @@ ${secret("next", T(req, "Mật khẩu mới (ít nhất 10 ký tự)", "New pass
     for (const c of campaigns) {
       const f = await s.store.campaignFigures(c, false);
       const pct = progressPercent(f.receivedDong, c.targetDong);
+      // Bank fees and transfers out: without them the card's figures would not add up to the balance.
+      const other = f.receivedDong - f.disbursedDong - f.balanceDong;
       cards.push(html`<article class="campaign"><h3>${c.name} <span class="muted">(${c.code})</span></h3>
 ${c.targetDong !== null ? html`<div class="progress" role="img" aria-label="${formatDong(f.receivedDong)} / ${formatDong(c.targetDong)} đồng (${pct}%)"><div class="bar" style="width:${Math.min(100, pct ?? 0)}%"></div></div>
 <p class="figure"><strong>${formatDong(f.receivedDong)}</strong> / ${formatDong(c.targetDong)} đồng (${pct}%)</p>` : ""}
 <dl class="totals"><div><dt>${T(req, "Đã nhận", "Received")}</dt><dd>${formatDong(f.receivedDong)} đồng</dd></div>
 <div><dt>${T(req, "Đã chi", "Disbursed")}</dt><dd>${formatDong(f.disbursedDong)} đồng</dd></div>
+${other !== 0n ? html`<div><dt>${T(req, "Chi phí khác", "Other costs")}</dt><dd>${formatDong(other)} đồng</dd></div>` : ""}
 <div><dt>${T(req, "Còn lại", "Balance")}</dt><dd>${formatDong(f.balanceDong)} đồng</dd></div>
 <div><dt>${T(req, "Hộ được hỗ trợ", "Households")}</dt><dd>${f.households}</dd></div></dl></article>`);
     }
@@ -178,7 +181,7 @@ ${c.targetDong !== null ? html`<div class="progress" role="img" aria-label="${fo
     const weekly = await q.weekly(p.committeeId, 26);
     const unverified = (await s.store.listEntries(p.committeeId, { verified: false, limit: 1000 })).length;
     page(req, res, T(req, "Tổng quan", "Dashboard"), html`<h1>${T(req, "Tổng quan", "Dashboard")}</h1>
-<p>${T(req, "Chưa duyệt:", "Waiting for verification:")} <a href="/app/queue">${unverified}${unverified === 1000 ? "+" : ""}</a> ·
+<p>${T(req, "Chưa duyệt:", "Waiting for verification:")} <a href="/app/queue">${count(unverified, langOf(req))}${unverified === 1000 ? "+" : ""}</a> ·
 <a href="/c/${p.committeeCode}">${T(req, "Trang công khai", "Public page")}</a> · <a href="/app/password">${T(req, "Đổi mật khẩu", "Change password")}</a></p>
 ${cards}
 ${(["area", "category"] as const).map((by) => {
@@ -272,7 +275,7 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
       const meta = formMeta(formKey(values._idem), `donation ${values.campaign ?? ""}`, parsed.data);
       const w = await s.ledger.recordDonation(principal(res), values.campaign ?? "", parsed.data, meta);
       const e = w.entry;
-      const flash = html`${T(req, "Đã ghi sổ", "Recorded")} <strong>${e.receiptNumber ?? ""}</strong> — ${formatDong(BigInt(parsed.data.amountDong))} đồng
+      const flash = html`${T(req, "Đã ghi sổ", "Recorded")} ${e.receiptNumber ? html`<strong>${e.receiptNumber}</strong>` : T(req, "khoản ủng hộ", "the donation")} — ${formatDong(BigInt(parsed.data.amountDong))} đồng
 (${T(req, "số thứ tự", "sequence")} ${e.sequence}).${e.receiptNumber ? html` <a href="/app/receipts/${e.id}.pdf" data-testid="receipt-link">${T(req, "In phiếu thu", "Print receipt")}</a>`
     : html` <a href="/app/confirmations/${e.id}.pdf" data-testid="confirmation-link">${T(req, "In giấy xác nhận cho người ủng hộ", "Print a confirmation for the donor")}</a>`}`;
       return donationForm(req, res, { campaign: values.campaign ?? "", method: values.method ?? "cash", receivedOn: values.receivedOn ?? "" }, NONE, flash, 201);
@@ -423,9 +426,9 @@ ${error ? html`<span class="field-error" id="${id}-error">${error}</span>` : ""}
 <button type="submit">${T(req, "Kiểm tra trước", "Pre-check")}</button></form>
 ${through && isDate(through) ? (pending.length
     ? html`<div class="errors" role="alert">${T(req, "Còn bút toán chưa duyệt đến ngày này (số thứ tự):", "Unverified entries up to this date (sequence):")} ${pending.map((seq, i) => html`${i ? ", " : ""}<a href="/app/entries/${seq}">${seq}</a>`)}. <a href="/app/queue?to=${through}">${T(req, "Mở hàng chờ", "Open the queue")}</a></div>`
-    : html`<form method="post" action="/app/periods" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}"><input type="hidden" name="_idem" value="${randomUUID()}">
-<input type="hidden" name="through" value="${through}"><p class="ok">${T(req, "Mọi bút toán đến ngày này đã được duyệt.", "Every entry up to this date is verified.")}</p>
-<label>${T(req, "Ghi chú", "Note")}<input name="note" maxlength="500"></label> <button type="submit">${T(req, "Khóa sổ và ký điểm kiểm tra", "Close and sign a checkpoint")}</button></form>`) : ""}
+    : html`<p class="ok">${T(req, "Mọi bút toán đến ngày này đã được duyệt.", "Every entry up to this date is verified.")}</p>
+<form method="post" action="/app/periods" class="filters" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}"><input type="hidden" name="_idem" value="${randomUUID()}">
+<input type="hidden" name="through" value="${through}"><label>${T(req, "Ghi chú", "Note")}<input name="note" maxlength="500" size="60"></label> <button type="submit">${T(req, "Khóa sổ và ký điểm kiểm tra", "Close and sign a checkpoint")}</button></form>`) : ""}
 <h2>${T(req, "Các lần khóa sổ", "Closes")}</h2><table class="list"><thead><tr><th scope="col">#</th><th scope="col">${T(req, "Đến ngày", "Through")}</th><th scope="col">${T(req, "Lúc", "At")}</th><th scope="col">${T(req, "Vị trí sổ", "Chain head")}</th></tr></thead>
 <tbody>${closes.map((c) => html`<tr><td>${c.id}</td><td>${formatDateVi(c.throughDate)}</td><td>${formatTimeVi(c.closedAt, langOf(req))}</td><td>${c.headSeq} <code>${c.headHash.slice(0, 12)}…</code></td></tr>`)}</tbody></table>`, flash, status);
   };
@@ -471,7 +474,7 @@ ${campaigns.map((c) => html`<form method="get" action="/app/statements/${c.code}
     const p = principal(res);
     const rep = await s.verify(p.committeeId);
     page(req, res, T(req, "Kiểm tra chuỗi", "Chain check"), html`<h1>${T(req, "Kiểm tra chuỗi băm", "Hash chain check")}</h1>
-<p class="${rep.ok ? "ok" : "bad"}" data-testid="verify-result">${rep.ok ? T(req, `Toàn vẹn: ${rep.checked} bút toán, mã cuối ${rep.headHash.slice(0, 16)}…`, `Intact: ${rep.checked} entries, head ${rep.headHash.slice(0, 16)}…`)
+<p class="${rep.ok ? "ok" : "bad"}" data-testid="verify-result">${rep.ok ? T(req, `Toàn vẹn: ${count(rep.checked, "vi")} bút toán, mã cuối ${rep.headHash.slice(0, 16)}…`, `Intact: ${count(rep.checked, "en")} entries, head ${rep.headHash.slice(0, 16)}…`)
     : T(req, `Hỏng tại số thứ tự ${rep.firstBrokenSeq ?? "?"}: ${rep.reason}`, `Broken at sequence ${rep.firstBrokenSeq ?? "?"}: ${rep.reason}`)}</p>`);
   });
   r.get("/audit", requireUser(["auditor"]), async (req, res) => {
@@ -805,14 +808,15 @@ function weeklyChart(rows: { week: string; inDong: bigint; outDong: bigint }[], 
   const H = 200;
   const bw = Math.max(4, Math.floor((W - 40) / rows.length / 2) - 1);
   const h = (v: bigint) => Number((v * BigInt(H - 30)) / max);
+  const day = (iso: string) => (lang === "vi" ? formatDateVi(iso) : iso);
   const bars = rows.map((r, i) => {
     const x = 30 + i * (bw * 2 + 2);
-    return html`<rect x="${x}" y="${H - 20 - h(r.inDong)}" width="${bw}" height="${h(r.inDong)}" fill="#1f6f43"><title>${r.week}: ${lang === "vi" ? "thu" : "in"} ${formatDong(r.inDong)}</title></rect>
-<rect x="${x + bw}" y="${H - 20 - h(r.outDong)}" width="${bw}" height="${h(r.outDong)}" fill="#a4161a"><title>${r.week}: ${lang === "vi" ? "chi" : "out"} ${formatDong(r.outDong)}</title></rect>`;
+    return html`<rect x="${x}" y="${H - 20 - h(r.inDong)}" width="${bw}" height="${h(r.inDong)}" fill="#1f6f43"><title>${day(r.week)}: ${lang === "vi" ? "thu" : "in"} ${formatDong(r.inDong)}</title></rect>
+<rect x="${x + bw}" y="${H - 20 - h(r.outDong)}" width="${bw}" height="${h(r.outDong)}" fill="#a4161a"><title>${day(r.week)}: ${lang === "vi" ? "chi" : "out"} ${formatDong(r.outDong)}</title></rect>`;
   });
   return html`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${lang === "vi" ? "Biểu đồ thu (xanh) và chi (đỏ) theo tuần" : "Money in (green) and out (red) by week"}">
 <line x1="28" y1="${H - 20}" x2="${W}" y2="${H - 20}" stroke="#50575e"/>${bars}
-<text x="30" y="${H - 4}" font-size="11" fill="#50575e">${rows[0]!.week}</text><text x="${W - 80}" y="${H - 4}" font-size="11" fill="#50575e">${rows.at(-1)!.week}</text>
+<text x="30" y="${H - 4}" font-size="11" fill="#50575e">${day(rows[0]!.week)}</text><text x="${W - 80}" y="${H - 4}" font-size="11" fill="#50575e">${day(rows.at(-1)!.week)}</text>
 <text x="30" y="12" font-size="11" fill="#50575e">${lang === "vi" ? "cao nhất" : "max"} ${formatDong(max)} đồng</text></svg>`;
 }
 

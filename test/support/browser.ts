@@ -43,10 +43,14 @@ export async function axe(page: Page, name: string): Promise<void> {
   expect(result, `axe violations on ${name}`).to.deep.equal([]);
 }
 
-export async function shoot(page: Page, name: string): Promise<void> {
+/** The page at phone and desktop width, whole, or its top `maxHeight` pixels (a queue of 500 rows takes seconds to shoot whole). */
+export async function shoot(page: Page, name: string, maxHeight?: number): Promise<void> {
   for (const [w, label] of [[390, "phone"], [1280, "desktop"]] as const) {
     await page.setViewportSize({ width: w, height: 900 });
-    await page.screenshot({ path: path.join(shotsDir, `${name}-${label}.png`), fullPage: true });
+    // Laid out and painted at the new width before the shot: a focused field otherwise keeps the old width's pixels.
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    const height = maxHeight === undefined ? undefined : Math.min(maxHeight, await page.evaluate(() => document.documentElement.scrollHeight));
+    await page.screenshot({ path: path.join(shotsDir, `${name}-${label}.png`), fullPage: true, ...(height ? { clip: { x: 0, y: 0, width: w, height } } : {}) });
   }
   await page.setViewportSize({ width: 1280, height: 900 });
 }

@@ -8,7 +8,7 @@ dl.facts{display:grid;grid-template-columns:minmax(9rem,max-content) 1fr;gap:.3r
 dl.facts dt{font-weight:600;color:#50575e}dl.facts dd{margin:0;min-width:0;overflow-wrap:anywhere;font-weight:400}
 code.hash{font-size:.8rem;word-break:break-all}ol.history{padding-left:1.3rem}ol.history li{margin:.2rem 0}
 progress{width:min(30rem,100%);height:1.1rem}
-form.filters label{min-width:0;max-width:100%}form.filters select{width:auto;max-width:100%}.scroll{overflow-x:auto;max-width:100%}
+form.filters label{min-width:0;max-width:100%;grid-template-columns:minmax(0,auto)}form.filters select,form.filters input{min-width:0;max-width:100%}.scroll{overflow-x:auto;max-width:100%}
 ul.inline-list{list-style:none;margin:.2rem 0 0;padding:0;display:flex;flex-wrap:wrap;gap:.1rem .7rem;font-size:.88rem}
 fieldset.households{display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:.2rem .8rem}fieldset.households legend{font-weight:600}
 @media (max-width:40rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}}

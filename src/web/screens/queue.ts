@@ -96,7 +96,7 @@ ${field("max", say(req, "Đến số tiền (đồng)", "Largest amount (đồng
 ${select(req, "import", say(req, "Lần nhập sao kê", "Bank import"), f.text.import, imports.map((i) => [String(i.id), importLabel(i, lang)]), err("import"))}
 <button type="submit">${say(req, "Lọc", "Filter")}</button> <a href="/app/queue">${say(req, "Bỏ lọc", "Clear")}</a></form>
 ${ok ? "" : html`<div class="errors" role="alert">${say(req, "Hãy sửa bộ lọc được đánh dấu.", "Please correct the marked filters.")}</div>`}
-${counts ? countLine(req, counts) : ""}
+${counts && (counts.total > 0 || counts.approvedByMe > 0) ? countLine(req, counts) : ""}
 ${counts && counts.total > 0 ? html`<p><a class="button" href="/app/queue/verify-all${query}" data-testid="verify-all">${say(req,
     `Duyệt tất cả ${count(counts.total, lang)} bút toán khớp bộ lọc…`, `Verify all ${count(counts.total, lang)} matching entries…`)}</a></p>` : ""}
 ${rows.length ? html`<form method="post" action="/app/queue${query}" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}">
