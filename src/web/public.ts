@@ -124,7 +124,7 @@ const when = (iso: string | null, lang: Lang) => {
 };
 
 function committeePage(t: Awaited<ReturnType<Soquy["public"]["committeeTotals"]>>, facts: Map<number, StatementFacts | null>,
-  checkpoint: { id: number; payload: { createdAt: string } } | null, result: Html | null, q: Record<string, string>, lang: Lang,
+  checkpoint: { id: number; payload: { createdAt: string; number?: number } } | null, result: Html | null, q: Record<string, string>, lang: Lang,
   saoke: ReadonlySet<string> = new Set()): Html {
   const w = T[lang];
   const p = t.publication;
@@ -133,7 +133,7 @@ function committeePage(t: Awaited<ReturnType<Soquy["public"]["committeeTotals"]>
 <h1>${t.committee.name}</h1>
 <p class="asof">${w.asOf} <strong data-testid="as-of">${when(p.publishedAt, lang)}</strong> · ${w.verifiedNote}
 <br><span class="muted">${w.position}: ${w.publication} ${p.vseq}, ${w.seq} ${p.headSeq}${p.headHash ? html`, <code title="${p.headHash}">${p.headHash.slice(0, 16)}…</code>` : ""}
-${checkpoint ? html` · <a href="/api/v1/public/committees/${t.committee.code}/checkpoints/${checkpoint.id}">${w.checkpoint} #${checkpoint.id}</a>` : ""}</span></p>
+${checkpoint ? html` · <a href="/api/v1/public/committees/${t.committee.code}/checkpoints/${checkpoint.id}">${w.checkpoint} #${checkpoint.payload.number ?? checkpoint.id}</a>` : ""}</span></p>
 <section aria-labelledby="campaigns"><h2 id="campaigns">${w.campaigns}</h2>
 <ul class="overview">${shown.map((c) => overviewItem(c, lang))}</ul>
 ${shown.map((c) => campaignCard(c, facts.get(c.campaign.id) ?? null, lang, saoke.has(c.campaign.code)))}

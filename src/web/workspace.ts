@@ -440,7 +440,7 @@ ${through && isDate(through) ? (pending.length
     try {
       const p = principal(res);
       const { close, checkpoint: ckpt } = await s.closeAndSign(p, { through, note: note || undefined }, formMeta(formKey(req.body._idem), `close ${through}`, { note }));
-      await periodsPage(req, res, html`${T(req, "Đã khóa sổ đến ngày", "Closed through")} ${formatDateVi(close.through)}; <a href="/api/v1/public/committees/${p.committeeCode}/checkpoints/${ckpt.id}">${T(req, "điểm kiểm tra có chữ ký", "signed checkpoint")} #${ckpt.id}</a>.`, null, 201);
+      await periodsPage(req, res, html`${T(req, "Đã khóa sổ đến ngày", "Closed through")} ${formatDateVi(close.through)}; <a href="/api/v1/public/committees/${p.committeeCode}/checkpoints/${ckpt.id}">${T(req, "điểm kiểm tra có chữ ký", "signed checkpoint")} #${ckpt.payload.number ?? ckpt.id}</a>.`, null, 201);
     } catch (error) {
       if (error instanceof LedgerError) return periodsPage(req, res, html`<span class="bad">${message(error, langOf(req))}</span>`, through, 422);
       throw error;
@@ -493,13 +493,13 @@ ${rows.length === 200 ? html`<a href="/app/audit?after=${rows.at(-1)!.id}">${T(r
 <p class="muted">${T(req, "Khóa công khai", "Public key")}: <a href="/.well-known/soquy-key?committee=${committee.code}">${s.keys.signerFor(committee.code).info.keyId}</a></p>
 ${sess.user.role === "approver" ? html`<form method="post" action="/app/checkpoints" data-once><input type="hidden" name="_csrf" value="${sess.csrfToken}"><button type="submit">${T(req, "Ký điểm kiểm tra ngay", "Sign a checkpoint now")}</button></form>` : ""}
 <table class="list"><thead><tr><th scope="col">#</th><th scope="col">${T(req, "Lúc", "At")}</th><th scope="col">${T(req, "Lý do", "Reason")}</th><th scope="col">${T(req, "Vị trí sổ", "Chain head")}</th></tr></thead>
-<tbody>${list.map((c) => html`<tr><td><a href="/api/v1/public/committees/${committee.code}/checkpoints/${c.id}">${c.id}</a></td><td>${formatTimeVi(c.payload.createdAt, langOf(req))}</td><td>${checkpointReason(c.payload.reason, langOf(req))}</td><td>${c.payload.ledger.sequence}</td></tr>`)}</tbody></table>`, flash, status);
+<tbody>${list.map((c) => html`<tr><td><a href="/api/v1/public/committees/${committee.code}/checkpoints/${c.id}">${c.payload.number ?? c.id}</a></td><td>${formatTimeVi(c.payload.createdAt, langOf(req))}</td><td>${checkpointReason(c.payload.reason, langOf(req))}</td><td>${c.payload.ledger.sequence}</td></tr>`)}</tbody></table>`, flash, status);
   };
   r.post("/checkpoints", form, requireUser(["approver"]), async (req, res) => {
     checkCsrf(req, res);
     const p = principal(res);
     const c = await s.checkpoints().create(await s.public.committee(p.committeeCode), "on_demand", p.tokenId);
-    await checkpointsPage(req, res, html`${T(req, "Đã ký điểm kiểm tra", "Signed checkpoint")} #${c.id}.`, 201);
+    await checkpointsPage(req, res, html`${T(req, "Đã ký điểm kiểm tra", "Signed checkpoint")} #${c.payload.number ?? c.id}.`, 201);
   });
 
   // ---- people: users (admin) and API tokens (anyone, no higher than their own role)
