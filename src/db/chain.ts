@@ -140,6 +140,10 @@ async function copyWalk(knex: Knex, committeeId: number, code: string, visit: Vi
       await q(c, "begin isolation level repeatable read read only");
       await q(c, `set transaction snapshot '${snap!.id}'`);
     }
+    // Plans that give rows in sequence order as they go (the committee's entries by their (committee_id, seq) index,
+    // each entry's rows found by its key), not hash joins sorted at the end: those send nothing until the sort of
+    // the whole ledger is done (seconds for a million entries, spilled to disk), while this process waits.
+    for (const c of conns) await q(c, "set local enable_hashjoin = off; set local enable_mergejoin = off; set local enable_sort = off");
     const read: Record<string, any>[][] = [];
     for (const sql of LOOKUPS) read.push((await q(first, sql)).rows);
     const found = lookups(read);
@@ -315,46 +319,52 @@ class Merge {
   /** An entry as the ledger's other reads make it (the store's loadEntries), and the links beside it. */
   private toEntry(row: Row, postings: Row[], items: Row[]): [CommittedEntry, EntryLinks] {
     const t = this.text;
-    const r = (k: number) => t(row[k]!);
-    const n = (k: number) => {
-      const v = t(row[k]!);
-      return v === null ? null : Number(v);
-    };
-    const donation = r(E.dMethod) !== null;
-    const disbursement = r(E.xMethod) !== null;
-    const voucherNo = r(E.voucherNo);
-    const campaignId = r(E.campaignId);
+    const donation = t(row[E.dMethod]!) !== null;
+    const disbursement = t(row[E.xMethod]!) !== null;
+    const voucherNo = t(row[E.voucherNo]!);
+    const campaignId = t(row[E.campaignId]!);
     const campaign = campaignId === null ? undefined : this.found.campaigns.get(campaignId);
-    const accounts = postings.map((p) => this.found.accounts.get(p[4]!));
-    const entry: CommittedEntry = {
-      id: r(E.id)!,
-      kind: r(E.kind) as CommittedEntry["kind"],
-      entryDate: r(E.date)!,
-      description: r(E.description)!,
-      campaign: campaignId === null ? null : { id: Number(campaignId), code: campaign?.code ?? null! },
-      reversalOf: r(E.reversalOf),
-      resolutionRef: r(E.resolutionRef),
-      requiredApprovals: Number(r(E.approvals)) as 1 | 2,
+    const entryPostings: CommittedEntry["postings"] = [];
+    const postingLinks: EntryLinks["postings"] = [];
+    for (const p of postings) {
+      const a = this.found.accounts.get(p[4]!);
       // A posting whose account is missing is not one of the entry's postings (the hash then fails), as elsewhere.
-      postings: postings.flatMap((p, i) => {
-        const a = accounts[i];
-        return a ? [{ account: a.account, amountDong: BigInt(p[2]!), line: Number(p[1]) }] : [];
-      }),
-      voucherSeries: null,
-      donation: donation ? {
-        method: r(E.dMethod) as never, donorName: r(E.donorName)!, donorKind: r(E.donorKind) as never, publishName: r(E.publishName) === "true",
-        bankAccount: r(E.bankAccount), bankReference: r(E.bankReference), note: r(E.dNote),
-      } : null,
-      items: items.map((it) => ({
+      if (a) entryPostings.push({ account: a.account, amountDong: BigInt(p[2]!), line: Number(p[1]) });
+      postingLinks.push({ committeeId: Number(p[3]), accountCommitteeId: a ? a.committeeId : null });
+    }
+    const entryItems: CommittedEntry["items"] = [];
+    const itemCommitteeIds: number[] = [];
+    for (const it of items) {
+      entryItems.push({
         line: Number(it[1]), description: t(it[2]!)!, quantity: t(it[3]!)!, unit: t(it[4]!)!, unitValueDong: BigInt(it[5]!),
         valueDong: BigInt(it[6]!), valuationBasis: t(it[7]!)!,
-      })),
-      disbursement: disbursement ? {
-        method: r(E.xMethod) as never, beneficiaryName: r(E.beneficiaryName)!, category: r(E.category) as never, area: r(E.area)!,
-        purpose: r(E.purpose) as never, quantity: r(E.xQuantity), unit: r(E.xUnit), note: r(E.xNote),
+      });
+      itemCommitteeIds.push(Number(it[8]));
+    }
+    const donorKey = donation ? t(row[E.donorKey]!) : null;
+    const entry: CommittedEntry = {
+      id: t(row[E.id]!)!,
+      kind: t(row[E.kind]!) as CommittedEntry["kind"],
+      entryDate: t(row[E.date]!)!,
+      description: t(row[E.description]!)!,
+      campaign: campaignId === null ? null : { id: Number(campaignId), code: campaign?.code ?? null! },
+      reversalOf: t(row[E.reversalOf]!),
+      resolutionRef: t(row[E.resolutionRef]!),
+      requiredApprovals: Number(row[E.approvals]) as 1 | 2,
+      postings: entryPostings,
+      voucherSeries: null,
+      donation: donation ? {
+        method: t(row[E.dMethod]!) as never, donorName: t(row[E.donorName]!)!, donorKind: t(row[E.donorKind]!) as never,
+        publishName: row[E.publishName] === "true", bankAccount: t(row[E.bankAccount]!), bankReference: t(row[E.bankReference]!),
+        note: t(row[E.dNote]!),
       } : null,
-      donorIdentity: donation && r(E.donorKey) !== null
-        ? { key: r(E.donorKey)!, name: r(E.donorRowName)!, kind: r(E.donorRowKind)!, phone: r(E.donorPhone) }
+      items: entryItems,
+      disbursement: disbursement ? {
+        method: t(row[E.xMethod]!) as never, beneficiaryName: t(row[E.beneficiaryName]!)!, category: t(row[E.category]!) as never,
+        area: t(row[E.area]!)!, purpose: t(row[E.purpose]!) as never, quantity: t(row[E.xQuantity]!), unit: t(row[E.xUnit]!), note: t(row[E.xNote]!),
+      } : null,
+      donorIdentity: donorKey !== null
+        ? { key: donorKey, name: t(row[E.donorRowName]!)!, kind: t(row[E.donorRowKind]!)!, phone: t(row[E.donorPhone]!) }
         : null,
       beneficiaryIdentity: null,
       committeeId: Number(row[E.committeeId]),
@@ -362,26 +372,30 @@ class Merge {
       seq: Number(row[E.seq]),
       recordedAt: new Date(Number(row[E.recordedMs])).toISOString(),
       recordedBy: Number(row[E.recordedBy]),
-      idempotencyKey: r(E.idempotencyKey),
+      idempotencyKey: t(row[E.idempotencyKey]!),
       voucherNo,
-      prevHash: r(E.prevHash)!,
-      hash: r(E.hash)!,
+      prevHash: t(row[E.prevHash]!)!,
+      hash: t(row[E.hash]!)!,
     };
-    const book = voucherNo === null ? undefined : this.found.books.get(r(E.vBook)!);
+    const num = (k: number) => {
+      const v = t(row[k]!);
+      return v === null ? null : Number(v);
+    };
     const links: EntryLinks = {
       campaignCommitteeId: campaign?.committeeId ?? null,
-      postings: postings.map((p, i) => ({ committeeId: Number(p[3]), accountCommitteeId: accounts[i]?.committeeId ?? null })),
+      postings: postingLinks,
       donation: donation ? {
-        committeeId: n(E.dCommittee)!, campaignId: n(E.dCampaign)!, donorCommitteeId: n(E.donorCommittee), donorKind: r(E.donorRowKind),
+        committeeId: num(E.dCommittee)!, campaignId: num(E.dCampaign)!, donorCommitteeId: num(E.donorCommittee), donorKind: t(row[E.donorRowKind]!),
       } : null,
       disbursement: disbursement ? {
-        committeeId: n(E.xCommittee)!, campaignId: n(E.xCampaign)!,
-        beneficiary: r(E.bfCommittee) === null ? null
-          : { committeeId: n(E.bfCommittee)!, name: r(E.bfName)!, category: r(E.bfCategory)!, area: r(E.bfArea)! },
+        committeeId: num(E.xCommittee)!, campaignId: num(E.xCampaign)!,
+        beneficiary: t(row[E.bfCommittee]!) === null ? null
+          : { committeeId: num(E.bfCommittee)!, name: t(row[E.bfName]!)!, category: t(row[E.bfCategory]!)!, area: t(row[E.bfArea]!)! },
       } : null,
-      itemCommitteeIds: items.map((it) => Number(it[8])),
+      itemCommitteeIds,
       voucher: voucherNo === null ? null : {
-        committeeId: n(E.vCommittee)!, year: n(E.vYear)!, number: n(E.vNumber)!, voucherNo, book: book ?? null,
+        committeeId: num(E.vCommittee)!, year: num(E.vYear)!, number: num(E.vNumber)!, voucherNo,
+        book: this.found.books.get(t(row[E.vBook]!)!) ?? null,
       },
     };
     return [entry, links];
