@@ -1,6 +1,5 @@
 import { Socket } from "node:net";
 import type { Readable } from "node:stream";
-import { StringDecoder } from "node:string_decoder";
 import type { Knex } from "knex";
 import { to as copyTo } from "pg-copy-streams";
 import { assert } from "../ledger/assert.js";
@@ -25,9 +24,9 @@ const PAGE = 5_000;
 type Row = (string | null)[];
 type Visit = (e: CommittedEntry, links: EntryLinks) => void;
 
-// Timestamps as epoch milliseconds (recorded_at keeps milliseconds), dates spelled out: the same text whatever the
+// Dates and times spelled out as the ledger writes them (recorded_at keeps milliseconds): the same text whatever the
 // session's DateStyle or time zone. Accounts, campaigns and voucher books are few: read once (Lookups), not per row.
-const ENTRIES = `select e.seq, e.id, to_char(e.entry_date, 'YYYY-MM-DD'), (extract(epoch from e.recorded_at) * 1000)::bigint, e.kind,
+const ENTRIES = `select e.seq, e.id, to_char(e.entry_date, 'YYYY-MM-DD'), to_char(e.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), e.kind,
     e.description, e.campaign_id, e.reversal_of, e.resolution_ref, e.required_approvals::text, e.committee_id,
     e.recorded_by, e.idempotency_key, e.prev_hash, e.hash,
     v.voucher_no, v.committee_id, v.year::text, v.number::text, v.book_id,
@@ -44,7 +43,7 @@ const ENTRIES = `select e.seq, e.id, to_char(e.entry_date, 'YYYY-MM-DD'), (extra
   where e.committee_id = $1`;
 // Columns that are never null in a row that is there (voucher_no, method) say whether the row is.
 const E = {
-  seq: 0, id: 1, date: 2, recordedMs: 3, kind: 4, description: 5, campaignId: 6, reversalOf: 7, resolutionRef: 8, approvals: 9,
+  seq: 0, id: 1, date: 2, recordedAt: 3, kind: 4, description: 5, campaignId: 6, reversalOf: 7, resolutionRef: 8, approvals: 9,
   committeeId: 10, recordedBy: 11, idempotencyKey: 12, prevHash: 13, hash: 14,
   voucherNo: 15, vCommittee: 16, vYear: 17, vNumber: 18, vBook: 19,
   dMethod: 20, donorName: 21, donorKind: 22, publishName: 23, bankAccount: 24, bankReference: 25, dNote: 26, dCommittee: 27,
@@ -101,9 +100,10 @@ interface ClientOf {
   releaseConnection(c: Conn): Promise<void>;
 }
 
+export type ChainReader = "copy" | "paged";
+
 /** Walks the chain; `reader` picks how (by default COPY streams on a PostgreSQL pool, pages otherwise). */
-export async function walkCommitteeChain(db: Knex | Knex.Transaction, committeeId: number, visit: Visit,
-  reader?: "copy" | "paged"): Promise<void> {
+export async function walkCommitteeChain(db: Knex | Knex.Transaction, committeeId: number, visit: Visit, reader?: ChainReader): Promise<void> {
   assert(Number.isSafeInteger(committeeId), "a committee id is an integer");
   const committee = await db("committees").where({ id: committeeId }).first("code");
   if (!committee) return;
@@ -124,16 +124,17 @@ async function onServer(db: Knex): Promise<boolean> {
   }
 }
 
-// ---------------------------------------------------------------- the COPY reader
+// ---------------------------------------------------------------- the COPY readers
 
 async function copyWalk(knex: Knex, committeeId: number, code: string, visit: Visit): Promise<void> {
   const client = knex.client as unknown as ClientOf;
   const conns: Conn[] = [];
   const q = (c: Conn, sql: string) => c.query(sql) as Promise<{ rows: Record<string, any>[] }>;
+  const queries = [ENTRIES, POSTINGS, ITEMS].map((sql, k) => `${sql}${ORDER[k]}`);
   let healthy = true;
   try {
-    for (let k = 0; k < 3; k++) conns.push(await client.acquireConnection());
-    const [first, ...rest] = conns as [Conn, Conn, Conn];
+    for (let k = 0; k < queries.length; k++) conns.push(await client.acquireConnection());
+    const [first, ...rest] = conns as [Conn, ...Conn[]];
     await q(first, "begin isolation level repeatable read read only");
     const { rows: [snap] } = await q(first, "select pg_export_snapshot() as id");
     for (const c of rest) {
@@ -142,23 +143,28 @@ async function copyWalk(knex: Knex, committeeId: number, code: string, visit: Vi
     }
     // Plans that give rows in sequence order as they go (the committee's entries by their (committee_id, seq) index,
     // each entry's rows found by its key), not hash joins sorted at the end: those send nothing until the sort of
-    // the whole ledger is done (seconds for a million entries, spilled to disk), while this process waits.
-    for (const c of conns) await q(c, "set local enable_hashjoin = off; set local enable_mergejoin = off; set local enable_sort = off");
+    // the whole ledger is done (seconds for a million entries, spilled to disk), while this process waits. No JIT:
+    // compiling these plans costs more than it saves.
+    for (const c of conns) await q(c, "set local enable_hashjoin = off; set local enable_mergejoin = off; set local enable_sort = off; set local jit = off");
     const read: Record<string, any>[][] = [];
     for (const sql of LOOKUPS) read.push((await q(first, sql)).rows);
     const found = lookups(read);
     // The id is a checked integer: spelled inline (COPY takes no parameters).
-    const streams = [ENTRIES, POSTINGS, ITEMS].map((sql, k) =>
-      conns[k]!.query(copyTo(`copy (${sql.replace("$1", String(committeeId))}${ORDER[k]}) to stdout`)) as unknown as Readable);
-    const [entries, postings, items] = streams.map((s) => new CopyRows(s)) as [CopyRows, CopyRows, CopyRows];
+    const streams = queries.map((sql, k) =>
+      conns[k]!.query(copyTo(`copy (${sql.replace("$1", String(committeeId))}) to stdout`)) as unknown as Readable);
+    const rows = streams.map((s) => new CopyRows(s));
     healthy = false; // until every stream is read to its end
-    await new Merge(code, found, copyText, visit).run(entries, postings, items);
+    await new Merge(code, found, copyText, visit).run(rows[0]!, rows[1]!, rows[2]!);
     healthy = true;
     for (const c of conns) await q(c, "commit");
   } finally {
     // A COPY left half read cannot be ended cleanly: its connection is closed and the pool makes another.
     for (const c of conns) {
-      if (!healthy) (c as unknown as { end(): void }).end();
+      if (!healthy) {
+        // Marked as knex marks a connection that ended, so that the pool makes a new one instead of handing it out.
+        (c as unknown as { __knex__disposed: string }).__knex__disposed = "a COPY was left part-way";
+        (c as unknown as { end(): void }).end();
+      }
       await client.releaseConnection(c);
     }
   }
@@ -168,11 +174,10 @@ async function copyWalk(knex: Knex, committeeId: number, code: string, visit: Vi
 class CopyRows implements Rows {
   private rows: Row[] = [];
   private i = 0;
-  private rest = "";
+  /** The bytes after a chunk's last line end: the start of a row (and maybe of a character) the next chunk ends. */
+  private rest: Buffer | null = null;
   private ended = false;
   private readonly chunks: AsyncIterator<Buffer>;
-  /** A character may be split between two chunks. */
-  private readonly decoder = new StringDecoder("utf8");
 
   constructor(stream: Readable) {
     this.chunks = stream[Symbol.asyncIterator]();
@@ -193,17 +198,17 @@ class CopyRows implements Rows {
     while (this.rows.length === 0 && !this.ended) {
       const next = await this.chunks.next();
       if (next.done) {
-        assert(this.rest === "" && this.decoder.end() === "", "COPY ends with a whole row");
+        assert(this.rest === null, "COPY ends with a whole row");
         this.ended = true;
         return;
       }
-      const text = this.rest + this.decoder.write(next.value as Buffer);
-      let start = 0;
-      for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
-        this.rows.push(text.slice(start, nl).split("\t"));
-        start = nl + 1;
-      }
-      this.rest = text.slice(start);
+      const chunk = this.rest ? Buffer.concat([this.rest, next.value as Buffer]) : (next.value as Buffer);
+      // A row ends at a newline byte, which never occurs inside a UTF-8 character: whole rows decode alone.
+      const end = chunk.lastIndexOf(10);
+      this.rest = end + 1 < chunk.length ? chunk.subarray(end + 1) : null;
+      if (end < 0) continue;
+      const lines = chunk.toString("utf8", 0, end).split("\n");
+      for (const line of lines) this.rows.push(line.split("\t"));
     }
   }
 }
@@ -307,13 +312,18 @@ class Merge {
         is.push(it);
         items.take();
       }
-      const [entry, links] = this.toEntry(e, ps, is);
-      this.visit(entry, links);
+      this.emit(e, ps, is);
     }
     for (const rest of [postings, items]) {
       if (rest.peek() === undefined) await rest.fill();
       assert(rest.peek() === null, "every posting and goods row read belongs to an entry read, in sequence order");
     }
+  }
+
+  /** One entry's rows to the visitor. */
+  emit(row: Row, postings: Row[], items: Row[]): void {
+    const [entry, links] = this.toEntry(row, postings, items);
+    this.visit(entry, links);
   }
 
   /** An entry as the ledger's other reads make it (the store's loadEntries), and the links beside it. */
@@ -370,7 +380,7 @@ class Merge {
       committeeId: Number(row[E.committeeId]),
       committeeCode: this.committeeCode,
       seq: Number(row[E.seq]),
-      recordedAt: new Date(Number(row[E.recordedMs])).toISOString(),
+      recordedAt: row[E.recordedAt]!,
       recordedBy: Number(row[E.recordedBy]),
       idempotencyKey: t(row[E.idempotencyKey]!),
       voucherNo,
