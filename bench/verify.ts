@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -20,6 +22,9 @@ import { generateLedger } from "./verifydata.js";
 //   BENCH_DATABASE_URL  admin connection (default postgres://postgres@127.0.0.1:5432/postgres)
 //   VERIFY_ENTRIES      entries generated (default 1,000,000)
 //   VERIFY_KEEP=1       keep the database (its name is printed); VERIFY_REUSE=<name> measures one a kept run made
+//   VERIFY_OLD_SRC=<dir>  also verify once with the code in <dir> (another checkout's src/, e.g. the verify before this
+//                       one: git archive <commit> src sql migrations knexfile.ts package.json | tar -x -C <dir>, and
+//                       node_modules linked there), for a before/after in the same run
 //
 // The goal (issue #19 §4): verify within 4 × the baseline, peak RSS < 300 MB.
 
@@ -80,6 +85,11 @@ export async function runVerifyBench(opts: { adminUrl?: string; entries?: number
         log(`  ${what} #${round + 1}: ${fmt(r.seconds, 2)} s, peak RSS ${fmt(r.maxRssKb / 1024)} MB (${r.detail})`);
       }
     }
+    let old: ChildResult | null = null;
+    if (process.env.VERIFY_OLD_SRC) {
+      old = await runChild("old", url);
+      log(`  verify with ${process.env.VERIFY_OLD_SRC}: ${fmt(old.seconds, 2)} s, peak RSS ${fmt(old.maxRssKb / 1024)} MB (${old.detail})`);
+    }
     const best = (xs: ChildResult[]) => xs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
     const v = best(runs.verify), b = best(runs.baseline);
     const ratio = v.seconds / b.seconds;
@@ -96,6 +106,7 @@ export async function runVerifyBench(opts: { adminUrl?: string; entries?: number
         (generation ? `; ${generation}` : ""),
       `verify goal (≤ 4 × baseline, < 300 MB): ${met ? "met" : "MISSED"}`,
     ];
+    if (old) lines.push(`${"verify before (VERIFY_OLD_SRC):".padEnd(38)}${fmt(old.seconds, 2)} s, peak RSS ${fmt(old.maxRssKb / 1024)} MB (${old.detail}); ×${fmt(old.seconds / v.seconds, 1)} the time`);
     if (!reuse && process.env.VERIFY_KEEP === "1") log(`  kept database ${name}`);
     return { lines, met };
   } finally {
@@ -104,10 +115,12 @@ export async function runVerifyBench(opts: { adminUrl?: string; entries?: number
   }
 }
 
-function runChild(what: "verify" | "baseline", url: string): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
+function runChild(what: "verify" | "baseline" | "old", url: string): Promise<ChildResult> {
+  // A data folder of its own: verify reads the checkpoint keys, and a key made there must not land in the checkout.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "soquy-verify-bench-"));
+  return new Promise<ChildResult>((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", thisFile, "child", what], {
-      cwd: repoRoot, env: { ...process.env, VERIFY_CHILD_DB: url }, stdio: ["ignore", "pipe", "inherit"],
+      cwd: repoRoot, env: { ...process.env, VERIFY_CHILD_DB: url, DATA_DIR: dataDir }, stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
@@ -116,10 +129,10 @@ function runChild(what: "verify" | "baseline", url: string): Promise<ChildResult
       if (code !== 0) return reject(new Error(`verify bench child ${what} exited with ${code}: ${out}`));
       resolve(JSON.parse(out.trim().split("\n").at(-1)!) as ChildResult);
     });
-  });
+  }).finally(() => rmSync(dataDir, { recursive: true, force: true }));
 }
 
-async function childMain(what: "verify" | "baseline"): Promise<void> {
+async function childMain(what: "verify" | "baseline" | "old"): Promise<void> {
   const url = process.env.VERIFY_CHILD_DB!;
   const report = (r: Omit<ChildResult, "maxRssKb">) => console.log(JSON.stringify({ ...r, maxRssKb: process.resourceUsage().maxRSS }));
   if (what === "baseline") {
@@ -147,8 +160,9 @@ async function childMain(what: "verify" | "baseline"): Promise<void> {
     report({ seconds, rssStartKb, detail: `${fmt(bytes / 1e6)} MB, sha256 ${digest.slice(0, 12)}…`, ok: true });
     return;
   }
-  const { openDatabase } = await import("../src/db/connect.js");
-  const { wire } = await import("../src/context.js");
+  const src = what === "old" ? path.resolve(process.env.VERIFY_OLD_SRC!, "src") : "../src";
+  const { openDatabase } = (await import(`${src}/db/connect.ts`)) as typeof import("../src/db/connect.js");
+  const { wire } = (await import(`${src}/context.ts`)) as typeof import("../src/context.js");
   const s = wire(await openDatabase({ databaseUrl: url }));
   try {
     const committee = (await s.store.findCommittee(COMMITTEE))!;
@@ -165,7 +179,7 @@ async function childMain(what: "verify" | "baseline"): Promise<void> {
 
 if (process.argv[1] === thisFile) {
   try {
-    if (process.argv[2] === "child") await childMain(process.argv[3] as "verify" | "baseline");
+    if (process.argv[2] === "child") await childMain(process.argv[3] as "verify" | "baseline" | "old");
     else {
       const r = await runVerifyBench();
       console.log(`\nsoquy verify bench (${os.cpus().length} cores)\n${r.lines.join("\n")}`);
