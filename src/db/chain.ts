@@ -107,10 +107,18 @@ export async function walkCommitteeChain(db: Knex | Knex.Transaction, committeeI
   assert(Number.isSafeInteger(committeeId), "a committee id is an integer");
   const committee = await db("committees").where({ id: committeeId }).first("code");
   if (!committee) return;
-  const how = reader ?? (!db.isTransaction && (await onServer(db)) ? "copy" : "paged");
+  const how = reader ?? (!db.isTransaction && poolSize(db) >= COPY_CONNECTIONS && (await onServer(db)) ? "copy" : "paged");
   assert(how === "paged" || !db.isTransaction, "COPY streams read on connections of their own, outside any transaction");
   if (how === "paged") return pagedWalk(db, committeeId, committee.code, visit);
   return copyWalk(db as Knex, committeeId, committee.code, visit);
+}
+
+/** The COPY reader's connections, and one more for what runs beside it (verify's check of the public figures). */
+const COPY_CONNECTIONS = 4;
+
+/** How many connections db's pool may open: a smaller pool than the COPY reader takes would wait on itself. */
+function poolSize(db: Knex): number {
+  return (db.client as unknown as { pool?: { max?: number } }).pool?.max ?? 0;
 }
 
 /** Whether db reaches a PostgreSQL server (not PGlite's in-process connection). */
