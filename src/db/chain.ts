@@ -8,8 +8,7 @@ import type { Account, CommittedEntry } from "../ledger/types.js";
 
 // A committee's chain read once, in sequence order, for verify: three queries, each reading its tables' rows of
 // the committee once, in sequence order — the entries with the rows that are one per entry (voucher, donation,
-// disbursement, and the donor, household, book and campaign rows they name), the postings with their accounts,
-// the goods — merged here by sequence into the same CommittedEntry values the ledger's other reads give.
+// disbursement, and the donor and household rows they name), the postings, the goods — merged here by sequence into the same CommittedEntry values the ledger's other reads give.
 //
 // On a PostgreSQL pool the three are COPY … TO STDOUT on three connections, each in a read-only REPEATABLE READ
 // transaction on one exported snapshot: the server reads and sends while this process hashes, and each stream
@@ -132,14 +131,15 @@ async function onServer(db: Knex): Promise<boolean> {
   }
 }
 
-// ---------------------------------------------------------------- the COPY readers
+// ---------------------------------------------------------------- the COPY reader
 
 async function copyWalk(knex: Knex, committeeId: number, code: string, visit: Visit): Promise<void> {
   const client = knex.client as unknown as ClientOf;
   const conns: Conn[] = [];
   const q = (c: Conn, sql: string) => c.query(sql) as Promise<{ rows: Record<string, any>[] }>;
   const queries = [ENTRIES, POSTINGS, ITEMS].map((sql, k) => `${sql}${ORDER[k]}`);
-  let healthy = true;
+  // Until every stream is read to its end and committed: a connection left in a transaction or a COPY is not reused.
+  let healthy = false;
   try {
     for (let k = 0; k < queries.length; k++) conns.push(await client.acquireConnection());
     const [first, ...rest] = conns as [Conn, ...Conn[]];
@@ -161,12 +161,11 @@ async function copyWalk(knex: Knex, committeeId: number, code: string, visit: Vi
     const streams = queries.map((sql, k) =>
       conns[k]!.query(copyTo(`copy (${sql.replace("$1", String(committeeId))}) to stdout`)) as unknown as Readable);
     const rows = streams.map((s) => new CopyRows(s));
-    healthy = false; // until every stream is read to its end
     await new Merge(code, found, copyText, visit).run(rows[0]!, rows[1]!, rows[2]!);
-    healthy = true;
     for (const c of conns) await q(c, "commit");
+    healthy = true;
   } finally {
-    // A COPY left half read cannot be ended cleanly: its connection is closed and the pool makes another.
+    // A COPY left half read cannot be ended cleanly: its connection is closed, and the pool makes another.
     for (const c of conns) {
       if (!healthy) {
         // Marked as knex marks a connection that ended, so that the pool makes a new one instead of handing it out.
