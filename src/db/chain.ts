@@ -53,12 +53,16 @@ const E = {
 
 // Child rows are found through their entry, never by their own committee_id: a row moved to another committee
 // still shows with its entry, where verify sees the move.
+// Each entry's rows found by its key (the OFFSET 0 keeps the planner from turning that into a join of whole tables:
+// for a page it would read every posting of the ledger).
 const POSTINGS = `select e.seq, p.line::text, p.amount_dong, p.committee_id, p.account_id
-  from journal_entries e join postings p on p.entry_id = e.id
+  from journal_entries e
+  cross join lateral (select p.line, p.amount_dong, p.committee_id, p.account_id from postings p where p.entry_id = e.id offset 0) p
   where e.committee_id = $1`;
 
 const ITEMS = `select e.seq, i.line::text, i.description, i.quantity, i.unit, i.unit_value_dong, i.value_dong, i.valuation_basis, i.committee_id
-  from journal_entries e join entry_items i on i.entry_id = e.id
+  from journal_entries e
+  cross join lateral (select i.* from entry_items i where i.entry_id = e.id offset 0) i
   where e.committee_id = $1`;
 
 // Every committee's: a row may point at another committee's account, campaign or book, which verify must see.
@@ -121,13 +125,13 @@ function poolSize(db: Knex): number {
 }
 
 /** Whether db reaches a PostgreSQL server (not PGlite's in-process connection). */
-async function onServer(db: Knex): Promise<boolean> {
+export async function onServer(db: Knex | Knex.Transaction): Promise<boolean> {
   const client = db.client as unknown as ClientOf;
-  const conn = await client.acquireConnection();
+  const conn = await client.acquireConnection(); // in a transaction, the transaction's own
   try {
     return conn.connection?.stream instanceof Socket;
   } finally {
-    await client.releaseConnection(conn);
+    if (!db.isTransaction) await client.releaseConnection(conn);
   }
 }
 
@@ -248,14 +252,19 @@ async function pagedWalk(db: Knex | Knex.Transaction, committeeId: number, code:
   const merge = new Merge(code, lookups(found), (f) => f, visit);
   let after = 0;
   for (;;) {
-    const entries: Row[] = await query(`${ENTRIES} and e.seq > $2${ORDER[0]} limit ${PAGE}`, [committeeId, after], "array");
+    // The page's last sequence first (from the index alone), so that every query of the page reads that range only:
+    // with a LIMIT instead, the planner joins every entry after the page before it sorts and cuts.
+    const [end] = await query(`select seq from journal_entries where committee_id = $1 and seq > $2 order by seq offset ${PAGE - 1} limit 1`,
+      [committeeId, after], "array") as Row[];
+    const upTo = end ? end[0]! : String(Number.MAX_SAFE_INTEGER);
+    const entries: Row[] = await query(`${ENTRIES} and e.seq > $2 and e.seq <= $3${ORDER[0]}`, [committeeId, after, upTo], "array");
     if (entries.length === 0) return;
     const last = entries[entries.length - 1]![E.seq]!;
     const range = [committeeId, after, last];
     const postings: Row[] = await query(`${POSTINGS} and e.seq > $2 and e.seq <= $3${ORDER[1]}`, range, "array");
     const items: Row[] = await query(`${ITEMS} and e.seq > $2 and e.seq <= $3${ORDER[2]}`, range, "array");
     await merge.run(new PageRows(entries), new PageRows(postings), new PageRows(items));
-    if (entries.length < PAGE) return;
+    if (!end) return;
     after = Number(last);
   }
 }

@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import { onServer } from "./chain.js";
 import { assert } from "../ledger/assert.js";
 import type { FigureRow, Publication } from "../ledger/figures.js";
 
@@ -123,8 +124,10 @@ export class PublicQueries {
     // One snapshot for the three reads, with room for the hash joins over a million entries to stay in memory
     // (a few hundred MB at most, for this query only), sums by hashing rather than sorting, and no JIT, whose
     // compiling costs more than it saves here.
+    // On PGlite the memory would stay with the embedded database once taken: its defaults there.
+    const server = await onServer(this.knex);
     return this.knex.transaction(async (trx) => {
-      await trx.raw("set local work_mem = '256MB'; set local jit = off; set local enable_sort = off");
+      if (server) await trx.raw("set local work_mem = '256MB'; set local jit = off; set local enable_sort = off");
       return this.mismatchIn(trx, committeeId);
     }, { isolationLevel: "repeatable read", readOnly: true });
   }
