@@ -15,6 +15,7 @@ import { BenchService } from "./service.js";
 import { runPublicReadBench } from "./publicread.js";
 import { runGrowthBench } from "./growth.js";
 import { runSaokeBench } from "./saoke.js";
+import { runVerifyBench } from "./verify.js";
 
 // npm run bench: the donation write path end to end, against a plain-SQL
 // baseline, on a fresh PostgreSQL database that is dropped afterwards.
@@ -40,6 +41,8 @@ import { runSaokeBench } from "./saoke.js";
 //   BENCH_PUBLICREAD=0  skip the public side under wrk beside a static file (bench/publicread.ts; needs wrk)
 //   BENCH_SAOKE=0       skip the public sao kê: searches beside a reference lookup, the day's CSV (bench/saoke.ts:
 //                       SAOKE_LINES, default 200,000; SAOKE_COMPARE=1 for the index choice)
+//   BENCH_VERIFY=0      skip cli verify of a generated ledger beside COPY of its hashed columns into SHA-256 (bench/verify.ts:
+//                       VERIFY_ENTRIES, default 1,000,000)
 //   BENCH_GROWTH=postgres|pglite|both  only this: the service from an empty ledger, never ANALYZEd by the bench,
 //                       in consecutive windows (bench/growth.ts: GROWTH_SECONDS, GROWTH_WINDOWS, GROWTH_DAYS)
 
@@ -572,6 +575,21 @@ async function main(): Promise<void> {
     }
   }
 
+  // cli verify at an auditor's pace (bench/verify.ts), on a database of its own.
+  let verifyLines: string[] = [];
+  if (process.env.BENCH_VERIFY !== "0") {
+    console.log("");
+    try {
+      const r = await runVerifyBench({ adminUrl });
+      verifyLines = r.lines;
+      if (!r.met) process.exitCode = 1;
+    } catch (error) {
+      console.error(error);
+      verifyLines = [`verify: FAILED (${error instanceof Error ? error.message : String(error)})`];
+      process.exitCode = 1;
+    }
+  }
+
   // The summary.
   const pad = (label: string) => label.padEnd(38);
   const lines = [
@@ -590,7 +608,7 @@ async function main(): Promise<void> {
     (share.other + share.otherPg > 0.25 ? " (NOT quiet: the numbers are pessimistic)" : " (quiet)"));
   const goal = rate >= 1500 && percentile(lat, 99) < 50;
   lines.push(`goal ≥ 1,500 entries/s and p99 < 50 ms: ${goal ? "met" : "MISSED"}`);
-  lines.push(...statementLines, ...bankLines, ...embeddedLines, ...publicReadLines, ...saokeLines);
+  lines.push(...statementLines, ...bankLines, ...embeddedLines, ...publicReadLines, ...saokeLines, ...verifyLines);
   console.log(`\n${lines.join("\n")}`);
 
   if (explainLog) {

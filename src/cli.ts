@@ -131,7 +131,9 @@ async function run(argv: string[]): Promise<number> {
       let broken = 0;
       for (const c of committees) {
         if (!c) throw new LedgerError("committee_not_found", `no committee with code ${o.committee}`, "committee");
-        const r = await s.verify(c.id, { checkpoints: o.checkpoints === undefined ? undefined : path.resolve(String(o.checkpoints)) });
+        const line = progressLine(c.code, (await s.statements.head(c.id)).seq);
+        const r = await s.verify(c.id, { checkpoints: o.checkpoints === undefined ? undefined : path.resolve(String(o.checkpoints)), progress: line?.show });
+        line?.clear();
         if (r.ok) {
           console.log(`${c.code}: ${r.checked} entries checked, ok (head ${r.headSeq} ${r.headHash})`);
         } else {
@@ -379,3 +381,26 @@ run(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
+
+/**
+ * A line on a terminal saying how far verify has come (on stderr, only when it is a terminal: a pipe or a file
+ * gets the report alone), rewritten in place at most a few times a second and cleared before the report.
+ */
+function progressLine(code: string, head: number): { show: (seq: number) => void; clear: () => void } | null {
+  if (!process.stderr.isTTY || head === 0) return null;
+  let last = 0;
+  const started = performance.now();
+  return {
+    show: (seq) => {
+      const now = performance.now();
+      if (now - last < 250) return;
+      last = now;
+      const secs = (now - started) / 1000;
+      process.stderr.write(`\r\x1b[K${code}: verifying ${seq.toLocaleString("en-US")} / ${head.toLocaleString("en-US")} entries ` +
+        `(${Math.floor((seq / head) * 100)}%, ${secs.toFixed(0)} s)`);
+    },
+    clear: () => {
+      if (last > 0) process.stderr.write("\r\x1b[K");
+    },
+  };
+}

@@ -63,7 +63,7 @@ export interface Soquy {
     result: Awaited<ReturnType<Controls["closePeriod"]>>; close: { id: number; through: string }; checkpoint: SignedCheckpoint;
   }>;
   /** The hash chain, the kept balances and public figures, and every signed checkpoint's chain head. */
-  verify(committeeId: number, opts?: { checkpoints?: string | undefined }): Promise<ChainReport>;
+  verify(committeeId: number, opts?: { checkpoints?: string | undefined; progress?: (seq: number) => void }): Promise<ChainReport>;
   /** Refreshes the planner's statistics as the ledger grows (started here, stopped by close). */
   statistics: StatisticsKeeper;
   /** The public sao kê: decisions, search, downloads, and the publisher of new imports (started here, stopped by close). */
@@ -132,7 +132,7 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
     metrics,
     verify: async (committeeId, opts = {}) => {
       const started = performance.now();
-      const report = await verifyWith(store, getCheckpoints(), committeeId, opts.checkpoints);
+      const report = await verifyWith(store, getCheckpoints(), committeeId, opts.checkpoints, opts.progress);
       metrics.verified(report.ok, (performance.now() - started) / 1000);
       return report;
     },
@@ -150,13 +150,15 @@ export function wire(db: Database, opts: WireOptions = {}): Soquy {
 }
 
 /** The chain against the checkpoints the database holds and, when given, copies exported from it. */
-async function verifyWith(store: KnexLedgerStore, checkpoints: Checkpoints, committeeId: number, exported: string | undefined): Promise<ChainReport> {
+async function verifyWith(store: KnexLedgerStore, checkpoints: Checkpoints, committeeId: number, exported: string | undefined,
+  progress: ((seq: number) => void) | undefined): Promise<ChainReport> {
   const committee = (await store.listCommittees()).find((c) => c.id === committeeId);
   if (!committee) throw new Error(`no committee ${committeeId}`);
   const anchors = await checkpoints.anchors(committee);
-  if (exported === undefined) return verifyChain(store, committeeId, anchors);
+  const opts = progress ? { progress } : {};
+  if (exported === undefined) return verifyChain(store, committeeId, anchors, opts);
   const outside = await checkpoints.external(committee, exported);
-  const report = await verifyChain(store, committeeId, [...anchors, ...outside.anchors]);
+  const report = await verifyChain(store, committeeId, [...anchors, ...outside.anchors], opts);
   if (report.ok && outside.missing) return { ...report, ok: false, reason: outside.missing };
   return report;
 }

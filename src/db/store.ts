@@ -8,11 +8,12 @@ import { campaignAccounts, committeeAccounts } from "../ledger/chart.js";
 import { distributionDeadline } from "../ledger/earmarks.js";
 import { LedgerError, fail } from "../ledger/codes.js";
 import type {
-  AccountBalance, Approvals, BatchContextData, BatchQuery, CampaignFigures, CampaignUse, NewPledge, PeriodClose, Pledge, EntryFilter, EntryRow, IdempotentResponse, LedgerStore, LockedLedger, NewCampaign, VerificationTx,
+  AccountBalance, Approvals, BatchContextData, EntryLinks, BatchQuery, CampaignFigures, CampaignUse, NewPledge, PeriodClose, Pledge, EntryFilter, EntryRow, IdempotentResponse, LedgerStore, LockedLedger, NewCampaign, VerificationTx,
   StoredResponse, ImportReversalTx, ImportToReverse,
 } from "../ledger/store.js";
 import type { Account, Area, Campaign, CampaignFields, CommittedEntry, Committee, Principal, Role } from "../ledger/types.js";
 import { GENESIS_HASH } from "../ledger/types.js";
+import { walkCommitteeChain } from "./chain.js";
 import { refKey } from "../ledger/writer.js";
 
 // The knex implementation of the ledger's store. Writes happen only inside
@@ -308,41 +309,8 @@ export class KnexLedgerStore implements LedgerStore {
     return new PublicQueries(this.knex).mismatch(committeeId);
   }
 
-  async firstInconsistency(committeeId: number): Promise<{ seq: number; reason: string } | null> {
-    const checks = [
-      [`e.required_approvals <> (select case when count(distinct a.campaign_id) >= 2 then 2 else 1 end
-          from postings p join accounts a on a.id = p.account_id where p.entry_id = e.id)
-        or (e.required_approvals = 2 and e.resolution_ref is null)`, "required approvals do not match its postings"],
-      [`exists (select 1 from postings p left join accounts a on a.id = p.account_id where p.entry_id = e.id
-          and (p.committee_id <> e.committee_id or a.committee_id is distinct from e.committee_id))`, "a posting belongs to another committee"],
-      [`exists (select 1 from campaigns c where c.id = e.campaign_id and c.committee_id <> e.committee_id)`, "its campaign belongs to another committee"],
-      [`exists (select 1 from donations d left join donors r on r.id = d.donor_id where d.entry_id = e.id and (d.committee_id <> e.committee_id
-          or d.campaign_id is distinct from e.campaign_id or r.committee_id is distinct from e.committee_id or r.kind <> d.donor_kind))`,
-        "its donation row does not match the entry (committee, campaign or donor)"],
-      [`exists (select 1 from disbursements d left join beneficiaries b on b.id = d.beneficiary_id where d.entry_id = e.id and (d.committee_id <> e.committee_id
-          or d.campaign_id is distinct from e.campaign_id or b.committee_id is distinct from e.committee_id or b.name <> d.beneficiary_name
-          or b.category <> d.category or b.area <> d.area))`,
-        "its disbursement row does not match the entry (committee, campaign or household)"],
-      [`exists (select 1 from entry_items i where i.entry_id = e.id and i.committee_id <> e.committee_id)`, "an item belongs to another committee"],
-      [`exists (select 1 from vouchers v left join receipt_books b on b.id = v.book_id where v.entry_id = e.id and (v.committee_id <> e.committee_id
-          or b.committee_id is distinct from e.committee_id
-          or v.voucher_no <> (case when b.code = b.series then b.series else b.series || '-' || b.code end) || '-' || v.year || '-' || lpad(v.number::text, 6, '0')))`,
-        "the book, year or number of its voucher does not spell its voucher number"],
-    ] as const;
-    const sql = checks.map(([where, reason]) => `select e.seq, '${reason}' as reason from journal_entries e where e.committee_id = ? and (${where})`)
-      .join(" union all ");
-    const { rows } = await this.knex.raw(`select seq, reason from (${sql}) x order by seq limit 1`, checks.map(() => committeeId));
-    return rows.length ? { seq: Number(rows[0].seq), reason: rows[0].reason } : null;
-  }
-
-  async walkChain(committeeId: number, visit: (e: CommittedEntry) => void): Promise<void> {
-    let after = 0;
-    for (;;) {
-      const page = await this.listEntries(committeeId, { afterSeq: after, limit: 2000 });
-      page.forEach(visit);
-      if (page.length < 2000) return;
-      after = page[page.length - 1]!.seq;
-    }
+  walkChain(committeeId: number, visit: (e: CommittedEntry, links: EntryLinks) => void): Promise<void> {
+    return walkCommitteeChain(this.knex, committeeId, visit);
   }
 
   private async loadEntries(db: Knex | Knex.Transaction, where: (q: Knex.QueryBuilder) => void): Promise<CommittedEntry[]> {

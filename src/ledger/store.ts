@@ -91,6 +91,28 @@ export interface BatchContextData {
   lastVouchers: Map<string, { bookId: number; bookCode: string; number: number }>;
 }
 
+/**
+ * What an entry's rows point at besides what its hash covers, as stored: which committee each row and the rows it
+ * names belong to, the campaign its donation or disbursement counts under, the donor or household row each names,
+ * the voucher book and number its voucher number should spell. Verify checks these (src/ledger/verify.ts).
+ * A committee, campaign or book is null where the row it names is missing.
+ */
+export interface EntryLinks {
+  /** The committee of the campaign the entry names (null: no campaign, or none with that id). */
+  campaignCommitteeId: number | null;
+  /** Every posting of the entry in line order, also those whose account is missing (absent from the entry's postings). */
+  postings: { committeeId: number; accountCommitteeId: number | null }[];
+  donation: { committeeId: number; campaignId: number; donorCommitteeId: number | null; donorKind: string | null } | null;
+  disbursement: {
+    committeeId: number; campaignId: number;
+    /** The household row it names: null when missing. */
+    beneficiary: { committeeId: number; name: string; category: string; area: string } | null;
+  } | null;
+  /** The committee of each goods row. */
+  itemCommitteeIds: number[];
+  voucher: { committeeId: number; year: number; number: number; voucherNo: string; book: { committeeId: number; series: string; code: string } | null } | null;
+}
+
 export interface EntryRow {
   entry: CommittedEntry;
   voucher: { bookId: number; year: number; number: number } | null;
@@ -211,17 +233,13 @@ export interface LedgerStore {
   findEntry(committeeId: number, id: string): Promise<CommittedEntry | null>;
   listEntries(committeeId: number, filter: EntryFilter): Promise<CommittedEntry[]>;
   reversalOf(committeeId: number, id: string): Promise<string | null>;
-  /**
-   * The first entry whose stored links disagree with what its hash covers:
-   * rows of another committee, a detail moved to another campaign, a voucher
-   * number that does not spell its voucher_no, approvals not matching its
-   * postings, a donor or household record not matching the hashed name.
-   */
-  firstInconsistency(committeeId: number): Promise<{ seq: number; reason: string } | null>;
   /** Where the kept public figures differ from a recomputation from the published entries, or null. */
   publicFiguresMismatch(committeeId: number): Promise<string | null>;
-  /** Streams every entry of a committee in sequence order, in pages. */
-  walkChain(committeeId: number, visit: (e: CommittedEntry) => void): Promise<void>;
+  /**
+   * Every entry of a committee in sequence order, each with the stored links its hash does not cover, read once
+   * (each table's rows in sequence order, a page at a time, so memory stays bounded whatever the ledger's size).
+   */
+  walkChain(committeeId: number, visit: (e: CommittedEntry, links: EntryLinks) => void): Promise<void>;
 
   withCommitteeLock<T>(committeeId: number, work: (tx: LockedLedger) => Promise<T>): Promise<T>;
   /**

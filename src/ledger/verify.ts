@@ -1,6 +1,6 @@
 import { canonicalEntry, chainHash } from "./canonical.js";
 import { donorKeyAllowed } from "./donors.js";
-import type { LedgerStore } from "./store.js";
+import type { EntryLinks, LedgerStore } from "./store.js";
 import { GENESIS_HASH, type CommittedEntry } from "./types.js";
 
 // Walks a committee's chain in sequence order and recomputes every hash in
@@ -33,15 +33,31 @@ export interface Anchor {
   problem?: string | undefined;
 }
 
-export async function verifyChain(store: LedgerStore, committeeId: number, anchors: Anchor[] = []): Promise<ChainReport> {
+export interface VerifyOptions {
+  /** Called as the walk goes on (about every few thousand entries), with the last sequence read. */
+  progress?: (seq: number) => void;
+}
+
+export async function verifyChain(store: LedgerStore, committeeId: number, anchors: Anchor[] = [], opts: VerifyOptions = {}): Promise<ChainReport> {
   let prev = { seq: 0, hash: GENESIS_HASH };
   let checked = 0;
   let broken: { seq: number; reason: string } | null = null;
+  let linkBreak: { seq: number; reason: string } | null = null;
   const sums = new Map<number, bigint>();
   const anchored = new Map(anchors.map((a) => [a.seq, null as string | null]));
-  await store.walkChain(committeeId, (e) => {
+  // The kept public figures are checked by the database meanwhile: its own reading of the published entries,
+  // while this process hashes.
+  const published = store.publicFiguresMismatch(committeeId);
+  published.catch(() => undefined); // awaited below
+  let told = 0;
+  await store.walkChain(committeeId, (e, links) => {
     for (const p of e.postings) sums.set(p.account.id, (sums.get(p.account.id) ?? 0n) + p.amountDong);
     if (anchored.has(e.seq)) anchored.set(e.seq, e.hash);
+    if (opts.progress && ++told % 5000 === 0) opts.progress(e.seq);
+    if (!linkBreak) {
+      const reason = linkProblem(e, links);
+      if (reason) linkBreak = { seq: e.seq, reason };
+    }
     if (broken) return;
     const reason = checkLink(e, prev);
     checked++;
@@ -49,9 +65,11 @@ export async function verifyChain(store: LedgerStore, committeeId: number, ancho
     prev = { seq: e.seq, hash: e.hash };
   });
   const chainBreak = broken as { seq: number; reason: string } | null;
-  const linkBreak = await store.firstInconsistency(committeeId);
-  const b = linkBreak && (!chainBreak || linkBreak.seq < chainBreak.seq) ? linkBreak : chainBreak;
+  const firstLink = linkBreak as { seq: number; reason: string } | null;
+  const b = firstLink && (!chainBreak || firstLink.seq < chainBreak.seq) ? firstLink : chainBreak;
   const report = { checked, headSeq: prev.seq, headHash: prev.hash };
+  // Settled before any answer, so that nothing of this verify still runs after it has answered.
+  const figures = await published;
   if (b) return { ok: false, ...report, firstBrokenSeq: b.seq, reason: b.reason };
   for (const a of anchors) {
     if (a.problem) return { ok: false, ...report, firstBrokenSeq: null, reason: a.problem };
@@ -70,8 +88,7 @@ export async function verifyChain(store: LedgerStore, committeeId: number, ancho
     }
   }
   // The public figures are kept sums: they must equal what the published entries add up to.
-  const published = await store.publicFiguresMismatch(committeeId);
-  if (published) return { ok: false, ...report, firstBrokenSeq: null, reason: published };
+  if (figures) return { ok: false, ...report, firstBrokenSeq: null, reason: figures };
   return { ok: true, ...report, firstBrokenSeq: null, reason: null };
 }
 
@@ -89,4 +106,43 @@ function checkLink(e: CommittedEntry, prev: { seq: number; hash: string }): stri
 function donorMatches(e: CommittedEntry): boolean {
   const r = e.donorIdentity;
   return r !== null && r.kind === e.donation!.donorKind && donorKeyAllowed(e, r.key, r.phone ?? null);
+}
+
+/**
+ * The first stored link of an entry that disagrees with what its hash covers: rows of another committee, a detail
+ * moved to another campaign, a voucher number its book, year and number do not spell, approvals not matching its
+ * postings, a donor or household row not matching the hashed name and kind.
+ */
+export function linkProblem(e: CommittedEntry, l: EntryLinks): string | null {
+  const c = e.committeeId;
+  const campaigns = new Set(e.postings.map((p) => p.account.campaignId).filter((id) => id !== null));
+  if (e.requiredApprovals !== (campaigns.size >= 2 ? 2 : 1) || (e.requiredApprovals === 2 && e.resolutionRef === null)) {
+    return "required approvals do not match its postings";
+  }
+  if (l.postings.some((p) => p.committeeId !== c || p.accountCommitteeId !== c)) return "a posting belongs to another committee";
+  if (l.campaignCommitteeId !== null && l.campaignCommitteeId !== c) return "its campaign belongs to another committee";
+  const d = l.donation;
+  if (d && (d.committeeId !== c || d.campaignId !== (e.campaign?.id ?? null) || d.donorCommitteeId !== c
+    || (d.donorKind !== null && d.donorKind !== e.donation!.donorKind))) {
+    return "its donation row does not match the entry (committee, campaign or donor)";
+  }
+  const x = l.disbursement;
+  if (x) {
+    const b = x.beneficiary, paid = e.disbursement!;
+    if (x.committeeId !== c || x.campaignId !== (e.campaign?.id ?? null) || b === null || b.committeeId !== c
+      || b.name !== paid.beneficiaryName || b.category !== paid.category || b.area !== paid.area) {
+      return "its disbursement row does not match the entry (committee, campaign or household)";
+    }
+  }
+  if (l.itemCommitteeIds.some((id) => id !== c)) return "an item belongs to another committee";
+  const v = l.voucher;
+  if (v) {
+    const book = v.book;
+    // lpad cuts a longer number to six digits, as the database spells it.
+    const spelled = book && `${book.code === book.series ? book.series : `${book.series}-${book.code}`}-${v.year}-${String(v.number).padStart(6, "0").slice(0, 6)}`;
+    if (v.committeeId !== c || book === null || book.committeeId !== c || v.voucherNo !== spelled) {
+      return "the book, year or number of its voucher does not spell its voucher number";
+    }
+  }
+  return null;
 }
