@@ -530,7 +530,8 @@ function donationItems(input: DonationInput, amountDong: bigint): ItemDraft[] {
   });
   const total = items.reduce((s, it) => s + it.valueDong, 0n);
   if (total !== amountDong) {
-    fail("items_value_mismatch", `the items are worth ${total} đồng but amountDong is ${amountDong}`, "amountDong");
+    fail("items_value_mismatch", `the items are worth ${total} đồng but amountDong is ${amountDong}`, "amountDong",
+      { itemsDong: total.toString(), amountDong: amountDong.toString() });
   }
   return items;
 }

@@ -238,7 +238,7 @@ ${input(req, "bankReference", T(req, "Mã giao dịch", "Bank reference"), v("ba
 <p class="note">${T(req, "Mỗi dòng một loại hàng. Số tiền là tổng giá trị các dòng (số lượng × đơn giá); để trống ô Số tiền thì hệ thống tự cộng.",
     "One line per kind of goods. The amount is the lines' total value (quantity × unit value); leave Amount empty and it is added up for you.")}</p>
 ${Array.from({ length: rows }, (_, i) => itemRow(req, i, v, err))}
-<p class="items-total" aria-live="polite">${T(req, "Tổng giá trị các dòng:", "Lines' total value:")} <output data-items-total>${itemsTotalText(values, rows)}</output> đồng</p>
+<p class="items-total" aria-live="polite">${T(req, "Tổng giá trị các dòng:", "Lines' total value:")} <output data-items-total>${formatDong(itemsTotal(values).totalDong ?? 0n)}</output> đồng</p>
 <template data-item-template>${itemRow(req, ITEM_TEMPLATE_INDEX, () => "", () => null)}</template>
 <button type="submit" name="_addItem" value="1" class="secondary" data-add-item formnovalidate>${T(req, "Thêm dòng hàng", "Add a line")}</button></fieldset>
 ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Description (optional)"), v("description"), err("description"), {})}
@@ -254,7 +254,7 @@ ${input(req, "description", T(req, "Diễn giải (không bắt buộc)", "Descr
     const body = nest(values, ["donor.publishName"]);
     if (body.method !== "in_kind") delete body.items;
     if (body.method !== "bank") { delete body.bankAccount; delete body.bankReference; }
-    const goods = body.method === "in_kind" ? itemsCheck(values, langOf(req)) : null;
+    const goods = body.method === "in_kind" ? itemsTotal(values, langOf(req)) : null;
     if (goods?.totalDong !== undefined && goods.totalDong !== null && body.amountDong === undefined) {
       body.amountDong = goods.totalDong.toString();
       values.amountDong = body.amountDong;
@@ -681,41 +681,23 @@ function quantityTyped(text: string): string | null {
 }
 
 /**
- * What the lines of goods are worth, and what is wrong with them, beside their own fields: a quantity or unit value
- * that is not a number, and a total that differs from the amount typed (saying both figures).
+ * What the lines of goods are worth (null while a line's quantity or unit value is not a number), and what is wrong
+ * with those lines beside their own fields: the form adds up an amount left empty, so it reads the lines before the
+ * API's schema would refuse the empty amount. Whether the lines match an amount typed is the ledger's rule
+ * (items_value_mismatch), said with both figures.
  */
-function itemsCheck(values: Record<string, string>, lang: Lang): { totalDong: bigint | null; errors: Errors } {
+function itemsTotal(values: Record<string, string>, lang: Lang = "vi"): { totalDong: bigint | null; errors: Errors } {
   const errors: Errors = new Map();
   let total: bigint | null = 0n;
-  const rows = itemRowCount(values);
-  for (let i = 0; i < rows; i++) {
-    const q = values[`items[${i}].quantity`];
-    const u = values[`items[${i}].unitValueDong`];
-    if (q === undefined && u === undefined && values[`items[${i}].description`] === undefined) continue;
-    const quantity = quantityTyped(q ?? "");
-    const unitValue = parseDongTyped(u ?? "");
+  for (let i = 0; i < itemRowCount(values); i++) {
+    if (!ITEM_FIELDS.some((f) => values[`items[${i}].${f}`] !== undefined && f !== "valuationBasis")) continue;
+    const quantity = quantityTyped(values[`items[${i}].quantity`] ?? "");
+    const unitValue = parseDongTyped(values[`items[${i}].unitValueDong`] ?? "");
     if (quantity === null) errors.set(`items[${i}].quantity`, lang === "vi" ? "Số lượng là số lớn hơn 0, ví dụ 10 hoặc 2,5." : "A quantity above 0, e.g. 10 or 2.5.");
     if (unitValue === null || unitValue <= 0n) errors.set(`items[${i}].unitValueDong`, lang === "vi" ? "Đơn giá là số đồng, ví dụ 250.000." : "A unit value in đồng, e.g. 250.000.");
     total = quantity !== null && unitValue !== null && total !== null ? total + multiplyDong(quantity, unitValue) : null;
   }
-  const typed = values.amountDong?.trim() ? parseDongTyped(values.amountDong) : null;
-  if (total !== null && typed !== null && typed !== total) {
-    errors.set("amountDong", lang === "vi"
-      ? `Các dòng hàng cộng lại ${formatDong(total)} đồng, khác số tiền ${formatDong(typed)} đồng đã ghi: hãy sửa số tiền, hoặc để trống để hệ thống tự cộng.`
-      : `The lines add up to ${formatDong(total)} đồng, not the ${formatDong(typed)} đồng typed: correct the amount, or leave it empty to add them up.`);
-  }
   return { totalDong: total, errors };
-}
-
-/** The lines' total as the form shows it before it is sent (the page's script keeps it up to date as one types). */
-function itemsTotalText(values: Record<string, string>, rows: number): string {
-  let total = 0n;
-  for (let i = 0; i < rows; i++) {
-    const q = quantityTyped(values[`items[${i}].quantity`] ?? "");
-    const u = parseDongTyped(values[`items[${i}].unitValueDong`] ?? "");
-    if (q !== null && u !== null) total += multiplyDong(q, u);
-  }
-  return formatDong(total);
 }
 
 function itemRow(req: Request, i: number, v: (k: string) => string, err: (k: string) => string | null): Html {

@@ -37,6 +37,10 @@ const WITH_FACTS: Partial<Record<string, Words>> = {
       + "Hãy kiểm tra số dư đầu kỳ và tệp (có thể thiếu dòng). Chưa ghi dòng nào.",
     en: (f) => `Line ${f.line}: the statement prints a balance of ${f.printed} đồng, but the opening balance plus the lines make ${f.computed}. Nothing was imported.`,
   },
+  items_value_mismatch: {
+    vi: (f) => `Các dòng hàng cộng lại ${dong(f.itemsDong)} đồng, khác số tiền ${dong(f.amountDong)} đồng đã ghi: hãy sửa số tiền, hoặc để trống để hệ thống tự cộng.`,
+    en: (f) => `The lines add up to ${dong(f.itemsDong)} đồng, not the ${dong(f.amountDong)} đồng typed: correct the amount, or leave it empty to add them up.`,
+  },
   purpose_not_allowed_for_campaign: {
     vi: (f) => `Cuộc vận động loại ${CAMPAIGN_KIND.vi[String(f.kind)] ?? f.kind} chỉ chi cho: ${String(f.allowed).split(",").map((p) => PURPOSE.vi[p] ?? p).join(", ")}.`,
     en: (f) => `A ${CAMPAIGN_KIND.en[String(f.kind)] ?? f.kind} campaign pays only: ${String(f.allowed).split(",").map((p) => PURPOSE.en[p] ?? p).join(", ")}.`,
