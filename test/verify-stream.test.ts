@@ -160,4 +160,53 @@ describe("verify's reading of the chain", function () {
     expect(norm(setWise)).to.deep.equal(norm(perEntry));
     expect(await s.store.publicFiguresMismatch(t.committee.id)).to.equal(null);
   });
+
+  it("pages end at the head seen after the campaigns were read: an entry recorded meanwhile in a new campaign is not read half", async () => {
+    const c = await makeCommittee(s, "Ủy ban MTTQ phường Ghi Trong Khi Kiểm");
+    const first = uniqueCode("VNN").toUpperCase();
+    await s.ledger.createCampaign(c.principals.treasurer, { code: first, name: "Quỹ Vì người nghèo", kind: "for_the_poor", startsOn: "2024-01-01",
+      receivingException: "Quỹ thường xuyên" }, meta("mw"));
+    await s.ledger.recordDonation(c.principals.treasurer, first, { receivedOn: "2024-01-05", amountDong: "100000", method: "cash",
+      donor: { name: "Nguyễn Văn Sớm", kind: "individual", publishName: true } }, meta("mw"));
+    // Right after the walk reads the committee's campaigns and books, another request sets up a campaign and records in it (on PGlite, between two
+    // of the walk's queries; on PostgreSQL, on another connection).
+    const client = s.db.knex.client as unknown as { acquireConnection(): Promise<{ query: (...a: unknown[]) => Promise<unknown> }> };
+    const acquire = client.acquireConnection.bind(client);
+    let headRead = false;
+    let injected: Promise<unknown> | null = null;
+    const later = uniqueCode("TET").toUpperCase();
+    const wrapped = new Map<{ query: (...a: unknown[]) => Promise<unknown> }, (...a: unknown[]) => Promise<unknown>>();
+    client.acquireConnection = async () => {
+      if (headRead && !injected) {
+        injected = (async () => {
+          await s.ledger.createCampaign(c.principals.treasurer, { code: later, name: "Quà Tết", kind: "tet_gifts", startsOn: "2024-01-01" }, meta("mw"));
+          await s.ledger.recordDonation(c.principals.treasurer, later, { receivedOn: "2024-01-06", amountDong: "200000", method: "cash",
+            donor: { name: "Trần Thị Muộn", kind: "individual", publishName: true } }, meta("mw"));
+        })();
+        await injected;
+      }
+      const conn = await acquire();
+      if (wrapped.has(conn)) return conn;
+      const query = conn.query;
+      wrapped.set(conn, query);
+      conn.query = async (...a: unknown[]) => {
+        const r = await query.apply(conn, a);
+        const text = typeof a[0] === "string" ? a[0] : (a[0] as { text?: string } | undefined)?.text ?? "";
+        if (text.startsWith("select id, series, code, committee_id from receipt_books")) headRead = true; // the last of the reads before the pages
+        return r;
+      };
+      return conn;
+    };
+    let walked: Walked;
+    try {
+      walked = await walk(c.committee.id, "paged");
+    } finally {
+      client.acquireConnection = acquire;
+      for (const [conn, query] of wrapped) conn.query = query;
+    }
+    expect(injected, "the other request ran while the walk was under way").not.to.equal(null);
+    expect(walked.map((w) => w.entry.seq)).to.deep.equal([1]);
+    const report = await verifyChain(s.store, c.committee.id);
+    expect(report, report.reason ?? "").to.include({ ok: true, checked: 2 });
+  });
 });

@@ -191,6 +191,9 @@ class CopyRows implements Rows {
   private readonly chunks: AsyncIterator<Buffer>;
 
   constructor(stream: Readable) {
+    // An error is read through the iterator; one on a stream never read yet (another stream failed first, and the
+    // clean-up ends its connection) must not reach the process as an unhandled 'error'.
+    stream.on("error", () => undefined);
     this.chunks = stream[Symbol.asyncIterator]();
   }
 
@@ -247,25 +250,29 @@ async function pagedWalk(db: Knex | Knex.Transaction, committeeId: number, code:
       if (!db.isTransaction) await client.releaseConnection(conn);
     }
   };
+  // The walk ends at the head seen before the accounts, campaigns and books are read: pages go in between other
+  // requests, and an entry recorded meanwhile may name a campaign or book those reads did not see, while every entry
+  // up to this head was committed after what it names, so before those reads began.
+  const [head] = await query("select coalesce(max(seq), 0) from journal_entries where committee_id = $1", [committeeId], "array") as Row[];
+  const last = Number(head![0]);
   const found: Record<string, any>[][] = [];
   for (const sql of LOOKUPS) found.push(await query(sql, []));
   const merge = new Merge(code, lookups(found), (f) => f, visit);
   let after = 0;
-  for (;;) {
+  while (after < last) {
     // The page's last sequence first (from the index alone), so that every query of the page reads that range only:
     // with a LIMIT instead, the planner joins every entry after the page before it sorts and cuts.
     const [end] = await query(`select seq from journal_entries where committee_id = $1 and seq > $2 order by seq offset ${PAGE - 1} limit 1`,
       [committeeId, after], "array") as Row[];
-    const upTo = end ? end[0]! : String(Number.MAX_SAFE_INTEGER);
+    const upTo = end && Number(end[0]) < last ? end[0]! : String(last);
     const entries: Row[] = await query(`${ENTRIES} and e.seq > $2 and e.seq <= $3${ORDER[0]}`, [committeeId, after, upTo], "array");
     if (entries.length === 0) return;
-    const last = entries[entries.length - 1]![E.seq]!;
-    const range = [committeeId, after, last];
+    const pageEnd = entries[entries.length - 1]![E.seq]!;
+    const range = [committeeId, after, pageEnd];
     const postings: Row[] = await query(`${POSTINGS} and e.seq > $2 and e.seq <= $3${ORDER[1]}`, range, "array");
     const items: Row[] = await query(`${ITEMS} and e.seq > $2 and e.seq <= $3${ORDER[2]}`, range, "array");
     await merge.run(new PageRows(entries), new PageRows(postings), new PageRows(items));
-    if (!end) return;
-    after = Number(last);
+    after = Number(pageEnd);
   }
 }
 
@@ -290,6 +297,18 @@ interface Rows {
   fill(): Promise<void>;
 }
 
+/** The rows of `rows` that belong to the entry of sequence `seq` (its children come next, in order). */
+async function runOf(rows: Rows, seq: string): Promise<Row[]> {
+  const out: Row[] = [];
+  for (;;) {
+    if (rows.peek() === undefined) await rows.fill();
+    const r = rows.peek();
+    if (!r || r[0] !== seq) return out;
+    out.push(r);
+    rows.take();
+  }
+}
+
 class Merge {
   constructor(private readonly committeeCode: string, private readonly found: Lookups,
     /** A field's value as its reader gives it, to the text it stands for. */
@@ -306,40 +325,14 @@ class Merge {
       if (e === null) break;
       entries.take();
       const seq = e[E.seq]!;
-      const ps: Row[] = [];
-      for (;;) {
-        let p = postings.peek();
-        if (p === undefined) {
-          await postings.fill();
-          p = postings.peek();
-        }
-        if (!p || p[0] !== seq) break;
-        ps.push(p);
-        postings.take();
-      }
-      const is: Row[] = [];
-      for (;;) {
-        let it = items.peek();
-        if (it === undefined) {
-          await items.fill();
-          it = items.peek();
-        }
-        if (!it || it[0] !== seq) break;
-        is.push(it);
-        items.take();
-      }
-      this.emit(e, ps, is);
+      const ps = await runOf(postings, seq);
+      const is = await runOf(items, seq);
+      this.visit(...this.toEntry(e, ps, is));
     }
     for (const rest of [postings, items]) {
       if (rest.peek() === undefined) await rest.fill();
       assert(rest.peek() === null, "every posting and goods row read belongs to an entry read, in sequence order");
     }
-  }
-
-  /** One entry's rows to the visitor. */
-  emit(row: Row, postings: Row[], items: Row[]): void {
-    const [entry, links] = this.toEntry(row, postings, items);
-    this.visit(entry, links);
   }
 
   /** An entry as the ledger's other reads make it (the store's loadEntries), and the links beside it. */

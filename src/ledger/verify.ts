@@ -50,7 +50,8 @@ export async function verifyChain(store: LedgerStore, committeeId: number, ancho
   const published = store.publicFiguresMismatch(committeeId);
   published.catch(() => undefined); // awaited below
   let told = 0;
-  await store.walkChain(committeeId, (e, links) => {
+  // Settled before any answer, a failed walk's too: nothing of this verify runs on after it has answered.
+  const walked = store.walkChain(committeeId, (e, links) => {
     for (const p of e.postings) sums.set(p.account.id, (sums.get(p.account.id) ?? 0n) + p.amountDong);
     if (anchored.has(e.seq)) anchored.set(e.seq, e.hash);
     if (opts.progress && ++told % 5000 === 0) opts.progress(e.seq);
@@ -64,11 +65,11 @@ export async function verifyChain(store: LedgerStore, committeeId: number, ancho
     if (reason) broken = { seq: e.seq, reason };
     prev = { seq: e.seq, hash: e.hash };
   });
+  await walked.finally(() => published.catch(() => undefined));
   const chainBreak = broken as { seq: number; reason: string } | null;
   const firstLink = linkBreak as { seq: number; reason: string } | null;
   const b = firstLink && (!chainBreak || firstLink.seq < chainBreak.seq) ? firstLink : chainBreak;
   const report = { checked, headSeq: prev.seq, headHash: prev.hash };
-  // Settled before any answer, so that nothing of this verify still runs after it has answered.
   const figures = await published;
   if (b) return { ok: false, ...report, firstBrokenSeq: b.seq, reason: b.reason };
   for (const a of anchors) {
