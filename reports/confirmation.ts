@@ -1,7 +1,7 @@
 import { FONT_BOLD, FONT_REGULAR } from "./fonts.js";
 import { formatDateVi, formatDecimalVi, formatDong, formatLongDateVi } from "./format.js";
 import { A4, capitalized, labelled, openForm, signatureBlocks } from "./forms.js";
-import { amountInWords } from "./words.js";
+import { amountInWords, type WordVariants } from "./words.js";
 
 // Giấy xác nhận: the committee's letter confirming to a donor, on request, that a donation (by bank transfer
 // or in kind, or cash beside its phiếu thu) was received and recorded. A4 portrait in the shape of an
@@ -22,6 +22,8 @@ export interface ConfirmationItem {
 
 export interface ConfirmationData {
   committeeName: string;
+  /** How the committee writes amounts in words ("linh"/"lẻ", "nghìn"/"ngàn"). */
+  words: WordVariants;
   /** The letter's number: the entry's sequence in the committee's ledger, "57/GXN". */
   number: string;
   /** The day the letter is issued (ISO). */
@@ -79,7 +81,7 @@ export async function renderConfirmationPdf(c: ConfirmationData, out: NodeJS.Wri
   }
   if (c.items.length > 0) y = itemsTable(doc, y + 2, c.items) + 8;
   line(c.method === "in_kind" ? "Tổng giá trị:" : "Số tiền:", `${formatDong(c.amountDong)} đồng`, true);
-  line("Bằng chữ:", amountInWords(c.amountDong));
+  line("Bằng chữ:", amountInWords(c.amountDong, c.words));
   line("Ghi sổ quỹ:", `bút toán số ${c.sequence}${c.receiptNumber ? `, chứng từ ${c.receiptNumber}` : ""}.`);
   y += 6;
   doc.font(FONT_REGULAR).fontSize(11).text(`${c.committeeName} trân trọng cảm ơn tấm lòng của ${c.donorName} đối với cuộc vận động.`, M, y, { width: W });

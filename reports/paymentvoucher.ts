@@ -1,7 +1,7 @@
 import { FONT_BOLD, FONT_REGULAR } from "./fonts.js";
 import { formatDecimalVi, formatDong, formatLongDateVi } from "./format.js";
 import { A5, capitalized, dotted, labelled, openForm, signatureBlocks } from "./forms.js";
-import { amountInWords } from "./words.js";
+import { amountInWords, type WordVariants } from "./words.js";
 
 // Phiếu chi: the payment voucher of one cash disbursement, A5 landscape, in the layout of the cash-payment
 // form (mẫu C41-BB, Thông tư 107/2017/TT-BTC): the committee, the form's number, the title with its date,
@@ -13,6 +13,8 @@ import { amountInWords } from "./words.js";
 
 export interface PaymentVoucherData {
   committeeName: string;
+  /** How the committee writes amounts in words ("linh"/"lẻ", "nghìn"/"ngàn"). */
+  words: WordVariants;
   voucherNumber: string; // PC-2024-000007
   date: string; // ISO document date
   recipientName: string;
@@ -70,7 +72,7 @@ export async function renderPaymentVoucherPdf(v: PaymentVoucherData, out: NodeJS
   const counted = v.quantity !== null ? ` — ${formatDecimalVi(v.quantity)} ${v.unit ?? ""}`.trimEnd() : "";
   line("Nội dung chi:", `${v.purpose}${counted}. ${v.description}`);
   line("Số tiền:", `${formatDong(v.amountDong)} đồng`, true);
-  line("Viết bằng chữ:", amountInWords(v.amountDong));
+  line("Viết bằng chữ:", amountInWords(v.amountDong, v.words));
   y = dotted(doc, M, y, W * 0.55, "Kèm theo:");
   doc.font(FONT_REGULAR).fontSize(10).text("chứng từ gốc.", M + W * 0.55 + 4, y - 10 * 1.45, { width: W * 0.45 - 4 });
 

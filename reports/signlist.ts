@@ -1,7 +1,7 @@
 import { FONT_BOLD, FONT_REGULAR } from "./fonts.js";
 import { formatDateVi, formatDecimalVi, formatDong, formatLongDateVi } from "./format.js";
 import { A4, capitalized, openForm, signatureBlocks } from "./forms.js";
-import { amountInWords } from "./words.js";
+import { amountInWords, type WordVariants } from "./words.js";
 
 // Danh sách ký nhận: the list a committee's households sign when they receive their gift packages (or any
 // payment of one campaign on one day), A4 landscape. One row a household: its head's name, area, category,
@@ -33,6 +33,8 @@ export type SignListState =
 
 export interface SignListData {
   committeeName: string;
+  /** How the committee writes amounts in words ("linh"/"lẻ", "nghìn"/"ngàn"). */
+  words: WordVariants;
   campaignName: string;
   campaignCode: string;
   /** The day of the distribution (ISO). */
@@ -156,7 +158,7 @@ export async function renderSignListPdf(d: SignListData, out: NodeJS.WritableStr
   y += ROW_H + 6;
   if (t.amountDong > 0n || !planned) {
     doc.font(FONT_REGULAR).fontSize(9.5).text("Tổng số tiền (viết bằng chữ): ", M, y, { width: W, continued: true })
-      .font(FONT_BOLD).text(amountInWords(t.amountDong));
+      .font(FONT_BOLD).text(amountInWords(t.amountDong, d.words));
   } else {
     doc.font(FONT_REGULAR).fontSize(9.5).text("Tổng số tiền (viết bằng chữ): ......................................................", M, y, { width: W });
   }

@@ -123,6 +123,19 @@ describe("printed forms: phiếu chi, danh sách ký nhận, giấy xác nhận"
       expect(yen.flat).to.contain(`ĐÃ ĐẢO: khoản chi này đã bị đảo bởi bút toán số ${r!.seq} (ngày 05 tháng 02 năm 2024). Phiếu chi không còn giá trị thanh toán.`);
     });
 
+    it("writes the amount in words as the committee does (\"lẻ\", \"ngàn\"), on the phiếu chi, the list and the giấy xác nhận alike", async () => {
+      const { saveSettings, confirmAbove } = await import("../src/db/settings.js");
+      const confirmAboveDong = await confirmAbove(s.db.knex, c.committee.id);
+      await saveSettings(s.db.knex, c.committee.id, { confirmAboveDong, words: { zeroTens: "lẻ", thousand: "ngàn" } });
+      try {
+        const tham = pdfText("phieu-chi-tham-le.pdf", (await get(`/api/v1/entries/${ids.tham!.id}/payment-voucher.pdf`).expect(200)).body);
+        expect(tham.flat).to.contain("Viết bằng chữ: Một triệu không trăm lẻ năm ngàn đồng");
+        expect(tham.flat).not.to.contain("nghìn");
+      } finally {
+        await saveSettings(s.db.knex, c.committee.id, { confirmAboveDong, words: { zeroTens: "linh", thousand: "nghìn" } });
+      }
+    });
+
     it("refuses, in Vietnamese, a payment by bank or in kind, a donation, another committee's entry and a call without a token", async () => {
       const bank = await get(`/api/v1/entries/${ids.tam!.id}/payment-voucher.pdf`).expect(409);
       expect(bank.headers["content-type"]).to.match(/^application\/problem\+json/);

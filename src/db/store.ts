@@ -3,6 +3,7 @@ import { storeError } from "./sqlstates.js";
 import { createPerson } from "./users.js";
 import { PublicQueries } from "./public.js";
 import type { Knex } from "knex";
+import { wordVariantsOf } from "./settings.js";
 import { assert } from "../ledger/assert.js";
 import { campaignAccounts, committeeAccounts } from "../ledger/chart.js";
 import { distributionDeadline } from "../ledger/earmarks.js";
@@ -45,7 +46,7 @@ export class KnexLedgerStore implements LedgerStore {
 
   async findCommittee(code: string): Promise<Committee | null> {
     const row = await this.knex("committees").where({ code }).first();
-    return row ? { id: Number(row.id), code: row.code, name: row.name } : null;
+    return row ? { id: Number(row.id), code: row.code, name: row.name, words: wordVariantsOf(row.words_zero_tens, row.words_thousand) } : null;
   }
 
   async listAreas(committeeId: number): Promise<Area[]> {

@@ -11,6 +11,7 @@ import { isUuid } from "../ledger/ids.js";
 import { parseAmountDong } from "../ledger/money.js";
 import type { LedgerStore } from "../ledger/store.js";
 import type { Campaign, CommittedEntry, Principal, Purpose } from "../ledger/types.js";
+import { DEFAULT_WORD_VARIANTS, type WordVariants } from "../ledger/wording.js";
 
 // The committee's printed forms, from what the ledger recorded: the phiếu chi of a cash disbursement, the
 // giấy xác nhận of a donation, and the danh sách ký nhận of a distribution. They are internal documents: every
@@ -83,10 +84,10 @@ export class Documents {
     const expense = e.postings.find((x) => x.account.role === "expense" && x.amountDong > 0n);
     const cash = e.postings.find((x) => x.amountDong < 0n);
     const [committee, campaign, recordedBy, reversedBy] = await Promise.all([
-      this.committeeName(p), this.campaignOf(e), this.q.personName(p.committeeId, e.recordedBy), this.q.reversal(p.committeeId, e.id),
+      this.committee(p), this.campaignOf(e), this.q.personName(p.committeeId, e.recordedBy), this.q.reversal(p.committeeId, e.id),
     ]);
     return {
-      committeeName: committee, voucherNumber: e.voucherNo, date: e.entryDate, recipientName: b.beneficiaryName, area: b.area,
+      ...committee, voucherNumber: e.voucherNo, date: e.entryDate, recipientName: b.beneficiaryName, area: b.area,
       category: CATEGORY_VI[b.category] ?? b.category, purpose: PURPOSE_VI[b.purpose] ?? b.purpose, description: e.description,
       quantity: b.quantity, unit: b.unit, campaignName: campaign.name, campaignCode: campaign.code, amountDong: expense?.amountDong ?? 0n,
       debitAccount: expense?.account.code ?? "", creditAccount: cash?.account.code ?? "", recordedBy, sequence: e.seq, hash: e.hash, reversedBy,
@@ -108,10 +109,10 @@ export class Documents {
     }
     const income = e.postings.find((x) => x.account.role === "income");
     const [committee, campaign, line] = await Promise.all([
-      this.committeeName(p), this.campaignOf(e), d.method === "bank" && !d.bankReference ? this.q.bankLine(p.committeeId, e.id) : Promise.resolve(null),
+      this.committee(p), this.campaignOf(e), d.method === "bank" && !d.bankReference ? this.q.bankLine(p.committeeId, e.id) : Promise.resolve(null),
     ]);
     return {
-      committeeName: committee, number: `${e.seq}/GXN`, issuedOn, donorName: d.donorName, campaignName: campaign.name, campaignCode: campaign.code,
+      ...committee, number: `${e.seq}/GXN`, issuedOn, donorName: d.donorName, campaignName: campaign.name, campaignCode: campaign.code,
       receivedOn: e.entryDate, method: d.method, amountDong: income ? -income.amountDong : 0n,
       receiptNumber: e.voucherNo, bankAccount: d.bankAccount ?? line?.account ?? null, bankReference: d.bankReference ?? line?.docRef ?? null,
       items: e.items.map((it) => ({
@@ -138,7 +139,7 @@ export class Documents {
     const rows = [...kept].sort((a, b) => byAreaThenName({ area: a.area, name: a.beneficiaryName }, { area: b.area, name: b.beneficiaryName }) || a.seq - b.seq);
     const seqs = kept.map((l) => l.seq);
     return {
-      committeeName: await this.committeeName(p), campaignName: campaign.name, campaignCode: campaign.code, date, area: f.area ?? null,
+      ...(await this.committee(p)), campaignName: campaign.name, campaignCode: campaign.code, date, area: f.area ?? null,
       purpose: samePurpose(kept.map((l) => l.purpose)),
       state: { kind: "recorded", entries: kept.length, firstSequence: Math.min(...seqs), lastSequence: Math.max(...seqs), reversedLeftOut: lines.length - kept.length },
       rows: rows.map(recordedRow), blankRows: 0,
@@ -177,7 +178,7 @@ export class Documents {
       quantity: quantity.toFixed(3), unit, amountDong: amount, reference: "",
     }));
     return {
-      committeeName: await this.committeeName(p), campaignName: campaign.name, campaignCode: campaign.code, date, area: plan.area ?? null,
+      ...(await this.committee(p)), campaignName: campaign.name, campaignCode: campaign.code, date, area: plan.area ?? null,
       purpose: PURPOSE_VI[plan.purpose] ?? null, state: { kind: "planned", preparedOn }, rows, blankRows: plan.blankRows,
       totals: {
         households: rows.length, quantities: rows.length ? [{ unit, quantity: quantity.mul(rows.length).toFixed(3) }] : [],
@@ -221,8 +222,10 @@ export class Documents {
     return c;
   }
 
-  private async committeeName(p: Principal): Promise<string> {
-    return (await this.store.findCommittee(p.committeeCode))?.name ?? p.committeeCode;
+  /** The committee's name and how it writes amounts in words, as every form prints them. */
+  private async committee(p: Principal): Promise<{ committeeName: string; words: WordVariants }> {
+    const c = await this.store.findCommittee(p.committeeCode);
+    return { committeeName: c?.name ?? p.committeeCode, words: c?.words ?? DEFAULT_WORD_VARIANTS };
   }
 }
 

@@ -1,3 +1,4 @@
+import type { WordVariants } from "./wording.js";
 // The ledger's vocabulary. Amounts are bigint đồng; dates are ISO strings
 // (YYYY-MM-DD); ids of entries are UUIDs made by the app.
 export const campaignKinds = ["for_the_poor", "tet_gifts", "solidarity_house", "livelihood", "relief", "other"] as const;
@@ -44,6 +45,8 @@ export interface Committee {
   id: number;
   code: string;
   name: string;
+  /** How it writes amounts in words, where the committee's row was read whole (findCommittee). */
+  words?: WordVariants;
 }
 
 export interface Account {
