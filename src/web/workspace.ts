@@ -721,6 +721,9 @@ function strings(body: Record<string, unknown>): Record<string, string> {
 }
 
 /** Form fields named like API paths ("donor.name", "items[0].quantity") into the API's body; empty fields left out. */
+/** A segment of a form field's name: a plain name or a line number, never an object's own machinery. */
+const FORM_KEY = /^(?!(?:__proto__|constructor|prototype)$)(?:[A-Za-z][A-Za-z0-9]{0,63}|\d{1,5})$/;
+
 function nest(values: Record<string, string>, booleans: string[]): Record<string, any> {
   const out: Record<string, any> = {};
   for (const [k, raw] of Object.entries(values)) {
@@ -728,20 +731,27 @@ function nest(values: Record<string, string>, booleans: string[]): Record<string
     const v = raw.trim();
     if (v === "" && !booleans.includes(k)) continue;
     const path = k.replace(/\[(\d+)\]/g, ".$1").split(".");
+    // Only names a form has (donor.name, items[0].quantity): a key such as __proto__.x or constructor.prototype.x
+    // would write onto every object of the process. What is left out the API's schema refuses as missing.
+    if (!path.every((p) => FORM_KEY.test(p))) continue;
     let o = out;
-    for (let i = 0; i < path.length - 1; i++) {
+    for (let i = 0; i < path.length - 1 && o; i++) {
       const key = path[i]!;
-      o[key] ??= /^\d+$/.test(path[i + 1]!) ? [] : {};
-      o = o[key];
+      if (!Object.hasOwn(o, key)) o[key] = /^\d+$/.test(path[i + 1]!) ? [] : {};
+      o = typeof o[key] === "object" ? o[key] : null;
     }
+    if (!o) continue; // donor=x beside donor.name=y: the second has nowhere to go
     o[path.at(-1)!] = booleans.includes(k) ? v === "true" : /quantity$/.test(k) ? quantityTyped(v) ?? v
       : /amountDong$|unitValueDong$/.test(k) ? v.replace(/[.\s]/g, "").replace(/\s*(đồng|đ|₫)$/i, "") : v;
   }
   for (const b of booleans) {
     const path = b.split(".");
     let o = out;
-    for (let i = 0; i < path.length - 1; i++) o = o[path[i]!] ??= {};
-    o[path.at(-1)!] ??= false;
+    for (let i = 0; i < path.length - 1 && o; i++) {
+      o[path[i]!] ??= {};
+      o = typeof o[path[i]!] === "object" ? o[path[i]!] : null;
+    }
+    if (o) o[path.at(-1)!] ??= false;
   }
   return out;
 }
