@@ -14,5 +14,7 @@ create or replace function soquy_analyze_ledger() returns void
   language plpgsql security definer set search_path = public, pg_temp set default_statistics_target = 10
 as $$
   begin
-    analyze journal_entries, postings, donations, donors;
+    -- SKIP_LOCKED: the lock an ANALYZE takes is held to the end of the import's transaction, so another import's
+    -- ANALYZE (another committee's, on the same tables) would wait for this whole import; it goes on without instead.
+    analyze (skip_locked) journal_entries, postings, donations, donors;
   end $$;

@@ -142,6 +142,14 @@ describe("the service's role on PostgreSQL (least privilege)", function () {
       await conn.query("select soquy_analyze_ledger()");
       await conn.query("commit");
       expect(notices, "the import's ANALYZE runs as the owner").to.deep.equal([]);
+      // Held to the end of an import's transaction, its lock makes another import's ANALYZE go on without, never wait.
+      await conn.query("begin");
+      await conn.query("select soquy_analyze_ledger()");
+      await app.transaction(async (trx) => {
+        await trx.raw("set local lock_timeout = '2s'");
+        await trx.raw("select soquy_analyze_ledger()");
+      });
+      await conn.query("commit");
     } finally {
       conn.removeAllListeners("notice");
       await app.client.releaseConnection(conn);
