@@ -51,4 +51,21 @@ describe("workspace forms' field names", function () {
     expect((await fetch(`${base}/metrics`)).status).to.equal(200);
     expect(await s.db.knex("journal_entries").where({ committee_id: tc.committee.id }).count("* as n").first()).to.deep.equal(before);
   });
+
+  it("answers a form sent after its session ended, on every screen, and a threshold beyond the largest amount, without a 500", async () => {
+    const r = await fetch(`${base}/app/distributions/plan.pdf`, { method: "POST", redirect: "manual",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ h: "1" }) });
+    expect(r.status, "a form without a session").to.be.within(400, 499);
+    const tc = await makeCommittee(s, "Ủy ban MTTQ phường Ngưỡng Lớn");
+    const login = `${tc.committee.code}.thuquy`;
+    await new UserStore(s.db.knex).create(tc.committee.id, { login, name: "Trần Văn Ngưỡng", role: "treasurer", passwordHash: await hashPassword("một mật khẩu đủ dài") });
+    const signedIn = await fetch(`${base}/app/login`, { method: "POST", redirect: "manual", headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ login, password: "một mật khẩu đủ dài" }) });
+    const cookie = signedIn.headers.get("set-cookie")!.split(";")[0]!;
+    const page = await (await fetch(`${base}/app/campaigns`, { headers: { Cookie: cookie } })).text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+    const big = await fetch(`${base}/app/settings`, { method: "POST", redirect: "manual", headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: csrf, confirmAbove: "1000000000000001", wordsZeroTens: "linh", wordsThousand: "nghìn" }) });
+    expect(big.status).to.equal(422);
+  });
 });

@@ -577,9 +577,10 @@ ${selectField({ name: "role", label: T(req, "Vai trò", "Role"), value: values.r
   queueScreens(s, r, page);
   entryScreens(s, r, page);
   importScreens(s, r, page);
-  resumeScreens(r, page); // the answer to a form sent after its session ended
   saokeScreens(s, r, page);
   documentScreens(s, r, page); // phiếu chi, giấy xác nhận, danh sách ký nhận
+  // After every screen: an error handler sees only the errors of routes mounted before it.
+  resumeScreens(r, page); // the answer to a form sent after its session ended
   r.use(appNotFound(page)); // last: any other address under /app
   return r;
 }

@@ -3,6 +3,7 @@ import express, { type Request, type Response, type Router } from "express";
 import { z } from "zod";
 import type { Soquy } from "../../context.js";
 import { confirmAbove, saveSettings, wordVariants } from "../../db/settings.js";
+import { MAX_AMOUNT_DONG } from "../../ledger/money.js";
 import { LedgerError } from "../../ledger/codes.js";
 import { distributionDeadline, receivingWindow } from "../../ledger/earmarks.js";
 import type { CampaignUse } from "../../ledger/store.js";
@@ -181,7 +182,8 @@ ${campaignFields(lang, shown, errors, use)}
     const values = strings(req.body);
     const errors: Partial<Record<SettingsField, string>> = {};
     const digits = (values.confirmAbove ?? "").replace(/[.\s]/g, "");
-    if (!/^\d{1,16}$/.test(digits) || BigInt(digits) <= 0n) errors.confirmAbove = FIELD_HELP.confirmAbove![lang];
+    // The database's own bound on the threshold is the ledger's largest amount (migration 000038's check).
+    if (!/^\d{1,16}$/.test(digits) || BigInt(digits) <= 0n || BigInt(digits) > MAX_AMOUNT_DONG) errors.confirmAbove = FIELD_HELP.confirmAbove![lang];
     const zeroTens = chosen(values.wordsZeroTens, ZERO_TENS_WORDS);
     if (zeroTens === null) errors.wordsZeroTens = FIELD_HELP.wordsZeroTens![lang];
     const thousand = chosen(values.wordsThousand, THOUSAND_WORDS);
