@@ -167,6 +167,32 @@ describe("the statement files' folder", () => {
     }
   });
 
+  it("keeps statements narrowed to dates apart: however many ranges are asked for, the permalinks stay", async () => {
+    const tc = await makeCommittee(s, "Ủy ban MTTQ xã Nhiều Khoảng");
+    const code = uniqueCode("RANGE").toUpperCase();
+    await s.ledger.createCampaign(tc.principals.treasurer, { code, name: "Quỹ Tết", kind: "tet_gifts", startsOn: "2024-01-01" }, meta());
+    const id = (await s.ledger.recordDonation(tc.principals.treasurer, code, { receivedOn: "2024-02-01", amountDong: "100000", method: "cash",
+      donor: { name: "Nhà hảo tâm", kind: "anonymous", publishName: false } }, meta())).entry.id;
+    await s.controls.verify(tc.principals.approver, [id]);
+    const p = await s.publicQueries.currentPublication(tc.committee.id);
+    const cut: StatementRequest = { committee: tc.committee, campaign: await s.ledger.campaign(tc.committee.id, code), publication: { vseq: p.vseq, headSeq: p.headSeq, headHash: p.headHash! } };
+    const files = new StatementFiles(s.statements, 10 * 1024 * 1024, root, 2); // two ranged files at the most
+    try {
+      const whole = statementKey(tc.committee.code, code, p.vseq, undefined, undefined, "csv");
+      await files.get(whole, "csv", cut);
+      const ranged: string[] = [];
+      for (const day of ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]) {
+        const key = statementKey(tc.committee.code, code, p.vseq, day, undefined, "csv");
+        ranged.push(key);
+        await files.get(key, "csv", { ...cut, from: day });
+      }
+      expect(await files.find(whole), "the permalink").not.to.equal(null);
+      expect((await Promise.all(ranged.map((k) => files.find(k)))).map((f) => f !== null)).to.deep.equal([false, false, true, true]);
+    } finally {
+      files.close();
+    }
+  });
+
   it("is removed at close, and a folder left by a process that is gone is removed at the next start", () => {
     const dead = path.join(root, "soquy-public-statements-999999999-dead");
     mkdirSync(dead);

@@ -53,32 +53,45 @@ export function statementKey(committee: string, campaign: string, vseq: number, 
   return `${committee}|${campaign}|${vseq}|${from ?? ""}|${to ?? ""}|${kind}`;
 }
 
+/** Statements narrowed to dates (from, to) kept at the most: any caller may type a new range. */
+const RANGED_FILES = 200;
+
 export class StatementFiles {
-  private readonly files: KeptFiles<StatementFacts>;
+  /** The permalinks (a publication's whole statement), apart from ranges anyone may type, which cannot push them out. */
+  private readonly whole: KeptFiles<StatementFacts>;
+  private readonly ranged: KeptFiles<StatementFacts>;
   /** Statements made since start (each one a full pass over its campaign's rows). */
   makings = 0;
 
-  constructor(private readonly statements: StatementQueries, maxBytes: number, root?: string) {
-    this.files = new KeptFiles({ prefix: "soquy-public-statements-", maxBytes, root });
+  constructor(private readonly statements: StatementQueries, maxBytes: number, root?: string, rangedFiles = RANGED_FILES) {
+    this.whole = new KeptFiles({ prefix: "soquy-public-statements-", maxBytes, root });
+    this.ranged = new KeptFiles({ prefix: "soquy-public-ranges-", maxBytes: Math.ceil(maxBytes / 4), maxFiles: rangedFiles, root });
   }
 
   /** A file already made for this request key (no database work), or null. */
   find(key: string): Promise<StoredStatement | null> {
-    return this.files.find(key);
+    return this.keeper(key).find(key);
   }
 
   /** The kept file opened for reading, or null (and forgotten) when the bound removed it. */
   open(key: string, stored: StoredStatement): Promise<FileHandle | null> {
-    return this.files.open(key, stored);
+    return this.keeper(key).open(key, stored);
   }
 
   /** The statement file for this cut, made now unless it is kept or being made. */
   get(key: string, kind: StatementKind, req: StatementRequest | (() => Promise<StatementRequest>)): Promise<StoredStatement> {
-    return this.files.get(key, async (partial) => this.make(kind, typeof req === "function" ? await req() : req, partial));
+    return this.keeper(key).get(key, async (partial) => this.make(kind, typeof req === "function" ? await req() : req, partial));
   }
 
   close(): void {
-    this.files.close();
+    this.whole.close();
+    this.ranged.close();
+  }
+
+  /** Which keeper holds a key: statementKey puts from and to in its fourth and fifth parts. */
+  private keeper(key: string): KeptFiles<StatementFacts> {
+    const [, , , from, to] = key.split("|");
+    return from || to ? this.ranged : this.whole;
   }
 
   private async make(kind: StatementKind, req: StatementRequest, partial: string): Promise<{ bytes: number; facts: StatementFacts }> {
