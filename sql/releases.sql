@@ -1,10 +1,13 @@
 -- A bank import undone: its lines released, never deleted, and recorded again as their next generation. Run by the
 -- migration that added bank_import_reversals and bank_line_releases (20261207000042), after those tables exist; not
--- by the baseline.
+-- by the baseline; run again by 20261207000052, which added the whole-import rule.
 --
 -- Rules:
 -- - A line is released only by the reversal of the import that recorded it, only once the entry recording it is
 --   reversed, and never when it was matched to a hand-recorded transfer (that entry is not the import's).
+-- - A reversal releases its import whole: by the end of its transaction every line of the import not matched to a
+--   hand-recorded transfer is released by it (so each entry the import recorded is reversed too). A reversal row
+--   alone cannot take some of an import's lines out of the bank's record (and of the public sao kê).
 -- - A line is recorded again (generation n > 0) only after generation n - 1 was released.
 -- - Reversals and releases are append-only (their triggers call soquy_forbid_change, guards.sql).
 --
@@ -46,3 +49,20 @@ end $$;
 -- Only lines recorded again pay for the check: generation 0 (every line of a first import) skips it.
 create or replace trigger bank_lines_generation before insert on bank_lines for each row when (NEW.generation > 0)
 execute function soquy_check_line_generation();
+
+create or replace function soquy_check_reversal_whole() returns trigger
+language plpgsql set search_path = public, pg_temp
+as $$
+begin
+    if exists (select 1 from bank_lines l
+        where l.committee_id = NEW.committee_id and l.import_id = NEW.import_id and not l.matched
+          and not exists (select 1 from bank_line_releases r where r.committee_id = l.committee_id and r.bank_account_id = l.bank_account_id
+            and r.entry_date = l.entry_date and r.line_key = l.line_key and r.generation = l.generation and r.reversal_id = NEW.id)) then
+      raise exception using errcode = 'SQ018', message = format('reversal %s of import %s must release every line of the import not matched to a hand-recorded transfer', NEW.id, NEW.import_id);
+    end if;
+    return null;
+end $$;
+-- Checked at commit: the reversal row is written before the releases that name it.
+drop trigger if exists bank_import_reversals_whole on bank_import_reversals;
+create constraint trigger bank_import_reversals_whole after insert on bank_import_reversals deferrable initially deferred
+for each row execute function soquy_check_reversal_whole();

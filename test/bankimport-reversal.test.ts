@@ -117,5 +117,14 @@ describe("reversing a bank import", function () {
     expect(await code(knex("bank_lines").insert({ ...line, generation: 2, import_id: line.import_id }))).to.equal("SQ018");
     expect(await code(knex("bank_line_releases").where({ committee_id: c }).del())).to.equal("SQ010");
     expect(await code(knex("bank_import_reversals").where({ committee_id: c }).update({ reason: "khác" }))).to.equal("SQ010");
+    // With the service's own credentials, a reversal row that releases not the whole standing import: refused at commit
+    // (it would take lines out of the bank's record and the public sao kê, and block the import's real reversal).
+    const standing = await s.db.knex("bank_lines").where({ committee_id: c, generation: 1 }).first("import_id", "bank_account_id", "entry_date", "line_key");
+    expect(await code(s.db.knex.transaction(async (trx) => {
+      const [row] = await trx("bank_import_reversals").insert({ committee_id: c, import_id: standing.import_id, reason: "giả", reversed_by: reversal.reversed_by,
+        entries: 0, released: 0 }).returning("id");
+      void row;
+    }))).to.equal("SQ018");
+    expect(await s.db.knex("bank_import_reversals").where({ committee_id: c, import_id: standing.import_id }).first()).to.equal(undefined);
   });
 });

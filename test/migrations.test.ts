@@ -19,7 +19,7 @@ import { compareSchemas, dumpSchema, schemaObjects, tokens } from "./support/sch
 // attacked in invariants.test.ts on whatever database the suite runs.
 
 /** The newest migrations after the baseline that step back cleanly, newest first (add yours here when its down() undoes its up()). */
-const stepped: string[] = ["20261207000051_analyze_in_imports.ts", "20261207000050_statement_pdf.ts", "20261207000047_saoke_released_lines.ts", "20261207000046_saoke.ts", "20261207000043_verify_jobs.ts", "20261207000042_bank_line_releases.ts", "20261207000041_shared_rate_limits.ts", "20261207000040_bank_import_jobs.ts", "20261207000038_receiving_windows.ts"];
+const stepped: string[] = ["20261207000052_reversal_releases_whole.ts", "20261207000051_analyze_in_imports.ts", "20261207000050_statement_pdf.ts", "20261207000047_saoke_released_lines.ts", "20261207000046_saoke.ts", "20261207000043_verify_jobs.ts", "20261207000042_bank_line_releases.ts", "20261207000041_shared_rate_limits.ts", "20261207000040_bank_import_jobs.ts", "20261207000038_receiving_windows.ts"];
 
 /**
  * Rules a migration after the baseline changed in their sql/ file. The baseline runs the files as they are now, so on
