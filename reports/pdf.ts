@@ -310,16 +310,18 @@ function clean(text: string): string {
   return text.normalize("NFC").replace(/\s+/g, " ").trim();
 }
 
-/** Text compared for a name: no case, diacritics or punctuation, words apart by one space. */
+/**
+ * Text compared for a name: no case or punctuation, words apart by one space. Diacritics stay: "Lê Văn Tư" and
+ * "Lê Văn Tú" are two people, and a description naming one must not hide the other from the auditor.
+ */
 function fold(text: string): string {
-  return text.normalize("NFD").replace(/\p{M}+/gu, "").replace(/[đĐ]/g, "d").toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+  return text.normalize("NFC").toLocaleLowerCase("vi").replace(/[^\p{L}\p{N}]+/gu, " ").trim();
 }
 
 /** Whether text names who, as whole words (a one-word name of under four letters is too short to tell). */
-function names(text: string, who: string): boolean {
+function names(folded: string, who: string): boolean {
   const w = fold(who);
-  return (w.includes(" ") || w.length >= 4) && ` ${fold(text)} `.includes(` ${w} `);
+  return (w.includes(" ") || w.length >= 4) && folded.includes(` ${w} `);
 }
 
 /**
@@ -327,9 +329,10 @@ function names(text: string, who: string): boolean {
  * household's area alone when it names the household ("Nguyễn Văn Tư (Khu phố 1)"); else all of it.
  */
 function unnamed(description: string, party: string): string {
-  if (names(description, party)) return "";
+  const folded = ` ${fold(description)} `; // once a line
+  if (names(folded, party)) return "";
   const m = /^(.*\S)\s*\(([^()]+)\)$/.exec(party);
-  if (m && names(description, m[1]!)) return names(description, m[2]!) ? "" : m[2]!.trim();
+  if (m && names(folded, m[1]!)) return names(folded, m[2]!) ? "" : m[2]!.trim();
   return party;
 }
 
@@ -675,7 +678,7 @@ class Canvas {
     const rest = unnamed(description, p);
     if (rest === "") {
       const alone = this.wrapTokens(words, [width, width], size);
-      if (!alone.truncated || names(alone.lines.join(" "), p)) return alone.lines;
+      if (!alone.truncated || names(` ${fold(alone.lines.join(" "))} `, p)) return alone.lines;
     } else {
       p = rest;
     }

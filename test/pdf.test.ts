@@ -736,6 +736,8 @@ describe("statement PDF (reports/pdf.ts)", function () {
           description: "Nhận ủng hộ tiền mặt đợt hai theo thư ngỏ của Ban Thường trực về quà Tết cho hộ nghèo, hộ cận nghèo và gia đình chính sách trên địa bàn phường, kèm biên nhận viết tay, của Trần Văn Đức",
         },
         { voucherNo: "PC-2024-000004", description: "Hỗ trợ sinh kế", counterparty: "Phạm Quốc Việt (Khu phố 4)" },
+        // Another person by one mark: the description names Lê Văn Tư, the money went to Lê Văn Tú.
+        { voucherNo: "PC-2024-000005", description: "Chi quà Tết cho Lê Văn Tư", counterparty: "Lê Văn Tú (Khu phố 5)" },
       ];
       const f = linesFixture(rows);
       const path = join(dir, "names-once.pdf");
@@ -752,6 +754,7 @@ describe("statement PDF (reports/pdf.ts)", function () {
       expect(byRow.get(4)).to.equal("Trao quà cho Lê Thị Hồng – Khu phố 2");
       expect(byRow.get(8)).to.equal("Hỗ trợ sinh kế – Phạm Quốc Việt (Khu phố 4)");
       expect(byRow.get(7)).to.include("…").and.match(/– Trần Văn Đức$/); // cut before the name: the name kept, once
+      expect(byRow.get(9)).to.equal("Chi quà Tết cho Lê Văn Tư – Lê Văn Tú (Khu phố 5)");
     });
 
     it("splits the closing balance into cash, bank and goods, each in figures, adding up to it", async () => {
