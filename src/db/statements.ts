@@ -170,7 +170,23 @@ export class StatementQueries {
    * Without parallel workers: the builder runs the closing sum beside the rows' query, on the
    * core that query leaves free, and workers would only take CPU from it.
    */
-  assetSum(c: Campaign, headSeq: number, bound: { before: string } | { through: string }, verifiedOnly: boolean, vseqMax?: number): Promise<bigint> {
+  async assetSum(c: Campaign, headSeq: number, bound: { before: string } | { through: string }, verifiedOnly: boolean, vseqMax?: number): Promise<bigint> {
+    const s = await this.assetTotals(c, headSeq, bound, verifiedOnly, vseqMax);
+    return s.cash + s.bank + s.goods;
+  }
+
+  /**
+   * The campaign's cash, bank and goods through a day: the closing balance split by asset, each the sum of its own
+   * account's postings on the same entries as the statement's lines (and their total the independent check of the
+   * statement's closing).
+   */
+  assetSplit(c: Campaign, headSeq: number, through: string, verifiedOnly: boolean, vseqMax?: number): Promise<AssetSplit> {
+    return this.assetTotals(c, headSeq, { through }, verifiedOnly, vseqMax);
+  }
+
+  /** The sums by asset account of one pass over the campaign's asset postings (assetSum, assetSplit). */
+  private assetTotals(c: Campaign, headSeq: number, bound: { before: string } | { through: string }, verifiedOnly: boolean,
+    vseqMax: number | undefined): Promise<AssetSplit> {
     return this.knex.transaction(async (trx) => {
       await trx.raw("set local max_parallel_workers_per_gather = 0");
       // The committee (implied by the accounts) lets PostgreSQL find the entries before a date by its
@@ -181,24 +197,6 @@ export class StatementQueries {
       if (verifiedOnly && vseqMax !== undefined) q.where("ev.vseq", "<=", vseqMax);
       if ("before" in bound) q.where("e.entry_date", "<", bound.before);
       else q.where("e.entry_date", "<=", bound.through);
-      const row = await q.sum("p.amount_dong as total").first();
-      return BigInt(row?.total ?? 0);
-    });
-  }
-
-  /**
-   * The campaign's cash, bank and goods through a day: the closing balance split by asset, each the sum of its own
-   * account's postings on the same entries as the statement's lines (and their total the independent check of the
-   * statement's closing). One pass, grouped by account, as assetSum.
-   */
-  assetSplit(c: Campaign, headSeq: number, through: string, verifiedOnly: boolean, vseqMax?: number): Promise<AssetSplit> {
-    return this.knex.transaction(async (trx) => {
-      await trx.raw("set local max_parallel_workers_per_gather = 0");
-      const q = trx("postings as p").join("journal_entries as e", "e.id", "p.entry_id")
-        .whereIn("p.account_id", assetIds(c)).where("e.committee_id", c.committeeId).where("e.seq", "<=", headSeq)
-        .where("e.entry_date", "<=", through);
-      if (verifiedOnly) q.join("entry_verified as ev", "ev.entry_id", "e.id");
-      if (verifiedOnly && vseqMax !== undefined) q.where("ev.vseq", "<=", vseqMax);
       const rows = await q.groupBy("p.account_id").select("p.account_id", trx.raw("sum(p.amount_dong) as total"));
       const of = (id: number) => BigInt(rows.find((r) => Number(r.account_id) === id)?.total ?? 0);
       return { cash: of(c.accounts.cash.id), bank: of(c.accounts.bank.id), goods: of(c.accounts.goods.id) };
